@@ -1,0 +1,11 @@
+"""The Celery app. Tasks run in the schema of the tenant they were sent for (tenant-schemas-celery)."""
+
+import os
+
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peepers.settings")
+
+app = CeleryApp("peepers")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,362 @@
+"""All of Peepers' settings, read from the environment in this one module.
+
+Development, test and production differ only through variables (README "Configuration");
+production refuses to start with an unsafe value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import django_stubs_ext
+import environ
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+# Lets admin and form classes be subscripted at runtime (ModelAdmin[Tenant]) for mypy.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}"
+    )
+PRODUCTION = DJANGO_ENV == "production"
+TESTING = DJANGO_ENV == "test"
+
+# Safe only because production refuses them (see the end of this module).
+_DEV_SECRET_KEY = "dev-insecure-peepers-secret-key-change-me-in-production-0123456789"  # noqa: S105
+_DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktcGVlcGVycy1maWVsZC1rZXktMDAwMDA="
+
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
+PEEPERS_BASE_DOMAIN = env.str("PEEPERS_BASE_DOMAIN", default="localhost").lower().strip(".")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=[] if PRODUCTION else [PEEPERS_BASE_DOMAIN, f".{PEEPERS_BASE_DOMAIN}", "127.0.0.1"],
+)
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=[] if PRODUCTION else [_DEV_ENCRYPTION_KEY]
+)
+PORT = env.int("PORT", default=8000)
+
+# -- embedded services ------------------------------------------------------------------------
+# Without DATABASE_URL / REDIS_URL, PostgreSQL and Redis run embedded under PEEPERS_DATA_DIR,
+# shared by every process of this checkout (peepers/embedded.py).
+PEEPERS_DATA_DIR = Path(env.str("PEEPERS_DATA_DIR", default=str(BASE_DIR / ".data")))
+DATABASE_NAME = "peepers"
+
+DATABASE_URL = env.str("DATABASE_URL", default="")
+if DATABASE_URL:
+    _database = env.db_url_config(DATABASE_URL)
+else:
+    from peepers import embedded
+
+    _pg = embedded.postgres(PEEPERS_DATA_DIR, databases=(DATABASE_NAME,))
+    _database = _pg.endpoint.django_database(name=DATABASE_NAME)
+    DATABASE_URL = _pg.endpoint.url(DATABASE_NAME)
+
+DATABASES = {
+    "default": {
+        **_database,
+        "ENGINE": "django_tenants.postgresql_backend",
+        # Web workers keep connections; the per-cursor SET search_path of django-tenants makes
+        # reuse safe (TENANT_LIMIT_SET_CALLS stays off, see docs/adr/0001).
+        "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=3)},
+        "TEST": {"NAME": f"test_{_database.get('NAME') or DATABASE_NAME}"},
+    }
+}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if not REDIS_URL:
+    from peepers import embedded
+
+    # Tests use their own databases (2 and 3), so a running `make dev` keeps its data.
+    REDIS_URL = embedded.redis(PEEPERS_DATA_DIR).endpoint.url(db=2 if TESTING else 0)
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """``url`` pointing at database ``db`` (redis://host/N or unix:///sock?db=N)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str(db)
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def _redis_db(url: str) -> int:
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return int(dict(parse_qsl(parts.query)).get("db", 0))
+    return int(parts.path.strip("/") or 0)
+
+
+def _celery_broker_url(url: str) -> str:
+    # Kombu spells Redis-over-a-Unix-socket redis+socket:// with the db as virtual_host.
+    parts = urlsplit(url)
+    if parts.scheme != "unix":
+        return url
+    return f"redis+socket://{parts.path}?virtual_host={_redis_db(url)}"
+
+
+# The broker uses REDIS_URL's database; the cache the next one.
+CACHE_REDIS_URL = redis_url_with_db(REDIS_URL, _redis_db(REDIS_URL) + 1)
+
+# -- tenancy ----------------------------------------------------------------------------------
+SHARED_APPS = [
+    # tenants comes first so its migrate/migrate_schemas commands override django-tenants' own.
+    "tenants",
+    "django_tenants",
+    "tenants.users",
+    "billing",
+    "integrations",
+    "compliance",
+    "operations",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "rest_framework",
+]
+# Users, sessions and the admin log live on both sides: staff in public, each seller's users
+# in their own schema, so a session or a deletion never crosses from one to the other.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "tenants.users",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+# New tenant schemas are cloned from this one; migrate_schemas keeps it migrated.
+PEEPERS_TEMPLATE_SCHEMA = "tenant_template"
+PUBLIC_SCHEMA_URLCONF = "peepers.urls_public"
+ROOT_URLCONF = "peepers.urls_tenant"
+DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views.unknown_host"
+TENANT_LIMIT_SET_CALLS = False
+
+# -- Django -----------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "tenants.middleware.TenantRoutingMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.tenant",
+            ],
+        },
+    }
+]
+
+WSGI_APPLICATION = "peepers.wsgi.application"
+AUTH_USER_MODEL = "users.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+TIME_ZONE = "UTC"
+PEEPERS_SELLER_TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = PEEPERS_DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = PEEPERS_DATA_DIR / "media"
+MEDIA_URL = "media/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_REDIS_URL,
+        # Every key carries the current schema, so one tenant can never read another's entry.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": "test" if TESTING else "peepers",
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+
+# -- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES_NAMES = ("critical", "default", "low")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Tenant rows are looked up for every task; a short cache spares the query on busy workers.
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+
+# -- integrations (used by later modules; defaults point at the bundled ML sandbox) ------------
+ML_SANDBOX_PORT = env.int("ML_SANDBOX_PORT", default=8001)
+_ml_sandbox = f"http://localhost:{ML_SANDBOX_PORT}"
+ML_API_BASE = env.str("ML_API_BASE", default="https://api.mercadolibre.com" if PRODUCTION else _ml_sandbox)
+ML_AUTH_BASE = env.str(
+    "ML_AUTH_BASE", default="https://auth.mercadolivre.com.br" if PRODUCTION else _ml_sandbox
+)
+ML_CLIENT_ID = env.str("ML_CLIENT_ID", default="" if PRODUCTION else "peepers-sandbox-app")
+ML_CLIENT_SECRET = env.str(
+    "ML_CLIENT_SECRET", default="" if PRODUCTION else "peepers-sandbox-secret"
+)
+ML_REDIRECT_URI = env.str(
+    "ML_REDIRECT_URI", default=f"http://{PEEPERS_BASE_DOMAIN}:{PORT}/auth/callback"
+)
+ML_WEBHOOK_ALLOWED_IPS = env.list("ML_WEBHOOK_ALLOWED_IPS", default=[])
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
+
+# -- onboarding -------------------------------------------------------------------------------
+PEEPERS_TERMS_VERSION = "2026-11-01"
+PEEPERS_PRIVACY_NOTICE_VERSION = "2026-11-01"
+PEEPERS_PLAN_CATALOGUE = "billing.selectors.plan_catalogue"
+PEEPERS_DEFAULT_PLAN = "starter"
+PEEPERS_RESERVED_SLUGS = frozenset(
+    {"www", "admin", "api", "app", "public", "static", "media", "mail", "help", "status",
+     "support", "docs", "signup", "login", "auth", PEEPERS_TEMPLATE_SCHEMA, "information_schema"}
+)
+
+# -- logging ----------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tenants": {"level": "WARNING"},
+    },
+}
+
+# -- production -------------------------------------------------------------------------------
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
+    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"
+
+
+def _check_production() -> None:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG is on")
+    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY is the development default or shorter than 50 characters")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is empty")
+    if not FIELD_ENCRYPTION_KEYS:
+        problems.append("FIELD_ENCRYPTION_KEYS is missing")
+    for key in FIELD_ENCRYPTION_KEYS:
+        if key == _DEV_ENCRYPTION_KEY:
+            problems.append("FIELD_ENCRYPTION_KEYS holds the development key")
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            problems.append("FIELD_ENCRYPTION_KEYS holds a key that is not 32 url-safe base64 bytes")
+    if problems:
+        raise ImproperlyConfigured(
+            "refusing to start with DJANGO_ENV=production: " + "; ".join(problems)
+        )
+
+
+if PRODUCTION:
+    _check_production()
+
+
+# -- periodic jobs ----------------------------------------------------------------------------
+# Installed into django-celery-beat's tables when beat starts; staff can retime them in admin.
+CELERY_BEAT_SCHEDULE = {
+    "sessions-clear-expired-public": {
+        "task": "tenants.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=17),
+    },
+    "sessions-clear-expired-stores": {
+        "task": "tenants.fan_out",
+        "schedule": crontab(hour=3, minute=27),
+        "args": ["tenants.clear_expired_sessions", 1800],
+    },
+}

@@ -1,0 +1,136 @@
+"""The one way Peepers declares Celery tasks and sends them after commit.
+
+``@task(...)`` demands a dotted name, a queue, time limits and a retry policy, and says whether
+the task belongs to a tenant. A tenant task sent or run outside a tenant fails loudly instead
+of running in ``public`` (tenant-schemas-celery's default).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from celery.app.task import Task
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name
+from tenant_schemas_celery.task import TenantTask
+
+from peepers.celery import app
+logger = logging.getLogger(__name__)
+
+QUEUES = ("critical", "default", "low")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries with exponential backoff and jitter for the listed exception types."""
+
+    on: tuple[type[BaseException], ...] = ()
+    max_retries: int = 5
+    backoff_seconds: int = 2
+    backoff_max_seconds: int = 600
+
+
+NO_RETRY = RetryPolicy()
+
+
+class TaskSentWithoutTenant(RuntimeError):
+    """A tenant task was sent or run outside any tenant; it must never run in ``public``."""
+
+
+class PeepersTask(TenantTask):  # type: ignore[misc]
+    """Base of every task: tenant tasks refuse the public schema at send and at run time."""
+
+    abstract = True
+    tenant_scoped = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        if self.tenant_scoped:
+            headers = options.get("headers") or {}
+            schema = headers.get("_schema_name", connection.schema_name)
+            if schema in (None, get_public_schema_name()):
+                raise TaskSentWithoutTenant(
+                    f"{self.name} is a tenant task; send it inside tenant_context(tenant) "
+                    "or with enqueue_on_commit(..., tenant=tenant)"
+                )
+        return super().apply_async(args, kwargs, **options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.tenant_scoped and connection.schema_name == get_public_schema_name():
+            raise TaskSentWithoutTenant(
+                f"{self.name} is a tenant task and reached a worker without a tenant; "
+                "refusing to run it in the public schema"
+            )
+        return super().__call__(*args, **kwargs)
+
+
+def task(
+    *,
+    name: str,
+    queue: str,
+    tenant_scoped: bool,
+    soft_time_limit: int,
+    time_limit: int | None = None,
+    retry: RetryPolicy = NO_RETRY,
+) -> Callable[[Callable[P, R]], Task[P, R]]:
+    """Declare a Celery task the Peepers way (see the module docstring)."""
+    if "." not in name:
+        raise ValueError(f"task names are dotted (app.action), not {name!r}")
+    if queue not in QUEUES:
+        raise ValueError(f"queue must be one of {QUEUES}, not {queue!r}")
+
+    def decorate(func: Callable[P, R]) -> Task[P, R]:
+        options: dict[str, Any] = {
+            "name": name,
+            "base": PeepersTask,
+            "queue": queue,
+            "soft_time_limit": soft_time_limit,
+            "time_limit": time_limit or soft_time_limit + 30,
+            "tenant_scoped": tenant_scoped,
+        }
+        if retry.on:
+            options.update(
+                autoretry_for=retry.on,
+                max_retries=retry.max_retries,
+                retry_backoff=retry.backoff_seconds,
+                retry_backoff_max=retry.backoff_max_seconds,
+                retry_jitter=True,
+            )
+        return app.task(**options)(func)  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def enqueue_on_commit(
+    task: Task[Any, Any],
+    *,
+    args: Sequence[Any] = (),
+    kwargs: dict[str, Any] | None = None,
+    schema_name: str | None = None,
+    countdown: float | None = None,
+) -> None:
+    """Send ``task`` once the current transaction commits (at once outside one).
+
+    The schema is captured now, not at commit time, so a task enqueued inside
+    ``tenant_context(a)`` runs for ``a`` even if the context has ended by the time of commit.
+    A broker outage is logged, never raised into the committed request.
+    """
+    schema = schema_name or connection.schema_name
+
+    def send() -> None:
+        try:
+            task.apply_async(
+                args=list(args), kwargs=kwargs or {}, headers={"_schema_name": schema},
+                countdown=countdown,
+            )
+        except TaskSentWithoutTenant:
+            raise
+        except Exception:
+            logger.exception("could not enqueue %s for schema %s", task.name, schema)
+
+    transaction.on_commit(send)

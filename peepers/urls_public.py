@@ -1,0 +1,16 @@
+"""URLs of the public host (``PEEPERS_BASE_DOMAIN``): onboarding, staff admin, health, webhooks."""
+
+from django.contrib import admin
+from django.urls import path
+
+from peepers.health import health
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", tenant_views.landing, name="landing"),
+    path("signup/", tenant_views.signup, name="signup"),
+    path("legal/terms/", tenant_views.legal_terms, name="legal-terms"),
+    path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
+    path("api/health", health, name="health"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,46 @@
+"""Errors raised by tenant services; views, forms and commands map them to answers once."""
+
+from __future__ import annotations
+
+
+class TenantError(Exception):
+    """Base class. ``field`` names the input at fault, when there is one."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class TenantInvalid(TenantError):
+    """One or more inputs are invalid; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        summary = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
+        super().__init__(summary)
+
+
+class TenantSlugTaken(TenantError):
+    field = "slug"
+
+
+class TenantEmailTaken(TenantError):
+    field = "email"
+
+
+class MLUserIdTaken(TenantError):
+    """The Mercado Livre account already belongs to another tenant."""
+
+    field = "ml_user_id"
+
+
+class TenantNotFound(TenantError):
+    field = "tenant_id"
+
+
+class ProvisioningFailed(TenantError):
+    """The schema could not be created; nothing of the tenant was kept."""

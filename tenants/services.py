@@ -1,0 +1,207 @@
+"""What the system does to tenants: create them (signup and ``create_tenant``), change status.
+
+``tenant_create`` is the one path to a new store. It validates everything first, then creates
+the Tenant row, its domain, its schema (cloned), its owner and the signup evidence in a single
+transaction: either the store exists completely or nothing of it does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from tenants import provisioning
+from tenants.errors import (
+    MLUserIdTaken,
+    TenantEmailTaken,
+    TenantError,
+    TenantInvalid,
+    TenantSlugTaken,
+)
+from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
+from tenants.plans import plan_get
+from tenants.slugs import slug_problems
+from tenants.users.models import Role, User
+
+logger = logging.getLogger(__name__)
+
+Channel = Literal["signup", "command", "seed"]
+
+
+@dataclass(frozen=True)
+class TenantCreated:
+    tenant: Tenant
+    owner: User | None
+    created: bool
+
+
+def tenant_domain_for(slug: str) -> str:
+    return f"{slug}.{settings.PEEPERS_BASE_DOMAIN}"
+
+
+def tenant_create(
+    *,
+    name: str,
+    slug: str,
+    owner_email: str,
+    plan_code: str,
+    owner_password: str | None = None,
+    ml_user_id: int | None = None,
+    terms_accepted: bool,
+    channel: Channel,
+    ip_address: str | None = None,
+    user_agent: str = "",
+    provision: Literal["clone", "replay"] = "clone",
+) -> TenantCreated:
+    """Create a store with its schema, domain and owner, or raise and leave nothing behind.
+
+    Idempotent for ``ml_user_id`` + ``owner_email``: asking again returns the existing store
+    with ``created=False``. An ``ml_user_id`` that belongs to another owner is an error.
+    """
+    email = owner_email.strip().lower()
+    name = name.strip()
+    if ml_user_id is not None and ml_user_id > 0:
+        existing = Tenant.objects.filter(ml_user_id=ml_user_id).first()
+        if existing is not None:
+            if existing.owner_email == email:
+                return TenantCreated(tenant=existing, owner=None, created=False)
+            raise MLUserIdTaken(
+                f"Mercado Livre user {ml_user_id} is already connected to another store."
+            )
+    _validate(
+        name=name, slug=slug, email=email, plan_code=plan_code, password=owner_password,
+        terms_accepted=terms_accepted, ml_user_id=ml_user_id,
+    )
+
+    try:
+        with transaction.atomic():
+            tenant = _tenant_insert(
+                name=name, slug=slug, email=email, plan_code=plan_code, ml_user_id=ml_user_id
+            )
+            Domain.objects.create(domain=tenant_domain_for(slug), tenant=tenant, is_primary=True)
+            if provision == "clone":
+                provisioning.schema_clone(schema_name=slug)
+            else:
+                provisioning.schema_replay(schema_name=slug)
+            with tenant_context(tenant):
+                owner = User.objects.create_user(
+                    email, owner_password, role=Role.OWNER, full_name=""
+                )
+            SignupAgreement.objects.create(
+                tenant=tenant,
+                email=email,
+                terms_version=settings.PEEPERS_TERMS_VERSION,
+                privacy_notice_version=settings.PEEPERS_PRIVACY_NOTICE_VERSION,
+                accepted_at=timezone.now(),
+                ip_address=ip_address,
+                user_agent=user_agent[:512],
+                channel=channel,
+            )
+    except Exception as exc:
+        if not isinstance(exc, TenantError):
+            logger.exception("creating tenant %s failed; nothing was kept", slug)
+        raise
+    logger.info("tenant %s (%s) created via %s", slug, tenant.public_id, channel)
+    return TenantCreated(tenant=tenant, owner=owner, created=True)
+
+
+def _validate(
+    *,
+    name: str,
+    slug: str,
+    email: str,
+    plan_code: str,
+    password: str | None,
+    terms_accepted: bool,
+    ml_user_id: int | None,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = ["Give your store a name."]
+    elif len(name) > 120:
+        errors["name"] = ["Use at most 120 characters."]
+    if problems := slug_problems(slug):
+        errors["slug"] = problems
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter a valid e-mail address."]
+    if not plan_code:
+        errors["plan"] = ["Choose a plan."]
+    elif plan_get(plan_code) is None:
+        errors["plan"] = [f"There is no plan “{plan_code}”."]
+    if not terms_accepted:
+        errors["accept_terms"] = ["You must accept the terms of service and the privacy notice."]
+    if ml_user_id is not None and ml_user_id <= 0:
+        errors["ml_user_id"] = ["A Mercado Livre user id is a positive number."]
+    if password is not None:
+        try:
+            validate_password(password, User(email=email))
+        except ValidationError as exc:
+            errors["password"] = list(exc.messages)
+    if "slug" not in errors and Tenant.objects.filter(schema_name__iexact=slug).exists():
+        errors["slug"] = [f"The address “{slug}” is taken; choose another."]
+    if "email" not in errors and Tenant.objects.filter(owner_email=email).exists():
+        errors["email"] = ["A store with this e-mail already exists; log in to it instead."]
+    if errors:
+        raise TenantInvalid(errors)
+
+
+def _tenant_insert(
+    *, name: str, slug: str, email: str, plan_code: str, ml_user_id: int | None
+) -> Tenant:
+    """Insert the row; the unique constraints decide races that validation could not see."""
+    tenant = Tenant(
+        schema_name=slug, name=name, owner_email=email, plan_code=plan_code, ml_user_id=ml_user_id
+    )
+    try:
+        with transaction.atomic():
+            tenant.save()
+    except ValidationError as exc:  # TenantMixin's case-insensitive schema name check
+        raise TenantSlugTaken(f"The address “{slug}” is taken; choose another.") from exc
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") or ""
+        if "schema_name" in constraint:
+            raise TenantSlugTaken(f"The address “{slug}” is taken; choose another.") from exc
+        if "owner_email" in constraint:
+            raise TenantEmailTaken("A store with this e-mail already exists.") from exc
+        if "ml_user_id" in constraint:
+            raise MLUserIdTaken(
+                f"Mercado Livre user {ml_user_id} is already connected to another store."
+            ) from exc
+        raise
+    return tenant
+
+
+def public_tenant_ensure() -> Tenant:
+    """The row django-tenants routes the public host (``PEEPERS_BASE_DOMAIN``) to."""
+    public = get_public_schema_name()
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name=public,
+        defaults={"name": "Peepers", "owner_email": "staff@peepers.invalid", "plan_code": "-"},
+    )
+    Domain.objects.get_or_create(
+        domain=settings.PEEPERS_BASE_DOMAIN, defaults={"tenant": tenant, "is_primary": True}
+    )
+    return tenant
+
+
+def tenant_set_status(*, tenant: Tenant, status: TenantStatus) -> Tenant:
+    """Suspend, reactivate or close a store. Closing keeps the data (offboarding is separate)."""
+    if tenant.is_public:
+        raise TenantError("The public tenant's status cannot change.", field="status")
+    updated = Tenant.objects.filter(pk=tenant.pk).update(status=status, updated_at=timezone.now())
+    if not updated:
+        raise TenantError("The store no longer exists.", field="tenant_id")
+    tenant.refresh_from_db()
+    logger.info("tenant %s is now %s", tenant.schema_name, status)
+    return tenant

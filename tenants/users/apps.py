@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "tenants.users"
+    label = "users"
+    verbose_name = "Users"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,117 @@
+"""Onboarding and account pages: signup (public host), login and home (store hosts)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tenants.errors import TenantError, TenantInvalid
+from tenants.forms import SignupForm
+from tenants.models import Tenant
+from tenants.plans import plan_get
+from tenants.services import tenant_create
+from tenants.users.models import User
+
+_HANDOFF_SALT = "peepers.tenants.handoff"
+_HANDOFF_MAX_AGE = 120
+
+
+def unknown_host(request: HttpRequest) -> HttpResponse:
+    """No store answers to this host (``DEFAULT_NOT_FOUND_TENANT_VIEW``)."""
+    # The routing middleware validated the host before it looked for a store.
+    host = request.get_host().split(":")[0]
+    return render(request, "tenants/unknown_host.html", {"host": host}, status=404)
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "tenants/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None, initial={"plan": settings.PEEPERS_DEFAULT_PLAN})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = tenant_create(
+                name=data["name"],
+                slug=data["slug"],
+                owner_email=data["email"],
+                owner_password=data["password"],
+                plan_code=data["plan"],
+                terms_accepted=data["accept_terms"],
+                channel="signup",
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except TenantInvalid as exc:
+            for field, errors in exc.errors.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        except TenantError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            assert result.owner is not None
+            return HttpResponseRedirect(_handoff_url(request, result.tenant, result.owner))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "tenants/signup.html", {"form": form}, status=status)
+
+
+def _handoff_url(request: HttpRequest, tenant: Tenant, user: User) -> str:
+    """A one-time link that logs the new owner in on their store's host."""
+    token = signing.dumps(
+        {"user": user.pk, "tenant": str(tenant.public_id), "nonce": secrets.token_urlsafe(16)},
+        salt=_HANDOFF_SALT,
+    )
+    domain = tenant.get_primary_domain()
+    port = request.get_port()
+    default_port = "443" if request.is_secure() else "80"
+    netloc = domain.domain if port in ("", default_port) else f"{domain.domain}:{port}"
+    return f"{request.scheme}://{netloc}/welcome/{token}/"
+
+
+def welcome(request: HttpRequest, token: str) -> HttpResponse:
+    """Consume a signup hand-off link on the store's own host, then go home logged in."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    try:
+        payload = signing.loads(token, salt=_HANDOFF_SALT, max_age=_HANDOFF_MAX_AGE)
+    except signing.BadSignature:
+        payload = None
+    if (
+        not isinstance(payload, dict)
+        or payload.get("tenant") != str(tenant.public_id)
+        # Single use: the first request claims the nonce (the cache key is tenant-scoped).
+        or not cache.add(f"handoff:{payload.get('nonce')}", 1, timeout=_HANDOFF_MAX_AGE * 2)
+    ):
+        messages.info(request, "That sign-in link has expired. Log in with your e-mail and password.")
+        return redirect("login")
+    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
+    if user is None:
+        return redirect("login")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("home")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant  # type: ignore[attr-defined]
+    return render(request, "tenants/home.html", {"plan": plan_get(tenant.plan_code)})
+
+
+def legal_terms(request: HttpRequest) -> HttpResponse:
+    return render(request, "legal/terms.html", {"version": settings.PEEPERS_TERMS_VERSION})
+
+
+def legal_privacy(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "legal/privacy.html", {"version": settings.PEEPERS_PRIVACY_NOTICE_VERSION}
+    )
