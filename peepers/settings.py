@@ -92,7 +92,8 @@ def redis_url_with_db(url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = dict(parse_qsl(parts.query))
         query["db"] = str(db)
-        return urlunsplit(parts._replace(query=urlencode(query)))
+        # urlunsplit would drop the empty authority ("unix:/path"), which redis-py rejects.
+        return f"unix://{parts.path}?{urlencode(query)}"
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 

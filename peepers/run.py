@@ -1,0 +1,104 @@
+"""``make dev`` and ``make serve``: prepare the database, then run every process with prefixed logs.
+
+    python -m peepers.run dev     # runserver (autoreload) + Celery worker + beat, demo seeded
+    python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + worker + beat, production
+
+Ctrl-C stops all of them; the embedded PostgreSQL/Redis (when used) stop too unless another
+process still uses them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _serve_environment() -> None:
+    """Production settings for a local, plain-HTTP run (benchmarks, smoke tests).
+
+    Anything already set in the environment wins. Missing secrets are generated once and kept in
+    ``.data/serve-secrets.env`` (mode 0600) so sessions survive restarts.
+    """
+    os.environ["DJANGO_ENV"] = "production"
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+    os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+    base = os.environ.get("PEEPERS_BASE_DOMAIN", "localhost")
+    os.environ.setdefault("ALLOWED_HOSTS", f"{base},.{base},127.0.0.1")
+    data_dir = Path(os.environ.get("PEEPERS_DATA_DIR", BASE_DIR / ".data"))
+    secrets_file = data_dir / "serve-secrets.env"
+    if not secrets_file.exists():
+        import base64
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        secrets_file.write_text(
+            f"SECRET_KEY={secrets.token_urlsafe(50)}\nFIELD_ENCRYPTION_KEYS={key}\n"
+        )
+        secrets_file.chmod(0o600)
+    for line in secrets_file.read_text().splitlines():
+        name, _, value = line.partition("=")
+        os.environ.setdefault(name, value)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in {"dev", "serve"}:
+        print(__doc__)
+        return 2
+    mode = argv[0]
+    if mode == "serve":
+        _serve_environment()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peepers.settings")
+    os.chdir(BASE_DIR)
+
+    import django
+
+    django.setup()  # starts or finds the embedded services when no URLs are set
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+    from honcho.manager import Manager
+
+    from peepers import embedded
+
+    embedded_in_use = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
+    try:
+        call_command("migrate_schemas", interactive=False, verbosity=1)
+        if mode == "dev":
+            call_command("seed_demo")
+        else:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        connections.close_all()
+
+        python = sys.executable
+        port = settings.PORT
+        if mode == "dev":
+            web = f"{python} manage.py runserver 127.0.0.1:{port}"
+        else:
+            workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+            web = (
+                f"{python} -m gunicorn peepers.wsgi --workers {workers} "
+                f"--bind 127.0.0.1:{port} --access-logfile - --graceful-timeout 20"
+            )
+        manager = Manager()
+        manager.add_process("web", web)
+        manager.add_process(
+            "worker",
+            f"{python} -m celery -A peepers worker --loglevel INFO "
+            f"--queues critical,default,low --concurrency 2 --hostname worker@%h",
+        )
+        manager.add_process("beat", f"{python} -m celery -A peepers beat --loglevel INFO")
+        manager.loop()
+        return int(manager.returncode or 0)
+    finally:
+        if embedded_in_use:
+            embedded.stop_if_unused(Path(settings.PEEPERS_DATA_DIR))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
