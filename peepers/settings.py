@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import django_stubs_ext
 import environ
@@ -57,6 +57,8 @@ DATABASE_NAME = "peepers"
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     _database = env.db_url_config(DATABASE_URL)
+    # A Unix-socket directory is given percent-encoded in the host: postgres://u@%2Frun%2Fpg/db
+    _database["HOST"] = unquote(str(_database.get("HOST") or ""))
 else:
     from peepers import embedded
 
@@ -248,7 +250,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ("critical", "default", "low")
+CELERY_TASK_ROUTES = ("peepers.tasks.route",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -21,6 +21,8 @@ from peepers.celery import app
 logger = logging.getLogger(__name__)
 
 QUEUES = ("critical", "default", "low")
+# Task name -> queue, filled by @task and read by the router (CELERY_TASK_ROUTES).
+_QUEUE_OF: dict[str, str] = {}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,7 +90,6 @@ def task(
         options: dict[str, Any] = {
             "name": name,
             "base": PeepersTask,
-            "queue": queue,
             "soft_time_limit": soft_time_limit,
             "time_limit": time_limit or soft_time_limit + 30,
             "tenant_scoped": tenant_scoped,
@@ -101,9 +102,16 @@ def task(
                 retry_backoff_max=retry.backoff_max_seconds,
                 retry_jitter=True,
             )
-        return app.task(**options)(func)  # type: ignore[no-any-return]
+        _QUEUE_OF[name] = queue
+        # lazy=False binds and registers the task now, not on first use of an unfinalized app.
+        return app.task(lazy=False, **options)(func)  # type: ignore[no-any-return]
 
     return decorate
+
+
+def route(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str]:
+    """Celery router: each task goes to the queue its ``@task`` declaration named."""
+    return {"queue": _QUEUE_OF.get(name, "default")}
 
 
 def enqueue_on_commit(

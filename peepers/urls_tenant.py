@@ -1,9 +1,14 @@
 """URLs of a store's host (``<slug>.PEEPERS_BASE_DOMAIN``)."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
 from tenants import views as tenant_views
+from tenants.api import TeamMemberViewSet
+
+api = SimpleRouter(trailing_slash=True)
+api.register("team", TeamMemberViewSet, basename="team")
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
@@ -12,4 +17,5 @@ urlpatterns = [
     path("welcome/<str:token>/", tenant_views.welcome, name="welcome"),
     path("legal/terms/", tenant_views.legal_terms, name="legal-terms"),
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
+    path("api/v1/", include(api.urls)),
 ]

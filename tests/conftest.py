@@ -1,0 +1,68 @@
+"""Session-wide test setup: two stores (A and B) cloned once, and fixtures to reach them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from tenants.models import Tenant
+from tenants.services import tenant_create
+from tests.support.db import OWNER_PASSWORD, database_reset
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not settings.TESTING:
+        raise pytest.UsageError("run the tests with DJANGO_ENV=test, e.g. `make test`")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test database (public + template migrated) plus stores A and B."""
+    # The test Redis databases (broker and cache) start empty.
+    for url in (settings.REDIS_URL, settings.CACHE_REDIS_URL):
+        redis.Redis.from_url(url).flushdb()
+    with django_db_blocker.unblock():
+        for key in ("a", "b"):
+            tenant_create(
+                name=f"Store {key.upper()}", slug=f"tenant-{key}",
+                owner_email=f"owner@{key}.example.com", owner_password=OWNER_PASSWORD,
+                plan_code="starter", terms_accepted=True, channel="command",
+            )
+    yield
+
+
+@pytest.fixture
+def tenant_a(db: None) -> Tenant:
+    return Tenant.objects.get(schema_name="tenant-a")
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Tenant:
+    return Tenant.objects.get(schema_name="tenant-b")
+
+
+@pytest.fixture
+def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Database access without the per-test transaction; everything is put back afterwards.
+
+    For tests whose work must be visible to other connections: threads, Celery workers,
+    subprocesses and live servers.
+    """
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            database_reset()
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()

@@ -1,0 +1,52 @@
+"""Putting the test database back after tests that commit (threads, workers, live servers)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import quote_schema_name, tenant_context
+
+from tenants.models import Tenant
+from tenants.users.models import Role, User
+
+BASELINE_SCHEMAS = ("public", "tenant-a", "tenant-b")
+TENANT_KEEP = {"django_migrations", "django_content_type", "auth_permission"}
+PUBLIC_KEEP = TENANT_KEEP | {"tenants_tenant", "tenants_domain", "tenants_signupagreement", "billing_plan"}
+OWNER_PASSWORD = "a-long-test-password-1"
+
+
+def _tables(schema: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s", [schema])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _truncate(schema: str, keep: set[str]) -> None:
+    tables = [t for t in _tables(schema) if t not in keep]
+    if tables:
+        names = ", ".join(f"{quote_schema_name(schema)}.{quote_schema_name(t)}" for t in tables)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+def database_reset() -> None:
+    """Drop every store the test made, and empty the baseline stores back to their owner."""
+    connection.set_schema_to_public()
+    for tenant in Tenant.objects.exclude(schema_name__in=BASELINE_SCHEMAS):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(tenant.schema_name)} CASCADE")
+        tenant.delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
+            "AND nspname <> 'information_schema' AND NOT (nspname = ANY(%s))",
+            [[*BASELINE_SCHEMAS, settings.PEEPERS_TEMPLATE_SCHEMA]],
+        )
+        for (stray,) in cursor.fetchall():
+            cursor.execute(f"DROP SCHEMA {quote_schema_name(stray)} CASCADE")
+    _truncate("public", PUBLIC_KEEP)
+    for tenant in Tenant.objects.filter(schema_name__in=BASELINE_SCHEMAS[1:]):
+        _truncate(tenant.schema_name, TENANT_KEEP)
+        with tenant_context(tenant):
+            User.objects.create_user(tenant.owner_email, OWNER_PASSWORD, role=Role.OWNER)
+    connection.set_schema_to_public()

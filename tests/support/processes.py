@@ -1,0 +1,96 @@
+"""Real subprocesses (a Celery worker, a web server) running against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def test_database_url() -> str:
+    db = connection.settings_dict
+    host = db.get("HOST") or ""
+    auth = quote(db.get("USER") or "", safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    if host.startswith("/"):
+        return f"postgres://{auth}@{quote(host, safe='')}:{db.get('PORT') or 5432}/{db['NAME']}"
+    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_ENV="test",
+        DATABASE_URL=test_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        PYTHONPATH=str(BASE_DIR),
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
+    command = [
+        sys.executable, "-m", "celery", "-A", "peepers", "worker", "--pool", "solo",
+        "--queues", "critical,default,low", "--loglevel", "INFO", "--without-mingle",
+        "--without-gossip", "--without-heartbeat", "--hostname", f"test-{os.getpid()}@%h",
+    ]
+    for module in includes:
+        command += ["--include", module]
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=child_environment())
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def web_server(port: int) -> Iterator[str]:
+    """gunicorn serving the test database on ``port``; yields the public base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "peepers.wsgi", "--workers", "2", "--threads", "2",
+         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"],
+        cwd=BASE_DIR, env=child_environment(PORT=str(port)),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("the test web server exited during start-up")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the test web server did not start within 60s")
+        yield f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()

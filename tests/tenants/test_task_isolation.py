@@ -1,0 +1,54 @@
+"""A real Celery worker process runs every task in the schema it was sent for."""
+
+import time
+import uuid
+
+import pytest
+import redis
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from peepers.celery import app
+from peepers.tasks import enqueue_on_commit
+from tenants.models import Tenant
+from tests.support.processes import celery_worker
+from tests.support.tasks import record_schema, schema_key
+
+pytestmark = pytest.mark.usefixtures("committed_db")
+
+
+def wait_for(client, key, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (value := client.get(key)) is not None:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+def test_worker_runs_each_task_in_its_tenant_and_refuses_public_for_tenant_tasks():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    tenant_a = Tenant.objects.get(schema_name="tenant-a")
+    tenant_b = Tenant.objects.get(schema_name="tenant-b")
+    token = {name: uuid.uuid4().hex for name in ("a", "b", "forged", "public")}
+
+    with celery_worker("tests.support.tasks"):
+        with tenant_context(tenant_a):
+            record_schema.delay(token["a"])
+        with tenant_context(tenant_b):
+            enqueue_on_commit(record_schema, args=[token["b"]])
+        # A delivery forged past the send-time check must be refused, not run in public.
+        app.send_task(
+            "tests.record_schema", args=[token["forged"]],
+            headers={"_schema_name": "public"}, queue="default",
+        )
+        # The solo worker takes the queue in order: once this ran, the forged one was handled.
+        app.send_task(
+            "tests.record_schema_anywhere", args=[token["public"]],
+            headers={"_schema_name": "public"}, queue="default",
+        )
+        assert wait_for(client, schema_key(token["public"])) == b"public"
+
+    assert client.get(schema_key(token["a"])) == b"tenant-a"
+    assert client.get(schema_key(token["b"])) == b"tenant-b"
+    assert client.get(schema_key(token["forged"])) is None
