@@ -202,7 +202,9 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "pt-br"
+# Source strings are English and marked for translation; pt-BR catalogues become the default
+# once they exist (the seller dashboard work).
+LANGUAGE_CODE = "en"
 LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
 TIME_ZONE = "UTC"
 PEEPERS_SELLER_TIME_ZONE = "America/Sao_Paulo"
@@ -217,6 +219,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
                     if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production serves collectstatic's output; development and tests serve the sources directly.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = PEEPERS_DATA_DIR / "media"
 MEDIA_URL = "media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -26,7 +26,8 @@ class SignupForm(forms.Form):
     )
     email = forms.EmailField(label="E-mail", max_length=254)
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-    plan = forms.ChoiceField(label="Plan")
+    # A plain field: unknown or missing codes are the service's to reject (same words as the CLI).
+    plan = forms.CharField(label="Plan", required=False, widget=forms.Select)
     accept_terms = forms.BooleanField(
         label="I accept the terms of service and the privacy notice",
         required=False,  # the service says why it is needed, next to the box
@@ -34,8 +35,8 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [  # type: ignore[attr-defined]
-            (plan.code, f"{plan.name} — {_price(plan.monthly_price_cents, plan.currency)}/mês")
+        self.fields["plan"].widget.choices = [  # type: ignore[attr-defined]
+            (plan.code, f"{plan.name} — {_price(plan.monthly_price_cents, plan.currency)}/month")
             for plan in plan_catalogue()
         ]
         self.fields["slug"].widget.attrs.update(
@@ -43,7 +44,3 @@ class SignupForm(forms.Form):
         )
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
         self.fields["password"].widget.attrs.update({"autocomplete": "new-password"})
-
-    def clean_plan(self) -> str:
-        # Unknown codes are the service's to reject, with the same message as the command's.
-        return str(self.data.get("plan", "")).strip()

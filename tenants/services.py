@@ -134,7 +134,7 @@ def _validate(
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter a valid e-mail address."]
+        errors["email"] = ["Enter a valid email address."]
     if not plan_code:
         errors["plan"] = ["Choose a plan."]
     elif plan_get(plan_code) is None:
