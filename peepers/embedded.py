@@ -312,9 +312,12 @@ class EmbeddedPostgres(EmbeddedService):
             path.unlink(missing_ok=True)
 
     def _check(self, command: list[str], *, user: str | None) -> None:
+        # With a user, drop root's group and supplementary groups too: a root-group directory
+        # with no group permissions would otherwise refuse the server access.
+        as_user = {"user": user, "group": user, "extra_groups": []} if user else {}
         result = subprocess.run(  # noqa: S603 - fixed argv of the bundled PostgreSQL binaries
-            command, user=user, capture_output=True, text=True, check=False,
-            timeout=START_TIMEOUT_SECONDS + 10,
+            command, capture_output=True, text=True, check=False,
+            timeout=START_TIMEOUT_SECONDS + 10, **as_user,
         )
         if result.returncode != 0:
             raise EmbeddedServiceError(

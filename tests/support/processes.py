@@ -36,8 +36,8 @@ def child_environment(**extra: str) -> dict[str, str]:
         DATABASE_URL=test_database_url(),
         REDIS_URL=settings.REDIS_URL,
         PYTHONPATH=str(BASE_DIR),
-        **extra,
     )
+    env.update(extra)
     return env
 
 

@@ -1,0 +1,124 @@
+"""The runbook's commands: create_tenant, tenant_status and migrate_schemas."""
+
+import io
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from tenants.models import Tenant
+from tests.support.processes import BASE_DIR, child_environment
+from tests.support.state import database_state
+
+
+def run(name, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(name, *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+CREATE = ["--ml-user-id", "4242", "--email", "seller@example.com", "--plan", "pro", "--accept-terms"]
+
+
+@pytest.mark.django_db
+def test_create_tenant_prints_the_uuid_and_is_idempotent():
+    printed, _ = run("create_tenant", *CREATE, "--name", "Casa do Vendedor")
+    tenant = Tenant.objects.get(public_id=uuid.UUID(printed))
+    assert tenant.schema_name == "casa-do-vendedor"
+    assert tenant.ml_user_id == 4242
+
+    again, note = run("create_tenant", *CREATE, "--name", "Casa do Vendedor")
+    assert again == printed
+    assert "already exists" in note
+    assert Tenant.objects.filter(ml_user_id=4242).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--ml-user-id", "1", "--email", "x@example.com", "--plan", "pro"], "--accept-terms"),
+        (["--ml-user-id", "1", "--email", "x@example.com", "--plan", "gold", "--accept-terms"], "--plan"),
+        (["--ml-user-id", "1", "--email", "nope", "--plan", "pro", "--accept-terms"], "--email"),
+        ([*CREATE[:2], "--email", "x@example.com", *CREATE[4:], "--slug", "Bad;Slug"], "--slug"),
+        ([*CREATE[:2], "--email", "x@example.com", *CREATE[4:], "--slug", "www"], "--slug"),
+        ([*CREATE, "--slug", "tenant-a"], "--slug"),
+        (["--ml-user-id", "0", "--email", "x@example.com", "--plan", "pro", "--accept-terms"], "--ml-user-id"),
+    ],
+)
+def test_create_tenant_errors_name_the_flag_and_change_nothing(args, flag):
+    before = database_state()
+    with pytest.raises(CommandError) as raised:
+        run("create_tenant", *args)
+    assert str(raised.value).startswith(flag), str(raised.value)
+    assert database_state() == before
+
+
+@pytest.mark.django_db
+def test_create_tenant_refuses_an_ml_user_of_another_store():
+    run("create_tenant", *CREATE)
+    with pytest.raises(CommandError, match="^--ml-user-id: .*another store"):
+        run("create_tenant", "--ml-user-id", "4242", "--email", "other@example.com",
+            "--plan", "pro", "--accept-terms", "--slug", "other-store")
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_create_tenant_from_the_shell_exits_1_on_error_and_prints_only_the_uuid_on_success():
+    command = [sys.executable, "manage.py", "create_tenant", *CREATE]
+    env = child_environment()
+
+    ok = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert uuid.UUID(ok.stdout.strip())
+
+    bad = subprocess.run(
+        [*command[:3], "--ml-user-id", "9", "--email", "z@example.com", "--plan", "nope"],
+        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert bad.returncode == 1
+    assert "--plan" in bad.stderr and "--accept-terms" in bad.stderr
+    assert bad.stdout == ""
+
+
+@pytest.mark.django_db
+def test_tenant_status_prints_one_json_document(tenant_a):
+    printed, _ = run("tenant_status", "--tenant-id", str(tenant_a.public_id), "--json")
+    document = json.loads(printed)
+
+    assert document["tenant"]["id"] == str(tenant_a.public_id)
+    assert document["tenant"]["slug"] == "tenant-a"
+    assert document["tenant"]["domain"] == "tenant-a.localhost"
+    assert document["status"] == "active"
+    assert document["plan"] == {
+        "code": "starter", "known": True, "name": "Starter",
+        "monthly_price_cents": 4900, "currency": "BRL",
+    }
+    assert document["row_counts"]["users.User"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tenant_id", ["not-a-uuid", str(uuid.uuid4())])
+def test_tenant_status_explains_a_bad_tenant_id(tenant_id):
+    with pytest.raises(CommandError, match="^--tenant-id: "):
+        run("tenant_status", "--tenant-id", tenant_id, "--json")
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_migrate_schemas_skips_up_to_date_schemas_and_applies_what_is_missing():
+    call_command("migrate_schemas", check_unapplied=True)  # nothing pending: no error
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'DELETE FROM "tenant-b".django_migrations WHERE app = %s AND name = %s',
+            ["billing", "0002_default_plans"],
+        )
+    with pytest.raises(CommandError, match="tenant-b"):
+        call_command("migrate_schemas", check_unapplied=True)
+
+    printed, _ = run("migrate_schemas", "--noinput")
+
+    assert "2 of 3 tenant schemas up to date; migrating 1." in printed
+    call_command("migrate_schemas", check_unapplied=True)

@@ -1,0 +1,58 @@
+"""Rules of the house that a registry or a scan can enforce."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+FEATURE_APPS = ("integrations", "billing", "compliance", "operations")
+
+
+def test_sessions_and_auth_live_on_the_same_side():
+    for app in ("django.contrib.auth", "django.contrib.sessions", "tenants.users"):
+        assert (app in settings.SHARED_APPS) == ("django.contrib.auth" in settings.SHARED_APPS)
+        assert (app in settings.TENANT_APPS) == ("django.contrib.auth" in settings.TENANT_APPS)
+
+
+@pytest.mark.parametrize("model", apps.get_models(), ids=lambda m: m._meta.label)
+def test_models_pointing_at_users_exist_in_every_tenant_schema(model):
+    """A user deleted in a store must never cascade into a public table with the same ids."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    points_at_users = any(
+        getattr(field, "related_model", None) is user_model for field in model._meta.get_fields()
+        if field.is_relation and field.concrete
+    )
+    if points_at_users:
+        assert model._meta.app_config.name in settings.TENANT_APPS, model._meta.label
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize(
+    "path", sorted((BASE_DIR / "tenants").rglob("*.py")), ids=lambda p: str(p.relative_to(BASE_DIR))
+)
+def test_tenants_knows_no_feature_app(path):
+    bad = {m for m in imported_modules(path) if m.split(".")[0] in FEATURE_APPS}
+    assert not bad, f"{path} imports {bad}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((BASE_DIR / "peepers").glob("*.py")), ids=lambda p: p.name
+)
+def test_only_urlconfs_settings_and_celery_name_feature_apps_in_peepers(path):
+    if path.name in {"settings.py", "celery.py"} or path.name.startswith("urls_"):
+        return
+    bad = {m for m in imported_modules(path) if m.split(".")[0] in FEATURE_APPS}
+    assert not bad, f"{path} imports {bad}"
