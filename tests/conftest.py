@@ -22,12 +22,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """The test database (public + template migrated) plus stores A and B."""
+def django_db_setup(
+    request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """The test database (public + template migrated) plus stores A and B.
+
+    Replaces pytest-django's fixture, which sets up only the databases that tests marked
+    ``django_db`` ask for: tests using ``committed_db`` or a live server need it too.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     # The test Redis databases (broker and cache) start empty.
     for url in (settings.REDIS_URL, settings.CACHE_REDIS_URL):
         redis.Redis.from_url(url).flushdb()
     with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}
+        )
+        assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         for key in ("a", "b"):
             tenant_create(
                 name=f"Store {key.upper()}", slug=f"tenant-{key}",
@@ -35,6 +47,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
                 plan_code="starter", terms_accepted=True, channel="command",
             )
     yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ def _truncate(schema: str, keep: set[str]) -> None:
 
 def database_reset() -> None:
     """Drop every store the test made, and empty the baseline stores back to their owner."""
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        raise RuntimeError("database_reset() only ever runs on the test database")
     connection.set_schema_to_public()
     for tenant in Tenant.objects.exclude(schema_name__in=BASELINE_SCHEMAS):
         with connection.cursor() as cursor:
