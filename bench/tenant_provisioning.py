@@ -52,12 +52,14 @@ def _summary(samples: list[float]) -> dict[str, Any]:
 
 def _timed_migrate(*args: str) -> float:
     started = time.perf_counter()
-    call_command("migrate_schemas", *args, "--noinput", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "migrate_schemas", *args, "--noinput", verbosity=0, stdout=io.StringIO(), stderr=io.StringIO()
+    )
     return time.perf_counter() - started
 
 
 def run() -> dict[str, Any]:
-    settings.DATABASES["default"]["TEST"] = {"NAME": "bench_peepers"}
+    settings.DATABASES["default"]["TEST"]["NAME"] = "bench_peepers"
     config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
         clone: list[float] = []

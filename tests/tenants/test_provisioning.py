@@ -4,10 +4,11 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from tenants.errors import ProvisioningFailed, TenantInvalid, TenantSlugTaken
 from tenants.models import Tenant
+from tenants.provisioning import schema_clone
 from tenants.services import tenant_create
 from tests.support.state import database_state
 
@@ -124,3 +125,71 @@ def test_replaying_migrations_builds_the_same_tables_as_cloning():
     create("by-replay", "replay-way@example.com", provision="replay")
 
     assert tables_of("by-replay") == tables_of("by-clone") == tables_of(TEMPLATE)
+
+
+def structure_of(schema):
+    """Columns, constraints, indexes and sequence positions, with the schema name taken out."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_catalog.quote_ident(%s)", [schema])
+        quoted = cursor.fetchone()[0]
+        cursor.execute(
+            """
+            SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                   a.attnotnull, a.attidentity,
+                   pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+              FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind = 'r'
+              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+             WHERE c.relnamespace = %s::regnamespace AND a.attnum > 0 AND NOT a.attisdropped
+             ORDER BY 1, a.attnum
+            """,
+            [quoted],
+        )
+        columns = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = %s::regnamespace ORDER BY 1, 2",
+            [quoted],
+        )
+        constraints = [tuple(str(v).replace(quoted + ".", "") for v in row) for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1", [schema]
+        )
+        indexes = [(name, d.replace(quoted + ".", "")) for name, d in cursor.fetchall()]
+        cursor.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = %s ORDER BY 1",
+            [schema],
+        )
+        sequences = cursor.fetchall()
+    return {"columns": columns, "constraints": constraints, "indexes": indexes, "sequences": sequences}
+
+
+def test_a_clone_has_the_templates_exact_structure_and_reference_rows():
+    with transaction.atomic():
+        schema_clone(schema_name="exact-copy")
+
+    assert structure_of("exact-copy") == structure_of(TEMPLATE)
+    with connection.cursor() as cursor:
+        for table in ("django_migrations", "django_content_type", "auth_permission"):
+            cursor.execute(
+                f'SELECT (SELECT count(*) FROM "exact-copy".{table}), '
+                f'(SELECT count(*) FROM "{TEMPLATE}".{table})'
+            )
+            copied, original = cursor.fetchone()
+            assert copied == original > 0, table
+
+
+def test_a_template_with_objects_beyond_tables_is_cloned_by_clone_schema():
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE VIEW "{TEMPLATE}".active_users AS SELECT id FROM "{TEMPLATE}".users_user')
+    try:
+        create("with-view", "view@example.com")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_views WHERE schemaname = 'with-view' "
+                "AND viewname = 'active_users'"
+            )
+            assert cursor.fetchone()[0] == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP VIEW "{TEMPLATE}".active_users')
