@@ -31,9 +31,14 @@ MIGRATE_TENANTS = 200
 def _create(index: int, provision: str) -> float:
     started = time.perf_counter()
     tenant_create(
-        name=f"Bench {index}", slug=f"bench-{provision}-{index}",
-        owner_email=f"owner{index}-{provision}@bench.example.com", owner_password=None,
-        plan_code="starter", terms_accepted=True, channel="command", provision=provision,  # type: ignore[arg-type]
+        name=f"Bench {index}",
+        slug=f"bench-{provision}-{index}",
+        owner_email=f"owner{index}-{provision}@bench.example.com",
+        owner_password=None,
+        plan_code="starter",
+        terms_accepted=True,
+        channel="command",
+        provision=provision,  # type: ignore[arg-type]
     )
     return time.perf_counter() - started
 
@@ -53,14 +58,19 @@ def _summary(samples: list[float]) -> dict[str, Any]:
 def _timed_migrate(*args: str) -> float:
     started = time.perf_counter()
     call_command(
-        "migrate_schemas", *args, "--noinput", verbosity=0, stdout=io.StringIO(), stderr=io.StringIO()
+        "migrate_schemas",
+        *args,
+        "--noinput",
+        verbosity=0,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
     )
     return time.perf_counter() - started
 
 
 def run() -> dict[str, Any]:
     settings.DATABASES["default"]["TEST"]["NAME"] = "bench_peepers"
-    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default": connection})
     try:
         clone: list[float] = []
         replay: list[float] = []

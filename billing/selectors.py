@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tenants.plans import PlanSummary
-
 from billing.models import Plan
+from tenants.plans import PlanSummary
 
 
 def plan_catalogue() -> list[PlanSummary]:

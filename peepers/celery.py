@@ -1,4 +1,7 @@
-"""The Celery app. Tasks run in the schema of the tenant they were sent for (tenant-schemas-celery)."""
+"""The Celery app. Tasks run in the schema of the tenant they were sent for.
+
+tenant-schemas-celery carries the schema in a task header and switches to it in the worker.
+"""
 
 import os
 

@@ -54,7 +54,12 @@ class PostgresEndpoint:
         return f"postgresql://{self.user}@/{database}?host={self.socket_dir}&port={self.port}"
 
     def django_database(self, *, name: str) -> dict[str, object]:
-        return {"NAME": name, "USER": self.user, "HOST": str(self.socket_dir), "PORT": str(self.port)}
+        return {
+            "NAME": name,
+            "USER": self.user,
+            "HOST": str(self.socket_dir),
+            "PORT": str(self.port),
+        }
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,8 @@ class EmbeddedPostgres(EmbeddedService):
         except KeyError:
             subprocess.run(  # noqa: S603
                 ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user],  # noqa: S607
-                check=True, capture_output=True,
+                check=True,
+                capture_output=True,
             )
         for path in (self.root, self.pgdata, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
@@ -242,9 +248,16 @@ class EmbeddedPostgres(EmbeddedService):
         install = _pgserver_install()
         _allow_traversal(install)
         for entry in install.rglob("*"):
-            entry.chmod(entry.stat().st_mode | stat.S_IRGRP | stat.S_IROTH | (
-                stat.S_IXGRP | stat.S_IXOTH if entry.is_dir() or entry.stat().st_mode & stat.S_IXUSR else 0
-            ))
+            entry.chmod(
+                entry.stat().st_mode
+                | stat.S_IRGRP
+                | stat.S_IROTH
+                | (
+                    stat.S_IXGRP | stat.S_IXOTH
+                    if entry.is_dir() or entry.stat().st_mode & stat.S_IXUSR
+                    else 0
+                )
+            )
         return user
 
     def _start(self) -> None:
@@ -255,8 +268,10 @@ class EmbeddedPostgres(EmbeddedService):
             self._check(
                 [
                     self._bin("initdb"),
-                    "-D", str(self.pgdata),
-                    "-U", self.superuser,
+                    "-D",
+                    str(self.pgdata),
+                    "-U",
+                    self.superuser,
                     "--auth=trust",
                     "--encoding=UTF8",
                     "--locale=C",
@@ -273,8 +288,19 @@ class EmbeddedPostgres(EmbeddedService):
             ]
         )
         self._check(
-            [self._bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log), "-o", options,
-             "-w", "-t", str(START_TIMEOUT_SECONDS), "start"],
+            [
+                self._bin("pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.log),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                str(START_TIMEOUT_SECONDS),
+                "start",
+            ],
             user=user,
         )
 
@@ -293,8 +319,17 @@ class EmbeddedPostgres(EmbeddedService):
     def _stop(self) -> None:
         try:
             self._check(
-                [self._bin("pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w",
-                 "-t", str(STOP_TIMEOUT_SECONDS), "stop"],
+                [
+                    self._bin("pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-t",
+                    str(STOP_TIMEOUT_SECONDS),
+                    "stop",
+                ],
                 user=self._run_as(),
             )
         except EmbeddedServiceError:
@@ -314,10 +349,15 @@ class EmbeddedPostgres(EmbeddedService):
     def _check(self, command: list[str], *, user: str | None) -> None:
         # With a user, drop root's group and supplementary groups too: a root-group directory
         # with no group permissions would otherwise refuse the server access.
-        as_user = {"user": user, "group": user, "extra_groups": []} if user else {}
         result = subprocess.run(  # noqa: S603 - fixed argv of the bundled PostgreSQL binaries
-            command, capture_output=True, text=True, check=False,
-            timeout=START_TIMEOUT_SECONDS + 10, **as_user,
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=START_TIMEOUT_SECONDS + 10,
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
         )
         if result.returncode != 0:
             raise EmbeddedServiceError(
@@ -355,21 +395,34 @@ class EmbeddedRedis(EmbeddedService):
 
         command = [
             __redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.root),
-            "--dbfilename", "dump.rdb",
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--save", "60 1",
-            "--pidfile", str(self.pidfile),
-            "--logfile", str(self.log),
-            "--daemonize", "yes",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.root),
+            "--dbfilename",
+            "dump.rdb",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "60 1",
+            "--pidfile",
+            str(self.pidfile),
+            "--logfile",
+            str(self.log),
+            "--daemonize",
+            "yes",
         ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
-            raise EmbeddedServiceError(f"redis-server failed: {result.stderr.strip()}; see {self.log}")
+            raise EmbeddedServiceError(
+                f"redis-server failed: {result.stderr.strip()}; see {self.log}"
+            )
         self._wait_until("ready", self._answers_ping, self.log)
 
     def _answers_ping(self) -> bool:
@@ -433,8 +486,10 @@ def _process_started_at(pid: int) -> float | None:
 def _is_process(pid: int, names: tuple[str, ...]) -> bool:
     try:
         process = psutil.Process(pid)
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE and (
-            process.name() in names
+        return (
+            process.is_running()
+            and process.status() != psutil.STATUS_ZOMBIE
+            and (process.name() in names)
         )
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
@@ -456,7 +511,9 @@ _services: dict[tuple[type[EmbeddedService], Path], EmbeddedService] = {}
 
 def postgres(data_dir: Path, *, databases: tuple[str, ...] = ()) -> EmbeddedPostgres:
     """The embedded PostgreSQL under ``data_dir``, running and leased by this process."""
-    service = _services.setdefault((EmbeddedPostgres, data_dir), EmbeddedPostgres(data_dir / "postgres"))
+    service = _services.setdefault(
+        (EmbeddedPostgres, data_dir), EmbeddedPostgres(data_dir / "postgres")
+    )
     assert isinstance(service, EmbeddedPostgres)
     service.ensure_databases(*databases)
     service.acquire()

@@ -216,8 +216,11 @@ STATIC_ROOT = PEEPERS_DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-                    if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 # Production serves collectstatic's output; development and tests serve the sources directly.
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -271,7 +274,9 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 # -- integrations (used by later modules; defaults point at the bundled ML sandbox) ------------
 ML_SANDBOX_PORT = env.int("ML_SANDBOX_PORT", default=8001)
 _ml_sandbox = f"http://localhost:{ML_SANDBOX_PORT}"
-ML_API_BASE = env.str("ML_API_BASE", default="https://api.mercadolibre.com" if PRODUCTION else _ml_sandbox)
+ML_API_BASE = env.str(
+    "ML_API_BASE", default="https://api.mercadolibre.com" if PRODUCTION else _ml_sandbox
+)
 ML_AUTH_BASE = env.str(
     "ML_AUTH_BASE", default="https://auth.mercadolivre.com.br" if PRODUCTION else _ml_sandbox
 )
@@ -294,8 +299,25 @@ PEEPERS_PRIVACY_NOTICE_VERSION = "2026-11-01"
 PEEPERS_PLAN_CATALOGUE = "billing.selectors.plan_catalogue"
 PEEPERS_DEFAULT_PLAN = "starter"
 PEEPERS_RESERVED_SLUGS = frozenset(
-    {"www", "admin", "api", "app", "public", "static", "media", "mail", "help", "status",
-     "support", "docs", "signup", "login", "auth", PEEPERS_TEMPLATE_SCHEMA, "information_schema"}
+    {
+        "www",
+        "admin",
+        "api",
+        "app",
+        "public",
+        "static",
+        "media",
+        "mail",
+        "help",
+        "status",
+        "support",
+        "docs",
+        "signup",
+        "login",
+        "auth",
+        PEEPERS_TEMPLATE_SCHEMA,
+        "information_schema",
+    }
 )
 
 # -- logging ----------------------------------------------------------------------------------
@@ -344,7 +366,9 @@ def _check_production() -> None:
         except (binascii.Error, ValueError):
             valid = False
         if not valid:
-            problems.append("FIELD_ENCRYPTION_KEYS holds a key that is not 32 url-safe base64 bytes")
+            problems.append(
+                "FIELD_ENCRYPTION_KEYS holds a key that is not 32 url-safe base64 bytes"
+            )
     if problems:
         raise ImproperlyConfigured(
             "refusing to start with DJANGO_ENV=production: " + "; ".join(problems)

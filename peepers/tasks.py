@@ -10,14 +10,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from celery.app.task import Task
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
 from peepers.celery import app
+from tenants.context import current_schema
+
 logger = logging.getLogger(__name__)
 
 QUEUES = ("critical", "default", "low")
@@ -45,16 +47,19 @@ class TaskSentWithoutTenant(RuntimeError):
     """A tenant task was sent or run outside any tenant; it must never run in ``public``."""
 
 
-class PeepersTask(TenantTask):  # type: ignore[misc]
+class PeepersTask(TenantTask):
     """Base of every task: tenant tasks refuse the public schema at send and at run time."""
 
     abstract = True
     tenant_scoped = True
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    # Same parameters as Celery's; only the tenant header is checked before deferring to it.
+    def apply_async(  # type: ignore[override]
+        self, args: Any = None, kwargs: Any = None, **options: Any
+    ) -> Any:
         if self.tenant_scoped:
             headers = options.get("headers") or {}
-            schema = headers.get("_schema_name", connection.schema_name)
+            schema = headers.get("_schema_name", current_schema())
             if schema in (None, get_public_schema_name()):
                 raise TaskSentWithoutTenant(
                     f"{self.name} is a tenant task; send it inside tenant_context(tenant) "
@@ -63,7 +68,7 @@ class PeepersTask(TenantTask):  # type: ignore[misc]
         return super().apply_async(args, kwargs, **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.tenant_scoped and connection.schema_name == get_public_schema_name():
+        if self.tenant_scoped and current_schema() == get_public_schema_name():
             raise TaskSentWithoutTenant(
                 f"{self.name} is a tenant task and reached a worker without a tenant; "
                 "refusing to run it in the public schema"
@@ -104,12 +109,15 @@ def task(
             )
         _QUEUE_OF[name] = queue
         # lazy=False binds and registers the task now, not on first use of an unfinalized app.
-        return app.task(lazy=False, **options)(func)  # type: ignore[no-any-return]
+        decorator: Any = app.task(lazy=False, **options)
+        return cast("Task[P, R]", decorator(func))
 
     return decorate
 
 
-def route(name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any) -> dict[str, str]:
+def route(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **kw: Any
+) -> dict[str, str]:
     """Celery router: each task goes to the queue its ``@task`` declaration named."""
     return {"queue": _QUEUE_OF.get(name, "default")}
 
@@ -128,14 +136,14 @@ def enqueue_on_commit(
     ``tenant_context(a)`` runs for ``a`` even if the context has ended by the time of commit.
     A broker outage is logged, never raised into the committed request.
     """
-    schema = schema_name or connection.schema_name
+    schema = schema_name or current_schema()
 
     def send() -> None:
         try:
-            task.apply_async(
-                args=list(args), kwargs=kwargs or {}, headers={"_schema_name": schema},
-                countdown=countdown,
-            )
+            options: dict[str, Any] = {"headers": {"_schema_name": schema}}
+            if countdown is not None:
+                options["countdown"] = countdown
+            task.apply_async(args=tuple(args), kwargs=kwargs or {}, **options)
         except TaskSentWithoutTenant:
             raise
         except Exception:

@@ -21,8 +21,13 @@ class SignupAgreementInline(admin.TabularInline[SignupAgreement, Tenant]):
     extra = 0
     can_delete = False
     readonly_fields = [
-        "email", "terms_version", "privacy_notice_version", "accepted_at", "ip_address",
-        "user_agent", "channel",
+        "email",
+        "terms_version",
+        "privacy_notice_version",
+        "accepted_at",
+        "ip_address",
+        "user_agent",
+        "channel",
     ]
 
     def has_add_permission(self, request: HttpRequest, obj: Tenant | None = None) -> bool:
@@ -49,8 +54,15 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
     search_fields = ["name", "schema_name", "owner_email", "=public_id", "=ml_user_id"]
     readonly_fields = ["public_id", "schema_name", "created_at", "updated_at", "status"]
     fields = [
-        "public_id", "name", "schema_name", "status", "plan_code", "owner_email", "ml_user_id",
-        "created_at", "updated_at",
+        "public_id",
+        "name",
+        "schema_name",
+        "status",
+        "plan_code",
+        "owner_email",
+        "ml_user_id",
+        "created_at",
+        "updated_at",
     ]
     inlines = [DomainInline, SignupAgreementInline]
     actions = ["suspend", "reactivate", "close"]

@@ -35,7 +35,7 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].widget.choices = [  # type: ignore[attr-defined]
+        self.fields["plan"].widget.choices = [
             (plan.code, f"{plan.name} — {_price(plan.monthly_price_cents, plan.currency)}/month")
             for plan in plan_catalogue()
         ]

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from tenants.context import request_tenant
 from tenants.models import TenantStatus
 
 
@@ -20,7 +21,7 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         response: HttpResponse | None = super().process_request(request)
         if response is not None:
             return response
-        tenant = request.tenant  # type: ignore[attr-defined]
+        tenant = request_tenant(request)
         if tenant.status == TenantStatus.SUSPENDED:
             return render(request, "tenants/suspended.html", {"store": tenant}, status=403)
         if tenant.status == TenantStatus.CLOSED:

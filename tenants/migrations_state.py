@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -48,13 +49,14 @@ def pending_schemas(schemas: Iterable[str]) -> list[str]:
         for start in range(0, len(readable), 500):
             batch = readable[start : start + 500]
             sql = " UNION ALL ".join(
-                f"SELECT %s, count(*) FROM {quote_schema_name(schema)}.django_migrations "
+                # Identifiers are quoted by quote_schema_name; values are parameters.
+                f"SELECT %s, count(*) FROM {quote_schema_name(schema)}.django_migrations "  # noqa: S608
                 "WHERE app || '.' || name = ANY(%s)"
                 for schema in batch
             )
-            params: list[object] = []
+            params: list[Any] = []
             for schema in batch:
                 params += [schema, expected]
             cursor.execute(sql, params)
-            counts.update({schema: count for schema, count in cursor.fetchall()})
+            counts.update(dict(cursor.fetchall()))
     return [schema for schema in schemas if counts.get(schema, -1) < len(expected)]

@@ -21,6 +21,7 @@ from django.db.backends.utils import CursorWrapper
 from django_tenants.clone import CLONE_SCHEMA_FUNCTION
 from django_tenants.utils import quote_schema_name, schema_exists
 
+from tenants.context import use_public_schema
 from tenants.errors import ProvisioningFailed
 from tenants.migrations_state import pending_schemas
 
@@ -36,7 +37,7 @@ def template_schema() -> str:
 
 def clone_function_install() -> None:
     """(Re)install ``public.clone_schema()``; run by ``migrate_schemas`` after the public schema."""
-    connection.set_schema_to_public()
+    use_public_schema()
     db_user = connection.settings_dict.get("USER") or "postgres"
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CLONE_LOCK_KEY])
@@ -65,7 +66,7 @@ def schema_clone(*, schema_name: str) -> None:
     """Create ``schema_name`` as a copy of the template; must run inside a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("schema_clone() must run inside transaction.atomic()")
-    connection.set_schema_to_public()
+    use_public_schema()
     template = template_schema()
     if not schema_exists(template):
         raise ProvisioningFailed(
@@ -81,7 +82,7 @@ def schema_clone(*, schema_name: str) -> None:
         else:
             _clone_tables(cursor, template, schema_name)
     # The clone moved search_path around; make django-tenants set it afresh.
-    connection.set_schema_to_public()
+    use_public_schema()
     if pending_schemas([schema_name]):
         # The template lagged behind the code (a deploy that has not migrated yet): bring the
         # new schema up to date now rather than create a tenant with an old structure.
@@ -156,13 +157,13 @@ def _clone_tables(cursor: CursorWrapper, template: str, schema_name: str) -> Non
         """,
         [source],
     )
+    index_rows = cursor.fetchall()
     # pg_get_indexdef always qualifies the table: "... ON tenant_template.users_user USING ..."
-    quoted_template = cursor.connection.execute(  # type: ignore[attr-defined]
-        "SELECT pg_catalog.quote_ident(%s)", [template]
-    ).fetchone()[0]
+    cursor.execute("SELECT pg_catalog.quote_ident(%s)", [template])
+    quoted_template = cursor.fetchone()[0]
     indexes = [
         definition.replace(f" ON {quoted_template}.{table} ", f" ON {target}.{table} ", 1)
-        for definition, table in cursor.fetchall()
+        for definition, table in index_rows
     ]
     cursor.execute(
         """
@@ -187,7 +188,7 @@ def _clone_tables(cursor: CursorWrapper, template: str, schema_name: str) -> Non
         # Columns, defaults, identities, NOT NULL and CHECK constraints; indexes and keys are
         # added below under the template's names, which later migrations refer to.
         script.append(f"CREATE TABLE {name} (LIKE {source}.{name} INCLUDING ALL EXCLUDING INDEXES)")
-        script.append(f"INSERT INTO {name} SELECT * FROM {source}.{name}")
+        script.append(f"INSERT INTO {name} SELECT * FROM {source}.{name}")  # noqa: S608
     script += [
         f"ALTER TABLE {quote_schema_name(table)} "
         f"ADD CONSTRAINT {quote_schema_name(constraint)} {definition}"
@@ -210,7 +211,9 @@ def _literal(value: str) -> str:
 
 def _clone_with_clone_schema(cursor: CursorWrapper, template: str, schema_name: str) -> None:
     if not clone_function_installed():
-        raise ProvisioningFailed("public.clone_schema() is missing; run `manage.py migrate_schemas`")
+        raise ProvisioningFailed(
+            "public.clone_schema() is missing; run `manage.py migrate_schemas`"
+        )
     # clone_schema() creates and drops helper types in public; clones must not interleave.
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CLONE_LOCK_KEY])
     cursor.execute("SELECT public.clone_schema(%s, %s, 'DATA')", [template, schema_name])
@@ -218,7 +221,7 @@ def _clone_with_clone_schema(cursor: CursorWrapper, template: str, schema_name: 
 
 def schema_replay(*, schema_name: str) -> None:
     """Create ``schema_name`` empty and apply every migration (the slow path, for comparison)."""
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {quote_schema_name(schema_name)}")
     schema_migrate(schema_name=schema_name)
@@ -226,13 +229,16 @@ def schema_replay(*, schema_name: str) -> None:
 
 def schema_migrate(*, schema_name: str) -> None:
     call_command(
-        "migrate_schemas", schema_name=schema_name, interactive=False, verbosity=0,
+        "migrate_schemas",
+        schema_name=schema_name,
+        interactive=False,
+        verbosity=0,
         all_schemas=True,
     )
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def schema_drop(*, schema_name: str) -> None:
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema_name)} CASCADE")

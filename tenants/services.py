@@ -78,8 +78,13 @@ def tenant_create(
                 f"Mercado Livre user {ml_user_id} is already connected to another store."
             )
     _validate(
-        name=name, slug=slug, email=email, plan_code=plan_code, password=owner_password,
-        terms_accepted=terms_accepted, ml_user_id=ml_user_id,
+        name=name,
+        slug=slug,
+        email=email,
+        plan_code=plan_code,
+        password=owner_password,
+        terms_accepted=terms_accepted,
+        ml_user_id=ml_user_id,
     )
 
     try:

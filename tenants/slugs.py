@@ -25,7 +25,7 @@ def slug_problems(slug: str) -> list[str]:
         problems.append(f"Use at most {SLUG_MAX_LENGTH} characters (this has {len(slug)}).")
     if not _SLUG_RE.match(slug):
         problems.append(
-            "Use only lowercase letters a–z, digits and single hyphens, starting with a letter "
+            "Use only lowercase letters a-z, digits and single hyphens, starting with a letter "
             "and not ending with a hyphen."
         )
     return problems

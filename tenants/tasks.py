@@ -33,15 +33,14 @@ def fan_out(task_name: str, spread_seconds: int = 0) -> int:
         .iterator(chunk_size=FAN_OUT_BATCH_SIZE)
     )
     for index, schema in enumerate(schemas):
-        countdown = spread_seconds * index / len(schemas) if spread_seconds else None
-        target.apply_async(headers={"_schema_name": schema}, countdown=countdown)
+        target.apply_async(
+            headers={"_schema_name": schema}, countdown=spread_seconds * index / len(schemas)
+        )
     logger.info("fanned %s out to %d stores", task_name, len(schemas))
     return len(schemas)
 
 
-@task(
-    name="tenants.clear_expired_sessions", queue="low", tenant_scoped=False, soft_time_limit=300
-)
+@task(name="tenants.clear_expired_sessions", queue="low", tenant_scoped=False, soft_time_limit=300)
 def clear_expired_sessions() -> None:
     """Delete expired sessions in the current schema (public or a store's)."""
     engine = import_module(settings.SESSION_ENGINE)

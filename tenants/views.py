@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tenants.context import request_tenant
 from tenants.errors import TenantError, TenantInvalid
 from tenants.forms import SignupForm
 from tenants.models import Tenant
@@ -81,7 +82,7 @@ def _handoff_url(request: HttpRequest, tenant: Tenant, user: User) -> str:
 
 def welcome(request: HttpRequest, token: str) -> HttpResponse:
     """Consume a signup hand-off link on the store's own host, then go home logged in."""
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request_tenant(request)
     try:
         payload = signing.loads(token, salt=_HANDOFF_SALT, max_age=_HANDOFF_MAX_AGE)
     except signing.BadSignature:
@@ -92,9 +93,16 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         # Single use: the first request claims the nonce (the cache key is tenant-scoped).
         or not cache.add(f"handoff:{payload.get('nonce')}", 1, timeout=_HANDOFF_MAX_AGE * 2)
     ):
-        messages.info(request, "That sign-in link has expired. Log in with your e-mail and password.")
+        messages.info(
+            request, "That sign-in link has expired. Log in with your e-mail and password."
+        )
         return redirect("login")
-    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
+    user_pk = payload.get("user")
+    user = (
+        User.objects.filter(pk=user_pk, is_active=True).first()
+        if isinstance(user_pk, int)
+        else None
+    )
     if user is None:
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -103,7 +111,7 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = request_tenant(request)
     return render(request, "tenants/home.html", {"plan": plan_get(tenant.plan_code)})
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tests.support.db import OWNER_PASSWORD, database_reset
@@ -37,14 +38,20 @@ def django_db_setup(
         redis.Redis.from_url(url).flushdb()
     with django_db_blocker.unblock():
         config = setup_databases(
-            verbosity=request.config.option.verbose, interactive=False, aliases={"default"}
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default": connection},
         )
         assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         for key in ("a", "b"):
             tenant_create(
-                name=f"Store {key.upper()}", slug=f"tenant-{key}",
-                owner_email=f"owner@{key}.example.com", owner_password=OWNER_PASSWORD,
-                plan_code="starter", terms_accepted=True, channel="command",
+                name=f"Store {key.upper()}",
+                slug=f"tenant-{key}",
+                owner_email=f"owner@{key}.example.com",
+                owner_password=OWNER_PASSWORD,
+                plan_code="starter",
+                terms_accepted=True,
+                channel="command",
             )
     yield
     with django_db_blocker.unblock():
@@ -79,4 +86,4 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests() -> Iterator[None]:
     yield
-    connection.set_schema_to_public()
+    use_public_schema()

@@ -22,7 +22,8 @@ def test_models_pointing_at_users_exist_in_every_tenant_schema(model):
     """A user deleted in a store must never cascade into a public table with the same ids."""
     user_model = apps.get_model(settings.AUTH_USER_MODEL)
     points_at_users = any(
-        getattr(field, "related_model", None) is user_model for field in model._meta.get_fields()
+        getattr(field, "related_model", None) is user_model
+        for field in model._meta.get_fields()
         if field.is_relation and field.concrete
     )
     if points_at_users:
@@ -31,7 +32,7 @@ def test_models_pointing_at_users_exist_in_every_tenant_schema(model):
 
 def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
@@ -48,9 +49,7 @@ def test_tenants_knows_no_feature_app(path):
     assert not bad, f"{path} imports {bad}"
 
 
-@pytest.mark.parametrize(
-    "path", sorted((BASE_DIR / "peepers").glob("*.py")), ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", sorted((BASE_DIR / "peepers").glob("*.py")), ids=lambda p: p.name)
 def test_only_urlconfs_settings_and_celery_name_feature_apps_in_peepers(path):
     if path.name in {"settings.py", "celery.py"} or path.name.startswith("urls_"):
         return

@@ -4,29 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('monthly_price_cents', models.PositiveIntegerField()),
-                ('currency', models.CharField(default='BRL', max_length=3)),
-                ('trial_days', models.PositiveSmallIntegerField(default=14)),
-                ('is_public', models.BooleanField(default=True, help_text='Offered on the signup page; hidden plans stay assignable by staff.')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("monthly_price_cents", models.PositiveIntegerField()),
+                ("currency", models.CharField(default="BRL", max_length=3)),
+                ("trial_days", models.PositiveSmallIntegerField(default=14)),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Offered on the signup page; hidden plans stay assignable by staff.",
+                    ),
+                ),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['sort_order', 'monthly_price_cents'],
+                "ordering": ["sort_order", "monthly_price_cents"],
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""People who log in. The table exists in every schema: staff in public, sellers in their tenant's."""
+"""People who log in. The table exists in every schema: staff in public, sellers in theirs."""
 
 from __future__ import annotations
 

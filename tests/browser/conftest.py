@@ -22,9 +22,17 @@ def chromium() -> Iterator[webdriver.Chrome]:
     options.binary_location = binary
     profile = tempfile.mkdtemp(prefix="peepers-chromium-")
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic", "--window-size=1280,900", f"--user-data-dir={profile}",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--window-size=1280,900",
+        f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
     browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))

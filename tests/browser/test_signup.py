@@ -29,8 +29,13 @@ def test_signup_lands_the_owner_logged_in_on_the_store_host(chromium, live_serve
     assert chromium.find_element(By.TAG_NAME, "h1").text == "Create your store"
 
     fill_signup(
-        chromium, name="Loja do Browser", slug="loja-browser", email="browser@example.com",
-        password="a-long-enough-password-9", plan="pro", accept_terms=True,
+        chromium,
+        name="Loja do Browser",
+        slug="loja-browser",
+        email="browser@example.com",
+        password="a-long-enough-password-9",
+        plan="pro",
+        accept_terms=True,
     )
 
     WebDriverWait(chromium, 30).until(expected_conditions.url_contains("loja-browser.localhost"))
@@ -51,8 +56,13 @@ def test_signup_errors_appear_next_to_their_fields(chromium, live_server_url):
     chromium.get(f"{live_server_url}/signup/")
 
     fill_signup(
-        chromium, name="Loja", slug="Admin Store", email="dup@example.com",
-        password="a-long-enough-password-9", plan="starter", accept_terms=False,
+        chromium,
+        name="Loja",
+        slug="Admin Store",
+        email="dup@example.com",
+        password="a-long-enough-password-9",
+        plan="starter",
+        accept_terms=False,
     )
 
     slug_error = chromium.find_element(By.ID, "id_slug_errors").text

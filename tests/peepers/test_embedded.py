@@ -45,7 +45,10 @@ def test_two_processes_asking_at_once_share_one_server(data_dir):
     children = [
         subprocess.Popen(
             [sys.executable, "-c", HOLD_AND_REPORT, str(data_dir)],
-            cwd=BASE_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=BASE_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONPATH": str(BASE_DIR)},
         )
         for _ in range(2)

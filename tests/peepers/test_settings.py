@@ -10,21 +10,31 @@ from tests.support.processes import BASE_DIR, child_environment
 
 def manage(*args, **env):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, capture_output=True, text=True,
-        env=child_environment(**env), timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=child_environment(**env),
+        timeout=120,
     )
 
 
 def test_production_refuses_to_start_with_unsafe_settings():
     result = manage(
-        "check", DJANGO_ENV="production", DEBUG="true", SECRET_KEY="", FIELD_ENCRYPTION_KEYS="",
+        "check",
+        DJANGO_ENV="production",
+        DEBUG="true",
+        SECRET_KEY="",
+        FIELD_ENCRYPTION_KEYS="",
         ALLOWED_HOSTS="",
     )
 
     assert result.returncode != 0
     assert "refusing to start with DJANGO_ENV=production" in result.stderr
     for problem in (
-        "DEBUG is on", "SECRET_KEY is the development default", "ALLOWED_HOSTS is empty",
+        "DEBUG is on",
+        "SECRET_KEY is the development default",
+        "ALLOWED_HOSTS is empty",
         "FIELD_ENCRYPTION_KEYS is missing",
     ):
         assert problem in result.stderr
@@ -32,8 +42,11 @@ def test_production_refuses_to_start_with_unsafe_settings():
 
 def test_production_rejects_a_malformed_encryption_key():
     result = manage(
-        "check", DJANGO_ENV="production", SECRET_KEY=secrets.token_urlsafe(50),
-        FIELD_ENCRYPTION_KEYS="too-short", ALLOWED_HOSTS="peepers.example.com",
+        "check",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS="too-short",
+        ALLOWED_HOSTS="peepers.example.com",
     )
     assert result.returncode != 0
     assert "not 32 url-safe base64 bytes" in result.stderr
@@ -41,7 +54,10 @@ def test_production_rejects_a_malformed_encryption_key():
 
 def test_check_deploy_is_clean_with_production_settings():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),

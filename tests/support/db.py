@@ -6,12 +6,18 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import quote_schema_name, tenant_context
 
+from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.users.models import Role, User
 
 BASELINE_SCHEMAS = ("public", "tenant-a", "tenant-b")
 TENANT_KEEP = {"django_migrations", "django_content_type", "auth_permission"}
-PUBLIC_KEEP = TENANT_KEEP | {"tenants_tenant", "tenants_domain", "tenants_signupagreement", "billing_plan"}
+PUBLIC_KEEP = TENANT_KEEP | {
+    "tenants_tenant",
+    "tenants_domain",
+    "tenants_signupagreement",
+    "billing_plan",
+}
 OWNER_PASSWORD = "a-long-test-password-1"
 
 
@@ -33,7 +39,7 @@ def database_reset() -> None:
     """Drop every store the test made, and empty the baseline stores back to their owner."""
     if not connection.settings_dict["NAME"].startswith("test_"):
         raise RuntimeError("database_reset() only ever runs on the test database")
-    connection.set_schema_to_public()
+    use_public_schema()
     for tenant in Tenant.objects.exclude(schema_name__in=BASELINE_SCHEMAS):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(tenant.schema_name)} CASCADE")
@@ -51,4 +57,4 @@ def database_reset() -> None:
         _truncate(tenant.schema_name, TENANT_KEEP)
         with tenant_context(tenant):
             User.objects.create_user(tenant.owner_email, OWNER_PASSWORD, role=Role.OWNER)
-    connection.set_schema_to_public()
+    use_public_schema()

@@ -44,9 +44,23 @@ def child_environment(**extra: str) -> dict[str, str]:
 @contextmanager
 def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
     command = [
-        sys.executable, "-m", "celery", "-A", "peepers", "worker", "--pool", "solo",
-        "--queues", "critical,default,low", "--loglevel", "INFO", "--without-mingle",
-        "--without-gossip", "--without-heartbeat", "--hostname", f"test-{os.getpid()}@%h",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "peepers",
+        "worker",
+        "--pool",
+        "solo",
+        "--queues",
+        "critical,default,low",
+        "--loglevel",
+        "INFO",
+        "--without-mingle",
+        "--without-gossip",
+        "--without-heartbeat",
+        "--hostname",
+        f"test-{os.getpid()}@%h",
     ]
     for module in includes:
         command += ["--include", module]
@@ -71,9 +85,22 @@ def free_port() -> int:
 def web_server(port: int) -> Iterator[str]:
     """gunicorn serving the test database on ``port``; yields the public base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "peepers.wsgi", "--workers", "2", "--threads", "2",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"],
-        cwd=BASE_DIR, env=child_environment(PORT=str(port)),
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "peepers.wsgi",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=BASE_DIR,
+        env=child_environment(PORT=str(port)),
     )
     try:
         deadline = time.monotonic() + 60

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tenants.context import use_public_schema
 from tenants.models import Domain, SignupAgreement, Tenant
 
 
 def database_state() -> dict[str, object]:
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nspname FROM pg_catalog.pg_namespace "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import redis
 from django.conf import settings
-from django.db import connection
 
 from peepers.tasks import task
+from tenants.context import current_schema
 
 
 def schema_key(token: str) -> str:
@@ -15,9 +15,9 @@ def schema_key(token: str) -> str:
 
 @task(name="tests.record_schema", queue="default", tenant_scoped=True, soft_time_limit=10)
 def record_schema(token: str) -> None:
-    redis.Redis.from_url(settings.REDIS_URL).set(schema_key(token), connection.schema_name, ex=120)
+    redis.Redis.from_url(settings.REDIS_URL).set(schema_key(token), current_schema(), ex=120)
 
 
 @task(name="tests.record_schema_anywhere", queue="default", tenant_scoped=False, soft_time_limit=10)
 def record_schema_anywhere(token: str) -> None:
-    redis.Redis.from_url(settings.REDIS_URL).set(schema_key(token), connection.schema_name, ex=120)
+    redis.Redis.from_url(settings.REDIS_URL).set(schema_key(token), current_schema(), ex=120)

@@ -21,7 +21,15 @@ def run(name, *args):
     return out.getvalue().strip(), err.getvalue()
 
 
-CREATE = ["--ml-user-id", "4242", "--email", "seller@example.com", "--plan", "pro", "--accept-terms"]
+CREATE = [
+    "--ml-user-id",
+    "4242",
+    "--email",
+    "seller@example.com",
+    "--plan",
+    "pro",
+    "--accept-terms",
+]
 
 
 @pytest.mark.django_db
@@ -42,12 +50,18 @@ def test_create_tenant_prints_the_uuid_and_is_idempotent():
     ("args", "flag"),
     [
         (["--ml-user-id", "1", "--email", "x@example.com", "--plan", "pro"], "--accept-terms"),
-        (["--ml-user-id", "1", "--email", "x@example.com", "--plan", "gold", "--accept-terms"], "--plan"),
+        (
+            ["--ml-user-id", "1", "--email", "x@example.com", "--plan", "gold", "--accept-terms"],
+            "--plan",
+        ),
         (["--ml-user-id", "1", "--email", "nope", "--plan", "pro", "--accept-terms"], "--email"),
         ([*CREATE[:2], "--email", "x@example.com", *CREATE[4:], "--slug", "Bad;Slug"], "--slug"),
         ([*CREATE[:2], "--email", "x@example.com", *CREATE[4:], "--slug", "www"], "--slug"),
         ([*CREATE, "--slug", "tenant-a"], "--slug"),
-        (["--ml-user-id", "0", "--email", "x@example.com", "--plan", "pro", "--accept-terms"], "--ml-user-id"),
+        (
+            ["--ml-user-id", "0", "--email", "x@example.com", "--plan", "pro", "--accept-terms"],
+            "--ml-user-id",
+        ),
     ],
 )
 def test_create_tenant_errors_name_the_flag_and_change_nothing(args, flag):
@@ -61,9 +75,19 @@ def test_create_tenant_errors_name_the_flag_and_change_nothing(args, flag):
 @pytest.mark.django_db
 def test_create_tenant_refuses_an_ml_user_of_another_store():
     run("create_tenant", *CREATE)
-    with pytest.raises(CommandError, match="^--ml-user-id: .*another store"):
-        run("create_tenant", "--ml-user-id", "4242", "--email", "other@example.com",
-            "--plan", "pro", "--accept-terms", "--slug", "other-store")
+    with pytest.raises(CommandError, match=r"^--ml-user-id: .*another store"):
+        run(
+            "create_tenant",
+            "--ml-user-id",
+            "4242",
+            "--email",
+            "other@example.com",
+            "--plan",
+            "pro",
+            "--accept-terms",
+            "--slug",
+            "other-store",
+        )
 
 
 @pytest.mark.usefixtures("committed_db")
@@ -77,10 +101,15 @@ def test_create_tenant_from_the_shell_exits_1_on_error_and_prints_only_the_uuid_
 
     bad = subprocess.run(
         [*command[:3], "--ml-user-id", "9", "--email", "z@example.com", "--plan", "nope"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert bad.returncode == 1
-    assert "--plan" in bad.stderr and "--accept-terms" in bad.stderr
+    assert "--plan" in bad.stderr
+    assert "--accept-terms" in bad.stderr
     assert bad.stdout == ""
 
 
@@ -94,8 +123,11 @@ def test_tenant_status_prints_one_json_document(tenant_a):
     assert document["tenant"]["domain"] == "tenant-a.localhost"
     assert document["status"] == "active"
     assert document["plan"] == {
-        "code": "starter", "known": True, "name": "Starter",
-        "monthly_price_cents": 4900, "currency": "BRL",
+        "code": "starter",
+        "known": True,
+        "name": "Starter",
+        "monthly_price_cents": 4900,
+        "currency": "BRL",
     }
     assert document["row_counts"]["users.User"] == 1
 
@@ -103,7 +135,7 @@ def test_tenant_status_prints_one_json_document(tenant_a):
 @pytest.mark.django_db
 @pytest.mark.parametrize("tenant_id", ["not-a-uuid", str(uuid.uuid4())])
 def test_tenant_status_explains_a_bad_tenant_id(tenant_id):
-    with pytest.raises(CommandError, match="^--tenant-id: "):
+    with pytest.raises(CommandError, match=r"^--tenant-id: "):
         run("tenant_status", "--tenant-id", tenant_id, "--json")
 
 

@@ -83,6 +83,6 @@ def test_store_api_base_refuses_subclasses_that_bypass_scoping():
 
     with pytest.raises(TypeError, match="scoped_queryset"):
 
-        class Leaky(StoreViewSet):  # noqa: F841 - defining it is the test
+        class Leaky(StoreViewSet):
             def get_queryset(self):
                 return User.objects.all()

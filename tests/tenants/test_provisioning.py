@@ -19,8 +19,14 @@ TEMPLATE = settings.PEEPERS_TEMPLATE_SCHEMA
 
 def create(slug, email, **extra):
     return tenant_create(
-        name=f"Store {slug}", slug=slug, owner_email=email, owner_password=None,
-        plan_code="starter", terms_accepted=True, channel="command", **extra,
+        name=f"Store {slug}",
+        slug=slug,
+        owner_email=email,
+        owner_password=None,
+        plan_code="starter",
+        terms_accepted=True,
+        channel="command",
+        **extra,
     )
 
 
@@ -82,9 +88,7 @@ def test_two_concurrent_signups_for_one_slug_give_one_store_and_one_clear_error(
         finally:
             connections.close_all()
 
-    threads = [
-        threading.Thread(target=signup, args=(f"racer{i}@example.com",)) for i in range(2)
-    ]
+    threads = [threading.Thread(target=signup, args=(f"racer{i}@example.com",)) for i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -93,7 +97,8 @@ def test_two_concurrent_signups_for_one_slug_give_one_store_and_one_clear_error(
     assert outcomes.count("created") == 1, outcomes
     (error,) = [o for o in outcomes if o != "created"]
     message = error.errors["slug"][0] if isinstance(error, TenantInvalid) else error.message
-    assert "same-slug" in message and "taken" in message
+    assert "same-slug" in message
+    assert "taken" in message
     assert Tenant.objects.filter(schema_name="same-slug").count() == 1
 
 
@@ -151,7 +156,9 @@ def structure_of(schema):
             "FROM pg_constraint WHERE connamespace = %s::regnamespace ORDER BY 1, 2",
             [quoted],
         )
-        constraints = [tuple(str(v).replace(quoted + ".", "") for v in row) for row in cursor.fetchall()]
+        constraints = [
+            tuple(str(v).replace(quoted + ".", "") for v in row) for row in cursor.fetchall()
+        ]
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = %s ORDER BY 1", [schema]
         )
@@ -161,7 +168,12 @@ def structure_of(schema):
             [schema],
         )
         sequences = cursor.fetchall()
-    return {"columns": columns, "constraints": constraints, "indexes": indexes, "sequences": sequences}
+    return {
+        "columns": columns,
+        "constraints": constraints,
+        "indexes": indexes,
+        "sequences": sequences,
+    }
 
 
 def test_a_clone_has_the_templates_exact_structure_and_reference_rows():
@@ -181,7 +193,9 @@ def test_a_clone_has_the_templates_exact_structure_and_reference_rows():
 
 def test_a_template_with_objects_beyond_tables_is_cloned_by_clone_schema():
     with connection.cursor() as cursor:
-        cursor.execute(f'CREATE VIEW "{TEMPLATE}".active_users AS SELECT id FROM "{TEMPLATE}".users_user')
+        cursor.execute(
+            f'CREATE VIEW "{TEMPLATE}".active_users AS SELECT id FROM "{TEMPLATE}".users_user'
+        )
     try:
         create("with-view", "view@example.com")
         with connection.cursor() as cursor:

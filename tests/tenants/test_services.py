@@ -105,7 +105,8 @@ def test_same_ml_user_and_email_returns_the_existing_store():
     first = create(ml_user_id=777, owner_password=None, channel="command")
     again = create(ml_user_id=777, owner_password=None, channel="command", slug="other-slug")
 
-    assert first.created and not again.created
+    assert first.created
+    assert not again.created
     assert again.tenant.pk == first.tenant.pk
     assert Tenant.objects.filter(ml_user_id=777).count() == 1
 

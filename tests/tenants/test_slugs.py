@@ -44,7 +44,11 @@ def test_invalid_slugs_are_explained(slug, expected):
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("Loja do João", "loja-do-joao"), ("  ** 123 Brinquedos!! ", "brinquedos"), ("Ação & Cia", "acao-cia")],
+    [
+        ("Loja do João", "loja-do-joao"),
+        ("  ** 123 Brinquedos!! ", "brinquedos"),
+        ("Ação & Cia", "acao-cia"),
+    ],
 )
 def test_suggested_slug_from_a_store_name_is_valid(name, slug):
     assert slug_suggest(name) == slug

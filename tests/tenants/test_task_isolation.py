@@ -39,13 +39,17 @@ def test_worker_runs_each_task_in_its_tenant_and_refuses_public_for_tenant_tasks
             enqueue_on_commit(record_schema, args=[token["b"]])
         # A delivery forged past the send-time check must be refused, not run in public.
         app.send_task(
-            "tests.record_schema", args=[token["forged"]],
-            headers={"_schema_name": "public"}, queue="default",
+            "tests.record_schema",
+            args=[token["forged"]],
+            headers={"_schema_name": "public"},
+            queue="default",
         )
         # The solo worker takes the queue in order: once this ran, the forged one was handled.
         app.send_task(
-            "tests.record_schema_anywhere", args=[token["public"]],
-            headers={"_schema_name": "public"}, queue="default",
+            "tests.record_schema_anywhere",
+            args=[token["public"]],
+            headers={"_schema_name": "public"},
+            queue="default",
         )
         assert wait_for(client, schema_key(token["public"])) == b"public"
 

@@ -15,8 +15,13 @@ from tenants.services import tenant_create
 from tenants.slugs import slug_suggest
 
 FLAGS = {
-    "name": "--name", "slug": "--slug", "email": "--email", "plan": "--plan",
-    "ml_user_id": "--ml-user-id", "accept_terms": "--accept-terms", "password": "--password",
+    "name": "--name",
+    "slug": "--slug",
+    "email": "--email",
+    "plan": "--plan",
+    "ml_user_id": "--ml-user-id",
+    "accept_terms": "--accept-terms",
+    "password": "--password",
 }
 
 
@@ -30,7 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", help="Store name (default: 'Loja <ml-user-id>').")
         parser.add_argument("--slug", help="Store address (default: derived from the name).")
         parser.add_argument(
-            "--accept-terms", action="store_true", dest="accept_terms",
+            "--accept-terms",
+            action="store_true",
+            dest="accept_terms",
             help="The owner has accepted the current terms and privacy notice.",
         )
 

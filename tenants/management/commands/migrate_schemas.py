@@ -11,12 +11,12 @@ import time
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 from django_tenants.migration_executors import get_executor
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from tenants import provisioning
+from tenants.context import use_public_schema
 from tenants.migrations_state import pending_schemas
 from tenants.models import Tenant
 from tenants.services import public_tenant_ensure
@@ -29,7 +29,10 @@ class Command(MigrateSchemasCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
-            "--all-schemas", action="store_true", dest="all_schemas", default=False,
+            "--all-schemas",
+            action="store_true",
+            dest="all_schemas",
+            default=False,
             help="Run migrate on every schema, even those already up to date.",
         )
 
@@ -70,7 +73,7 @@ class Command(MigrateSchemasCommand):
             )
         if todo:
             executor.run_migrations(tenants=todo)
-        connection.set_schema_to_public()
+        use_public_schema()
         if int(options.get("verbosity", 1)) >= 2:
             self.stdout.write(f"migrate_schemas took {time.monotonic() - started:.2f}s")
 

@@ -28,8 +28,13 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(schema_name=DEMO_SLUG).first()
         if tenant is None:
             tenant = tenant_create(
-                name="Loja Demo", slug=DEMO_SLUG, owner_email=DEMO_OWNER, plan_code="pro",
-                owner_password=DEMO_PASSWORD, terms_accepted=True, channel="seed",
+                name="Loja Demo",
+                slug=DEMO_SLUG,
+                owner_email=DEMO_OWNER,
+                plan_code="pro",
+                owner_password=DEMO_PASSWORD,
+                terms_accepted=True,
+                channel="seed",
             ).tenant
         with tenant_context(tenant):
             owner, _ = User.objects.get_or_create(email=DEMO_OWNER, defaults={"role": Role.OWNER})
@@ -46,7 +51,8 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    f"  Demo store:  http://{DEMO_SLUG}.{base}:{port}/   {DEMO_OWNER} / {DEMO_PASSWORD}",
+                    f"  Demo store:  http://{DEMO_SLUG}.{base}:{port}/   "
+                    f"{DEMO_OWNER} / {DEMO_PASSWORD}",
                     f"  Staff admin: http://{base}:{port}/admin/   {STAFF_EMAIL} / {DEMO_PASSWORD}",
                     f"  Sign up:     http://{base}:{port}/signup/",
                     "",
