@@ -29,7 +29,11 @@ HOLD_AND_REPORT = textwrap.dedent(
 def data_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("emb")
     yield path
-    stop_if_unused(path)
+    # Whatever a failed test left running on this directory stops with the module.
+    for service in (EmbeddedPostgres(path / "postgres"), EmbeddedRedis(path / "redis")):
+        if service.leases_dir.exists():
+            (service.leases_dir / str(os.getpid())).unlink(missing_ok=True)
+        service.stop_if_unused()
 
 
 def postmasters_on(pgdata):
