@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from peepers import embedded
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
@@ -20,6 +23,12 @@ from tests.support.db import OWNER_PASSWORD, database_reset
 def pytest_configure(config: pytest.Config) -> None:
     if not settings.TESTING:
         raise pytest.UsageError("run the tests with DJANGO_ENV=test, e.g. `make test`")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the embedded servers this run used, unless another process (make dev) still does."""
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        embedded.stop_if_unused(Path(settings.PEEPERS_DATA_DIR))
 
 
 @pytest.fixture(scope="session")

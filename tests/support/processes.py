@@ -68,11 +68,15 @@ def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def free_port() -> int:
@@ -116,8 +120,4 @@ def web_server(port: int) -> Iterator[str]:
             raise RuntimeError("the test web server did not start within 60s")
         yield f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
