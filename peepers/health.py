@@ -123,8 +123,11 @@ def run_checks() -> dict[str, dict[str, object]]:
                     "ok": False,
                     "detail": f"no answer within {CHECK_TIMEOUT_SECONDS:g}s",
                 }
-            except Exception as exc:
+            except CheckFailed as exc:
                 logger.warning("health check %s failed: %s", name, exc)
+                results[name] = {"ok": False, "detail": str(exc)}
+            except Exception as exc:
+                logger.warning("health check %s failed: %r", name, exc)
                 results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"[:300]}
     finally:
         # Never wait for a hung check; its thread ends on its own socket timeout.
