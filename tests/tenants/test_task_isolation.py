@@ -10,9 +10,11 @@ from django_tenants.utils import tenant_context
 
 from peepers.celery import app
 from peepers.tasks import enqueue_on_commit
-from tenants.models import Tenant
+from tenants.models import Tenant, TenantStatus
+from tenants.services import tenant_create, tenant_set_status
+from tenants.tasks import fan_out
 from tests.support.processes import celery_worker
-from tests.support.tasks import record_schema, schema_key
+from tests.support.tasks import record_schema, schema_key, visit_key
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -56,3 +58,29 @@ def test_worker_runs_each_task_in_its_tenant_and_refuses_public_for_tenant_tasks
     assert client.get(schema_key(token["a"])) == b"tenant-a"
     assert client.get(schema_key(token["b"])) == b"tenant-b"
     assert client.get(schema_key(token["forged"])) is None
+
+
+def test_fan_out_reaches_every_active_store_once_and_skips_the_others():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    suspended = tenant_create(
+        name="Paused",
+        slug="paused-store",
+        owner_email="paused@example.com",
+        owner_password=None,
+        plan_code="starter",
+        terms_accepted=True,
+        channel="command",
+    ).tenant
+    tenant_set_status(tenant=suspended, status=TenantStatus.SUSPENDED)
+
+    with celery_worker("tests.support.tasks"):
+        fan_out.delay("tests.record_visit", 0)
+        visited = {
+            schema: wait_for(client, visit_key(schema)) for schema in ("tenant-a", "tenant-b")
+        }
+        app.send_task("tests.record_schema_anywhere", args=["fan-out-done"], queue="low")
+        assert wait_for(client, schema_key("fan-out-done")) == b"public"
+
+    assert visited == {"tenant-a": b"tenant-a", "tenant-b": b"tenant-b"}
+    assert client.get(visit_key("paused-store")) is None
+    assert client.get(visit_key("public")) is None
