@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from celery.app.task import Task
 from django.db import transaction
@@ -18,6 +18,7 @@ from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
 from peepers.celery import app
+from peepers.log_context import LogContext, current_log_context, log_context
 from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
@@ -53,18 +54,22 @@ class PeepersTask(TenantTask):
     abstract = True
     tenant_scoped = True
 
-    # Same parameters as Celery's; only the tenant header is checked before deferring to it.
+    # Same parameters as Celery's; checks the tenant and adds the correlation id, then defers.
     def apply_async(  # type: ignore[override]
         self, args: Any = None, kwargs: Any = None, **options: Any
     ) -> Any:
+        headers = dict(options.get("headers") or {})
         if self.tenant_scoped:
-            headers = options.get("headers") or {}
             schema = headers.get("_schema_name", current_schema())
             if schema in (None, get_public_schema_name()):
                 raise TaskSentWithoutTenant(
                     f"{self.name} is a tenant task; send it inside tenant_context(tenant) "
                     "or with enqueue_on_commit(..., tenant=tenant)"
                 )
+        correlation_id = current_log_context().correlation_id
+        if correlation_id != "-":
+            headers.setdefault("correlation_id", correlation_id)
+        options["headers"] = headers
         return super().apply_async(args, kwargs, **options)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -73,7 +78,13 @@ class PeepersTask(TenantTask):
                 f"{self.name} is a tenant task and reached a worker without a tenant; "
                 "refusing to run it in the public schema"
             )
-        return super().__call__(*args, **kwargs)
+        request = self.request
+        correlation_id = (request.headers or {}).get("correlation_id") or request.id or "-"
+        token = log_context.set(LogContext(task=self.name, correlation_id=correlation_id))
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            log_context.reset(token)
 
 
 def task(
@@ -122,30 +133,35 @@ def route(
     return {"queue": _QUEUE_OF.get(name, "default")}
 
 
+class HasSchema(Protocol):
+    schema_name: str
+
+
 def enqueue_on_commit(
     task: Task[Any, Any],
     *,
     args: Sequence[Any] = (),
     kwargs: dict[str, Any] | None = None,
-    schema_name: str | None = None,
+    tenant: HasSchema | None = None,
     countdown: float | None = None,
 ) -> None:
     """Send ``task`` once the current transaction commits (at once outside one).
 
-    The schema is captured now, not at commit time, so a task enqueued inside
-    ``tenant_context(a)`` runs for ``a`` even if the context has ended by the time of commit.
-    A broker outage is logged, never raised into the committed request.
+    It runs for ``tenant``, or for the schema current now: captured at the call, not at commit,
+    so a task enqueued inside ``tenant_context(a)`` runs for ``a`` even if the context has ended
+    by then. A tenant task enqueued for no tenant fails here, before anything commits. A broker
+    outage is logged, never raised into a request whose data is already committed.
     """
-    schema = schema_name or current_schema()
+    schema = tenant.schema_name if tenant is not None else current_schema()
+    if getattr(task, "tenant_scoped", False) and schema == get_public_schema_name():
+        raise TaskSentWithoutTenant(f"{task.name} is a tenant task; enqueue it for a tenant")
 
     def send() -> None:
+        options: dict[str, Any] = {"headers": {"_schema_name": schema}}
+        if countdown is not None:
+            options["countdown"] = countdown
         try:
-            options: dict[str, Any] = {"headers": {"_schema_name": schema}}
-            if countdown is not None:
-                options["countdown"] = countdown
             task.apply_async(args=tuple(args), kwargs=kwargs or {}, **options)
-        except TaskSentWithoutTenant:
-            raise
         except Exception:
             logger.exception("could not enqueue %s for schema %s", task.name, schema)
 

@@ -104,3 +104,10 @@ def test_a_tenant_task_sent_without_a_tenant_is_refused():
     assert result.failed()
     assert isinstance(result.result, TaskSentWithoutTenant)
     assert redis.Redis.from_url(settings.REDIS_URL).get(schema_key("never")) is None
+
+
+def test_enqueueing_a_tenant_task_for_no_tenant_fails_before_commit():
+    from peepers.tasks import enqueue_on_commit
+
+    with pytest.raises(TaskSentWithoutTenant):
+        enqueue_on_commit(record_schema, args=["never"])
