@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -87,6 +88,8 @@ def tenant_create(
         ml_user_id=ml_user_id,
     )
 
+    # Hashing takes a good part of a second: do it before taking any lock.
+    password_hash = make_password(owner_password)
     try:
         with transaction.atomic():
             tenant = _tenant_insert(
@@ -98,9 +101,7 @@ def tenant_create(
             else:
                 provisioning.schema_replay(schema_name=slug)
             with tenant_context(tenant):
-                owner = User.objects.create_user(
-                    email, owner_password, role=Role.OWNER, full_name=""
-                )
+                owner = User.objects.create(email=email, password=password_hash, role=Role.OWNER)
             SignupAgreement.objects.create(
                 tenant=tenant,
                 email=email,
