@@ -38,9 +38,5 @@ class MLUserIdTaken(TenantError):
     field = "ml_user_id"
 
 
-class TenantNotFound(TenantError):
-    field = "tenant_id"
-
-
 class ProvisioningFailed(TenantError):
     """The schema could not be created; nothing of the tenant was kept."""

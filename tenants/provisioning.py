@@ -236,9 +236,3 @@ def schema_migrate(*, schema_name: str) -> None:
         all_schemas=True,
     )
     use_public_schema()
-
-
-def schema_drop(*, schema_name: str) -> None:
-    use_public_schema()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(schema_name)} CASCADE")
