@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class MercadoLivreConfig(AppConfig):
+    """Mercado Livre data that belongs to one store (its schema): the ML account and tokens."""
+
+    name = "integrations.mercadolivre"
+    label = "mercadolivre"
+    verbose_name = "Mercado Livre"
+    default_auto_field = "django.db.models.BigAutoField"
