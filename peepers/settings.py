@@ -47,6 +47,9 @@ FIELD_ENCRYPTION_KEYS = env.list(
     "FIELD_ENCRYPTION_KEYS", default=[] if PRODUCTION else [_DEV_ENCRYPTION_KEY]
 )
 PORT = env.int("PORT", default=8000)
+# How absolute links to Peepers' hosts are written (e-mails, cross-host redirects).
+PEEPERS_URL_SCHEME = env.str("PEEPERS_URL_SCHEME", default="https" if PRODUCTION else "http")
+PEEPERS_URL_PORT = env.str("PEEPERS_URL_PORT", default="" if PRODUCTION else f":{PORT}")
 
 # -- embedded services ------------------------------------------------------------------------
 # Without DATABASE_URL / REDIS_URL, PostgreSQL and Redis run embedded under PEEPERS_DATA_DIR,
@@ -144,6 +147,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "tenants.users",
+    "integrations.mercadolivre",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -288,10 +292,29 @@ ML_REDIRECT_URI = env.str(
     "ML_REDIRECT_URI", default=f"http://{PEEPERS_BASE_DOMAIN}:{PORT}/auth/callback"
 )
 ML_WEBHOOK_ALLOWED_IPS = env.list("ML_WEBHOOK_ALLOWED_IPS", default=[])
+# ML publishes no quota: these are our budget, of which ML_RATE_LIMIT_TARGET is spent.
+ML_RATE_LIMIT_PER_MINUTE = env.int("ML_RATE_LIMIT_PER_MINUTE", default=1500)
+ML_SELLER_RATE_LIMIT_PER_MINUTE = env.int("ML_SELLER_RATE_LIMIT_PER_MINUTE", default=300)
+ML_RATE_LIMIT_TARGET = env.float("ML_RATE_LIMIT_TARGET", default=0.8)
+ML_BREAKER_FAILURES = env.int("ML_BREAKER_FAILURES", default=5)
+ML_BREAKER_RESET_SECONDS = env.int("ML_BREAKER_RESET_SECONDS", default=300)
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
+
+# -- e-mail -----------------------------------------------------------------------------------
+# smtp://user:password@host:587/?tls=True in production; the console in development.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "")
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Peepers <no-reply@{PEEPERS_BASE_DOMAIN}>")
 
 # -- onboarding -------------------------------------------------------------------------------
 PEEPERS_TERMS_VERSION = "2026-11-01"

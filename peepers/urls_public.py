@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from integrations.mercadolivre.urls import public_urlpatterns as ml_public_urls
 from peepers.health import health
 from tenants import views as tenant_views
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
     path("api/health", health, name="health"),
     path("admin/", admin.site.urls),
+    *ml_public_urls,
 ]

@@ -49,6 +49,15 @@ def tenant_domain_for(slug: str) -> str:
     return f"{slug}.{settings.PEEPERS_BASE_DOMAIN}"
 
 
+def store_url(slug: str, path: str = "/") -> str:
+    """Absolute URL of a page on a store's host, for e-mails and cross-host redirects."""
+    return f"{settings.PEEPERS_URL_SCHEME}://{tenant_domain_for(slug)}{settings.PEEPERS_URL_PORT}{path}"
+
+
+def public_url(path: str = "/") -> str:
+    return f"{settings.PEEPERS_URL_SCHEME}://{settings.PEEPERS_BASE_DOMAIN}{settings.PEEPERS_URL_PORT}{path}"
+
+
 def tenant_create(
     *,
     name: str,

@@ -1,0 +1,251 @@
+"""The one Mercado Livre API client every feature uses.
+
+Per call: the circuit breaker may hold it back; the shared budget (per application and per
+seller, by priority) may make it wait; the store's token is attached (refreshed if needed);
+429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter
+(caps 1, 2, 4, 8, 16 s, or ML's ``Retry-After``); a 401 triggers one refresh and one retry;
+everything else becomes a typed error. Each attempt records a metric (endpoint, status class,
+latency, tenant). Use it inside the store's ``tenant_context``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+from integrations.mercadolivre import tokens
+from integrations.mercadolivre.breaker import Breaker
+from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
+from integrations.mercadolivre.errors import (
+    MLBadRequest,
+    MLError,
+    MLForbidden,
+    MLMalformedResponse,
+    MLNotConnected,
+    MLNotFound,
+    MLRateLimited,
+    MLServerError,
+    MLUnauthorized,
+    MLUnavailable,
+)
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.priorities import Priority
+from integrations.mercadolivre.ratelimit import budget_take
+from integrations.mercadolivre.transport import http_client, ml_error_fields
+from peepers.metrics import metric_count, metric_observe
+from tenants.context import current_schema
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_CAPS = (1.0, 2.0, 4.0, 8.0, 16.0)
+MAX_RETRY_AFTER = 60.0
+_ID_SEGMENT = re.compile(r"/(?:[A-Z]{3})?\d+(?=/|$)")
+
+
+@dataclass(frozen=True)
+class MLResponse:
+    status: int
+    data: Any
+    missing: tuple[str, ...] = ()  # fields ML left out of a 206 Partial Content answer
+
+    @property
+    def partial(self) -> bool:
+        return self.status == 206
+
+
+class MLClient:
+    """Calls for one store's ML account (or, with ``account=None``, public unauthenticated)."""
+
+    def __init__(
+        self,
+        *,
+        account: MLAccount | None,
+        priority: Priority = Priority.MEDIUM,
+        clock: Clock = SYSTEM_CLOCK,
+        max_wait: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.account = account
+        self.priority = priority
+        self.clock = clock
+        self.max_wait = max_wait
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+        self.breaker = Breaker("api", clock=clock)
+        self._access: str | None = None
+
+    @classmethod
+    def for_current_store(cls, *, priority: Priority, **options: Any) -> MLClient:
+        """The client for the active ML account of the store whose schema is current."""
+        account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
+        if account is None:
+            raise MLNotConnected("this store has not connected a Mercado Livre account")
+        return cls(account=account, priority=priority, **options)
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> MLResponse:
+        return self.request("GET", path, params=params)
+
+    def post(self, path: str, json: Any) -> MLResponse:
+        return self.request("POST", path, json=json)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> MLResponse:
+        refreshed = False
+        retries = 0
+        rejected: str | None = None
+        while True:
+            self.breaker.before_call()
+            self._take_budget()
+            token = self._token(rejected=rejected)
+            rejected = None
+            started = self.clock.now()
+            try:
+                response = http_client().request(
+                    method,
+                    f"{settings.ML_API_BASE.rstrip('/')}{path}",
+                    params=params,
+                    json=json,
+                    headers=self._headers(token, headers),
+                )
+            except httpx.TimeoutException as exc:
+                failure: MLError = MLUnavailable(f"Mercado Livre timed out ({exc})", path=path)
+                self._record(path, "timeout", started)
+            except httpx.TransportError as exc:
+                failure = MLUnavailable(
+                    f"Mercado Livre could not be reached ({type(exc).__name__})", path=path
+                )
+                self._record(path, "error", started)
+            else:
+                status = response.status_code
+                self._record(path, f"{status // 100}xx" if status not in (401, 429) else str(status), started)
+                if status < 300:
+                    self.breaker.record_success()
+                    return self._parse(response, path)
+                if status == 401 and token and not refreshed:
+                    refreshed = True
+                    rejected = token
+                    continue
+                failure = self._error(response, path)
+                if not isinstance(failure, MLServerError | MLRateLimited | MLUnavailable):
+                    if not isinstance(failure, MLRateLimited):
+                        self.breaker.record_success()  # ML answered sensibly: it is up
+                    raise failure
+            if not isinstance(failure, MLRateLimited):
+                self.breaker.record_failure()
+            if retries >= len(BACKOFF_CAPS):
+                raise failure
+            self.clock.sleep(self._backoff(retries, failure))
+            retries += 1
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _take_budget(self) -> None:
+        waited = 0.0
+        seller = self.account.ml_user_id if self.account else None
+        while (wait := budget_take(seller_id=seller, priority=self.priority, clock=self.clock)) > 0:
+            if waited + wait > self.max_wait:
+                raise MLRateLimited(
+                    f"Peepers' own Mercado Livre budget is spent for {self.priority.name} calls",
+                    retry_after=wait,
+                )
+            self.clock.sleep(wait)
+            waited += wait
+
+    def _token(self, *, rejected: str | None) -> str | None:
+        if self.account is None:
+            return None
+        if rejected is not None:
+            access = tokens.token_refresh(
+                account_id=self.account.pk, rejected_token=rejected, clock=self.clock
+            )
+        else:
+            access = tokens.access_token_for(account=self.account, clock=self.clock)
+        if access != self._access:
+            # Refreshed, here or by another process: reload the stored expiry with it.
+            self.account.refresh_from_db()
+            self._access = access
+        return access
+
+    def _headers(self, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        headers.update(extra or {})
+        return headers
+
+    def _parse(self, response: httpx.Response, path: str) -> MLResponse:
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise MLMalformedResponse(
+                f"Mercado Livre answered {response.status_code} without valid JSON",
+                status=response.status_code,
+                path=path,
+            ) from exc
+        missing = tuple(
+            part.strip()
+            for part in response.headers.get("X-Content-Missing", "").split(",")
+            if part.strip()
+        )
+        return MLResponse(status=response.status_code, data=data, missing=missing)
+
+    def _error(self, response: httpx.Response, path: str) -> MLError:
+        status = response.status_code
+        error, message = ml_error_fields(response)
+        if not error and "json" not in response.headers.get("content-type", ""):
+            # An HTML page from a proxy or load balancer, not ML's API.
+            return MLUnavailable(
+                f"Mercado Livre's edge answered {status} with a non-JSON page",
+                status=status,
+                path=path,
+            )
+        text = f"{status} {error or 'error'}: {message or response.reason_phrase}"
+        if status == 429:
+            return MLRateLimited(
+                text, status=status, error=error, path=path, retry_after=_retry_after(response)
+            )
+        if status >= 500:
+            return MLServerError(text, status=status, error=error, path=path)
+        kind: type[MLError] = {
+            401: MLUnauthorized,
+            403: MLForbidden,
+            404: MLNotFound,
+        }.get(status, MLBadRequest)
+        return kind(text, status=status, error=error, path=path)
+
+    def _backoff(self, retries: int, failure: MLError) -> float:
+        cap = BACKOFF_CAPS[retries]
+        if isinstance(failure, MLRateLimited) and failure.retry_after is not None:
+            return min(failure.retry_after, MAX_RETRY_AFTER)
+        return self.rng.uniform(cap / 2, cap)
+
+    def _record(self, path: str, status_class: str, started: float) -> None:
+        endpoint = _ID_SEGMENT.sub("/{id}", path.split("?")[0])
+        elapsed_ms = (self.clock.now() - started) * 1000.0
+        metric_count(
+            "ml_api_calls", {"status": status_class, "tenant": current_schema(), "endpoint": endpoint}
+        )
+        metric_observe("ml_api_latency", {"endpoint": endpoint}, elapsed_ms)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

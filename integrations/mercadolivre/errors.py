@@ -1,0 +1,87 @@
+"""Typed errors of the Mercado Livre integration; views, tasks and commands map them once."""
+
+from __future__ import annotations
+
+
+class MLError(Exception):
+    """Base class. ``status``/``error`` echo ML's answer when there was one."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, error: str = "", path: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error = error
+        self.path = path
+
+
+# -- API calls ---------------------------------------------------------------------------------
+class MLBadRequest(MLError):
+    """400: ML rejected the request as malformed; retrying the same call will not help."""
+
+
+class MLUnauthorized(MLError):
+    """401 that a token refresh did not cure."""
+
+
+class MLForbidden(MLError):
+    """403: the resource belongs to another seller, or scopes/IP rules forbid it."""
+
+
+class MLNotFound(MLError):
+    """404."""
+
+
+class MLRateLimited(MLError):
+    """429 from ML after every retry, or our own budget exhausted for longer than allowed."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class MLServerError(MLError):
+    """5xx from ML after every retry."""
+
+
+class MLUnavailable(MLError):
+    """ML could not be reached (timeouts, connection errors, a proxy's HTML error page)."""
+
+
+class MLCircuitOpen(MLUnavailable):
+    """Calls are held back: ML failed repeatedly and the breaker has not let a probe through."""
+
+
+class MLMalformedResponse(MLError):
+    """ML answered 2xx with a body that is not the JSON it should be."""
+
+
+# -- accounts and tokens -----------------------------------------------------------------------
+class MLNotConnected(MLError):
+    """The store has no usable Mercado Livre account."""
+
+
+class MLReconnectRequired(MLError):
+    """ML refused the refresh token (``invalid_grant``): the seller must connect again."""
+
+
+# -- the connect flow --------------------------------------------------------------------------
+class MLConnectError(MLError):
+    """The connect flow failed; ``message`` is written for the seller."""
+
+
+class MLStateInvalid(MLConnectError):
+    """The ``state`` is missing, tampered with, expired or already used."""
+
+
+class MLAuthorizationDenied(MLConnectError):
+    """The seller declined on Mercado Livre's consent page."""
+
+
+class MLAccountBoundElsewhere(MLConnectError):
+    """This Mercado Livre user is connected to another store."""
+
+
+class MLAccountMismatch(MLConnectError):
+    """The store was registered for a different Mercado Livre user."""

@@ -1,0 +1,247 @@
+"""Connecting and disconnecting a store's Mercado Livre account.
+
+``ml_connect_start`` records an attempt (PKCE verifier encrypted) and returns ML's
+authorization URL; the ``state`` is a signed, expiring reference to that attempt.
+``ml_connect_complete`` runs on the public host's ``/auth/callback``: it checks the state,
+claims the attempt (a second use is refused), exchanges the code, reads ``/users/me`` and binds
+the account to the store, or raises a typed error and changes nothing stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
+
+from integrations.mercadolivre.errors import (
+    MLAccountBoundElsewhere,
+    MLAccountMismatch,
+    MLAuthorizationDenied,
+    MLBadRequest,
+    MLConnectError,
+    MLStateInvalid,
+)
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.oauth import ConnectStrategy, MercadoLivreOAuth2
+from integrations.mercadolivre.tokens import TokenGrant, grant_from_response, store_grant
+from integrations.models import (
+    MLAuthorization,
+    MLAuthorizationOutcome,
+    MLConnection,
+    MLConnectionStatus,
+)
+from peepers import crypto
+from peepers.metrics import metric_count
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+STATE_SALT = "peepers.integrations.ml-connect"
+STATE_MAX_AGE = timedelta(minutes=15)
+VERIFIER_BYTES = 48  # 64 url-safe characters, within PKCE's 43-128
+
+
+@dataclass(frozen=True)
+class ConnectStarted:
+    authorization_url: str
+    attempt_id: str
+
+
+@dataclass(frozen=True)
+class Connected:
+    tenant: Tenant
+    ml_user_id: int
+    nickname: str
+
+
+def ml_connect_start(*, tenant: Tenant, started_by: str) -> ConnectStarted:
+    """Record a connect attempt for ``tenant`` and return where to send the seller."""
+    verifier = secrets.token_urlsafe(VERIFIER_BYTES)
+    attempt = MLAuthorization.objects.create(
+        tenant=tenant,
+        started_by=started_by,
+        code_verifier=crypto.encrypt(verifier),
+        expires_at=timezone.now() + STATE_MAX_AGE,
+    )
+    state = signing.dumps({"attempt": str(attempt.id)}, salt=STATE_SALT, compress=True)
+    backend = MercadoLivreOAuth2(ConnectStrategy(state=state, code_verifier=verifier))
+    metric_count("ml_oauth_flow", {"outcome": "started"})
+    return ConnectStarted(authorization_url=backend.auth_url(), attempt_id=str(attempt.id))
+
+
+def ml_connect_complete(*, callback_data: dict[str, Any]) -> Connected:
+    """Finish a connect attempt from the callback's query parameters."""
+    attempt = _claim_attempt(callback_data.get("state"))
+    try:
+        connected = _complete(attempt, callback_data)
+    except MLConnectError as exc:
+        MLAuthorization.objects.filter(pk=attempt.pk).update(
+            outcome=(
+                MLAuthorizationOutcome.DENIED
+                if isinstance(exc, MLAuthorizationDenied)
+                else MLAuthorizationOutcome.FAILED
+            ),
+            error=exc.message[:300],
+        )
+        metric_count("ml_oauth_flow", {"outcome": "failed"})
+        logger.info("ML connect for %s failed: %s", attempt.tenant.schema_name, exc.message)
+        raise
+    MLAuthorization.objects.filter(pk=attempt.pk).update(
+        outcome=MLAuthorizationOutcome.CONNECTED, ml_user_id=connected.ml_user_id
+    )
+    metric_count("ml_oauth_flow", {"outcome": "connected"})
+    logger.info("store %s connected ML user %s", connected.tenant.schema_name, connected.ml_user_id)
+    return connected
+
+
+def _claim_attempt(state: object) -> MLAuthorization:
+    if not isinstance(state, str) or not state:
+        raise MLStateInvalid("The link back from Mercado Livre has no state; start again.")
+    try:
+        payload = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
+    except signing.SignatureExpired as exc:
+        raise MLStateInvalid("This connection attempt expired; start again.") from exc
+    except signing.BadSignature as exc:
+        raise MLStateInvalid("This link was altered or is not ours; start again.") from exc
+    with transaction.atomic():
+        # Claimed once: a replayed callback (back button, a leaked URL) finds it completed.
+        attempt = (
+            MLAuthorization.objects.select_for_update()
+            .select_related("tenant")
+            .filter(pk=payload.get("attempt") if isinstance(payload, dict) else None)
+            .first()
+        )
+        if attempt is None:
+            raise MLStateInvalid("This connection attempt is unknown; start again.")
+        if attempt.completed_at is not None:
+            raise MLStateInvalid("This connection link was already used; start again.")
+        attempt.completed_at = timezone.now()
+        attempt.save(update_fields=["completed_at"])
+    return attempt
+
+
+def _complete(attempt: MLAuthorization, callback_data: dict[str, Any]) -> Connected:
+    if callback_data.get("error"):
+        raise MLAuthorizationDenied(
+            "You did not authorize Peepers on Mercado Livre, so nothing was connected.",
+            error=str(callback_data.get("error"))[:60],
+        )
+    code = callback_data.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 512:
+        raise MLConnectError("Mercado Livre sent no usable authorization code; start again.")
+    backend = MercadoLivreOAuth2(
+        ConnectStrategy(
+            state=str(callback_data["state"]),
+            code_verifier=crypto.decrypt(attempt.code_verifier),
+            callback_data={"code": code.strip(), "state": callback_data["state"]},
+        )
+    )
+    try:
+        result: dict[str, Any] = backend.auth_complete()  # type: ignore[assignment]
+    except AuthCanceled as exc:
+        raise MLAuthorizationDenied(
+            "You did not authorize Peepers on Mercado Livre, so nothing was connected."
+        ) from exc
+    except (AuthException, SocialAuthBaseException) as exc:
+        raise MLConnectError(_explain(exc), error=str(getattr(exc, "code", ""))) from exc
+    try:
+        grant = grant_from_response(result.get("token"))
+    except MLBadRequest as exc:
+        raise MLConnectError(f"Mercado Livre answered oddly: {exc.message}") from exc
+    user = result.get("user") or {}
+    if not isinstance(user, dict) or user.get("id") != grant.user_id:
+        raise MLConnectError("Mercado Livre's account details did not match the authorization.")
+    return _bind(attempt=attempt, grant_user=user, grant=grant)
+
+
+def _explain(exc: Exception) -> str:
+    code = str(getattr(exc, "code", ""))
+    provider = str(getattr(exc, "provider_code", "") or "")
+    if code in {"timeout", "connection_failed", "unavailable"}:
+        return "Mercado Livre could not be reached to finish connecting; try again in a minute."
+    if code == "rate_limited":
+        return "Mercado Livre is busy right now; try again in a minute."
+    if provider == "invalid_grant" or code in {"invalid_grant", "access_denied"}:
+        return "Mercado Livre refused the authorization (it expired or was used); start again."
+    if code == "malformed_response":
+        return "Mercado Livre answered something we could not read; try again."
+    return "Mercado Livre refused to finish connecting; start again."
+
+
+def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenGrant) -> Connected:
+    tenant = attempt.tenant
+    ml_user_id = int(grant.user_id)
+    nickname = str(grant_user.get("nickname") or "")[:100]
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+            if tenant.ml_user_id is not None and tenant.ml_user_id != ml_user_id:
+                raise MLAccountMismatch(
+                    f"This store belongs to Mercado Livre user {tenant.ml_user_id}; you signed "
+                    f"in as {nickname or ml_user_id}. Sign in with the store's account."
+                )
+            existing = MLConnection.objects.filter(ml_user_id=ml_user_id).first()
+            if existing is not None and existing.tenant_id != tenant.pk:
+                raise MLAccountBoundElsewhere(
+                    f"The Mercado Livre account {nickname or ml_user_id} is already connected "
+                    "to another Peepers store."
+                )
+            if tenant.ml_user_id is None:
+                tenant.ml_user_id = ml_user_id
+                tenant.save(update_fields=["ml_user_id", "updated_at"])
+            MLConnection.objects.update_or_create(
+                ml_user_id=ml_user_id,
+                defaults={
+                    "tenant": tenant,
+                    "nickname": nickname,
+                    "status": MLConnectionStatus.ACTIVE,
+                    "connected_at": now,
+                },
+            )
+            with tenant_context(tenant):
+                account = MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
+                account = account or MLAccount(ml_user_id=ml_user_id, connected_at=now)
+                account.nickname = nickname
+                account.site_id = str(grant_user.get("site_id") or "")[:8]
+                account.connected_at = now
+                account.connected_by = attempt.started_by
+                account.disconnected_at = None
+                store_grant(account=account, grant=grant, now=now)
+                account.save()
+    except IntegrityError as exc:
+        # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
+        raise MLAccountBoundElsewhere(
+            f"The Mercado Livre account {nickname or ml_user_id} is already connected to "
+            "another Peepers store."
+        ) from exc
+    return Connected(tenant=tenant, ml_user_id=ml_user_id, nickname=nickname)
+
+
+def ml_disconnect(*, tenant: Tenant) -> int:
+    """Forget the store's ML tokens and stop routing its notifications; how many accounts."""
+    with transaction.atomic():
+        with tenant_context(tenant):
+            accounts = list(
+                MLAccount.objects.select_for_update().exclude(status=MLAccountStatus.DISCONNECTED)
+            )
+            for account in accounts:
+                account.status = MLAccountStatus.DISCONNECTED
+                account.access_token = ""
+                account.refresh_token = ""
+                account.access_expires_at = None
+                account.disconnected_at = timezone.now()
+                account.save()
+        MLConnection.objects.filter(
+            tenant=tenant, ml_user_id__in=[account.ml_user_id for account in accounts]
+        ).delete()
+    logger.info("store %s disconnected %d ML account(s)", tenant.schema_name, len(accounts))
+    return len(accounts)

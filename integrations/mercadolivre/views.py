@@ -1,0 +1,69 @@
+"""Connect Mercado Livre: the store's settings page, the redirect to ML, and the callback."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from integrations.mercadolivre.errors import MLConnectError
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start, ml_disconnect
+from tenants.context import request_tenant
+from tenants.services import store_url
+from tenants.users.models import Role, User
+
+MANAGERS = (Role.OWNER, Role.ADMIN)
+
+
+def _may_manage(request: HttpRequest) -> bool:
+    user = request.user
+    return isinstance(user, User) and user.role in MANAGERS
+
+
+@login_required
+@require_GET
+def ml_settings(request: HttpRequest) -> HttpResponse:
+    account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
+    return render(
+        request,
+        "integrations/ml_settings.html",
+        {"account": account, "may_manage": _may_manage(request)},
+    )
+
+
+@login_required
+@require_POST
+def ml_connect(request: HttpRequest) -> HttpResponse:
+    if not _may_manage(request):
+        messages.error(request, "Only the store's owner or an admin can connect Mercado Livre.")
+        return redirect("ml-settings")
+    started = ml_connect_start(tenant=request_tenant(request), started_by=request.user.email)  # type: ignore[union-attr]
+    return HttpResponseRedirect(started.authorization_url)
+
+
+@login_required
+@require_POST
+def ml_disconnect_view(request: HttpRequest) -> HttpResponse:
+    if not _may_manage(request):
+        messages.error(request, "Only the store's owner or an admin can disconnect Mercado Livre.")
+        return redirect("ml-settings")
+    if ml_disconnect(tenant=request_tenant(request)):
+        messages.success(request, "Mercado Livre disconnected. Peepers deleted its access tokens.")
+    return redirect("ml-settings")
+
+
+@require_GET
+def ml_callback(request: HttpRequest) -> HttpResponse:
+    """``ML_REDIRECT_URI`` on the public host: finish connecting, then back to the store."""
+    try:
+        connected = ml_connect_complete(callback_data=request.GET.dict())
+    except MLConnectError as exc:
+        return render(
+            request, "integrations/ml_connect_error.html", {"message": exc.message}, status=400
+        )
+    return HttpResponseRedirect(
+        store_url(connected.tenant.schema_name, "/settings/mercado-livre/?connected=1")
+    )

@@ -1,0 +1,19 @@
+"""One Redis client per process for shared state that is not cache: rate limits, circuit
+breakers, metrics. Keys are namespaced by their owner (``ml:rl:...``, ``metrics:...``)."""
+
+from __future__ import annotations
+
+import functools
+
+import redis
+from django.conf import settings
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+
+def redis_client() -> redis.Redis:
+    """The client for ``CACHE_REDIS_URL``'s database (cache keys there are schema-prefixed)."""
+    return _client(settings.CACHE_REDIS_URL)
