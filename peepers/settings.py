@@ -314,7 +314,9 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"Peepers <no-reply@{PEEPERS_BASE_DOMAIN}>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default=f"Peepers <no-reply@{PEEPERS_BASE_DOMAIN}>"
+)
 
 # -- onboarding -------------------------------------------------------------------------------
 PEEPERS_TERMS_VERSION = "2026-11-01"

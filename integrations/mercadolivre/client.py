@@ -130,7 +130,9 @@ class MLClient:
                 self._record(path, "error", started)
             else:
                 status = response.status_code
-                self._record(path, f"{status // 100}xx" if status not in (401, 429) else str(status), started)
+                self._record(
+                    path, f"{status // 100}xx" if status not in (401, 429) else str(status), started
+                )
                 if status < 300:
                     self.breaker.record_success()
                     return self._parse(response, path)
@@ -236,7 +238,8 @@ class MLClient:
         endpoint = _ID_SEGMENT.sub("/{id}", path.split("?")[0])
         elapsed_ms = (self.clock.now() - started) * 1000.0
         metric_count(
-            "ml_api_calls", {"status": status_class, "tenant": current_schema(), "endpoint": endpoint}
+            "ml_api_calls",
+            {"status": status_class, "tenant": current_schema(), "endpoint": endpoint},
         )
         metric_observe("ml_api_latency", {"endpoint": endpoint}, elapsed_ms)
 

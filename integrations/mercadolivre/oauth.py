@@ -57,7 +57,7 @@ class ConnectStrategy(BaseStrategy[dict[str, Any]]):
 
 class MercadoLivreOAuth2(BaseOAuth2PKCE[dict[str, Any]]):
     name = "mercadolivre"
-    ACCESS_TOKEN_METHOD = "POST"
+    ACCESS_TOKEN_METHOD = "POST"  # noqa: S105 - an HTTP method, not a secret
     # The redirect URI must match the registered one exactly, so nothing rides on it.
     REDIRECT_STATE = False
     STATE_PARAMETER = True
@@ -94,11 +94,10 @@ class MercadoLivreOAuth2(BaseOAuth2PKCE[dict[str, Any]]):
         return self.strategy.code_verifier
 
     def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        data = self.get_json(
+        return self.get_json(
             f"{settings.ML_API_BASE.rstrip('/')}/users/me",
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
         )
-        return data
 
     def do_auth(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The token response and ``/users/me``, rather than a logged-in user."""

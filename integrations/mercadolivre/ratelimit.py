@@ -76,7 +76,7 @@ def budget_take(*, seller_id: int | None, priority: Priority, clock: Clock) -> f
         budgets.append(seller_budget())
     for budget in budgets:
         args += [budget.emission_ms, budget.allowance_ms(priority)]
-    allowed, wait_ms = redis_client().eval(_GCRA, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+    allowed, wait_ms = redis_client().eval(_GCRA, len(keys), *keys, *args)
     return 0.0 if int(allowed) else int(wait_ms) / 1000.0
 
 

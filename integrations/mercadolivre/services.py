@@ -111,12 +111,15 @@ def _claim_attempt(state: object) -> MLAuthorization:
         raise MLStateInvalid("This connection attempt expired; start again.") from exc
     except signing.BadSignature as exc:
         raise MLStateInvalid("This link was altered or is not ours; start again.") from exc
+    attempt_id = payload.get("attempt") if isinstance(payload, dict) else None
+    if not isinstance(attempt_id, str):
+        raise MLStateInvalid("This link was altered or is not ours; start again.")
     with transaction.atomic():
         # Claimed once: a replayed callback (back button, a leaked URL) finds it completed.
         attempt = (
             MLAuthorization.objects.select_for_update()
             .select_related("tenant")
-            .filter(pk=payload.get("attempt") if isinstance(payload, dict) else None)
+            .filter(pk=attempt_id)
             .first()
         )
         if attempt is None:
@@ -208,7 +211,9 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 },
             )
             with tenant_context(tenant):
-                account = MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
+                account = (
+                    MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
+                )
                 account = account or MLAccount(ml_user_id=ml_user_id, connected_at=now)
                 account.nickname = nickname
                 account.site_id = str(grant_user.get("site_id") or "")[:8]

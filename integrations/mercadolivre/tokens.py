@@ -55,7 +55,11 @@ def grant_from_response(body: object) -> TokenGrant:
         raise MLBadRequest("the token endpoint answered without access and refresh tokens")
     if not isinstance(expires_in, int) or expires_in <= 0 or isinstance(expires_in, bool):
         raise MLBadRequest("the token endpoint answered without a valid expires_in")
-    if isinstance(user_id, bool) or not isinstance(user_id, int | str) or not str(user_id).isdigit():
+    if (
+        isinstance(user_id, bool)
+        or not isinstance(user_id, int | str)
+        or not str(user_id).isdigit()
+    ):
         raise MLBadRequest("the token endpoint answered without a valid user_id")
     return TokenGrant(
         access_token=access,
@@ -90,7 +94,9 @@ def access_token_for(*, account: MLAccount, clock: Clock = SYSTEM_CLOCK) -> str:
     return token_refresh(account_id=account.pk, rejected_token=None, clock=clock)
 
 
-def token_refresh(*, account_id: int, rejected_token: str | None, clock: Clock = SYSTEM_CLOCK) -> str:
+def token_refresh(
+    *, account_id: int, rejected_token: str | None, clock: Clock = SYSTEM_CLOCK
+) -> str:
     """Refresh the account's tokens unless another process already did; the new access token.
 
     ``rejected_token`` is the access token ML just answered 401 to: if the stored one differs,
@@ -102,7 +108,9 @@ def token_refresh(*, account_id: int, rejected_token: str | None, clock: Clock =
         if account.status != MLAccountStatus.ACTIVE or not account.refresh_token:
             _raise_unusable(account)
         current = crypto.decrypt(account.access_token)
-        fresh = bool(account.access_expires_at and account.access_expires_at > _now(clock) + REFRESH_MARGIN)
+        fresh = bool(
+            account.access_expires_at and account.access_expires_at > _now(clock) + REFRESH_MARGIN
+        )
         if (rejected_token is None and fresh) or (
             rejected_token is not None and current != rejected_token
         ):
@@ -145,7 +153,9 @@ def _request_refresh(refresh_token: str) -> TokenGrant:
             headers={"Accept": "application/json"},
         )
     except httpx.HTTPError as exc:
-        raise MLUnavailable(f"the token endpoint could not be reached: {type(exc).__name__}") from exc
+        raise MLUnavailable(
+            f"the token endpoint could not be reached: {type(exc).__name__}"
+        ) from exc
     error, message = ml_error_fields(response)
     if response.status_code == 200:
         try:
