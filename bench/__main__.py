@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["tenant_provisioning"]
+BENCHMARKS = ["tenant_provisioning", "ml_client"]
 
 
 def main(argv: list[str]) -> int:

@@ -283,7 +283,7 @@ class EmbeddedPostgres(EmbeddedService):
                 "-c listen_addresses=''",
                 f"-k {self.socket_dir}",
                 f"-p {self.port}",
-                "-c max_connections=200",
+                "-c max_connections=300",
                 "-c shared_buffers=128MB",
             ]
         )

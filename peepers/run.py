@@ -1,7 +1,7 @@
 """``make dev`` and ``make serve``: prepare the database, then run every process with prefixed logs.
 
-    python -m peepers.run dev     # runserver (autoreload) + Celery worker + beat, demo seeded
-    python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + worker + beat, production
+    python -m peepers.run dev     # runserver (autoreload) + Celery worker + beat + ML sandbox
+    python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + worker + beat + sandbox
 
 Ctrl-C stops all of them; the embedded PostgreSQL/Redis (when used) stop too unless another
 process still uses them.
@@ -30,6 +30,16 @@ def _serve_environment() -> None:
     os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
     base = os.environ.get("PEEPERS_BASE_DOMAIN", "localhost")
     os.environ.setdefault("ALLOWED_HOSTS", f"{base},.{base},127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("PEEPERS_URL_SCHEME", "http")
+    os.environ.setdefault("PEEPERS_URL_PORT", f":{port}")
+    # A local production-style run talks to the bundled ML sandbox unless told otherwise.
+    sandbox = f"http://localhost:{os.environ.get('ML_SANDBOX_PORT', '8001')}"
+    os.environ.setdefault("ML_API_BASE", sandbox)
+    os.environ.setdefault("ML_AUTH_BASE", sandbox)
+    os.environ.setdefault("ML_CLIENT_ID", "peepers-sandbox-app")
+    os.environ.setdefault("ML_CLIENT_SECRET", "peepers-sandbox-secret")
+    os.environ.setdefault("ML_REDIRECT_URI", f"http://{base}:{port}/auth/callback")
     data_dir = Path(os.environ.get("PEEPERS_DATA_DIR", BASE_DIR / ".data"))
     secrets_file = data_dir / "serve-secrets.env"
     if not secrets_file.exists():
@@ -90,9 +100,16 @@ def main(argv: list[str]) -> int:
         manager.add_process(
             "worker",
             f"{python} -m celery -A peepers worker --loglevel INFO "
-            f"--queues critical,default,low --concurrency 2 --hostname worker@%h",
+            f"--queues critical,high,default,low --concurrency 2 --hostname worker@%h",
         )
         manager.add_process("beat", f"{python} -m celery -A peepers beat --loglevel INFO")
+        sandbox = f"http://localhost:{settings.ML_SANDBOX_PORT}"
+        if settings.ML_API_BASE.rstrip("/") == sandbox:
+            # Mercado Livre is the bundled sandbox (the development default): run it too.
+            manager.add_process(
+                "ml-sandbox",
+                f"{python} manage.py ml_sandbox --host 127.0.0.1 --port {settings.ML_SANDBOX_PORT}",
+            )
         manager.loop()
         return int(manager.returncode or 0)
     finally:

@@ -23,7 +23,7 @@ from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
 
-QUEUES = ("critical", "default", "low")
+QUEUES = ("critical", "high", "default", "low")
 # Task name -> queue, filled by @task and read by the router (CELERY_TASK_ROUTES).
 _QUEUE_OF: dict[str, str] = {}
 

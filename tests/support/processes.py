@@ -53,7 +53,7 @@ def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
         "--pool",
         "solo",
         "--queues",
-        "critical,default,low",
+        "critical,high,default,low",
         "--loglevel",
         "INFO",
         "--without-mingle",
