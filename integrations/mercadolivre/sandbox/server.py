@@ -101,15 +101,6 @@ class SandboxServer:
         self.state.notifier.stop()
         self._server = self._thread = None
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread until ``KeyboardInterrupt`` (the management command)."""
-        self.start()
-        try:
-            while True:
-                time.sleep(3600)
-        finally:
-            self.stop()
-
     def __enter__(self) -> SandboxServer:
         self.start()
         return self

@@ -1,0 +1,109 @@
+"""``ml_sandbox``: serve the fake Mercado Livre API for development until Ctrl-C.
+
+Registers one application from ``ML_CLIENT_ID``/``ML_CLIENT_SECRET``/``ML_REDIRECT_URI``
+(PKCE required) and prints the URL and the sandbox sellers on one line.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
+from integrations.mercadolivre.sandbox.errors import SandboxError
+
+# command option -> fault setting (POST /_sandbox/faults)
+FAULT_OPTIONS = {
+    "rate_limit_fraction": "rate_limit_fraction",
+    "quota_per_minute": "quota_per_minute",
+    "error_fraction": "error_fraction",
+    "latency_ms": "latency_ms",
+}
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+class Command(BaseCommand):
+    help = "Serve the Mercado Livre sandbox (a fake ML API with OAuth, data and faults)."
+    requires_system_checks: list[str] = []  # needs no database; starts in any state
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=settings.ML_SANDBOX_PORT)
+        parser.add_argument("--sellers", type=int, default=3)
+        parser.add_argument("--items", type=int, default=120, help="per seller")
+        parser.add_argument("--orders", type=int, default=60, help="per seller")
+        parser.add_argument("--questions", type=int, default=40, help="per seller")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--expires-in", type=int, default=21600, help="token lifetime (s)")
+        parser.add_argument(
+            "--webhook-url",
+            default=f"http://{settings.PEEPERS_BASE_DOMAIN}:{settings.PORT}"
+            "/api/webhook/mercado-livre",
+        )
+        parser.add_argument("--no-notify", action="store_true", help="send no notifications")
+        parser.add_argument("--auto-approve", action="store_true", help="skip the consent page")
+        parser.add_argument("--rate-limit-fraction", type=float)
+        parser.add_argument("--quota-per-minute", type=int)
+        parser.add_argument("--error-fraction", type=float)
+        parser.add_argument("--latency-ms", type=int)
+        parser.add_argument("--outage", action="store_true", help="answer 503 to everything")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("the ML sandbox is for development and tests, not production")
+        faults: dict[str, object] = {
+            setting: options[option]
+            for option, setting in FAULT_OPTIONS.items()
+            if options[option] is not None
+        }
+        if options["outage"]:
+            faults["outage"] = True
+        config = SandboxConfig(
+            client_id=settings.ML_CLIENT_ID,
+            client_secret=settings.ML_CLIENT_SECRET,
+            redirect_uris=(settings.ML_REDIRECT_URI,),
+            pkce_required=True,
+            sellers=options["sellers"],
+            items=options["items"],
+            orders=options["orders"],
+            questions=options["questions"],
+            seed=options["seed"],
+            expires_in=options["expires_in"],
+            webhook_url=None if options["no_notify"] else options["webhook_url"],
+            auto_approve=options["auto_approve"],
+            faults=faults,
+        )
+        try:
+            server = SandboxServer(
+                config, options["host"], options["port"], log_requests=options["verbosity"] > 1
+            )
+            server.start()
+        except SandboxError as exc:
+            raise CommandError(f"invalid fault option: {exc.message}") from exc
+        except OSError as exc:
+            raise CommandError(
+                f"cannot serve on {options['host']}:{options['port']}: {exc}"
+            ) from exc
+        sellers = ", ".join(f"{s.id} {s.nickname}" for s in server.state.sellers)
+        self.stdout.write(f"ML sandbox on {server.url} sellers: {sellers}")
+        self.stdout.flush()
+        # Process managers stop with SIGTERM, and a shell's background job ignores SIGINT:
+        # both end the way Ctrl-C does.
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            self.stdout.write("ML sandbox stopping")
+        finally:
+            server.stop()
