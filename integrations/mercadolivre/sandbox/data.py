@@ -165,7 +165,8 @@ def dataset_generate(*, seed: int, size: DatasetSize) -> Dataset:
     for index in range(size.sellers):
         seller = _seller(rng, index=index, seller_id=seller_id)
         dataset.sellers.append(seller)
-        seller_id += rng.randint(1_000, 99_999)
+        # Big steps: from the second seller on, ids overflow int32 as new ML users' ids do.
+        seller_id += rng.randint(100_000_000, 150_000_000)
         items = [item_new(rng, dataset, seller=seller, number=n) for n in range(size.items)]
         if not items:
             continue
