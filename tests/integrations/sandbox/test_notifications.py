@@ -3,6 +3,7 @@
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 
@@ -43,8 +44,8 @@ def _settled(sandbox_server: SandboxServer, receiver: Receiver) -> None:
     receiver.answer()
 
 
-def _notifications(api) -> dict:
-    return admin(api, "/_sandbox/state")["notifications"]
+def _notifications(api) -> dict[str, Any]:
+    return dict(admin(api, "/_sandbox/state")["notifications"])
 
 
 def test_answer_sends_a_questions_notification_with_a_string_user_id(
