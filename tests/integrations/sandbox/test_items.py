@@ -1,8 +1,12 @@
 """Sandbox items: the seller's search (offset, limits, scan), single item and multiget."""
 
+import time
 from datetime import datetime
 
-from tests.integrations.sandbox.flows import FORBIDDEN, bearer
+import httpx
+
+from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
+from tests.integrations.sandbox.flows import FORBIDDEN, bearer, tokens_for
 
 
 def _search(api, tokens, seller_id, **params):
@@ -132,3 +136,19 @@ def test_multiget_refuses_more_than_20_ids(api, tokens_a, seller_a):
 
     assert response.status_code == 400
     assert response.json()["status"] == 400
+
+
+def test_a_scroll_expires():
+    config = SandboxConfig(sellers=1, items=5, orders=1, questions=1, scroll_ttl=0.05)
+    with SandboxServer(config) as server, httpx.Client(base_url=server.url) as client:
+        seller_id = server.state.sellers[0].id
+        tokens = tokens_for(client, seller_id)
+        first = _search(client, tokens, seller_id, search_type="scan", limit=2).json()
+        time.sleep(0.1)
+        expired = _search(
+            client, tokens, seller_id, search_type="scan", scroll_id=first["scroll_id"]
+        )
+
+    assert first["results"]
+    assert expired.status_code == 400
+    assert expired.json()["error"] == "invalid_scroll_id"
