@@ -88,25 +88,18 @@ def items_search(state: SandboxState, *, seller_id: int, params: Mapping[str, st
     scan = params.get("search_type") == "scan" or "scroll_id" in params
     if scan and "offset" in params:
         raise BadRequest("offset cannot be used with search_type=scan; use scroll_id instead")
+    scroll_id: str | None = None
     with state.lock:
-        if scan and params.get("scroll_id"):
-            scroll = _scroll_continued(
-                state, params["scroll_id"], seller_id=seller_id, kind="items"
-            )
-            total = len(scroll.ids)
-        else:
-            items = _items_matching(state, seller_id=seller_id, params=params)
-            _, key, reverse = ITEM_SORTS[sort_id]
-            ids = [item.id for item in sorted(items, key=key, reverse=reverse)]
-            total = len(ids)
-            if scan:
-                scroll = _scroll_open(state, seller_id=seller_id, kind="items", ids=tuple(ids))
-        body: JSON = {"seller_id": str(seller_id), "query": params.get("q")}
         if scan:
-            offset = scroll.position
-            page, scroll_id = _scroll_page(state, scroll, limit)
-            body.update(paging={"limit": limit, "offset": offset, "total": total}, results=page)
-            body["scroll_id"] = scroll_id
+            if params.get("scroll_id"):
+                scroll = _scroll_continued(
+                    state, params["scroll_id"], seller_id=seller_id, kind="items"
+                )
+            else:
+                ids = _item_ids(state, seller_id=seller_id, params=params, sort_id=sort_id)
+                scroll = _scroll_open(state, seller_id=seller_id, kind="items", ids=tuple(ids))
+            offset, total = scroll.position, len(scroll.ids)
+            results, scroll_id = _scroll_page(state, scroll, limit)
         else:
             offset = int_param(params, "offset", 0, maximum=None)
             if offset + limit > OFFSET_CEILING:
@@ -114,10 +107,16 @@ def items_search(state: SandboxState, *, seller_id: int, params: Mapping[str, st
                     f"offset + limit must not exceed {OFFSET_CEILING}; to read more results use "
                     "search_type=scan and follow the scroll_id"
                 )
-            body.update(
-                paging={"limit": limit, "offset": offset, "total": total},
-                results=ids[offset : offset + limit],
-            )
+            ids = _item_ids(state, seller_id=seller_id, params=params, sort_id=sort_id)
+            total, results = len(ids), list(ids[offset : offset + limit])
+    body: JSON = {
+        "seller_id": str(seller_id),
+        "query": params.get("q"),
+        "paging": {"limit": limit, "offset": offset, "total": total},
+        "results": results,
+    }
+    if scan:
+        body["scroll_id"] = scroll_id
     body["orders"] = [{"id": sort_id, "name": ITEM_SORTS[sort_id][0]}]
     body["available_orders"] = [
         {"id": key, "name": name} for key, (name, _, _) in ITEM_SORTS.items() if key != sort_id
@@ -125,13 +124,14 @@ def items_search(state: SandboxState, *, seller_id: int, params: Mapping[str, st
     return body
 
 
-def _items_matching(
-    state: SandboxState, *, seller_id: int, params: Mapping[str, str]
-) -> list[Item]:
+def _item_ids(
+    state: SandboxState, *, seller_id: int, params: Mapping[str, str], sort_id: str
+) -> list[str | int]:
+    """The seller's item ids that pass the filters, in the requested order."""
     statuses = set(_csv(params, "status"))
     sku, seller_sku = params.get("sku"), params.get("seller_sku")
     listing_type = params.get("listing_type_id")
-    return [
+    items = [
         item
         for item in state.dataset.items.values()
         if item.seller_id == seller_id
@@ -140,6 +140,8 @@ def _items_matching(
         and (seller_sku is None or item.sku == seller_sku)
         and (listing_type is None or item.listing_type_id == listing_type)
     ]
+    _, key, reverse = ITEM_SORTS[sort_id]
+    return [item.id for item in sorted(items, key=key, reverse=reverse)]
 
 
 # -- scrolls ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The sandbox's OAuth: consent page, codes, PKCE, token grants and refresh rotation."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -270,3 +271,15 @@ def test_auto_approve_signs_in_as_the_first_seller():
         first = server.state.sellers[0].id
 
     assert callback_query(response)["code"].endswith(f"-{first}")
+
+
+def test_concurrent_refreshes_of_one_token_let_exactly_one_through(api, tokens_a, sandbox_server):
+    def attempt(_):
+        with httpx.Client(base_url=sandbox_server.url) as client:
+            return refresh(client, tokens_a["refresh_token"]).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, range(8)))
+
+    assert sorted(codes) == [200] + [400] * 7
+    assert sandbox_server.state.token_requests["refresh_token"] == 8
