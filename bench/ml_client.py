@@ -77,8 +77,13 @@ def run() -> dict[str, Any]:
         redis_client().delete(key)
     try:
         tenant = tenant_create(
-            name="Bench ML", slug="bench-ml", owner_email="ml@bench.example.com",
-            owner_password=None, plan_code="starter", terms_accepted=True, channel="command",
+            name="Bench ML",
+            slug="bench-ml",
+            owner_email="ml@bench.example.com",
+            owner_password=None,
+            plan_code="starter",
+            terms_accepted=True,
+            channel="command",
         ).tenant
         _connect(server, tenant)
         with tenant_context(tenant):

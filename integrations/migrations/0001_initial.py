@@ -6,46 +6,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MLConnection',
+            name="MLConnection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ml_user_id', models.BigIntegerField(unique=True)),
-                ('nickname', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('active', 'Connected'), ('needs_reconnection', 'Needs reconnection')], default='active', max_length=24)),
-                ('connected_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ml_connections', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ml_user_id", models.BigIntegerField(unique=True)),
+                ("nickname", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Connected"),
+                            ("needs_reconnection", "Needs reconnection"),
+                        ],
+                        default="active",
+                        max_length=24,
+                    ),
+                ),
+                ("connected_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ml_connections",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Mercado Livre connection',
+                "verbose_name": "Mercado Livre connection",
             },
         ),
         migrations.CreateModel(
-            name='MLAuthorization',
+            name="MLAuthorization",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('started_by', models.CharField(help_text="Store user's e-mail, or 'staff'.", max_length=254)),
-                ('code_verifier', models.TextField(help_text='PKCE verifier, encrypted.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(choices=[('pending', 'Pending'), ('connected', 'Connected'), ('denied', 'Denied by the seller'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('ml_user_id', models.BigIntegerField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ml_authorizations', to='tenants.tenant')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.CharField(help_text="Store user's e-mail, or 'staff'.", max_length=254),
+                ),
+                ("code_verifier", models.TextField(help_text="PKCE verifier, encrypted.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("connected", "Connected"),
+                            ("denied", "Denied by the seller"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("ml_user_id", models.BigIntegerField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ml_authorizations",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['created_at', 'outcome'], name='integration_created_f51a9e_idx')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["created_at", "outcome"], name="integration_created_f51a9e_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -65,6 +65,9 @@ def test_signup_errors_appear_next_to_their_fields(chromium, live_server_url):
         accept_terms=False,
     )
 
+    WebDriverWait(chromium, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "id_slug_errors"))
+    )
     slug_error = chromium.find_element(By.ID, "id_slug_errors").text
     terms_error = chromium.find_element(By.ID, "id_accept_terms_errors").text
     assert "lowercase letters" in slug_error

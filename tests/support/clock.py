@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 
 
 class FakeClock:
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = start
+    def __init__(self, start: float | None = None) -> None:
+        # Starts at the real time: tokens' expiry dates come from the database's clock.
+        self._now = time.time() if start is None else start
         self.slept: list[float] = []
         self._lock = threading.Lock()
 

@@ -4,35 +4,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='MLAccount',
+            name="MLAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ml_user_id', models.BigIntegerField(unique=True)),
-                ('nickname', models.CharField(blank=True, max_length=100)),
-                ('site_id', models.CharField(blank=True, max_length=8)),
-                ('scope', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Connected'), ('needs_reconnection', 'Needs reconnection'), ('disconnected', 'Disconnected')], default='active', max_length=24)),
-                ('access_token', models.TextField(blank=True)),
-                ('refresh_token', models.TextField(blank=True)),
-                ('access_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('connected_at', models.DateTimeField()),
-                ('connected_by', models.CharField(blank=True, max_length=254)),
-                ('needs_reconnection_since', models.DateTimeField(blank=True, null=True)),
-                ('disconnected_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ml_user_id", models.BigIntegerField(unique=True)),
+                ("nickname", models.CharField(blank=True, max_length=100)),
+                ("site_id", models.CharField(blank=True, max_length=8)),
+                ("scope", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Connected"),
+                            ("needs_reconnection", "Needs reconnection"),
+                            ("disconnected", "Disconnected"),
+                        ],
+                        default="active",
+                        max_length=24,
+                    ),
+                ),
+                ("access_token", models.TextField(blank=True)),
+                ("refresh_token", models.TextField(blank=True)),
+                ("access_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("connected_at", models.DateTimeField()),
+                ("connected_by", models.CharField(blank=True, max_length=254)),
+                ("needs_reconnection_since", models.DateTimeField(blank=True, null=True)),
+                ("disconnected_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'Mercado Livre account',
+                "verbose_name": "Mercado Livre account",
             },
         ),
     ]
