@@ -7,9 +7,11 @@ import tempfile
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from tests.support.processes import free_port, web_server
 
 
@@ -45,8 +47,39 @@ def chromium() -> Iterator[webdriver.Chrome]:
 
 
 @pytest.fixture(scope="session")
-def _web_server(django_db_setup: None) -> Iterator[str]:
-    with web_server(free_port()) as url:
+def browser_sandbox() -> Iterator[tuple[SandboxServer, int]]:
+    """An ML sandbox whose registered redirect URI is the test web server's callback."""
+    port = free_port()
+    server = SandboxServer(
+        SandboxConfig(
+            client_id=settings.ML_CLIENT_ID,
+            client_secret=settings.ML_CLIENT_SECRET,
+            redirect_uris=(f"http://localhost:{port}/auth/callback",),
+            sellers=2,
+            items=5,
+            orders=3,
+            questions=2,
+            webhook_url=None,
+        ),
+        host="127.0.0.1",
+        port=0,
+    )
+    server.start()
+    try:
+        yield server, port
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def _web_server(django_db_setup: None, browser_sandbox: tuple[SandboxServer, int]) -> Iterator[str]:
+    sandbox, port = browser_sandbox
+    with web_server(
+        port,
+        ML_API_BASE=sandbox.url,
+        ML_AUTH_BASE=sandbox.url,
+        ML_REDIRECT_URI=f"http://localhost:{port}/auth/callback",
+    ) as url:
         yield url
 
 

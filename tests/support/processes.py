@@ -86,7 +86,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def web_server(port: int) -> Iterator[str]:
+def web_server(port: int, **env: str) -> Iterator[str]:
     """gunicorn serving the test database on ``port``; yields the public base URL."""
     process = subprocess.Popen(
         [
@@ -104,7 +104,7 @@ def web_server(port: int) -> Iterator[str]:
             "5",
         ],
         cwd=BASE_DIR,
-        env=child_environment(PORT=str(port)),
+        env=child_environment(PORT=str(port), **env),
     )
     try:
         deadline = time.monotonic() + 60
