@@ -150,6 +150,7 @@ def run() -> dict[str, Any]:
                 "callers": STORM,
                 "refresh_requests_at_ml": int(server.state.token_requests["refresh_token"]),
                 "failed_callers": len(failures),
+                "failures": sorted({f"{type(exc).__name__}: {exc}"[:160] for exc in failures}),
                 "wall_seconds": round(storm_seconds, 2),
             },
         }

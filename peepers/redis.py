@@ -8,10 +8,16 @@ import functools
 import redis
 from django.conf import settings
 
+MAX_CONNECTIONS = 64
+
 
 @functools.cache
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    # A blocking pool: a burst of threads waits briefly for a connection instead of failing.
+    pool = redis.BlockingConnectionPool.from_url(
+        url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=2
+    )
+    return redis.Redis(connection_pool=pool)
 
 
 def redis_client() -> redis.Redis:

@@ -240,7 +240,14 @@ CACHES = {
         # Every key carries the current schema, so one tenant can never read another's entry.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "KEY_PREFIX": "test" if TESTING else "peepers",
-        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        "OPTIONS": {
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+            # Bursts of threads wait briefly for a connection instead of failing.
+            "pool_class": "redis.BlockingConnectionPool",
+            "max_connections": 64,
+            "timeout": 5,
+        },
     }
 }
 

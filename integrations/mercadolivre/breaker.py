@@ -21,25 +21,36 @@ class Breaker:
     def __init__(self, name: str, *, clock: Clock) -> None:
         self.prefix = f"ml:cb:{name}"
         self.clock = clock
+        # Whether the last check saw failures or an open breaker: only then does a success
+        # need to write (the common, healthy path costs one read per call).
+        self._saw_trouble = True
 
     def before_call(self) -> None:
-        """Raise ``MLCircuitOpen`` unless a call may go out now."""
-        client = redis_client()
-        opened_at = client.get(f"{self.prefix}:opened_at")
-        if opened_at is None:
-            return
-        remaining = float(opened_at) + settings.ML_BREAKER_RESET_SECONDS - self.clock.now()
-        if remaining > 0:
+        """Raise ``MLCircuitOpen`` unless a call may go out now (see ``gate``)."""
+        from integrations.mercadolivre.gate import call_permit
+
+        permit = call_permit(
+            breaker_prefix=self.prefix, seller_id=None, priority=None, clock=self.clock
+        )
+        self.check(permit.verdict, permit.wait_seconds, permit.trouble)
+
+    def check(self, verdict: str, wait_seconds: float, trouble: bool) -> None:
+        """Act on the gate's verdict for this breaker: raise while it is open."""
+        self._saw_trouble = trouble
+        if verdict == "open":
             raise MLCircuitOpen(
-                f"Mercado Livre calls are paused for {remaining:.0f}s after repeated failures"
+                f"Mercado Livre calls are paused for {wait_seconds:.0f}s after repeated failures"
             )
-        if not client.set(f"{self.prefix}:probe", "1", nx=True, ex=PROBE_LEASE_SECONDS):
+        if verdict == "probing":
             raise MLCircuitOpen("Mercado Livre is being probed after an outage; try again shortly")
 
     def record_success(self) -> None:
+        if not self._saw_trouble:
+            return
         redis_client().delete(
             f"{self.prefix}:failures", f"{self.prefix}:opened_at", f"{self.prefix}:probe"
         )
+        self._saw_trouble = False
 
     def record_failure(self) -> None:
         client = redis_client()

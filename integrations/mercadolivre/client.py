@@ -35,9 +35,9 @@ from integrations.mercadolivre.errors import (
     MLUnauthorized,
     MLUnavailable,
 )
+from integrations.mercadolivre.gate import call_permit
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.ratelimit import budget_take
 from integrations.mercadolivre.transport import http_client, ml_error_fields
 from peepers.metrics import metric_count, metric_observe
 from tenants.context import current_schema
@@ -107,8 +107,7 @@ class MLClient:
         retries = 0
         rejected: str | None = None
         while True:
-            self.breaker.before_call()
-            self._take_budget()
+            self._permit()
             token = self._token(rejected=rejected)
             rejected = None
             started = self.clock.now()
@@ -154,17 +153,27 @@ class MLClient:
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _take_budget(self) -> None:
+    def _permit(self) -> None:
+        """Wait for the breaker and the budget to let this call out, or raise."""
         waited = 0.0
         seller = self.account.ml_user_id if self.account else None
-        while (wait := budget_take(seller_id=seller, priority=self.priority, clock=self.clock)) > 0:
-            if waited + wait > self.max_wait:
+        while True:
+            permit = call_permit(
+                breaker_prefix=self.breaker.prefix,
+                seller_id=seller,
+                priority=self.priority,
+                clock=self.clock,
+            )
+            self.breaker.check(permit.verdict, permit.wait_seconds, permit.trouble)
+            if permit.verdict == "go":
+                return
+            if waited + permit.wait_seconds > self.max_wait:
                 raise MLRateLimited(
                     f"Peepers' own Mercado Livre budget is spent for {self.priority.name} calls",
-                    retry_after=wait,
+                    retry_after=permit.wait_seconds,
                 )
-            self.clock.sleep(wait)
-            waited += wait
+            self.clock.sleep(permit.wait_seconds)
+            waited += permit.wait_seconds
 
     def _token(self, *, rejected: str | None) -> str | None:
         if self.account is None:

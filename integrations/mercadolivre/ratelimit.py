@@ -6,6 +6,7 @@ seller), and we spend only ``ML_RATE_LIMIT_TARGET`` (80 %) of it. GCRA keeps one
 key (the theoretical arrival time); a call is allowed when it would not push that timestamp
 further ahead of now than the burst allowance, of which each priority may use its share.
 The caller's clock is passed in (tests drive it; production uses wall time on every machine).
+Spending happens in ``gate.call_permit``, together with the circuit breaker's check.
 """
 
 from __future__ import annotations
@@ -17,29 +18,6 @@ from django.conf import settings
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.priorities import Priority
 from peepers.redis import redis_client
-
-# KEYS: app, seller. ARGV: now_ms, then per key: emission_ms, allowance_ms.
-# Returns {allowed (0/1), wait_ms}: both keys advance only when both allow.
-_GCRA = """
-local now = tonumber(ARGV[1])
-local new_tats = {}
-local wait = 0
-for i = 1, #KEYS do
-  local emission = tonumber(ARGV[2 * i])
-  local allowance = tonumber(ARGV[2 * i + 1])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or now)
-  if tat < now then tat = now end
-  local new_tat = tat + emission
-  local over = new_tat - now - allowance
-  if over > 0 and over > wait then wait = over end
-  new_tats[i] = new_tat
-end
-if wait > 0 then return {0, math.ceil(wait)} end
-for i = 1, #KEYS do
-  redis.call('SET', KEYS[i], new_tats[i], 'PX', math.ceil(new_tats[i] - now) + 1000)
-end
-return {1, 0}
-"""
 
 BURST_SECONDS = 10  # the allowance: this many seconds' worth of budget may be spent at once
 
@@ -64,20 +42,6 @@ def app_budget() -> Budget:
 
 def seller_budget() -> Budget:
     return Budget(settings.ML_SELLER_RATE_LIMIT_PER_MINUTE * settings.ML_RATE_LIMIT_TARGET)
-
-
-def budget_take(*, seller_id: int | None, priority: Priority, clock: Clock) -> float:
-    """Spend one call; 0.0 when allowed, else the seconds to wait before asking again."""
-    keys = [f"ml:rl:app:{settings.ML_CLIENT_ID}"]
-    args: list[float] = [clock.now() * 1000.0]
-    budgets = [app_budget()]
-    if seller_id is not None:
-        keys.append(f"ml:rl:seller:{seller_id}")
-        budgets.append(seller_budget())
-    for budget in budgets:
-        args += [budget.emission_ms, budget.allowance_ms(priority)]
-    allowed, wait_ms = redis_client().eval(_GCRA, len(keys), *keys, *args)
-    return 0.0 if int(allowed) else int(wait_ms) / 1000.0
 
 
 def budget_usage(*, seller_id: int | None = None, clock: Clock) -> float:

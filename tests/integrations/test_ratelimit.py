@@ -2,8 +2,9 @@
 
 import pytest
 
+from integrations.mercadolivre.gate import budget_take
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.ratelimit import budget_take, budget_usage
+from integrations.mercadolivre.ratelimit import budget_usage
 
 
 @pytest.fixture
