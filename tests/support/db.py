@@ -53,6 +53,10 @@ def database_reset() -> None:
         for (stray,) in cursor.fetchall():
             cursor.execute(f"DROP SCHEMA {quote_schema_name(stray)} CASCADE")
     _truncate("public", PUBLIC_KEEP)
+    # The baseline stores' own rows go back to how the session created them.
+    Tenant.objects.filter(schema_name__in=BASELINE_SCHEMAS[1:]).update(
+        ml_user_id=None, status="active", plan_code="starter"
+    )
     for tenant in Tenant.objects.filter(schema_name__in=BASELINE_SCHEMAS[1:]):
         _truncate(tenant.schema_name, TENANT_KEEP)
         with tenant_context(tenant):
