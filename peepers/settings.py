@@ -305,6 +305,7 @@ ML_SELLER_RATE_LIMIT_PER_MINUTE = env.int("ML_SELLER_RATE_LIMIT_PER_MINUTE", def
 ML_RATE_LIMIT_TARGET = env.float("ML_RATE_LIMIT_TARGET", default=0.8)
 ML_BREAKER_FAILURES = env.int("ML_BREAKER_FAILURES", default=5)
 ML_BREAKER_RESET_SECONDS = env.int("ML_BREAKER_RESET_SECONDS", default=300)
+ML_SYNC_INTERVAL_MINUTES = env.int("ML_SYNC_INTERVAL_MINUTES", default=15)
 SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
@@ -435,5 +436,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.fan_out",
         "schedule": crontab(hour=3, minute=27),
         "args": ["tenants.clear_expired_sessions", 1800],
+    },
+    # Catch whatever notifications missed, store by store, spread over the interval.
+    "ml-incremental-sync": {
+        "task": "tenants.fan_out",
+        "schedule": ML_SYNC_INTERVAL_MINUTES * 60,
+        "args": ["integrations.ml_incremental_sync", ML_SYNC_INTERVAL_MINUTES * 60 // 2],
     },
 }

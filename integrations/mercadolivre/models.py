@@ -41,3 +41,116 @@ class MLAccount(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == MLAccountStatus.ACTIVE and bool(self.access_token)
+
+
+class MLItem(models.Model):
+    """A listing, as ML last described it. Money in centavos; ``raw`` is ML's whole answer."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    title = models.CharField(max_length=255)
+    price_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    available_quantity = models.IntegerField()
+    sold_quantity = models.IntegerField(default=0)
+    status = models.CharField(max_length=24, db_index=True)
+    permalink = models.URLField(max_length=500, blank=True)
+    thumbnail = models.URLField(max_length=500, blank=True)
+    category_id = models.CharField(max_length=32, blank=True)
+    listing_type_id = models.CharField(max_length=32, blank=True)
+    sku = models.CharField(max_length=100, blank=True, db_index=True)
+    date_created = models.DateTimeField(null=True)
+    last_updated = models.DateTimeField(db_index=True)
+    raw = models.JSONField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_updated"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.title}"
+
+
+class MLOrder(models.Model):
+    id = models.BigIntegerField(primary_key=True)
+    status = models.CharField(max_length=32, db_index=True)
+    date_created = models.DateTimeField(db_index=True)
+    date_closed = models.DateTimeField(null=True)
+    last_updated = models.DateTimeField(db_index=True, help_text="ML's date_last_updated.")
+    total_cents = models.BigIntegerField()
+    paid_cents = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    buyer_id = models.BigIntegerField(null=True)
+    buyer_nickname = models.CharField(max_length=100, blank=True)
+    items = models.JSONField(help_text="Order lines: item id, title, quantity, unit price.")
+    payments = models.JSONField(help_text="Payment summaries: id, status, amount, method.")
+    shipping_id = models.BigIntegerField(null=True)
+    raw = models.JSONField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_created"]
+
+    def __str__(self) -> str:
+        return f"order {self.id} ({self.status})"
+
+
+class MLQuestion(models.Model):
+    id = models.BigIntegerField(primary_key=True)
+    item_id = models.CharField(max_length=32, db_index=True)
+    text = models.TextField()
+    status = models.CharField(max_length=24, db_index=True)
+    date_created = models.DateTimeField()
+    last_updated = models.DateTimeField()
+    from_id = models.BigIntegerField(null=True)
+    answer_text = models.TextField(blank=True)
+    answer_status = models.CharField(max_length=24, blank=True)
+    answer_date = models.DateTimeField(null=True)
+    raw = models.JSONField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-date_created"]
+
+    def __str__(self) -> str:
+        return f"question {self.id} ({self.status})"
+
+
+class SyncKind(models.TextChoices):
+    INITIAL = "initial", "Initial"
+    INCREMENTAL = "incremental", "Incremental"
+
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class SyncRun(models.Model):
+    """One sync of a store's ML data; ``cursor`` lets a crashed run continue where it stopped."""
+
+    kind = models.CharField(max_length=16, choices=SyncKind.choices)
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(auto_now=True)
+    phase = models.CharField(max_length=16, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Rows written per kind.")
+    totals = models.JSONField(default=dict, blank=True, help_text="Rows ML reported per kind.")
+    ml_calls = models.IntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            # One running sync per kind per store: a second start resumes the first.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(status="running"),
+                name="sync_run_one_running_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

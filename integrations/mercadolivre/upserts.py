@@ -1,0 +1,181 @@
+"""ML JSON → rows in the store's schema, in bulk, never letting older data overwrite newer.
+
+Each upsert is one ``INSERT … ON CONFLICT (id) DO UPDATE … WHERE`` statement: a row is replaced
+only when the incoming ``last_updated`` is at least the stored one, so replays and
+out-of-order notifications converge on ML's latest state whatever order they arrive in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from psycopg.types.json import Jsonb
+
+from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+
+
+def cents(value: object) -> int:
+    """ML's decimal amounts (floats in JSON) as integer centavos, rounded half up."""
+    if value is None or isinstance(value, bool):
+        return 0
+    return int(Decimal(str(value)).scaleb(2).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    parsed = parse_datetime(value)
+    if parsed is None:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _int_or_none(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def item_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    sku = body.get("seller_custom_field") or next(
+        (a.get("value_name") for a in body.get("attributes") or [] if a.get("id") == "SELLER_SKU"),
+        "",
+    )
+    return {
+        "id": str(body["id"]),
+        "title": str(body.get("title") or "")[:255],
+        "price_cents": cents(body.get("price")),
+        "currency": str(body.get("currency_id") or "BRL")[:3],
+        "available_quantity": int(body.get("available_quantity") or 0),
+        "sold_quantity": int(body.get("sold_quantity") or 0),
+        "status": str(body.get("status") or "")[:24],
+        "permalink": str(body.get("permalink") or "")[:500],
+        "thumbnail": str(body.get("secure_thumbnail") or body.get("thumbnail") or "")[:500],
+        "category_id": str(body.get("category_id") or "")[:32],
+        "listing_type_id": str(body.get("listing_type_id") or "")[:32],
+        "sku": str(sku or "")[:100],
+        "date_created": moment(body.get("date_created")),
+        "last_updated": moment(body.get("last_updated")) or now,
+        "raw": Jsonb(dict(body)),
+        "synced_at": now,
+    }
+
+
+def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    buyer = body.get("buyer") or {}
+    shipping = body.get("shipping") or {}
+    return {
+        "id": int(body["id"]),
+        "status": str(body.get("status") or "")[:32],
+        "date_created": moment(body.get("date_created")) or now,
+        "date_closed": moment(body.get("date_closed")),
+        "last_updated": moment(body.get("date_last_updated"))
+        or moment(body.get("last_updated"))
+        or now,
+        "total_cents": cents(body.get("total_amount")),
+        "paid_cents": cents(body.get("paid_amount")),
+        "currency": str(body.get("currency_id") or "BRL")[:3],
+        "buyer_id": _int_or_none(buyer.get("id")),
+        "buyer_nickname": str(buyer.get("nickname") or "")[:100],
+        "items": Jsonb(
+            [
+                {
+                    "item_id": (line.get("item") or {}).get("id"),
+                    "title": (line.get("item") or {}).get("title"),
+                    "quantity": line.get("quantity"),
+                    "unit_price_cents": cents(line.get("unit_price")),
+                }
+                for line in body.get("order_items") or []
+            ]
+        ),
+        "payments": Jsonb(
+            [
+                {
+                    "id": payment.get("id"),
+                    "status": payment.get("status"),
+                    "amount_cents": cents(
+                        payment.get("total_paid_amount") or payment.get("transaction_amount")
+                    ),
+                    "method": payment.get("payment_method_id"),
+                }
+                for payment in body.get("payments") or []
+            ]
+        ),
+        "shipping_id": _int_or_none(shipping.get("id")),
+        "raw": Jsonb(dict(body)),
+        "synced_at": now,
+    }
+
+
+def question_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    answer = body.get("answer") or {}
+    return {
+        "id": int(body["id"]),
+        "item_id": str(body.get("item_id") or "")[:32],
+        "text": str(body.get("text") or ""),
+        "status": str(body.get("status") or "")[:24],
+        "date_created": moment(body.get("date_created")) or now,
+        "last_updated": moment(body.get("last_updated")) or moment(body.get("date_created")) or now,
+        "from_id": _int_or_none((body.get("from") or {}).get("id")),
+        "answer_text": str(answer.get("text") or ""),
+        "answer_status": str(answer.get("status") or "")[:24],
+        "answer_date": moment(answer.get("date_created")),
+        "raw": Jsonb(dict(body)),
+        "synced_at": now,
+    }
+
+
+def _upsert(model: type[Model], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert or update ``rows`` by primary key unless the stored row is newer; rows written."""
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = list(rows[0])
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    updates = ", ".join(f"{q} = EXCLUDED.{q}" for q in quoted if q != '"id"')
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES "  # noqa: S608 - names from the model
+        + ", ".join([placeholders] * len(rows))
+        + f' ON CONFLICT ("id") DO UPDATE SET {updates}'
+        + f' WHERE {table}."last_updated" <= EXCLUDED."last_updated"'
+    )
+    params = [row[column] for row in rows for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def _dedupe_latest(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per id (the newest): ON CONFLICT cannot touch a row twice in one statement."""
+    latest: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        kept = latest.get(row["id"])
+        if kept is None or kept["last_updated"] <= row["last_updated"]:
+            latest[row["id"]] = row
+    return list(latest.values())
+
+
+def items_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+    now = timezone.now()
+    return _upsert(MLItem, _dedupe_latest(item_row(body, now) for body in bodies))
+
+
+def orders_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+    now = timezone.now()
+    return _upsert(MLOrder, _dedupe_latest(order_row(body, now) for body in bodies))
+
+
+def questions_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+    now = timezone.now()
+    return _upsert(MLQuestion, _dedupe_latest(question_row(body, now) for body in bodies))
