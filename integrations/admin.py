@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from integrations.models import MLAuthorization, MLConnection
+from integrations.mercadolivre.inbox import notifications_replay
+from integrations.models import MLAuthorization, MLConnection, MLNotification, NotificationStatus
 
 
 @admin.register(MLConnection)
@@ -45,3 +47,49 @@ class MLAuthorizationAdmin(admin.ModelAdmin[MLAuthorization]):
         self, request: HttpRequest, obj: MLAuthorization | None = None
     ) -> bool:
         return False
+
+
+@admin.register(MLNotification)
+class MLNotificationAdmin(admin.ModelAdmin[MLNotification]):
+    """The webhook inbox: what ML sent, what became of it, and replay for the dead ones."""
+
+    list_display = [
+        "arrived_at",
+        "topic",
+        "resource",
+        "ml_user_id",
+        "status",
+        "tries",
+        "tenant",
+        "short_error",
+    ]
+    list_filter = ["status", "topic", "source"]
+    search_fields = ["resource", "=ml_user_id", "dedup_key", "tenant__schema_name"]
+    date_hierarchy = "arrived_at"
+    readonly_fields = [field.name for field in MLNotification._meta.fields]
+    actions = ["replay"]
+
+    @admin.display(description="error")
+    def short_error(self, obj: MLNotification) -> str:
+        return obj.last_error[:80]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: MLNotification | None = None
+    ) -> bool:
+        return False
+
+    @admin.action(description="Replay selected dead or orphaned notifications")
+    def replay(self, request: HttpRequest, queryset: QuerySet[MLNotification]) -> None:
+        count = notifications_replay(
+            ids=list(queryset.values_list("pk", flat=True)),
+            statuses=(NotificationStatus.DEAD, NotificationStatus.ORPHANED),
+        )
+        skipped = queryset.count() - count
+        messages.success(request, f"Replaying {count} notification(s).")
+        if skipped:
+            messages.warning(
+                request, f"{skipped} were neither dead nor orphaned and were left alone."
+            )

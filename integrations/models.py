@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.functions import Now
 
 from tenants.models import Tenant
 
@@ -66,3 +67,58 @@ class MLAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant.schema_name} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (topic not synced)"
+    ORPHANED = "orphaned", "Orphaned (no store for this ML user)"
+    DEAD = "dead", "Dead (gave up; replayable)"
+
+
+class MLNotification(models.Model):
+    """The inbox: every notification ML sent, stored before it is acknowledged.
+
+    ``dedup_key`` (ML's ``_id``, else a hash of topic, resource, user and sent time) is unique,
+    so a redelivery is absorbed by the insert itself. This row is the source of truth: the
+    queue only carries its id, and the reconciler re-sends whatever stays pending.
+    """
+
+    dedup_key = models.CharField(max_length=80, unique=True)
+    topic = models.CharField(max_length=64)
+    resource = models.CharField(max_length=300)
+    ml_user_id = models.BigIntegerField(db_index=True)
+    application_id = models.CharField(max_length=40)
+    attempts = models.IntegerField(default=1, help_text="ML's delivery attempt number.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    ml_received_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+    source = models.CharField(max_length=16, default="webhook")
+    status = models.CharField(
+        max_length=16,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
+        db_default=NotificationStatus.PENDING,
+    )
+    arrived_at = models.DateTimeField(db_default=Now())
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    tries = models.IntegerField(default=0, db_default=0, help_text="Our processing attempts.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="", db_default="")
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="ml_notifications"
+    )
+
+    class Meta:
+        ordering = ["-arrived_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="mlnotif_status_next"),
+            models.Index(fields=["topic", "arrived_at"], name="mlnotif_topic_arrived"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.resource} ({self.status})"

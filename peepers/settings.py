@@ -298,7 +298,10 @@ ML_CLIENT_SECRET = env.str(
 ML_REDIRECT_URI = env.str(
     "ML_REDIRECT_URI", default=f"http://{PEEPERS_BASE_DOMAIN}:{PORT}/auth/callback"
 )
+# Addresses or networks allowed to post ML notifications (empty: anyone; ML's current list is in
+# docs/mercadolivre.md), and how many proxies in front of Peepers append X-Forwarded-For.
 ML_WEBHOOK_ALLOWED_IPS = env.list("ML_WEBHOOK_ALLOWED_IPS", default=[])
+ML_WEBHOOK_TRUSTED_PROXIES = env.int("ML_WEBHOOK_TRUSTED_PROXIES", default=0)
 # ML publishes no quota: these are our budget, of which ML_RATE_LIMIT_TARGET is spent.
 ML_RATE_LIMIT_PER_MINUTE = env.int("ML_RATE_LIMIT_PER_MINUTE", default=1500)
 ML_SELLER_RATE_LIMIT_PER_MINUTE = env.int("ML_SELLER_RATE_LIMIT_PER_MINUTE", default=300)
@@ -437,6 +440,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=27),
         "args": ["tenants.clear_expired_sessions", 1800],
     },
+    # The inbox is the source of truth: re-send what the queue lost, every minute.
+    "ml-inbox-reconcile": {"task": "integrations.ml_inbox_reconcile", "schedule": 60.0},
+    "ml-missed-feeds": {"task": "integrations.ml_missed_feeds", "schedule": 600.0},
     # Catch whatever notifications missed, store by store, spread over the interval.
     "ml-incremental-sync": {
         "task": "tenants.fan_out",

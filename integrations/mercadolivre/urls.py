@@ -3,6 +3,7 @@
 from django.urls import path
 
 from integrations.mercadolivre import views
+from integrations.mercadolivre.webhook import ml_webhook
 
 store_urlpatterns = [
     path("settings/mercado-livre/", views.ml_settings, name="ml-settings"),
@@ -12,4 +13,5 @@ store_urlpatterns = [
 
 public_urlpatterns = [
     path("auth/callback", views.ml_callback, name="ml-callback"),
+    path("api/webhook/mercado-livre", ml_webhook, name="ml-webhook"),
 ]

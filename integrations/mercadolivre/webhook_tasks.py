@@ -1,1 +1,32 @@
-"""Celery tasks of the notification inbox."""
+"""Celery tasks of the notification inbox: process one, reconcile, recover missed feeds."""
+
+from __future__ import annotations
+
+from integrations.mercadolivre.inbox import (
+    inbox_reconcile,
+    missed_feeds_recover,
+    notification_process,
+)
+from peepers.tasks import task
+
+__all__ = ["ml_inbox_reconcile", "ml_missed_feeds", "ml_notification_process"]
+
+
+@task(
+    name="integrations.ml_notification_process",
+    queue="default",  # sent to the queue of its topic's priority (dispatch.topic_priority)
+    tenant_scoped=False,  # it finds the store itself, from the notification's user_id
+    soft_time_limit=120,
+)
+def ml_notification_process(notification_id: int) -> str:
+    return notification_process(notification_id=notification_id)
+
+
+@task(name="integrations.ml_inbox_reconcile", queue="high", tenant_scoped=False, soft_time_limit=50)
+def ml_inbox_reconcile() -> dict[str, int]:
+    return inbox_reconcile()
+
+
+@task(name="integrations.ml_missed_feeds", queue="low", tenant_scoped=False, soft_time_limit=600)
+def ml_missed_feeds() -> int:
+    return missed_feeds_recover()

@@ -1,0 +1,215 @@
+"""Receiving ML notifications: check, store, acknowledge; nothing slower in the request path.
+
+ML turns a topic off when its callback answers slower than 500 ms, and what it sends while
+the topic is off is lost. So the receiver does only this: source checks, one parse, one
+``INSERT … ON CONFLICT DO NOTHING`` into the public inbox, then 200. Processing is handed to a
+background publisher thread (``dispatch``) and, should that fail, to the reconciler.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import ipaddress
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from psycopg.types.json import Jsonb
+
+from integrations.mercadolivre.dispatch import dispatch_notification
+from integrations.mercadolivre.upserts import moment
+from integrations.models import MLNotification, NotificationStatus
+from peepers.metrics import metric_count, metric_observe
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+# Topics whose resources Peepers fetches; the rest are stored and marked ignored.
+SYNCED_TOPICS = frozenset({"orders_v2", "items", "questions"})
+INSERT_TIMEOUT_MS = 300
+
+
+class InvalidNotification(ValueError):
+    """The body is not a notification we can store; the message names what is wrong."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    dedup_key: str
+    topic: str
+    resource: str
+    ml_user_id: int
+    application_id: str
+    attempts: int
+    sent_at: datetime | None
+    ml_received_at: datetime | None
+    payload: dict[str, Any]
+
+
+def notification_parse(body: object) -> Notification:
+    """Validate one notification, tolerating ML's real quirks (ml-api.md §2.2)."""
+    if not isinstance(body, dict):
+        raise InvalidNotification("the body must be a JSON object")
+    missing = [
+        name for name in ("topic", "resource", "user_id", "application_id") if name not in body
+    ]
+    if missing:
+        raise InvalidNotification(f"missing field(s): {', '.join(missing)}")
+    topic, resource = body["topic"], body["resource"]
+    if not isinstance(topic, str) or not topic or len(topic) > 64:
+        raise InvalidNotification("topic must be a non-empty string")
+    if not isinstance(resource, str) or not resource or len(resource) > 300:
+        raise InvalidNotification("resource must be a non-empty string")
+    user_id = body["user_id"]
+    # Usually an int, a string in some topics (questions, catalog).
+    if isinstance(user_id, bool) or not str(user_id).isdigit() or len(str(user_id)) > 19:
+        raise InvalidNotification("user_id must be a positive integer")
+    application_id = body["application_id"]
+    if isinstance(application_id, bool) or not isinstance(application_id, int | str):
+        raise InvalidNotification("application_id must be a number or a string")
+    attempts = body.get("attempts", 1)
+    if isinstance(attempts, bool) or not isinstance(attempts, int):
+        attempts = 1
+    if not resource.startswith("/"):
+        resource = f"/{resource}"  # some topics send "suggestions/items/…"
+    sent = body.get("sent")
+    received = body.get("received", body.get("recieved"))  # ML misspells it in some topics
+    ml_id = body.get("_id", body.get("id"))  # some topics send "id"
+    if isinstance(ml_id, str | int) and not isinstance(ml_id, bool) and str(ml_id).strip():
+        dedup_key = f"ml:{str(ml_id).strip()[:76]}"
+    else:
+        digest = hashlib.sha256(
+            f"{topic}|{resource}|{user_id}|{sent}".encode(), usedforsecurity=False
+        ).hexdigest()
+        dedup_key = f"h:{digest[:64]}"
+    return Notification(
+        dedup_key=dedup_key,
+        topic=topic,
+        resource=resource,
+        ml_user_id=int(str(user_id)),
+        application_id=str(application_id)[:40],
+        attempts=max(1, min(attempts, 1000)),
+        sent_at=moment(sent),
+        ml_received_at=moment(received),
+        payload=body,
+    )
+
+
+def notification_store(notification: Notification, *, source: str) -> int | None:
+    """Insert into the inbox; the new row's id, or None when it was a duplicate."""
+    status = (
+        NotificationStatus.PENDING
+        if notification.topic in SYNCED_TOPICS
+        else NotificationStatus.IGNORED
+    )
+    table = connection.ops.quote_name(MLNotification._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A lock wait or a stalled disk must not hold the acknowledgement past ML's limit.
+        cursor.execute(f"SET LOCAL statement_timeout = {INSERT_TIMEOUT_MS}")
+        params: list[Any] = [
+            notification.dedup_key,
+            notification.topic,
+            notification.resource,
+            notification.ml_user_id,
+            notification.application_id,
+            notification.attempts,
+            notification.sent_at,
+            notification.ml_received_at,
+            Jsonb(notification.payload),
+            source,
+            status,
+        ]
+        cursor.execute(
+            f"INSERT INTO {table} (dedup_key, topic, resource, ml_user_id, application_id, "  # noqa: S608
+            "attempts, sent_at, ml_received_at, payload, source, status) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if status == NotificationStatus.PENDING:
+        dispatch_notification(int(row[0]), notification.topic)
+    return int(row[0])
+
+
+@functools.cache
+def _allowed_networks(
+    entries: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()
+    )
+
+
+def client_ip(request: HttpRequest, *, trusted_proxies: int) -> str:
+    """The address that reached our first trusted proxy (or us, with none).
+
+    Each trusted proxy appends the address it received from to X-Forwarded-For, so with N of
+    them the client is the (N+1)-th address from the right of ``XFF + [REMOTE_ADDR]``;
+    anything further left is whatever the sender wrote and is ignored.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if trusted_proxies <= 0:
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()] + [remote]
+    return chain[max(0, len(chain) - trusted_proxies - 1)]
+
+
+def source_allowed(request: HttpRequest) -> bool:
+    entries = tuple(settings.ML_WEBHOOK_ALLOWED_IPS)
+    if not entries:
+        return True
+    try:
+        address = ipaddress.ip_address(
+            client_ip(request, trusted_proxies=settings.ML_WEBHOOK_TRUSTED_PROXIES)
+        )
+    except ValueError:
+        return False
+    return any(address in network for network in _allowed_networks(entries))
+
+
+def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
+    metric_count("ml_webhook", {"outcome": outcome})
+    metric_observe("ml_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000)
+    return JsonResponse(body, status=http_status)
+
+
+@csrf_exempt
+@require_POST
+def ml_webhook(request: HttpRequest) -> JsonResponse:
+    """``POST /api/webhook/mercado-livre``: 200 accepted (duplicates too), or why not."""
+    started = time.perf_counter()
+    if not source_allowed(request):
+        return _answer(403, "forbidden_source", started, error="source address not allowed")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        return _answer(413, "too_large", started, error=f"body over {MAX_BODY_BYTES} bytes")
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        return _answer(413, "too_large", started, error=f"body over {MAX_BODY_BYTES} bytes")
+    try:
+        notification = notification_parse(json.loads(body))
+    except (ValueError, InvalidNotification) as exc:
+        message = str(exc) if isinstance(exc, InvalidNotification) else "malformed JSON"
+        return _answer(400, "invalid", started, error=message)
+    if notification.application_id != str(settings.ML_CLIENT_ID):
+        return _answer(403, "wrong_application", started, error="unknown application_id")
+    try:
+        created = notification_store(notification, source="webhook")
+    except DatabaseError:
+        logger.exception("inbox unavailable; ML will retry the notification")
+        connection.close()  # a broken connection must not serve the next request
+        return _answer(503, "unavailable", started, status="unavailable")
+    return _answer(200, "accepted" if created else "duplicate", started, status="accepted")
