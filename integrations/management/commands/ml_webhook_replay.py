@@ -28,7 +28,6 @@ class Command(BaseCommand):
         statuses = tuple(options["status"] or [NotificationStatus.DEAD])
         count = notifications_replay(ids=options["ids"], statuses=statuses)
         if options["ids"] and count < len(options["ids"]):
-            raise CommandError(
-                f"replayed {count} of {len(options['ids'])}: the others are not {'/'.join(statuses)}"
-            )
+            asked, wanted = len(options["ids"]), "/".join(statuses)
+            raise CommandError(f"replayed {count} of {asked}: the rest are not {wanted}")
         self.stdout.write(f"replaying {count} notification(s)")
