@@ -302,6 +302,8 @@ ML_REDIRECT_URI = env.str(
 # docs/mercadolivre.md), and how many proxies in front of Peepers append X-Forwarded-For.
 ML_WEBHOOK_ALLOWED_IPS = env.list("ML_WEBHOOK_ALLOWED_IPS", default=[])
 ML_WEBHOOK_TRUSTED_PROXIES = env.int("ML_WEBHOOK_TRUSTED_PROXIES", default=0)
+# A notification "processing" this long was abandoned by a dead worker and is taken up again.
+ML_INBOX_STUCK_SECONDS = env.int("ML_INBOX_STUCK_SECONDS", default=300)
 # ML publishes no quota: these are our budget, of which ML_RATE_LIMIT_TARGET is spent.
 ML_RATE_LIMIT_PER_MINUTE = env.int("ML_RATE_LIMIT_PER_MINUTE", default=1500)
 ML_SELLER_RATE_LIMIT_PER_MINUTE = env.int("ML_SELLER_RATE_LIMIT_PER_MINUTE", default=300)

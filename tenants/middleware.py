@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.context import request_tenant
 from tenants.models import TenantStatus
+
+logger = logging.getLogger(__name__)
 
 
 class TenantRoutingMiddleware(TenantMainMiddleware):
@@ -18,7 +23,19 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
     """
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
-        response: HttpResponse | None = super().process_request(request)
+        try:
+            response: HttpResponse | None = super().process_request(request)
+        except DatabaseError:
+            # The database is down: say so at once (webhook senders retry on 503), and let
+            # the next request open a fresh connection.
+            logger.exception("tenant lookup failed: database unavailable")
+            connection.close()
+            return HttpResponse(
+                "Service temporarily unavailable",
+                status=503,
+                content_type="text/plain",
+                headers={"Retry-After": "5"},
+            )
         if response is not None:
             return response
         tenant = request_tenant(request)

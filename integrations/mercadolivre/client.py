@@ -70,12 +70,14 @@ class MLClient:
         priority: Priority = Priority.MEDIUM,
         clock: Clock = SYSTEM_CLOCK,
         max_wait: float = 30.0,
+        retries: int = len(BACKOFF_CAPS),
         rng: random.Random | None = None,
     ) -> None:
         self.account = account
         self.priority = priority
         self.clock = clock
         self.max_wait = max_wait
+        self.retries = min(retries, len(BACKOFF_CAPS))
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         self.breaker = Breaker("api", clock=clock)
         self._access: str | None = None
@@ -146,7 +148,7 @@ class MLClient:
                     raise failure
             if not isinstance(failure, MLRateLimited):
                 self.breaker.record_failure()
-            if retries >= len(BACKOFF_CAPS):
+            if retries >= self.retries:
                 raise failure
             self.clock.sleep(self._backoff(retries, failure))
             retries += 1

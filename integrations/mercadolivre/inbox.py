@@ -16,11 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.client import MLClient
+from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.dispatch import notifications_enqueue, topic_priority
 from integrations.mercadolivre.errors import (
     MLBadRequest,
@@ -43,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TRIES = 6
 RETRY_DELAYS = (10, 30, 60, 300, 900)  # seconds before tries 2..6
-STUCK_AFTER = timedelta(minutes=5)  # a worker died mid-task: the row is claimable again
+IN_TASK_RETRIES = 2  # the client's own quick retries; longer waits go through the inbox
 RECONCILE_BATCH_SIZE = 1000
 MISSED_FEEDS_PAGE = 50
 
@@ -73,8 +75,13 @@ ROUTES = {
 }
 
 
+def _stuck_after() -> timedelta:
+    """How long a row may stay "processing" before it counts as abandoned (a worker died)."""
+    return timedelta(seconds=settings.ML_INBOX_STUCK_SECONDS)
+
+
 def _claim(notification_id: int) -> MLNotification | None:
-    stuck_before = timezone.now() - STUCK_AFTER
+    stuck_before = timezone.now() - _stuck_after()
     table = connection.ops.quote_name(MLNotification._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -106,7 +113,7 @@ def _finish(notification: MLNotification, status: str, error: str = "", **fields
     return status
 
 
-def notification_process(*, notification_id: int) -> str:
+def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -> str:
     """Process one inbox row; the outcome (or "skipped" when someone else has it)."""
     notification = _claim(notification_id)
     if notification is None:
@@ -126,7 +133,12 @@ def notification_process(*, notification_id: int) -> str:
         )
     try:
         with tenant_context(link.tenant):
-            client = MLClient.for_current_store(priority=topic_priority(notification.topic))
+            client = MLClient.for_current_store(
+                priority=topic_priority(notification.topic),
+                clock=clock,
+                retries=IN_TASK_RETRIES,
+                max_wait=10.0,
+            )
             route.fetch(client, match.group(1))
     except MLNotFound:
         # Deleted on ML since: nothing newer to store.
@@ -178,12 +190,12 @@ def inbox_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     """Re-send what the queue lost: stuck rows back to pending, due pending rows enqueued."""
     now = now or timezone.now()
     unstuck = MLNotification.objects.filter(
-        status=NotificationStatus.PROCESSING, processing_started_at__lt=now - STUCK_AFTER
+        status=NotificationStatus.PROCESSING, processing_started_at__lt=now - _stuck_after()
     ).update(status=NotificationStatus.PENDING, enqueued_at=None)
     due = list(
         MLNotification.objects.filter(status=NotificationStatus.PENDING)
         .exclude(next_attempt_at__gt=now)
-        .exclude(enqueued_at__gt=now - STUCK_AFTER)
+        .exclude(enqueued_at__gt=now - _stuck_after())
         .order_by("arrived_at")
         .values_list("pk", "topic")[:RECONCILE_BATCH_SIZE]
     )
@@ -217,8 +229,6 @@ def missed_feeds_recover() -> int:
 
     The dedup key makes this safe to run any time: what already arrived is absorbed.
     """
-    from django.conf import settings
-
     from integrations.mercadolivre.priorities import Priority
     from integrations.mercadolivre.webhook import (
         SYNCED_TOPICS,
