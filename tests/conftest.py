@@ -64,6 +64,12 @@ def django_db_setup(
             )
     yield
     with django_db_blocker.unblock():
+        # Background threads (dispatch, metrics) may still hold connections: end them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(config, verbosity=request.config.option.verbose)
 
 

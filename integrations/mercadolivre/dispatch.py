@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 _QUEUE_SIZE = 10_000
 _BATCH = 200
+_IDLE_SECONDS = 5.0
 
 TOPIC_PRIORITY = {
     "orders_v2": Priority.CRITICAL,
@@ -59,7 +60,11 @@ class _Publisher:
 
     def _run(self) -> None:
         while True:
-            batch = [self.pending.get()]
+            try:
+                batch = [self.pending.get(timeout=_IDLE_SECONDS)]
+            except queue.Empty:
+                connection.close()  # idle: give the database connection back
+                continue
             while len(batch) < _BATCH:
                 try:
                     batch.append(self.pending.get_nowait())
@@ -70,7 +75,7 @@ class _Publisher:
             except Exception:
                 logger.warning("could not publish %d notification(s)", len(batch), exc_info=True)
             finally:
-                close_old_connections()
+                close_old_connections()  # drops the connection if it broke
 
 
 _publisher = _Publisher()

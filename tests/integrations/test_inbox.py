@@ -1,4 +1,4 @@
-"""Processing the inbox: route by ML user, fetch the resource, upsert; retry, dead-letter, replay."""
+"""Processing the inbox: route by ML user, fetch, upsert; retries, dead letters, replay."""
 
 import json
 from datetime import timedelta

@@ -42,7 +42,7 @@ def child_environment(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(*includes: str, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     command = [
         sys.executable,
         "-m",
@@ -64,7 +64,7 @@ def celery_worker(*includes: str) -> Iterator[subprocess.Popen[bytes]]:
     ]
     for module in includes:
         command += ["--include", module]
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=child_environment())
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=child_environment(**env))
     try:
         yield process
     finally:
