@@ -40,7 +40,11 @@ def test_a_notification_is_stored_and_acknowledged():
     assert response.json() == {"status": "accepted"}
     row = MLNotification.objects.get()
     assert row.dedup_key == "ml:f9f08571-1f65-4c46-9e0a-c0f43faa1557e"
-    assert (row.topic, row.resource, row.ml_user_id) == ("orders_v2", "/orders/2195160686", 468424240)
+    assert (row.topic, row.resource, row.ml_user_id) == (
+        "orders_v2",
+        "/orders/2195160686",
+        468424240,
+    )
     assert row.status == "pending"
     assert row.sent_at.isoformat() == "2026-11-27T13:44:33.006000+00:00"
 
