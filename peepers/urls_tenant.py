@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from integrations.mercadolivre.api import api_urlpatterns as ml_api_urls
 from integrations.mercadolivre.urls import store_urlpatterns as ml_store_urls
 from tenants import views as tenant_views
 from tenants.api import TeamMemberViewSet
@@ -19,5 +20,6 @@ urlpatterns = [
     path("legal/terms/", tenant_views.legal_terms, name="legal-terms"),
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
     path("api/v1/", include(api.urls)),
+    *ml_api_urls,
     *ml_store_urls,
 ]

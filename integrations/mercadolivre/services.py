@@ -40,6 +40,7 @@ from integrations.models import (
 )
 from peepers import crypto
 from peepers.metrics import metric_count
+from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -222,6 +223,12 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account.disconnected_at = None
                 store_grant(account=account, grant=grant, now=now)
                 account.save()
+            # Imported here so the connect flow never loads the sync machinery at import time
+            # (the sync may come to use this module, and a top-level import would then cycle).
+            from integrations.mercadolivre.sync_tasks import ml_initial_sync
+
+            # After commit: a connect that rolls back starts no sync.
+            enqueue_on_commit(ml_initial_sync, tenant=tenant)
     except IntegrityError as exc:
         # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
         raise MLAccountBoundElsewhere(

@@ -1,0 +1,249 @@
+"""The two syncs a store runs: the initial one after connecting, and the periodic catch-up.
+
+Both run phase by phase, page by page, saving the ``SyncRun`` cursor as they go; a run that
+died is resumed by the next start of the same kind. Each returns a ``SyncOutcome``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.models import (
+    MLAccount,
+    MLAccountStatus,
+    MLItem,
+    MLOrder,
+    MLQuestion,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
+from integrations.mercadolivre.sync.items import items_changed, items_scan
+from integrations.mercadolivre.sync.orders import ORDERS_LOOKBACK, orders_plan, orders_read
+from integrations.mercadolivre.sync.questions import questions_unanswered
+from integrations.mercadolivre.sync.runs import (
+    TRANSIENT_ERRORS,
+    WATERMARK_OVERLAP,
+    ActiveRun,
+    ProgressCallback,
+    SyncAlreadyRunning,
+    iso,
+    last_watermark,
+    run_open,
+    sync_lock,
+)
+from peepers.tasks import enqueue_on_commit
+from tenants.models import Tenant
+
+Step = Callable[[ActiveRun], bool]
+# Questions first: they are what a seller acts on soonest after connecting.
+INITIAL_STEPS: tuple[tuple[str, Step], ...] = (
+    ("questions", questions_unanswered),
+    ("orders", orders_read),
+    ("items", items_scan),
+)
+INCREMENTAL_STEPS: tuple[tuple[str, Step], ...] = (
+    ("orders", orders_read),
+    ("items", items_changed),
+    ("questions", questions_unanswered),
+)
+# Orders ML may date a little ahead of our clock are still inside the incremental window.
+CLOCK_SLACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What a sync call did. ``status``: succeeded, paused (time budget), skipped, already_done."""
+
+    kind: str
+    status: str
+    run_id: int | None = None
+    resumed: bool = False
+    reason: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    totals: Mapping[str, int] = field(default_factory=dict)
+    stored: Mapping[str, int] = field(default_factory=dict)
+    ml_calls: int = 0
+    calls_by_phase: Mapping[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _usable_account() -> MLAccount:
+    account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
+    if account is None:
+        raise MLNotConnected("this store has not connected a Mercado Livre account")
+    if not account.is_usable:
+        raise MLReconnectRequired(
+            "Mercado Livre no longer accepts this store's authorization; the seller must "
+            "connect again"
+        )
+    return account
+
+
+def ml_sync_initial(
+    *,
+    tenant: Tenant,
+    full: bool = False,
+    time_budget: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncOutcome:
+    """Copy the seller's unanswered questions, last 12 months of orders and every item.
+
+    Resumes a run that died; ``full`` abandons it and starts from scratch. A store whose
+    initial sync already succeeded is left alone unless ``full``. With ``time_budget``
+    (seconds) it stops after the page that exhausts it, returning ``paused``.
+    """
+    started = time.monotonic()
+    with tenant_context(tenant):
+        account = _usable_account()
+        with sync_lock(SyncKind.INITIAL) as held:
+            if not held:
+                raise SyncAlreadyRunning(f"an initial sync of {tenant.schema_name} is running")
+            running = SyncRun.objects.filter(kind=SyncKind.INITIAL, status=SyncStatus.RUNNING)
+            done = SyncRun.objects.filter(kind=SyncKind.INITIAL, status=SyncStatus.SUCCEEDED)
+            if not full and not running.exists() and done.exists():
+                previous = done.order_by("-finished_at").first()
+                return SyncOutcome(
+                    kind=SyncKind.INITIAL,
+                    status="already_done",
+                    run_id=previous.pk if previous else None,
+                    reason="the initial sync already succeeded; a full sync starts it again",
+                )
+            run, resumed = run_open(kind=SyncKind.INITIAL, fresh=full)
+            if not resumed:
+                now = timezone.now()
+                run.cursor["orders"] = orders_plan(
+                    field="date_created", since=now - ORDERS_LOOKBACK, until=now
+                )
+                run.save(update_fields=["cursor", "heartbeat_at"])
+            active = ActiveRun(
+                run=run,
+                seller_id=account.ml_user_id,
+                time_budget=time_budget,
+                on_progress=on_progress,
+            )
+            return _drive(active, INITIAL_STEPS, resumed=resumed, started=started)
+
+
+def ml_sync_incremental(
+    *,
+    tenant: Tenant,
+    time_budget: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncOutcome:
+    """Catch what notifications missed: orders, items and questions changed since last time.
+
+    Stores without a usable account are skipped quietly (they are told to reconnect
+    elsewhere). Until an initial sync has succeeded there is nothing to catch up on: the
+    initial one is enqueued (it resumes if it died) and this run is skipped.
+    """
+    started = time.monotonic()
+    kind = SyncKind.INCREMENTAL
+    with tenant_context(tenant):
+        account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
+        if account is None or not account.is_usable:
+            return SyncOutcome(kind=kind, status="skipped", reason="no usable ML account")
+        waiting = _initial_pending(tenant)
+        if waiting:
+            return SyncOutcome(kind=kind, status="skipped", reason=waiting)
+        with sync_lock(kind) as held:
+            if not held:
+                return SyncOutcome(kind=kind, status="skipped", reason="already running")
+            run, resumed = run_open(kind=kind, fresh=False)
+            if not resumed:
+                now = timezone.now()
+                fallback = now - ORDERS_LOOKBACK
+                since = {key: last_watermark(key) or fallback for key in ("orders", "items")}
+                run.cursor["since"] = {key: iso(value) for key, value in since.items()}
+                run.cursor["orders"] = orders_plan(
+                    field="date_last_updated",
+                    since=since["orders"] - WATERMARK_OVERLAP,
+                    until=now + CLOCK_SLACK,
+                )
+                run.save(update_fields=["cursor", "heartbeat_at"])
+            active = ActiveRun(
+                run=run,
+                seller_id=account.ml_user_id,
+                time_budget=time_budget,
+                on_progress=on_progress,
+            )
+            return _drive(active, INCREMENTAL_STEPS, resumed=resumed, started=started)
+
+
+def _initial_pending(tenant: Tenant) -> str:
+    """Why the incremental sync must wait for the initial one ("" when it need not)."""
+    with sync_lock(SyncKind.INITIAL) as free:
+        if not free:
+            return "the initial sync is running"
+        runs = SyncRun.objects.filter(kind=SyncKind.INITIAL)
+        unfinished = runs.filter(status=SyncStatus.RUNNING).exists()
+        if not unfinished and runs.filter(status=SyncStatus.SUCCEEDED).exists():
+            return ""
+    # Never ran, died, or failed: the initial sync (re)starts; it resumes a run that died.
+    from integrations.mercadolivre.sync_tasks import ml_initial_sync
+
+    enqueue_on_commit(ml_initial_sync, tenant=tenant)
+    return "the initial sync has not finished; it was enqueued"
+
+
+def _drive(
+    active: ActiveRun,
+    steps: tuple[tuple[str, Step], ...],
+    *,
+    resumed: bool,
+    started: float,
+) -> SyncOutcome:
+    run = active.run
+    done: list[str] = run.cursor.setdefault("done", [])
+    try:
+        for phase, step in steps:
+            if phase in done:
+                continue
+            run.phase = phase
+            active.checkpoint()
+            if not step(active):
+                return _outcome(active, "paused", resumed=resumed, started=started)
+            with transaction.atomic():
+                done.append(phase)
+                active.checkpoint()
+    except TRANSIENT_ERRORS as exc:
+        # The run stays open: the next start resumes it from the last saved page.
+        active.note_error(f"{type(exc).__name__}: {exc}")
+        raise
+    except MLError as exc:
+        active.finish(SyncStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    active.finish(SyncStatus.SUCCEEDED)
+    return _outcome(active, SyncStatus.SUCCEEDED, resumed=resumed, started=started)
+
+
+def _outcome(active: ActiveRun, status: str, *, resumed: bool, started: float) -> SyncOutcome:
+    run = active.run
+    return SyncOutcome(
+        kind=run.kind,
+        status=status,
+        run_id=run.pk,
+        resumed=resumed,
+        counts=dict(run.counts),
+        totals=dict(run.totals),
+        stored={
+            "items": MLItem.objects.count(),
+            "orders": MLOrder.objects.count(),
+            "questions": MLQuestion.objects.count(),
+        },
+        ml_calls=run.ml_calls,
+        calls_by_phase=dict(run.cursor.get("calls") or {}),
+        seconds=round(time.monotonic() - started, 3),
+    )
