@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["tenant_provisioning", "ml_client"]
+BENCHMARKS = ["tenant_provisioning", "ml_client", "ml_sync"]
 
 
 def main(argv: list[str]) -> int:
