@@ -137,6 +137,13 @@ def run_checks() -> dict[str, dict[str, object]]:
 
 @never_cache
 @require_GET
+def ping(request: HttpRequest) -> JsonResponse:
+    """``GET /api/ping``: the process answers (liveness). Touches no dependency, unlike health."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
 def health(request: HttpRequest) -> JsonResponse:
     checks = run_checks()
     failing = [name for name, result in checks.items() if not result["ok"]]

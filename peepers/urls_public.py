@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from integrations.mercadolivre.urls import public_urlpatterns as ml_public_urls
-from peepers.health import health
+from peepers.health import health, ping
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("legal/terms/", tenant_views.legal_terms, name="legal-terms"),
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
     path("api/health", health, name="health"),
+    path("api/ping", ping, name="ping"),
     path("admin/", admin.site.urls),
     *ml_public_urls,
 ]

@@ -77,3 +77,12 @@ def test_unapplied_migrations_are_503_naming_the_schema():
     assert body["failing"] == ["migrations"]
     assert body["checks"]["migrations"]["detail"].startswith("1 schema(s) with unapplied")
     assert "tenant-b" not in response.content.decode()
+
+
+def test_ping_answers_without_touching_dependencies(settings):
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "unix:///nonexistent/r.sock?db=1"}
+    }
+    response = Client(HTTP_HOST="localhost").get("/api/ping")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

@@ -1,0 +1,176 @@
+"""A small HTTP/1.1 load generator on asyncio streams, for loopback benchmarks.
+
+Open loop (``at_rate``): request *i* is due at ``start + i / rate`` whatever happened before,
+and its latency counts from when it was due, so a slow server cannot hide its queueing
+(no coordinated omission). Closed loop (``saturate``): ``connections`` clients send back to
+back, for the highest throughput the server sustains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Results:
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    elapsed: float = 0.0
+
+    def record(self, status: int, latency: float) -> None:
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.latencies.append(latency)
+
+    def summary(self) -> dict[str, object]:
+        ordered = sorted(self.latencies)
+
+        def pct(p: float) -> float:
+            return (
+                round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
+                if ordered
+                else 0.0
+            )
+
+        done = len(self.latencies)
+        return {
+            "requests": done,
+            "errors": self.errors + sum(n for s, n in self.statuses.items() if s >= 400),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "throughput_rps": round(done / self.elapsed, 1) if self.elapsed else 0.0,
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+            "max_ms": round(ordered[-1] * 1000, 2) if ordered else 0.0,
+            "mean_ms": round(statistics.fmean(ordered) * 1000, 2) if ordered else 0.0,
+        }
+
+
+class _Connection:
+    """One HTTP/1.1 connection, reopened when the server closes it (gunicorn sync workers
+    answer ``Connection: close``; opening a connection is then part of every request, as it
+    is for ML's notifier)."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.address = address
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def exchange(self, request: bytes) -> int:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(*self.address)
+        self.writer.write(request)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split(b" ", 2)[1])
+        length, close = 0, False
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            header = name.strip().lower()
+            if header == b"content-length":
+                length = int(value.strip())
+            elif header == b"connection" and value.strip().lower() == b"close":
+                close = True
+        if length:
+            await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def build_request(method: str, host: str, path: str, body: bytes = b"") -> bytes:
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def _pool(address: tuple[str, int], count: int) -> asyncio.Queue[_Connection]:
+    pool: asyncio.Queue[_Connection] = asyncio.Queue()
+    for _ in range(count):
+        pool.put_nowait(_Connection(address))
+    return pool
+
+
+async def _at_rate(
+    address: tuple[str, int],
+    make: Callable[[int], bytes],
+    rate: float,
+    seconds: float,
+    connections: int,
+) -> Results:
+    results = Results()
+    pool = _pool(address, connections)
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.05
+
+    async def one(index: int) -> None:
+        due = start + index / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        connection = await pool.get()
+        try:
+            status = await connection.exchange(make(index))
+            results.record(status, time.perf_counter() - due)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            results.errors += 1
+            connection.close()
+        finally:
+            pool.put_nowait(connection)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    results.elapsed = time.perf_counter() - start
+    return results
+
+
+async def _saturate(
+    address: tuple[str, int], make: Callable[[int], bytes], seconds: float, connections: int
+) -> Results:
+    results = Results()
+    counter = iter(range(10**9))
+    stop = time.perf_counter() + seconds
+
+    async def client() -> None:
+        connection = _Connection(address)
+        while time.perf_counter() < stop:
+            sent = time.perf_counter()
+            try:
+                status = await connection.exchange(make(next(counter)))
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                results.errors += 1
+                connection.close()
+                continue
+            results.record(status, time.perf_counter() - sent)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(connections)))
+    results.elapsed = time.perf_counter() - started
+    return results
+
+
+def at_rate(
+    address: tuple[str, int],
+    make: Callable[[int], bytes],
+    *,
+    rate: float,
+    seconds: float,
+    connections: int = 64,
+) -> Results:
+    return asyncio.run(_at_rate(address, make, rate, seconds, connections))
+
+
+def saturate(
+    address: tuple[str, int], make: Callable[[int], bytes], *, seconds: float, connections: int = 16
+) -> Results:
+    return asyncio.run(_saturate(address, make, seconds, connections))

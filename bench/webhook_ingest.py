@@ -1,0 +1,172 @@
+"""Webhook ingest under load: gunicorn with production settings, a load generator on loopback.
+
+Phase 1, 60 s each at a fixed 500 requests/s (open loop): ``POST /api/webhook/mercado-livre``
+with a distinct notification per request, then ``GET /api/ping`` (a bare JSON view on the same
+server, the ceiling). Every accepted notification must be in the inbox afterwards.
+Phase 2, 15 s each, closed loop: the highest throughput of each; the webhook should reach at
+least half of the bare view's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import redis
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import setup_databases, teardown_databases
+
+from bench.loadgen import at_rate, build_request, saturate
+from integrations.models import MLNotification
+
+RATE = 500
+SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
+SATURATE_SECONDS = 15
+WORKERS = int(os.environ.get("WEB_CONCURRENCY", "3"))
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    host = quote(str(db.get("HOST") or ""), safe="")
+    user = quote(str(db.get("USER") or ""), safe="")
+    return f"postgres://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve(port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "production",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "ALLOWED_HOSTS": "localhost,.localhost,127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "ML_CLIENT_ID": settings.ML_CLIENT_ID,
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "peepers.wsgi",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    import socket
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _notification(prefix: str):  # type: ignore[no-untyped-def]
+    def make(index: int) -> bytes:
+        body = json.dumps(
+            {
+                "_id": f"{prefix}-{index}",
+                "resource": f"/orders/{2000010000000000 + index}",
+                "user_id": 2050442871,
+                "topic": "orders_v2",
+                "application_id": settings.ML_CLIENT_ID,
+                "attempts": 1,
+                "sent": "2026-11-27T10:00:00.000Z",
+                "received": "2026-11-27T10:00:00.000Z",
+            }
+        ).encode()
+        return build_request("POST", "localhost", "/api/webhook/mercado-livre", body)
+
+    return make
+
+
+def run() -> dict[str, Any]:
+    settings.DATABASES["default"]["TEST"]["NAME"] = "bench_peepers"
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default": connection})
+    port = _free_port()
+    server = _serve(port)
+    address = ("127.0.0.1", port)
+    ping = build_request("GET", "localhost", "/api/ping")
+    try:
+        # Warm every worker: imports, URLconfs, database connections.
+        saturate(address, _notification("warmup"), seconds=2, connections=WORKERS * 2)
+        saturate(address, lambda _: ping, seconds=1, connections=WORKERS * 2)
+
+        webhook = at_rate(address, _notification("fixed"), rate=RATE, seconds=SECONDS)
+        time.sleep(2)
+        stored = MLNotification.objects.filter(dedup_key__startswith="ml:fixed-").count()
+        bare = at_rate(address, lambda _: ping, rate=RATE, seconds=SECONDS)
+        webhook_max = saturate(address, _notification("max"), seconds=SATURATE_SECONDS)
+        bare_max = saturate(address, lambda _: ping, seconds=SATURATE_SECONDS)
+
+        webhook_summary = webhook.summary()
+        accepted = webhook.statuses.get(200, 0)
+        ratio = webhook_max.summary()["throughput_rps"] / max(
+            1.0, bare_max.summary()["throughput_rps"]
+        )  # type: ignore[operator]
+        return {
+            "benchmark": "webhook_ingest",
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "server": f"gunicorn sync, {WORKERS} workers, DJANGO_ENV=production",
+            "fixed_rate": {
+                "rate_rps": RATE,
+                "seconds": SECONDS,
+                "webhook": webhook_summary,
+                "bare_view": bare.summary(),
+                "sent": int(RATE * SECONDS),
+                "accepted": accepted,
+                "in_inbox": stored,
+                "lost": accepted - stored,
+            },
+            "saturation": {
+                "seconds": SATURATE_SECONDS,
+                "webhook": webhook_max.summary(),
+                "bare_view": bare_max.summary(),
+                "webhook_over_bare": round(ratio, 2),
+            },
+            "targets": {
+                "p99_under_50_ms": webhook_summary["p99_ms"] < 50,  # type: ignore[operator]
+                "zero_lost": accepted == stored and accepted == int(RATE * SECONDS),
+                "webhook_at_least_half_of_bare": ratio >= 0.5,
+            },
+        }
+    finally:
+        server.terminate()
+        server.wait(30)
+        connections.close_all()
+        teardown_databases(config, verbosity=0)
+        # The notifications' tasks went to the benchmark's broker database: drop them.
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
