@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
+from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.models import (
     MLAccount,
     MLAccountStatus,
@@ -26,6 +28,7 @@ from integrations.mercadolivre.models import (
     SyncRun,
     SyncStatus,
 )
+from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from integrations.mercadolivre.sandbox.render import item_json, order_json, question_json
 from integrations.mercadolivre.sync import (
@@ -288,7 +291,8 @@ def test_initial_sync_killed_halfway_completes_without_duplicates_when_run_again
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err.decode()[-2000:]
     summary = json.loads(out)
-    assert b"items" in err  # the progress display
+    # The progress display, one line at a time when stderr is not a terminal.
+    assert re.search(rb"^items +\[[#.]{30}\] \d+/2000  \(\d+ ML calls\)$", err, re.MULTILINE), err
 
     with tenant_context(tenant_a):
         run = SyncRun.objects.get()  # the same run, resumed: no second one
@@ -342,6 +346,31 @@ def test_expired_scroll_restarts_the_scan_without_fetching_stored_items_again(
         # First page 1 scan + 1 multiget; refused scroll 1; rescan 3 pages, multigets only for
         # the 20 items not stored yet (2). Reading everything again would be 3 more.
         assert run.cursor["calls"]["items"] == 2 + 1 + 3 + 2
+
+
+@pytest.mark.django_db
+def test_a_page_lost_between_reading_and_saving_is_found_by_one_more_scan(
+    sandbox, tenant_a, unlimited, monkeypatch
+):
+    monkeypatch.setattr(sync_items, "ITEMS_SCAN_PAGE", 10)
+    with connected(sandbox, tenant_a):
+        outcome = ml_sync_initial(tenant=tenant_a, time_budget=0)
+        while initial_run().cursor.get("items", {}).get("seen", 0) < 10:
+            outcome = ml_sync_initial(tenant=tenant_a, time_budget=0)
+        # A process read the next page, then died before saving the cursor.
+        scroll_id = initial_run().cursor["items"]["scroll_id"]
+        lost = MLClient.for_current_store(priority=Priority.MEDIUM).get(
+            f"/users/{sandbox.sellers[0].id}/items/search",
+            {"search_type": "scan", "scroll_id": scroll_id, "limit": 10},
+        )
+        assert len(lost.data["results"]) == 10
+
+        outcome = ml_sync_initial(tenant=tenant_a)
+
+        assert outcome.status == "succeeded"
+        assert set(lost.data["results"]) <= set(MLItem.objects.values_list("id", flat=True))
+        assert MLItem.objects.count() == 30
+        assert initial_run().cursor["items"]["rescanned"] is True
 
 
 @pytest.mark.django_db

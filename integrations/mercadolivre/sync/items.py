@@ -62,8 +62,9 @@ def items_multiget(
         if not isinstance(data, list):
             raise MLMalformedResponse("the items multiget answered without a list")
         for entry in data:
-            body = entry.get("body") if isinstance(entry, dict) else None
-            if entry.get("code") == 200 and isinstance(body, dict) and body.get("id"):
+            ok = isinstance(entry, dict) and entry.get("code") == 200
+            body = entry.get("body") if ok else None
+            if isinstance(body, dict) and body.get("id"):
                 bodies.append(body)
             else:
                 logger.info("item multiget entry skipped: %s", str(entry)[:200])
@@ -98,11 +99,10 @@ def items_scan(active: ActiveRun) -> bool:
     while True:
         total = state.get("total")
         # Stop at the reported total: asking for the empty page past the end costs a call.
-        ended = total is not None and state["seen"] >= total
-        if ended and not _rescan_for_gaps(active, state):
+        if total is not None and state["seen"] >= total:
+            if _rescan_for_gaps(active, state):
+                continue
             return True
-        if ended:
-            continue
         params: dict[str, Any] = {"search_type": "scan", "limit": ITEMS_SCAN_PAGE}
         if state["scroll_id"]:
             params["scroll_id"] = state["scroll_id"]
@@ -122,14 +122,15 @@ def items_scan(active: ActiveRun) -> bool:
             state["pending"] = ids
             active.total("items", reported)
             active.checkpoint()
-        if ids:
-            _store(active, ids)
-            if active.out_of_time():
-                return False
-        elif not _rescan_for_gaps(active, state):
+        if not ids:
             # The scroll ended short of the total: items closed meanwhile, or a page lost when
             # a process died between reading it and saving the cursor; looked at once.
+            if _rescan_for_gaps(active, state):
+                continue
             return True
+        _store(active, ids)
+        if active.out_of_time():
+            return False
 
 
 def _scan_restart(active: ActiveRun, state: dict[str, Any], *, reason: str) -> None:

@@ -192,6 +192,7 @@ def _initial_pending(tenant: Tenant) -> str:
         if not unfinished and runs.filter(status=SyncStatus.SUCCEEDED).exists():
             return ""
     # Never ran, died, or failed: the initial sync (re)starts; it resumes a run that died.
+    # Imported here because the tasks module imports this one.
     from integrations.mercadolivre.sync_tasks import ml_initial_sync
 
     enqueue_on_commit(ml_initial_sync, tenant=tenant)
