@@ -9,12 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.client import MLClient
@@ -482,6 +483,27 @@ def test_incremental_sync_before_any_initial_sync_enqueues_it(
     assert outcome.status == "skipped"
     assert "initial" in outcome.reason
     assert [options["headers"]["_schema_name"] for options in sent] == ["tenant-a"]
+
+
+@pytest.mark.django_db
+def test_incremental_sync_restarts_an_initial_sync_that_died_but_not_a_live_one(
+    sandbox, tenant_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(
+        ml_initial_sync, "apply_async", lambda *args, **options: sent.append(options)
+    )
+    with connected(sandbox, tenant_a), django_capture_on_commit_callbacks(execute=True):
+        unfinished = SyncRun.objects.create(kind=SyncKind.INITIAL)  # between two slices
+        live = ml_sync_incremental(tenant=tenant_a)
+        SyncRun.objects.filter(pk=unfinished.pk).update(
+            heartbeat_at=timezone.now() - timedelta(hours=1)
+        )
+        dead = ml_sync_incremental(tenant=tenant_a)
+
+    assert live.status == dead.status == "skipped"
+    assert "between slices" in live.reason
+    assert len(sent) == 1
 
 
 @pytest.mark.django_db

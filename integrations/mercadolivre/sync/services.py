@@ -58,6 +58,8 @@ INCREMENTAL_STEPS: tuple[tuple[str, Step], ...] = (
 )
 # Orders ML may date a little ahead of our clock are still inside the incremental window.
 CLOCK_SLACK = timedelta(days=1)
+# An unfinished initial sync silent for this long has died: the incremental sync restarts it.
+INITIAL_STALE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,12 @@ def _initial_pending(tenant: Tenant) -> str:
         if not free:
             return "the initial sync is running"
         runs = SyncRun.objects.filter(kind=SyncKind.INITIAL)
-        unfinished = runs.filter(status=SyncStatus.RUNNING).exists()
-        if not unfinished and runs.filter(status=SyncStatus.SUCCEEDED).exists():
+        unfinished = runs.filter(status=SyncStatus.RUNNING).first()
+        if unfinished is None and runs.filter(status=SyncStatus.SUCCEEDED).exists():
             return ""
+        if unfinished is not None and unfinished.heartbeat_at > timezone.now() - INITIAL_STALE:
+            # Between two slices of a live initial sync: its next slice is already queued.
+            return "the initial sync is between slices"
     # Never ran, died, or failed: the initial sync (re)starts; it resumes a run that died.
     # Imported here because the tasks module imports this one.
     from integrations.mercadolivre.sync_tasks import ml_initial_sync
