@@ -26,22 +26,26 @@ class Results:
         self.statuses[status] = self.statuses.get(status, 0) + 1
         self.latencies.append(latency)
 
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile_ms(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return 0.0
+        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000, 2)
+
     def summary(self) -> dict[str, object]:
         ordered = sorted(self.latencies)
-
-        def pct(p: float) -> float:
-            return (
-                round(ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000, 2)
-                if ordered
-                else 0.0
-            )
+        pct = self.percentile_ms
 
         done = len(self.latencies)
         return {
             "requests": done,
             "errors": self.errors + sum(n for s, n in self.statuses.items() if s >= 400),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "throughput_rps": round(done / self.elapsed, 1) if self.elapsed else 0.0,
+            "throughput_rps": round(self.throughput, 1),
             "p50_ms": pct(0.50),
             "p95_ms": pct(0.95),
             "p99_ms": pct(0.99),
