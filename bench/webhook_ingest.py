@@ -33,7 +33,8 @@ from integrations.models import MLNotification
 RATE = 500
 SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 SATURATE_SECONDS = 15
-WORKERS = int(os.environ.get("WEB_CONCURRENCY", "3"))
+WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -74,6 +75,10 @@ def _serve(port: int) -> subprocess.Popen[bytes]:
             "peepers.wsgi",
             "--workers",
             str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -139,7 +144,7 @@ def run() -> dict[str, Any]:
         return {
             "benchmark": "webhook_ingest",
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-            "server": f"gunicorn sync, {WORKERS} workers, DJANGO_ENV=production",
+            "server": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads, production",
             "fixed_rate": {
                 "rate_rps": RATE,
                 "seconds": SECONDS,

@@ -91,9 +91,10 @@ def main(argv: list[str]) -> int:
             web = f"{python} manage.py runserver 127.0.0.1:{port}"
         else:
             workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+            # Threads keep connections alive and overlap database waits; see README.
             web = (
-                f"{python} -m gunicorn peepers.wsgi --workers {workers} "
-                f"--bind 127.0.0.1:{port} --access-logfile - --graceful-timeout 20"
+                f"{python} -m gunicorn peepers.wsgi --workers {workers} --worker-class gthread "
+                f"--threads 4 --bind 127.0.0.1:{port} --access-logfile - --graceful-timeout 20"
             )
         manager = Manager()
         manager.add_process("web", web)

@@ -72,7 +72,7 @@ else:
 DATABASES = {
     "default": {
         **_database,
-        "ENGINE": "django_tenants.postgresql_backend",
+        "ENGINE": "peepers.db",  # django-tenants' backend (peepers/db/base.py)
         # Web workers keep connections; the per-cursor SET search_path of django-tenants makes
         # reuse safe (TENANT_LIMIT_SET_CALLS stays off, see docs/adr/0001).
         "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
@@ -177,6 +177,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Machine-to-machine endpoints served without the browser middleware (peepers/lean.py).
+PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre",)
+PEEPERS_LEAN_MIDDLEWARE = ["tenants.middleware.PublicHostMiddleware"]
 
 TEMPLATES = [
     {

@@ -6,4 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peepers.settings")
 
-application = get_wsgi_application()
+_django = get_wsgi_application()
+
+from peepers.lean import lean_dispatch  # noqa: E402 - needs the settings configured above
+
+application = lean_dispatch(_django)

@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+import time
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -23,7 +24,10 @@ logger = logging.getLogger(__name__)
 
 _QUEUE_SIZE = 10_000
 _BATCH = 200
+MESSAGE_SIZE = 20
+_QUEUE_ORDER = ["critical", "high", "default", "low"]  # the most urgent are published first
 _IDLE_SECONDS = 5.0
+_LINGER_SECONDS = 0.05
 
 TOPIC_PRIORITY = {
     "orders_v2": Priority.CRITICAL,
@@ -65,6 +69,8 @@ class _Publisher:
             except queue.Empty:
                 connection.close()  # idle: give the database connection back
                 continue
+            # Let a burst gather: one message and one UPDATE for many rows.
+            time.sleep(_LINGER_SECONDS)
             while len(batch) < _BATCH:
                 try:
                     batch.append(self.pending.get_nowait())
@@ -87,21 +93,33 @@ def dispatch_notification(notification_id: int, topic: str) -> None:
 
 
 def notifications_enqueue(batch: list[tuple[int, str]]) -> int:
-    """Publish ``(id, topic)`` pairs to their queues and stamp them enqueued; how many sent."""
+    """Publish ``(id, topic)`` pairs to their queues and stamp them enqueued; how many sent.
+
+    Ids travel ``MESSAGE_SIZE`` to a message: under load, publishing one message per
+    notification cost the web process as much as receiving it.
+    """
     from integrations.mercadolivre.webhook_tasks import ml_notification_process
 
-    sent: list[int] = []
+    by_queue: dict[str, list[int]] = {}
     for notification_id, topic in batch:
-        try:
-            ml_notification_process.apply_async(
-                args=(notification_id,), queue=topic_priority(topic).queue
-            )
-        except Exception:
-            logger.warning(
-                "broker unavailable; %d notification(s) left pending", len(batch) - len(sent)
-            )
-            break
-        sent.append(notification_id)
+        by_queue.setdefault(topic_priority(topic).queue, []).append(notification_id)
+    sent: list[int] = []
+    for queue_name in sorted(by_queue, key=_QUEUE_ORDER.index):
+        ids = by_queue[queue_name]
+        for start in range(0, len(ids), MESSAGE_SIZE):
+            chunk = ids[start : start + MESSAGE_SIZE]
+            try:
+                ml_notification_process.apply_async(args=(chunk,), queue=queue_name)
+            except Exception:
+                logger.warning(
+                    "broker unavailable; %d notification(s) left pending", len(batch) - len(sent)
+                )
+                return _stamp(sent)
+            sent += chunk
+    return _stamp(sent)
+
+
+def _stamp(sent: list[int]) -> int:
     if sent:
         MLNotification.objects.filter(pk__in=sent).update(enqueued_at=timezone.now())
     return len(sent)

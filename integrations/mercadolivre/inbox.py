@@ -176,7 +176,7 @@ def _retry_later(notification: MLNotification, error: str, *, tenant_id: int) ->
 
     try:
         ml_notification_process.apply_async(
-            args=(notification.pk,),
+            args=([notification.pk],),
             countdown=delay,
             queue=topic_priority(notification.topic).queue,
         )

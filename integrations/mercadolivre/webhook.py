@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -181,7 +181,10 @@ def source_allowed(request: HttpRequest) -> bool:
 def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
     metric_count("ml_webhook", {"outcome": outcome})
     metric_observe("ml_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000)
-    return JsonResponse(body, status=http_status)
+    response = JsonResponse(body, status=http_status)
+    # The lean stack has no CommonMiddleware to add it; without it HTTP/1.1 goes chunked.
+    response["Content-Length"] = str(len(response.content))
+    return response
 
 
 @csrf_exempt
@@ -204,8 +207,15 @@ def ml_webhook(request: HttpRequest) -> JsonResponse:
         return _answer(400, "invalid", started, error=message)
     if notification.application_id != str(settings.ML_CLIENT_ID):
         return _answer(403, "wrong_application", started, error="unknown application_id")
+    # No per-request health check on this path (a round trip that cost a third of its CPU):
+    # a stale connection fails the insert, which is retried once on a fresh one.
+    connection.health_check_done = True  # type: ignore[attr-defined]  # Django's, unstubbed
     try:
-        created = notification_store(notification, source="webhook")
+        try:
+            created = notification_store(notification, source="webhook")
+        except (InterfaceError, OperationalError):
+            connection.close()
+            created = notification_store(notification, source="webhook")
     except DatabaseError:
         logger.exception("inbox unavailable; ML will retry the notification")
         connection.close()  # a broken connection must not serve the next request

@@ -14,12 +14,17 @@ __all__ = ["ml_inbox_reconcile", "ml_missed_feeds", "ml_notification_process"]
 
 @task(
     name="integrations.ml_notification_process",
-    queue="default",  # sent to the queue of its topic's priority (dispatch.topic_priority)
-    tenant_scoped=False,  # it finds the store itself, from the notification's user_id
-    soft_time_limit=120,
+    queue="default",  # sent to the queue of its topics' priority (dispatch.topic_priority)
+    tenant_scoped=False,  # it finds each store itself, from the notification's user_id
+    soft_time_limit=600,
 )
-def ml_notification_process(notification_id: int) -> str:
-    return notification_process(notification_id=notification_id)
+def ml_notification_process(notification_ids: list[int]) -> dict[str, int]:
+    """Process inbox rows one by one; outcomes counted. Each row is claimed on its own."""
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        outcome = notification_process(notification_id=notification_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @task(name="integrations.ml_inbox_reconcile", queue="high", tenant_scoped=False, soft_time_limit=50)
