@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["tenant_provisioning", "ml_client", "ml_sync"]
+BENCHMARKS = ["tenant_provisioning", "ml_client", "ml_sync", "webhook_ingest"]
 
 
 def main(argv: list[str]) -> int:
