@@ -12,7 +12,7 @@ from billing.emulator.catalog import (
 )
 from billing.emulator.errors import InvalidRequest
 from billing.emulator.store import newest_first
-from billing.emulator.web import LIST_PARAMS, JSON, Call, Route
+from billing.emulator.web import JSON, LIST_PARAMS, Call, Route
 
 TAX_BEHAVIORS = ("inclusive", "exclusive", "unspecified")
 
@@ -75,9 +75,7 @@ def price_post(call: Call) -> JSON:
     )
     currency = p.str("currency").lower()
     if currency != "brl":
-        raise InvalidRequest(
-            "The emulator bills in BRL only (currency=brl).", param="currency"
-        )
+        raise InvalidRequest("The emulator bills in BRL only (currency=brl).", param="currency")
     if p.choice("billing_scheme", ("per_unit",)) is None and p.has("billing_scheme"):
         raise InvalidRequest("Only per_unit prices are supported.", param="billing_scheme")
     recurring = p.sub("recurring")
@@ -87,10 +85,14 @@ def price_post(call: Call) -> JSON:
         recurring.expect("interval", "interval_count", "usage_type")
         interval = recurring.choice("interval", ("day", "week", "month", "year"))
         if interval is None:
-            raise InvalidRequest("Missing required param: recurring[interval].", param="recurring[interval]")
+            raise InvalidRequest(
+                "Missing required param: recurring[interval].", param="recurring[interval]"
+            )
         interval_count = recurring.opt_int("interval_count", minimum=1) or 1
         if recurring.choice("usage_type", ("licensed",)) is None and recurring.has("usage_type"):
-            raise InvalidRequest("Only licensed prices are supported.", param="recurring[usage_type]")
+            raise InvalidRequest(
+                "Only licensed prices are supported.", param="recurring[usage_type]"
+            )
     price = price_create(
         call.state,
         product=call.state.store.products.get(p.str("product"), param="product"),
@@ -137,10 +139,12 @@ def price_list(call: Call) -> JSON:
     kind = p.choice("type", ("recurring", "one_time"))
     records = newest_first(
         iter(call.state.store.prices),
-        lambda x: (product is None or x.product == product)
-        and (active is None or x.active == active)
-        and (lookup_keys is None or x.lookup_key in lookup_keys)
-        and (kind is None or (x.interval is not None) == (kind == "recurring")),
+        lambda x: (
+            (product is None or x.product == product)
+            and (active is None or x.active == active)
+            and (lookup_keys is None or x.lookup_key in lookup_keys)
+            and (kind is None or (x.interval is not None) == (kind == "recurring"))
+        ),
     )
     return call.list(records, "/v1/prices")
 
@@ -185,7 +189,9 @@ def tax_rate_get(call: Call) -> JSON:
 
 def tax_rate_patch(call: Call) -> JSON:
     p = call.params
-    p.expect("display_name", "description", "jurisdiction", "country", "state", "active", "metadata")
+    p.expect(
+        "display_name", "description", "jurisdiction", "country", "state", "active", "metadata"
+    )
     fields = {
         name: p.opt_str(name)
         for name in ("display_name", "description", "jurisdiction", "country", "state")
@@ -208,8 +214,10 @@ def tax_rate_list(call: Call) -> JSON:
     inclusive = p.opt_bool("inclusive")
     records = newest_first(
         iter(call.state.store.tax_rates),
-        lambda x: (active is None or x.active == active)
-        and (inclusive is None or x.inclusive == inclusive),
+        lambda x: (
+            (active is None or x.active == active)
+            and (inclusive is None or x.inclusive == inclusive)
+        ),
     )
     return call.list(records, "/v1/tax_rates")
 

@@ -11,7 +11,7 @@ from billing.emulator.customers import (
 )
 from billing.emulator.errors import InvalidRequest, ResourceMissing
 from billing.emulator.store import newest_first, page
-from billing.emulator.web import LIST_PARAMS, JSON, Call, Route
+from billing.emulator.web import JSON, LIST_PARAMS, Call, Route
 
 CUSTOMER_FIELDS = ("email", "name", "description", "phone")
 IGNORED_CUSTOMER_PARAMS = ("preferred_locales", "address", "tax_exempt", "shipping")
@@ -19,7 +19,9 @@ IGNORED_CUSTOMER_PARAMS = ("preferred_locales", "address", "tax_exempt", "shippi
 
 def customer_post(call: Call) -> JSON:
     p = call.params
-    p.expect(*CUSTOMER_FIELDS, "metadata", "invoice_settings", "payment_method", *IGNORED_CUSTOMER_PARAMS)
+    p.expect(
+        *CUSTOMER_FIELDS, "metadata", "invoice_settings", "payment_method", *IGNORED_CUSTOMER_PARAMS
+    )
     state = call.state
     customer = customer_create(
         state,
@@ -82,7 +84,9 @@ def customer_search_get(call: Call) -> JSON:
         # One page is all the emulator ever has: every search fits under the 100 limit.
         raise InvalidRequest("The emulator's search results have a single page.", param="page")
     found = customer_search(call.state, p.str("query"))
-    chosen, has_more = page(found, limit=p.opt_int("limit"), starting_after=None, ending_before=None)
+    chosen, has_more = page(
+        found, limit=p.opt_int("limit"), starting_after=None, ending_before=None
+    )
     renderer = call.state.renderer
     body: JSON = {
         "object": "search_result",

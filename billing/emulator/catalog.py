@@ -120,12 +120,12 @@ def price_update(
     nickname: str | None,
     tax_behavior: str | None,
 ) -> Price:
-    if tax_behavior is not None and price.tax_behavior != "unspecified":
-        if tax_behavior != price.tax_behavior:
-            raise InvalidRequest(
-                "tax_behavior cannot be changed once it is set to inclusive or exclusive.",
-                param="tax_behavior",
-            )
+    fixed = price.tax_behavior != "unspecified"
+    if tax_behavior is not None and fixed and tax_behavior != price.tax_behavior:
+        raise InvalidRequest(
+            "tax_behavior cannot be changed once it is set to inclusive or exclusive.",
+            param="tax_behavior",
+        )
     before = state.render(price)
     if lookup_key is not None:
         if lookup_key:

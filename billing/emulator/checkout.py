@@ -117,25 +117,22 @@ def session_complete(
     trial = bool(session.trial_period_days)
     if token is None and not (trial and session.payment_method_collection == "if_required"):
         raise InvalidRequest("A payment method is required.", param="payment_method")
-    if token is not None and TEST_TOKENS[token][1] == "boleto":
-        if "boleto" not in session.payment_method_types and session.payment_method_types:
-            raise InvalidRequest("This session does not accept boleto.", param="payment_method")
+    boleto = token is not None and TEST_TOKENS[token][1] == "boleto"
+    accepted = session.payment_method_types
+    if boleto and accepted and "boleto" not in accepted:
+        raise InvalidRequest("This session does not accept boleto.", param="payment_method")
     if token is not None and TEST_TOKENS[token][1] == "declines":
         # The customer stays on the page to try another card; nothing is created.
         session.last_error = DECLINE_MESSAGE
         raise CardDeclined(DECLINE_MESSAGE)
     customer = state.store.customers.find(session.customer)
     if customer is None:
-        customer = customer_create(
-            state, email=session.customer_email, name=None, metadata={}
-        )
+        customer = customer_create(state, email=session.customer_email, name=None, metadata={})
         session.customer = customer.id
     method = None
     if token is not None:
         method = payment_method_attach(state, source=token, customer=customer)
-        customer_update(
-            state, customer, fields={}, metadata=None, default_payment_method=method.id
-        )
+        customer_update(state, customer, fields={}, metadata=None, default_payment_method=method.id)
     price = state.store.prices.get(session.price)
     now = state.now()
     sub = subscription_create(

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from billing.emulator.errors import InvalidRequest
+from billing.emulator.errors import CardDeclined, InvalidRequest
 from billing.emulator.invoicing import (
     invoice_finalize,
     invoice_mark_paid,
     invoice_record_failure,
 )
-from billing.emulator.payments import boleto_settle, payment_attempt
+from billing.emulator.payments import (
+    AUTHENTICATION_MESSAGE,
+    DECLINE_MESSAGE,
+    boleto_settle,
+    payment_attempt,
+)
 from billing.emulator.records import Invoice, PaymentIntent, PaymentMethod, Subscription
 from billing.emulator.state import EmulatorState
 
@@ -87,6 +92,66 @@ def invoice_collect(
         )
     subscription_follow(state, invoice, attempt.outcome, automatic=automatic, before=before)
     return attempt.outcome
+
+
+def invoice_pay(
+    state: EmulatorState,
+    invoice: Invoice,
+    *,
+    method: PaymentMethod | None,
+    paid_out_of_band: bool,
+    off_session: bool,
+) -> Invoice:
+    """``POST /v1/invoices/{id}/pay``: a payment the app asks for, outside the dunning ladder.
+
+    A decline is a 402 as in Stripe (the failed attempt stays recorded on the invoice).
+    """
+    if invoice.status == "paid":
+        raise InvalidRequest("Invoice is already paid.", code="invoice_already_paid")
+    if invoice.status not in ("draft", "open", "uncollectible"):
+        raise InvalidRequest(
+            f"This invoice can no longer be paid: it is {invoice.status}.",
+            code="invoice_not_editable",
+        )
+    if invoice.status == "draft":
+        invoice_finalize(state, invoice)
+    if paid_out_of_band:
+        if invoice.status != "paid":
+            invoice_mark_paid(state, invoice, out_of_band=True)
+        subscription_follow(state, invoice, "succeeded", automatic=False)
+        return invoice
+    subscription = state.store.subscriptions.find(invoice.subscription)
+    if method is None:
+        method = payment_method_for(state, customer=invoice.customer, subscription=subscription)
+    if method is None and invoice.status != "paid":
+        raise InvalidRequest(
+            "This customer has no attached payment source or default payment method. Please "
+            "consider adding a default payment method.",
+            code="invoice_no_payment_method",
+        )
+    uncollectible = invoice.status == "uncollectible"
+    if uncollectible:
+        invoice.status = "open"
+    outcome = invoice_collect(
+        state, invoice, method=method, off_session=off_session, automatic=False
+    )
+    if outcome != "succeeded" and uncollectible:
+        invoice.status = "uncollectible"
+    intent = state.store.payment_intents.find(invoice.payment_intent)
+    if outcome == "declined":
+        raise CardDeclined(
+            DECLINE_MESSAGE,
+            charge=intent.latest_charge if intent else None,
+            payment_intent=invoice.payment_intent,
+        )
+    if outcome == "requires_action":
+        raise CardDeclined(
+            AUTHENTICATION_MESSAGE,
+            code="invoice_payment_intent_requires_action",
+            decline_code="authentication_required",
+            payment_intent=invoice.payment_intent,
+        )
+    return invoice
 
 
 def subscription_follow(

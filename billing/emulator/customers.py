@@ -69,7 +69,10 @@ def customer_update(
     customer.metadata = metadata_merged(customer.metadata, metadata)
     if default_payment_method is not None:
         customer.default_payment_method = owned_method(
-            state, customer, default_payment_method, param="invoice_settings[default_payment_method]"
+            state,
+            customer,
+            default_payment_method,
+            param="invoice_settings[default_payment_method]",
         )
     state.emit_changes("customer.updated", customer, before)
     return customer

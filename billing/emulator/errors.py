@@ -47,9 +47,7 @@ class InvalidRequest(StripeError):
 
 class ParameterMissing(InvalidRequest):
     def __init__(self, param: str) -> None:
-        super().__init__(
-            f"Missing required param: {param}.", param=param, code="parameter_missing"
-        )
+        super().__init__(f"Missing required param: {param}.", param=param, code="parameter_missing")
 
 
 class ParameterInvalid(InvalidRequest):

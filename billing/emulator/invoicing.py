@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from billing.emulator.clock import DAY
+from billing.emulator.errors import InvalidRequest
 from billing.emulator.records import Invoice, InvoiceItem, InvoiceLine, Subscription
 from billing.emulator.state import EmulatorState
 from billing.emulator.tax import invoice_totals, line_taxes
@@ -32,10 +33,18 @@ class LineSpec:
     invoice_item: str | None = None
 
 
+# Stripe writes line descriptions with the multiplication sign: "1 \u00d7 Pro (at ...)".
+TIMES = "\u00d7"
+
+
 def money(amount: int) -> str:
     sign = "-" if amount < 0 else ""
     whole, cents = divmod(abs(amount), 100)
     return f"{sign}R${whole:,}.{cents:02d}".replace(",", ".")
+
+
+def period_description(quantity: int, product: str, unit_amount: int, interval: str) -> str:
+    return f"{quantity} {TIMES} {product} (at {money(unit_amount)} / {interval})"
 
 
 def item_tax_rates(sub: Subscription, item_tax_rates: list[str]) -> list[str]:
@@ -52,7 +61,7 @@ def period_line(
     interval = price.interval or "month"
     return LineSpec(
         amount=price.unit_amount * item.quantity,
-        description=f"{item.quantity} × {product.name} (at {money(price.unit_amount)} / {interval})",
+        description=period_description(item.quantity, product.name, price.unit_amount, interval),
         period_start=start,
         period_end=end,
         price=price.id,
@@ -208,6 +217,12 @@ def invoice_record_failure(
 
 
 def invoice_void(state: EmulatorState, invoice: Invoice) -> None:
+    if invoice.status not in ("open", "uncollectible"):
+        raise InvalidRequest(
+            f"You can only void invoices that are open or uncollectible; {invoice.id} is "
+            f"{invoice.status}.",
+            code="invoice_not_editable" if invoice.status == "draft" else None,
+        )
     invoice.status = "void"
     invoice.voided_at = state.now()
     invoice.next_payment_attempt = None
@@ -215,6 +230,10 @@ def invoice_void(state: EmulatorState, invoice: Invoice) -> None:
 
 
 def invoice_mark_uncollectible(state: EmulatorState, invoice: Invoice) -> None:
+    if invoice.status != "open":
+        raise InvalidRequest(
+            f"You can only mark open invoices uncollectible; {invoice.id} is {invoice.status}."
+        )
     invoice.status = "uncollectible"
     invoice.marked_uncollectible_at = state.now()
     invoice.next_payment_attempt = None

@@ -82,7 +82,12 @@ def _due_actions(state: EmulatorState) -> list[Due]:
     for invoice in state.store.invoices:
         if invoice.status == "open" and invoice.next_payment_attempt is not None:
             actions.append(
-                Due(invoice.next_payment_attempt, "payment_retry", invoice.seq, _retry(state, invoice))
+                Due(
+                    invoice.next_payment_attempt,
+                    "payment_retry",
+                    invoice.seq,
+                    _retry(state, invoice),
+                )
             )
     for session in state.store.checkout_sessions:
         if session.status == "open":
@@ -158,4 +163,7 @@ def _incomplete_expiry(state: EmulatorState, sub: Subscription) -> Callable[[], 
 
 
 def _expire(state: EmulatorState, session: CheckoutSession) -> Callable[[], None]:
-    return lambda: session_expire(state, session)
+    def run() -> None:
+        session_expire(state, session)
+
+    return run

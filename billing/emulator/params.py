@@ -79,12 +79,6 @@ class Params:
 
     # -- scalars -------------------------------------------------------------------------
 
-    def str(self, key: str) -> str:
-        value = self.opt_str(key)
-        if value is None or value == "":
-            raise ParameterMissing(self.name(key))
-        return value
-
     def opt_str(self, key: str) -> str | None:
         value = self._tree.get(key)
         if value is None:
@@ -126,12 +120,6 @@ class Params:
             )
         return number
 
-    def int(self, key: str, *, minimum: int | None = None) -> int:
-        number = self.opt_int(key, minimum=minimum)
-        if number is None:
-            raise ParameterMissing(self.name(key))
-        return number
-
     def opt_float(self, key: str) -> float | None:
         value = self.opt_str(key)
         if value is None or value == "":
@@ -150,10 +138,6 @@ class Params:
                 f"Invalid boolean: {value}", param=self.name(key), code="parameter_invalid_boolean"
             )
         return value == "true"
-
-    def bool(self, key: str, default: bool) -> bool:
-        value = self.opt_bool(key)
-        return default if value is None else value
 
     # -- structures ----------------------------------------------------------------------
 
@@ -236,6 +220,25 @@ class Params:
             f"Invalid object: {self.name(key)}[{index}] must be a hash",
             param=f"{self.name(key)}[{index}]",
         )
+
+    # -- required values: kept last, since in annotations below them (for mypy) ``str``,
+    # ``int`` and ``bool`` would name these methods, not the builtins.
+
+    def int(self, key: str, *, minimum: int | None = None) -> int:
+        number = self.opt_int(key, minimum=minimum)
+        if number is None:
+            raise ParameterMissing(self.name(key))
+        return number
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.opt_bool(key)
+        return default if value is None else value
+
+    def str(self, key: str) -> str:
+        value = self.opt_str(key)
+        if value is None or value == "":
+            raise ParameterMissing(self.name(key))
+        return value
 
 
 def metadata_merged(current: dict[str, str], changes: dict[str, str] | None) -> dict[str, str]:

@@ -19,9 +19,7 @@ from billing.emulator.state import EmulatorState
 Outcome = Literal["succeeded", "declined", "requires_action", "processing"]
 
 DECLINE_MESSAGE = "Your card was declined."
-AUTHENTICATION_MESSAGE = (
-    "Your card was declined. This transaction requires authentication."
-)
+AUTHENTICATION_MESSAGE = "Your card was declined. This transaction requires authentication."
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,10 @@ def payment_attempt(
         return Attempt("processing", intent, None)
     if method.behaviour == "requires_action" and off_session:
         intent.status = "requires_action"
-        intent.next_action = {"type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}}
+        intent.next_action = {
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {"type": "three_d_secure_redirect"},
+        }
         intent.last_payment_error = _card_error(
             "authentication_required", AUTHENTICATION_MESSAGE, method, None, decline=None
         )
@@ -158,6 +159,29 @@ def boleto_settle(state: EmulatorState, *, intent: PaymentIntent, paid: bool) ->
     return Attempt("declined", intent, None)
 
 
+BOLETO_NOT_REFUNDABLE = (
+    "Boleto payments do not support refunds. Return the money to the customer outside "
+    "Stripe (for example by bank transfer)."
+)
+
+
+def refundable_charge(state: EmulatorState, intent: PaymentIntent) -> Charge:
+    """The charge a refund of ``payment_intent`` would reverse."""
+    method = state.store.payment_methods.find(intent.payment_method)
+    if method is not None and method.type == "boleto":
+        raise InvalidRequest(
+            BOLETO_NOT_REFUNDABLE, param="payment_intent", code="charge_not_refundable"
+        )
+    charge = state.store.charges.find(intent.latest_charge)
+    if charge is None or intent.status != "succeeded":
+        raise InvalidRequest(
+            f"This PaymentIntent ({intent.id}) does not have a successful charge to refund.",
+            param="payment_intent",
+            code="charge_not_refundable",
+        )
+    return charge
+
+
 def refund_create(
     state: EmulatorState,
     *,
@@ -169,8 +193,7 @@ def refund_create(
     """Refund all of a charge or part of it; Stripe's refusals are 400s."""
     if charge.method_type == "boleto":
         raise InvalidRequest(
-            "Boleto payments do not support refunds. Return the money to the customer outside "
-            "Stripe (for example by bank transfer).",
+            BOLETO_NOT_REFUNDABLE,
             param="charge",
             code="charge_not_refundable",
         )

@@ -15,11 +15,12 @@ from decimal import Decimal
 from billing.emulator.clock import day_label, period_end
 from billing.emulator.errors import InvalidRequest
 from billing.emulator.invoicing import (
+    TIMES,
     LineSpec,
     invoice_build,
     item_tax_rates,
-    money,
     pending_item_lines,
+    period_description,
 )
 from billing.emulator.records import Invoice, Price, Subscription
 from billing.emulator.state import EmulatorState
@@ -39,7 +40,10 @@ class PlanChange:
 
     def interval_changes(self, state: EmulatorState, sub: Subscription) -> bool:
         old = state.store.prices.get(sub.items[0].price)
-        return (old.interval, old.interval_count) != (self.price.interval, self.price.interval_count)
+        return (old.interval, old.interval_count) != (
+            self.price.interval,
+            self.price.interval_count,
+        )
 
 
 def proration_lines(state: EmulatorState, sub: Subscription, change: PlanChange) -> list[LineSpec]:
@@ -61,7 +65,7 @@ def proration_lines(state: EmulatorState, sub: Subscription, change: PlanChange)
     lines = [
         LineSpec(
             amount=-centavos(Decimal(old.unit_amount * item.quantity) * share),
-            description=f"Unused time on {item.quantity} × {old_name} after {after}",
+            description=f"Unused time on {item.quantity} {TIMES} {old_name} after {after}",
             period_start=change.at,
             period_end=end,
             price=old.id,
@@ -77,7 +81,7 @@ def proration_lines(state: EmulatorState, sub: Subscription, change: PlanChange)
         lines.append(
             LineSpec(
                 amount=centavos(Decimal(change.price.unit_amount * change.quantity) * share),
-                description=f"Remaining time on {change.quantity} × {new_name} after {after}",
+                description=f"Remaining time on {change.quantity} {TIMES} {new_name} after {after}",
                 period_start=change.at,
                 period_end=end,
                 price=change.price.id,
@@ -103,7 +107,7 @@ def new_period_line(state: EmulatorState, sub: Subscription, change: PlanChange)
     product = state.store.products.get(price.product)
     return LineSpec(
         amount=price.unit_amount * change.quantity,
-        description=f"{change.quantity} × {product.name} (at {money(price.unit_amount)} / {interval})",
+        description=period_description(change.quantity, product.name, price.unit_amount, interval),
         period_start=start,
         period_end=end,
         price=price.id,
@@ -123,7 +127,9 @@ def preview(state: EmulatorState, sub: Subscription, change: PlanChange | None) 
     invoice the update would create at once.
     """
     if sub.status in ("canceled", "incomplete_expired"):
-        raise InvalidRequest("Canceled subscriptions have no upcoming invoice.", param="subscription")
+        raise InvalidRequest(
+            "Canceled subscriptions have no upcoming invoice.", param="subscription"
+        )
     if change is None:
         item = sub.items[0]
         change = PlanChange(
@@ -143,5 +149,10 @@ def preview(state: EmulatorState, sub: Subscription, change: PlanChange | None) 
         lines = [*pending_item_lines(state, sub), *prorations, new_period_line(state, sub, change)]
         reason = "upcoming"
     return invoice_build(
-        state, customer=sub.customer, subscription=sub, billing_reason=reason, lines=lines, preview=True
+        state,
+        customer=sub.customer,
+        subscription=sub,
+        billing_reason=reason,
+        lines=lines,
+        preview=True,
     )

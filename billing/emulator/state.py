@@ -91,7 +91,7 @@ class EmulatorState:
                     api_version=context.api_version or self.config.api_version,
                     request_id=context.request_id,
                     idempotency_key=context.idempotency_key,
-                    pending_webhooks=1 if self.config.webhook_url else 0,
+                    pending_webhooks=1 if self.webhooks.url else 0,
                 )
             )
             payload = json.dumps(self.render(event), indent=2)

@@ -125,9 +125,11 @@ def subscription_update(
 ) -> Subscription:
     """Apply an update as ``POST /v1/subscriptions/{id}`` does; ``""`` clears the default PM."""
     if sub.status in ENDED:
-        touches_more = any(
-            v is not None for v in (change, cancel_at_period_end, default_payment_method)
-        ) or bool(default_tax_rates) or end_trial_now
+        touches_more = (
+            any(v is not None for v in (change, cancel_at_period_end, default_payment_method))
+            or bool(default_tax_rates)
+            or end_trial_now
+        )
         if touches_more:
             raise InvalidRequest(
                 "A canceled subscription can only update its cancellation_details and metadata."
@@ -191,9 +193,7 @@ def _changes_plan(sub: Subscription, change: PlanChange) -> bool:
     return (item.price, item.quantity) != (change.price.id, change.quantity)
 
 
-def _plan_change(
-    state: EmulatorState, sub: Subscription, change: PlanChange
-) -> tuple[bool, bool]:
+def _plan_change(state: EmulatorState, sub: Subscription, change: PlanChange) -> tuple[bool, bool]:
     """Switch the item's price; prorations become invoice items.
 
     Returns (invoice now, billing cycle reset to the change).

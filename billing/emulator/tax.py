@@ -42,7 +42,9 @@ def line_taxes(amount: int, rates: list[TaxRate]) -> list[TaxAmount]:
         else:
             tax = centavos(Decimal(taxable) * Decimal(str(rate.percentage)) / 100)
         taxes.append(
-            TaxAmount(tax_rate=rate.id, amount=tax, inclusive=rate.inclusive, taxable_amount=taxable)
+            TaxAmount(
+                tax_rate=rate.id, amount=tax, inclusive=rate.inclusive, taxable_amount=taxable
+            )
         )
     return taxes
 

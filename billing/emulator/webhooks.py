@@ -50,7 +50,11 @@ class Switches:
     paused: bool = False
 
     def to_json(self) -> dict[str, bool]:
-        return {"out_of_order": self.out_of_order, "duplicate": self.duplicate, "paused": self.paused}
+        return {
+            "out_of_order": self.out_of_order,
+            "duplicate": self.duplicate,
+            "paused": self.paused,
+        }
 
 
 class WebhookSender:
@@ -128,6 +132,16 @@ class WebhookSender:
             for _ in range(copies):
                 self._queue.append(Delivery(event_id, event_type, payload, due=time.monotonic()))
             self._condition.notify_all()
+
+    def retarget(self, *, url: str | None, secret: str | None = None) -> None:
+        """Send to another endpoint from now on (``url=None`` stops queueing new events)."""
+        with self._condition:
+            self.url = url
+            if secret is not None:
+                self._secret = secret
+            self._condition.notify_all()
+        if url is not None:
+            self.start()
 
     def configure(
         self,
@@ -221,7 +235,8 @@ class WebhookSender:
                         self._condition.notify_all()
 
     def _attempt(self, delivery: Delivery) -> None:
-        assert self._client is not None and self.url is not None
+        assert self._client is not None
+        assert self.url is not None
         delivery.attempts += 1
         timestamp = int(time.time())
         headers = {
@@ -231,7 +246,9 @@ class WebhookSender:
         }
         status: int | None
         try:
-            response = self._client.post(self.url, content=delivery.payload.encode(), headers=headers)
+            response = self._client.post(
+                self.url, content=delivery.payload.encode(), headers=headers
+            )
             status = response.status_code
             error = None
         except httpx.HTTPError as exc:

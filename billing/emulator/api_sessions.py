@@ -1,0 +1,191 @@
+"""``/v1/checkout/sessions`` (subscription mode) and ``/v1/billing_portal/sessions``.
+
+Parse, call checkout.py, render. The session's ``url`` is the emulator's hosted page
+(``<base_url>/checkout/<id>``, pages.py); the portal's is ``<base_url>/portal/<id>``.
+"""
+
+from __future__ import annotations
+
+from billing.emulator.checkout import (
+    SessionRequest,
+    portal_session_create,
+    session_create,
+    session_expire,
+)
+from billing.emulator.errors import InvalidRequest, ParameterMissing
+from billing.emulator.params import Params
+from billing.emulator.store import newest_first
+from billing.emulator.web import JSON, LIST_PARAMS, Call, Route
+
+PAYMENT_METHOD_TYPES = ("card", "boleto")
+MISSING_PAYMENT_METHOD = ("pause", "cancel", "create_invoice")
+SESSION_STATUSES = ("open", "complete", "expired")
+PORTAL_FLOWS = ("subscription_cancel", "subscription_update", "payment_method_update")
+# Accepted and without effect here: presentation, address and consent collection.
+IGNORED_SESSION_PARAMS = (
+    "locale",
+    "billing_address_collection",
+    "customer_update",
+    "tax_id_collection",
+    "consent_collection",
+    "custom_text",
+    "submit_type",
+    "ui_mode",
+)
+
+
+def session_post(call: Call) -> JSON:
+    p = call.params
+    p.expect(
+        "mode",
+        "customer",
+        "customer_email",
+        "line_items",
+        "success_url",
+        "cancel_url",
+        "client_reference_id",
+        "metadata",
+        "subscription_data",
+        "payment_method_types",
+        "payment_method_collection",
+        "allow_promotion_codes",
+        "expires_at",
+        *IGNORED_SESSION_PARAMS,
+    )
+    if p.str("mode") != "subscription":
+        raise InvalidRequest(
+            "The emulator implements Checkout in subscription mode only (mode=subscription).",
+            param="mode",
+        )
+    customer = p.opt_str("customer") or None
+    customer_email = p.opt_str("customer_email") or None
+    if customer is not None and customer_email is not None:
+        raise InvalidRequest(
+            "You may only specify one of these parameters: customer, customer_email.",
+            param="customer_email",
+        )
+    items = p.items("line_items")
+    if not items:
+        raise ParameterMissing("line_items")
+    if len(items) > 1:
+        raise InvalidRequest(
+            "The emulator's subscriptions have one item: send a single line_items[0].",
+            param="line_items",
+        )
+    item = items[0]
+    item.expect("price", "quantity")
+    types = p.str_list("payment_method_types") or ["card"]
+    for kind in types:
+        if kind not in PAYMENT_METHOD_TYPES:
+            raise InvalidRequest(
+                f"Invalid payment_method_types: must be one of {', '.join(PAYMENT_METHOD_TYPES)}",
+                param="payment_method_types",
+            )
+    data = p.sub("subscription_data") or Params({}, "subscription_data")
+    data.expect(
+        "metadata", "trial_period_days", "default_tax_rates", "trial_settings", "description"
+    )
+    trial_days = data.opt_int("trial_period_days", minimum=1)
+    missing = "create_invoice"
+    settings = data.sub("trial_settings")
+    if settings is not None:
+        settings.expect("end_behavior")
+        behavior = settings.sub("end_behavior") or Params({}, "end_behavior")
+        behavior.expect("missing_payment_method")
+        missing = behavior.choice("missing_payment_method", MISSING_PAYMENT_METHOD) or missing
+    success_url = p.str("success_url")
+    session = session_create(
+        call.state,
+        SessionRequest(
+            customer=customer,
+            customer_email=customer_email,
+            price=item.str("price"),
+            quantity=item.opt_int("quantity", minimum=1) or 1,
+            success_url=success_url,
+            cancel_url=p.opt_str("cancel_url") or None,
+            client_reference_id=p.opt_str("client_reference_id") or None,
+            metadata=p.metadata() or {},
+            trial_period_days=trial_days,
+            subscription_metadata=data.metadata() or {},
+            default_tax_rates=data.str_list("default_tax_rates") or [],
+            payment_method_types=types,
+            payment_method_collection=p.choice(
+                "payment_method_collection", ("always", "if_required"), "always"
+            )
+            or "always",
+            missing_payment_method=missing,
+            allow_promotion_codes=p.bool("allow_promotion_codes", False),
+            expires_at=p.opt_int("expires_at"),
+        ),
+    )
+    return call.respond(session)
+
+
+def session_get(call: Call) -> JSON:
+    return call.respond(call.state.store.checkout_sessions.get(call.arg("id")))
+
+
+def session_line_items(call: Call) -> JSON:
+    call.params.expect(*LIST_PARAMS)
+    session = call.state.store.checkout_sessions.get(call.arg("id"))
+    return call.state.renderer.checkout_line_items(session)
+
+
+def session_expire_post(call: Call) -> JSON:
+    call.params.expect()
+    session = call.state.store.checkout_sessions.get(call.arg("id"))
+    return call.respond(session_expire(call.state, session))
+
+
+def session_list(call: Call) -> JSON:
+    p = call.params
+    p.expect(*LIST_PARAMS, "customer", "status", "subscription", "payment_intent", "created")
+    customer = p.opt_str("customer")
+    status = p.choice("status", SESSION_STATUSES)
+    subscription = p.opt_str("subscription")
+    records = newest_first(
+        iter(call.state.store.checkout_sessions),
+        lambda s: (
+            (customer is None or s.customer == customer)
+            and (status is None or s.status == status)
+            and (subscription is None or s.subscription == subscription)
+        ),
+    )
+    return call.list(records, "/v1/checkout/sessions")
+
+
+def portal_post(call: Call) -> JSON:
+    p = call.params
+    p.expect("customer", "return_url", "flow_data", "locale", "configuration", "on_behalf_of")
+    flow_type: str | None = None
+    flow_subscription: str | None = None
+    flow = p.sub("flow_data")
+    if flow is not None:
+        flow.expect("type", *PORTAL_FLOWS, "after_completion")
+        flow_type = flow.choice("type", PORTAL_FLOWS)
+        if flow_type is None:
+            raise ParameterMissing("flow_data[type]")
+        details = flow.sub(flow_type)
+        if flow_type != "payment_method_update":
+            if details is None:
+                raise ParameterMissing(f"flow_data[{flow_type}]")
+            details.expect("subscription", "retention", "items", "discounts")
+            flow_subscription = details.str("subscription")
+    portal = portal_session_create(
+        call.state,
+        customer=p.str("customer"),
+        return_url=p.opt_str("return_url") or None,
+        flow_type=flow_type,
+        flow_subscription=flow_subscription,
+    )
+    return call.respond(portal)
+
+
+ROUTES = (
+    Route("/v1/checkout/sessions", ("POST",), session_post, "api"),
+    Route("/v1/checkout/sessions", ("GET",), session_list, "api"),
+    Route("/v1/checkout/sessions/<id>", ("GET",), session_get, "api"),
+    Route("/v1/checkout/sessions/<id>/line_items", ("GET",), session_line_items, "api"),
+    Route("/v1/checkout/sessions/<id>/expire", ("POST",), session_expire_post, "api"),
+    Route("/v1/billing_portal/sessions", ("POST",), portal_post, "api"),
+)
