@@ -134,9 +134,11 @@ class WebhookSender:
             self._condition.notify_all()
 
     def retarget(self, *, url: str | None, secret: str | None = None) -> None:
-        """Send to another endpoint from now on (``url=None`` stops queueing new events)."""
+        """Send to another endpoint from now on; ``url=None`` drops the queue and stops queueing."""
         with self._condition:
             self.url = url
+            if url is None:
+                self._queue.clear()
             if secret is not None:
                 self._secret = secret
             self._condition.notify_all()
@@ -236,7 +238,9 @@ class WebhookSender:
 
     def _attempt(self, delivery: Delivery) -> None:
         assert self._client is not None
-        assert self.url is not None
+        url = self.url
+        if url is None:  # retargeted to nowhere while this batch was taken: drop it
+            return
         delivery.attempts += 1
         timestamp = int(time.time())
         headers = {
@@ -247,7 +251,7 @@ class WebhookSender:
         status: int | None
         try:
             response = self._client.post(
-                self.url, content=delivery.payload.encode(), headers=headers
+                url, content=delivery.payload.encode(), headers=headers
             )
             status = response.status_code
             error = None
