@@ -250,9 +250,7 @@ class WebhookSender:
         }
         status: int | None
         try:
-            response = self._client.post(
-                url, content=delivery.payload.encode(), headers=headers
-            )
+            response = self._client.post(url, content=delivery.payload.encode(), headers=headers)
             status = response.status_code
             error = None
         except httpx.HTTPError as exc:
