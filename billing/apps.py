@@ -5,3 +5,6 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from billing import receivers, status  # noqa: F401 - connects signals and sections

@@ -175,11 +175,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 # Machine-to-machine endpoints served without the browser middleware (peepers/lean.py).
-PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre",)
+PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre", "/api/webhook/stripe")
 PEEPERS_LEAN_MIDDLEWARE = ["tenants.middleware.PublicHostMiddleware"]
 
 TEMPLATES = [
@@ -193,6 +194,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.tenant",
+                "billing.context_processors.billing",
             ],
         },
     }
@@ -319,9 +321,30 @@ ML_BREAKER_FAILURES = env.int("ML_BREAKER_FAILURES", default=5)
 ML_BREAKER_RESET_SECONDS = env.int("ML_BREAKER_RESET_SECONDS", default=300)
 ML_SYNC_INTERVAL_MINUTES = env.int("ML_SYNC_INTERVAL_MINUTES", default=15)
 SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
-STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# -- billing (Stripe) ------------------------------------------------------------------------
+# Outside production the SDK talks to the bundled emulator (billing/emulator), never to Stripe.
+STRIPE_EMULATOR_PORT = env.int("STRIPE_EMULATOR_PORT", default=12111)
+_stripe_emulator = f"http://127.0.0.1:{STRIPE_EMULATOR_PORT}"
+STRIPE_API_BASE = env.str(
+    "STRIPE_API_BASE", default="https://api.stripe.com" if PRODUCTION else _stripe_emulator
+)
+STRIPE_SECRET_KEY = env.str(
+    "STRIPE_SECRET_KEY", default="" if PRODUCTION else "sk_test_peepers_emulator"
+)
+# Signing secrets of the webhook endpoint, comma-separated; any one verifies (rotation).
+STRIPE_WEBHOOK_SECRET = env.list(
+    "STRIPE_WEBHOOK_SECRET", default=[] if PRODUCTION else ["whsec_peepers_emulator"]
+)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Payment methods offered in Checkout; empty lets the Stripe dashboard decide (Stripe's advice
+# for subscriptions). Boleto needs a Brazilian account with it enabled: "card,boleto".
+STRIPE_CHECKOUT_PAYMENT_METHODS = env.list("STRIPE_CHECKOUT_PAYMENT_METHODS", default=[])
+# Days a past_due store keeps full access while Stripe retries the payment.
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
+# A stored event processing this long was abandoned by a dead worker and is taken up again.
+BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300)
 NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
 
 # -- e-mail -----------------------------------------------------------------------------------
@@ -334,6 +357,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+# Staff addresses that receive billing alerts (disputes) and Django's error mails.
+ADMINS = [("Peepers staff", email) for email in env.list("STAFF_ALERT_EMAILS", default=[])]
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default=f"Peepers <no-reply@{PEEPERS_BASE_DOMAIN}>"
 )
@@ -416,6 +441,8 @@ def _check_production() -> None:
         problems.append("ALLOWED_HOSTS is empty")
     if not FIELD_ENCRYPTION_KEYS:
         problems.append("FIELD_ENCRYPTION_KEYS is missing")
+    if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
+        problems.append("STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET is missing")
     for key in FIELD_ENCRYPTION_KEYS:
         if key == _DEV_ENCRYPTION_KEY:
             problems.append("FIELD_ENCRYPTION_KEYS holds the development key")
@@ -457,5 +484,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.fan_out",
         "schedule": ML_SYNC_INTERVAL_MINUTES * 60,
         "args": ["integrations.ml_incremental_sync", ML_SYNC_INTERVAL_MINUTES * 60 // 2],
+    },
+    "stripe-inbox-reconcile": {"task": "billing.stripe_inbox_reconcile", "schedule": 60.0},
+    # Stripe is the source of truth: a nightly full reconcile catches anything events missed.
+    "stripe-sync-subscriptions": {
+        "task": "billing.sync_subscriptions",
+        "schedule": crontab(hour=4, minute=7),
     },
 }

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from billing.urls import store_urlpatterns as billing_store_urls
 from integrations.mercadolivre.api import api_urlpatterns as ml_api_urls
 from integrations.mercadolivre.urls import store_urlpatterns as ml_store_urls
 from tenants import views as tenant_views
@@ -22,4 +23,5 @@ urlpatterns = [
     path("api/v1/", include(api.urls)),
     *ml_api_urls,
     *ml_store_urls,
+    *billing_store_urls,
 ]

@@ -30,6 +30,7 @@ from tenants.errors import (
 )
 from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
 from tenants.plans import plan_get
+from tenants.signals import tenant_status_changed
 from tenants.slugs import slug_problems
 from tenants.users.models import Role, User
 
@@ -214,9 +215,12 @@ def tenant_set_status(*, tenant: Tenant, status: TenantStatus) -> Tenant:
     """Suspend, reactivate or close a store. Closing keeps the data (offboarding is separate)."""
     if tenant.is_public:
         raise TenantError("The public tenant's status cannot change.", field="status")
+    previous = tenant.status
     updated = Tenant.objects.filter(pk=tenant.pk).update(status=status, updated_at=timezone.now())
     if not updated:
         raise TenantError("The store no longer exists.", field="tenant_id")
     tenant.refresh_from_db()
     logger.info("tenant %s is now %s", tenant.schema_name, status)
+    if previous != status:
+        tenant_status_changed.send(sender=Tenant, tenant=tenant, previous=previous, status=status)
     return tenant

@@ -1,0 +1,160 @@
+"""Billing e-mails: dunning, action required, trial ending, renewal, and the staff dispute alert.
+
+Each e-mail has a key (``payment_failed:<invoice>:<attempt>``...). The ``BillingNotice`` row and
+the sending share one transaction: the unique key lets only one worker send, and a failed send
+rolls the row back so a retry sends it. The facts in the mail are re-fetched from Stripe, never
+taken from the event, so a late or duplicate event cannot send a wrong or second message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import mail_admins, send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import BillingCustomer, BillingNotice, NoticeKind
+from billing.stripe_api import JSON
+from billing.sync import moment
+from billing.tax import brl
+from peepers.metrics import metric_count
+from tenants.services import store_url
+
+logger = logging.getLogger(__name__)
+
+
+def notice_send(
+    *,
+    key: str,
+    kind: NoticeKind,
+    customer: BillingCustomer,
+    subject: str,
+    body: str,
+    staff: bool = False,
+) -> bool:
+    """Send once per ``key``; True when this call sent it."""
+    tenant = customer.tenant
+    recipient = "staff" if staff else (tenant.owner_email if tenant else customer.email)
+    try:
+        with transaction.atomic():
+            BillingNotice.objects.create(key=key, kind=kind, tenant=tenant, recipient=recipient)
+            if staff:
+                mail_admins(subject, body, fail_silently=False)
+            else:
+                send_mail(
+                    subject=subject,
+                    message=body,
+                    from_email=settings.DEFAULT_FROM_EMAIL,
+                    recipient_list=[recipient],
+                )
+    except IntegrityError:
+        return False
+    metric_count("billing_notices", {"kind": kind})
+    logger.info("billing notice %s sent to %s", key, recipient)
+    return True
+
+
+def _billing_url(customer: BillingCustomer) -> str:
+    tenant = customer.tenant
+    return store_url(tenant.schema_name, "/billing/") if tenant else ""
+
+
+def payment_failed_notify(*, customer: BillingCustomer, invoice: JSON) -> bool:
+    """The dunning e-mail for one failed attempt of an invoice that is still unpaid."""
+    if invoice.get("status") != "open":
+        return False  # paid, voided or written off since: nothing to ask for
+    attempt = int(invoice.get("attempt_count") or 0)
+    retry = moment(invoice.get("next_payment_attempt"))
+    retry_line = f"We will try again on {timezone.localtime(retry):%d/%m/%Y}.\n" if retry else ""
+    amount = brl(int(invoice.get("amount_remaining") or invoice.get("amount_due") or 0))
+    return notice_send(
+        key=f"payment_failed:{invoice['id']}:{attempt}",
+        kind=NoticeKind.PAYMENT_FAILED,
+        customer=customer,
+        subject="Pagamento recusado / Payment failed — Peepers",
+        body=(
+            f"The payment of {amount} for your Peepers subscription (invoice "
+            f"{invoice.get('number') or invoice['id']}) did not go through.\n{retry_line}\n"
+            f"Pay it now: {invoice.get('hosted_invoice_url') or _billing_url(customer)}\n"
+            f"Update your payment method: {_billing_url(customer)}\n"
+        ),
+    )
+
+
+def action_required_notify(*, customer: BillingCustomer, invoice: JSON) -> bool:
+    if invoice.get("status") != "open":
+        return False
+    attempt = int(invoice.get("attempt_count") or 0)
+    return notice_send(
+        key=f"action_required:{invoice['id']}:{attempt}",
+        kind=NoticeKind.ACTION_REQUIRED,
+        customer=customer,
+        subject="Confirme seu pagamento / Confirm your payment — Peepers",
+        body=(
+            "Your bank asks you to confirm the payment of your Peepers subscription.\n\n"
+            f"Confirm it here: {invoice.get('hosted_invoice_url') or _billing_url(customer)}\n"
+        ),
+    )
+
+
+def trial_ending_notify(*, customer: BillingCustomer, subscription: JSON) -> bool:
+    """Three days before the trial ends (Stripe's trial_will_end), if it is still a trial."""
+    trial_end = moment(subscription.get("trial_end"))
+    if subscription.get("status") != "trialing" or trial_end is None:
+        return False
+    if trial_end <= timezone.now():
+        return False
+    return notice_send(
+        key=f"trial_ending:{subscription['id']}:{subscription.get('trial_end')}",
+        kind=NoticeKind.TRIAL_ENDING,
+        customer=customer,
+        subject="Seu período de teste termina em breve / Your trial ends soon — Peepers",
+        body=(
+            f"Your Peepers trial ends on {timezone.localtime(trial_end):%d/%m/%Y}.\n"
+            "Add or check your payment method so syncing goes on without interruption:\n"
+            f"{_billing_url(customer)}\n"
+        ),
+    )
+
+
+def renewal_notify(*, customer: BillingCustomer, upcoming: JSON, subscription_id: str) -> bool:
+    when = upcoming.get("next_payment_attempt") or upcoming.get("period_end")
+    due = moment(when)
+    if due is None:
+        return False
+    return notice_send(
+        key=f"renewal:{subscription_id}:{when}",
+        kind=NoticeKind.RENEWAL,
+        customer=customer,
+        subject="Sua assinatura será renovada / Your subscription renews soon — Peepers",
+        body=(
+            f"Your Peepers subscription renews on {timezone.localtime(due):%d/%m/%Y} for "
+            f"{brl(int(upcoming.get('amount_due') or 0))}.\nManage it at {_billing_url(customer)}\n"
+        ),
+    )
+
+
+def dispute_alert(*, customer: BillingCustomer, dispute: JSON) -> bool:
+    tenant = customer.tenant
+    store = tenant.schema_name if tenant else f"deleted store ({customer.tenant_public_id})"
+    logger.error(
+        "stripe dispute %s opened on charge %s of %s",
+        dispute.get("id"),
+        dispute.get("charge"),
+        store,
+    )
+    return notice_send(
+        key=f"dispute:{dispute.get('id')}",
+        kind=NoticeKind.DISPUTE,
+        customer=customer,
+        staff=True,
+        subject=f"Dispute opened: {store}",
+        body=(
+            f"A dispute ({dispute.get('reason') or 'no reason given'}) of "
+            f"{brl(int(dispute.get('amount') or 0))} was opened on charge {dispute.get('charge')} "
+            f"of {store} (Stripe customer {customer.stripe_customer_id}).\n"
+            "Respond in the Stripe dashboard before the evidence deadline.\n"
+        ),
+    )

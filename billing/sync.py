@@ -1,0 +1,277 @@
+"""Copy Stripe's current state into the mirror: subscriptions, invoices, charges.
+
+Every event handler ends here: it names a customer (or a charge) and this module fetches what
+Stripe says *now*, so duplicate and out-of-order deliveries all converge on Stripe's state. A
+mirror row is locked while it is fetched and written, so two workers syncing the same store
+write one after the other, the later with the later data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import (
+    LIVE_STATUSES,
+    BillingCustomer,
+    InvoiceRecord,
+    Plan,
+    SubscriptionMirror,
+    SubscriptionStatus,
+)
+from billing.stripe_api import JSON, obj_id, stripe_call
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+# Most relevant first: the subscription that decides what a store may do.
+_RANK: dict[str, int] = {
+    SubscriptionStatus.ACTIVE: 0,
+    SubscriptionStatus.TRIALING: 0,
+    SubscriptionStatus.PAST_DUE: 1,
+    SubscriptionStatus.UNPAID: 2,
+    SubscriptionStatus.PAUSED: 3,
+    SubscriptionStatus.INCOMPLETE: 4,
+}
+INVOICES_PAGE = 100
+
+
+def moment(value: object) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return datetime.fromtimestamp(value, tz=UTC)
+    return None
+
+
+def entitlement_cache_key(tenant_id: int) -> str:
+    return f"tenant:{tenant_id}:billing:entitlement"
+
+
+def subscription_chosen(subscriptions: list[JSON]) -> JSON | None:
+    """The subscription that governs the store: a live one (newest), else the newest ended."""
+    if not subscriptions:
+        return None
+    return min(
+        subscriptions,
+        key=lambda s: (_RANK.get(str(s.get("status")), 9), -int(s.get("created") or 0)),
+    )
+
+
+def _period(sub: JSON) -> tuple[datetime | None, datetime | None]:
+    # Newer API versions keep the period on the items only.
+    items = (sub.get("items") or {}).get("data") or [{}]
+    start = sub.get("current_period_start") or items[0].get("current_period_start")
+    end = sub.get("current_period_end") or items[0].get("current_period_end")
+    return moment(start), moment(end)
+
+
+def _price_id(sub: JSON) -> str:
+    items = (sub.get("items") or {}).get("data") or []
+    return obj_id(items[0].get("price")) if items else ""
+
+
+def _plan_for_price(price_id: str) -> Plan | None:
+    if not price_id:
+        return None
+    plan = Plan.objects.filter(stripe_price_id=price_id).first()
+    if plan is None:
+        # An older price of a plan whose amount changed: Stripe keeps it on the subscription.
+        price = stripe_call(lambda c: c.v1.prices.retrieve(price_id), what="price lookup")
+        code = (price.get("metadata") or {}).get("plan_code", "")
+        plan = Plan.objects.filter(code=code).first() if code else None
+    return plan
+
+
+def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None:
+    """Fetch the customer's subscriptions and write the store's mirror; None without a store."""
+    tenant = customer.tenant
+    if tenant is None:
+        return None
+    with transaction.atomic():
+        SubscriptionMirror.objects.get_or_create(
+            tenant=tenant,
+            defaults={
+                "stripe_customer_id": customer.stripe_customer_id,
+                "synced_at": timezone.now(),
+            },
+        )
+        mirror = SubscriptionMirror.objects.select_for_update().get(tenant=tenant)
+        customer_id = customer.stripe_customer_id
+        listed = stripe_call(
+            lambda c: c.v1.subscriptions.list(
+                params={"customer": customer_id, "status": "all", "limit": 100}
+            ),
+            what="subscription sync",
+        )
+        sub = subscription_chosen(list(listed.get("data") or []))
+        invoice: JSON = {}
+        default_method = ""
+        if sub is not None:
+            invoice_id = obj_id(sub.get("latest_invoice"))
+            if invoice_id:
+                invoice = stripe_call(
+                    lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch"
+                )
+                _invoice_store(tenant=tenant, invoice=invoice)
+            default_method = obj_id(sub.get("default_payment_method"))
+            if not default_method:
+                found = stripe_call(
+                    lambda c: c.v1.customers.retrieve(customer_id), what="customer fetch"
+                )
+                settings_ = found.get("invoice_settings") or {}
+                default_method = obj_id(settings_.get("default_payment_method"))
+        _mirror_apply(mirror, customer_id=customer_id, sub=sub, invoice=invoice)
+        mirror.has_payment_method = bool(default_method)
+        mirror.save()
+        if mirror.plan is not None and tenant.plan_code != mirror.plan.code:
+            Tenant.objects.filter(pk=tenant.pk).update(plan_code=mirror.plan.code)
+        transaction.on_commit(lambda: cache.delete(entitlement_cache_key(tenant.pk)))
+    return mirror
+
+
+def _mirror_apply(
+    mirror: SubscriptionMirror, *, customer_id: str, sub: JSON | None, invoice: JSON
+) -> None:
+    mirror.stripe_customer_id = customer_id
+    mirror.synced_at = timezone.now()
+    if sub is None:
+        mirror.stripe_subscription_id = ""
+        mirror.status = SubscriptionStatus.NONE
+        mirror.stripe_price_id = ""
+        mirror.current_period_start = mirror.current_period_end = None
+        mirror.cancel_at_period_end = False
+        mirror.cancel_at = mirror.canceled_at = mirror.ended_at = mirror.trial_end = None
+        mirror.latest_invoice_id = mirror.latest_invoice_status = mirror.latest_invoice_url = ""
+        mirror.latest_invoice_attempts = 0
+        mirror.payment_failed_since = None
+        return
+    status = str(sub.get("status") or "")
+    mirror.stripe_subscription_id = str(sub["id"])
+    mirror.status = status if status in SubscriptionStatus.values else SubscriptionStatus.NONE
+    mirror.stripe_price_id = _price_id(sub)
+    plan = _plan_for_price(mirror.stripe_price_id)
+    if plan is not None:
+        mirror.plan = plan
+    mirror.current_period_start, mirror.current_period_end = _period(sub)
+    mirror.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
+    mirror.cancel_at = moment(sub.get("cancel_at"))
+    mirror.canceled_at = moment(sub.get("canceled_at"))
+    mirror.ended_at = moment(sub.get("ended_at"))
+    mirror.trial_end = moment(sub.get("trial_end"))
+    mirror.latest_invoice_id = str(invoice.get("id") or "")
+    mirror.latest_invoice_status = str(invoice.get("status") or "")
+    mirror.latest_invoice_url = str(invoice.get("hosted_invoice_url") or "")
+    mirror.latest_invoice_attempts = int(invoice.get("attempt_count") or 0)
+    unpaid = mirror.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID)
+    if unpaid and invoice.get("status") in ("open", "uncollectible"):
+        transitions = invoice.get("status_transitions") or {}
+        mirror.payment_failed_since = moment(transitions.get("finalized_at")) or moment(
+            invoice.get("created")
+        )
+    else:
+        mirror.payment_failed_since = None
+
+
+def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | None:
+    """Upsert one invoice; drafts and previews (no id or number yet) are not listed."""
+    invoice_id = str(invoice.get("id") or "")
+    if not invoice_id or invoice.get("status") == "draft":
+        return None
+    subscription = invoice.get("subscription") or (
+        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    )
+    values: dict[str, Any] = {
+        "tenant": tenant,
+        "stripe_subscription_id": obj_id(subscription),
+        "number": str(invoice.get("number") or ""),
+        "status": str(invoice.get("status") or ""),
+        "billing_reason": str(invoice.get("billing_reason") or ""),
+        "currency": str(invoice.get("currency") or "brl"),
+        "subtotal": int(invoice.get("subtotal") or 0),
+        "tax": int(invoice.get("tax") or _taxes(invoice)),
+        "total": int(invoice.get("total") or 0),
+        "amount_paid": int(invoice.get("amount_paid") or 0),
+        "amount_remaining": int(invoice.get("amount_remaining") or 0),
+        "attempt_count": int(invoice.get("attempt_count") or 0),
+        "hosted_invoice_url": str(invoice.get("hosted_invoice_url") or ""),
+        "invoice_pdf": str(invoice.get("invoice_pdf") or ""),
+        "charge_id": obj_id(invoice.get("charge")),
+        "payment_intent_id": obj_id(invoice.get("payment_intent")),
+        "period_start": moment(invoice.get("period_start")),
+        "period_end": moment(invoice.get("period_end")),
+        "stripe_created": moment(invoice.get("created")) or timezone.now(),
+        "synced_at": timezone.now(),
+    }
+    record, _ = InvoiceRecord.objects.update_or_create(
+        stripe_invoice_id=invoice_id, defaults=values
+    )
+    return record
+
+
+def _taxes(invoice: JSON) -> int:
+    return sum(int(t.get("amount") or 0) for t in invoice.get("total_taxes") or [])
+
+
+def invoice_sync(*, customer: BillingCustomer, invoice_id: str) -> InvoiceRecord | None:
+    invoice = stripe_call(lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch")
+    if obj_id(invoice.get("customer")) != customer.stripe_customer_id:
+        return None
+    record = _invoice_store(tenant=customer.tenant, invoice=invoice)
+    if record is not None and record.charge_id:
+        charge_sync(charge_id=record.charge_id)
+    return record
+
+
+def invoices_sync(*, customer: BillingCustomer) -> int:
+    """Every invoice of the customer (newest first, all pages); how many were stored."""
+    stored = 0
+    starting_after: str | None = None
+    customer_id = customer.stripe_customer_id
+    while True:
+        params: dict[str, Any] = {"customer": customer_id, "limit": INVOICES_PAGE}
+        if starting_after:
+            params["starting_after"] = starting_after
+        page = stripe_call(
+            lambda c, p=params: c.v1.invoices.list(params=p),  # type: ignore[misc]
+            what="invoice list",
+        )
+        data = list(page.get("data") or [])
+        for invoice in data:
+            stored += _invoice_store(tenant=customer.tenant, invoice=invoice) is not None
+        if not page.get("has_more") or not data:
+            return stored
+        starting_after = str(data[-1]["id"])
+
+
+def charge_sync(*, charge_id: str) -> JSON:
+    """Refunded amount and payment method type of a charge onto its invoice record."""
+    charge = stripe_call(lambda c: c.v1.charges.retrieve(charge_id), what="charge fetch")
+    details = charge.get("payment_method_details") or {}
+    InvoiceRecord.objects.filter(charge_id=charge_id).update(
+        amount_refunded=int(charge.get("amount_refunded") or 0),
+        payment_method_type=str(details.get("type") or ""),
+        synced_at=timezone.now(),
+    )
+    return charge
+
+
+def subscriptions_reconcile() -> dict[str, int]:
+    """``sync_subscriptions``: every store with a Stripe customer, against Stripe."""
+    outcome = {"synced": 0, "failed": 0, "live": 0}
+    customers = BillingCustomer.objects.filter(tenant__isnull=False).select_related("tenant")
+    for customer in customers.iterator():
+        try:
+            mirror = subscription_sync(customer=customer)
+            invoices_sync(customer=customer)
+        except Exception:
+            logger.exception("could not sync the subscription of %s", customer.stripe_customer_id)
+            outcome["failed"] += 1
+            continue
+        outcome["synced"] += 1
+        if mirror is not None and mirror.status in LIVE_STATUSES:
+            outcome["live"] += 1
+    return outcome

@@ -1,0 +1,57 @@
+"""Celery tasks of billing: thin wrappers over the services."""
+
+from __future__ import annotations
+
+import logging
+
+from billing.errors import StripeUnavailable
+from billing.events import event_process, inbox_reconcile
+from billing.offboarding import customer_offboard
+from billing.sync import subscriptions_reconcile
+from peepers.tasks import RetryPolicy, task
+
+logger = logging.getLogger(__name__)
+
+
+@task(
+    name="billing.stripe_event_process",
+    queue="high",
+    tenant_scoped=False,  # it finds the store from the event's customer
+    soft_time_limit=120,
+)
+def stripe_event_process(event_pk: int) -> str:
+    return event_process(event_pk=event_pk)
+
+
+def stripe_event_send(event_pk: int, *, countdown: float | None = None) -> None:
+    """Hand a stored event to a worker; a broker outage leaves it to the reconciler."""
+    try:
+        if countdown is None:
+            stripe_event_process.apply_async(args=(event_pk,))
+        else:
+            stripe_event_process.apply_async(args=(event_pk,), countdown=countdown)
+    except Exception:
+        logger.exception("could not enqueue stripe event %s; the reconciler will", event_pk)
+
+
+@task(name="billing.stripe_inbox_reconcile", queue="high", tenant_scoped=False, soft_time_limit=50)
+def stripe_inbox_reconcile() -> dict[str, int]:
+    return inbox_reconcile()
+
+
+@task(name="billing.sync_subscriptions", queue="low", tenant_scoped=False, soft_time_limit=3000)
+def sync_subscriptions() -> dict[str, int]:
+    return subscriptions_reconcile()
+
+
+@task(
+    name="billing.customer_offboard",
+    queue="high",
+    tenant_scoped=False,
+    soft_time_limit=120,
+    retry=RetryPolicy(on=(StripeUnavailable,), max_retries=10, backoff_seconds=30),
+)
+def billing_customer_offboard(stripe_customer_id: str, session_ids: list[str], reason: str) -> int:
+    return customer_offboard(
+        stripe_customer_id=stripe_customer_id, session_ids=session_ids, reason=reason
+    )

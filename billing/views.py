@@ -1,0 +1,155 @@
+"""The store's billing page: plan, status, invoices; subscribe, change plan, the Portal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from billing.checkout import (
+    checkout_return,
+    checkout_start,
+    plan_change_apply,
+    plan_change_preview,
+    plan_price_breakdown,
+    portal_session_create,
+)
+from billing.entitlements import entitlements_for
+from billing.errors import BillingError
+from billing.models import LIVE_STATUSES, InvoiceRecord, Plan, SubscriptionMirror
+from billing.tax import brl
+from tenants.context import request_tenant
+from tenants.services import store_url
+from tenants.users.models import Role, User
+
+MANAGERS = (Role.OWNER, Role.ADMIN)
+INVOICES_SHOWN = 24
+
+
+def _may_manage(request: HttpRequest) -> bool:
+    user = request.user
+    return isinstance(user, User) and user.role in MANAGERS
+
+
+def _base_url(request: HttpRequest) -> str:
+    return store_url(request_tenant(request).schema_name, "").rstrip("/")
+
+
+@login_required
+@require_GET
+def billing_page(request: HttpRequest) -> HttpResponse:
+    tenant = request_tenant(request)
+    mirror = SubscriptionMirror.objects.select_related("plan").filter(tenant=tenant).first()
+    if request.GET.get("checkout") == "canceled":
+        messages.info(request, "Checkout canceled; nothing was charged.")
+    plans = [
+        {"plan": plan, "price": plan_price_breakdown(plan)}
+        for plan in Plan.objects.filter(is_public=True).prefetch_related("tax_rates")
+    ]
+    invoices = InvoiceRecord.objects.filter(tenant=tenant)[:INVOICES_SHOWN]
+    return render(
+        request,
+        "billing/billing.html",
+        {
+            "mirror": mirror,
+            "live": mirror is not None and mirror.status in LIVE_STATUSES,
+            "entitlement": entitlements_for(tenant=tenant),
+            "plans": plans,
+            "invoices": invoices,
+            "may_manage": _may_manage(request),
+        },
+    )
+
+
+def _refuse(request: HttpRequest) -> HttpResponse:
+    messages.error(request, "Only the store's owner or an admin can change billing.")
+    return redirect("billing")
+
+
+@login_required
+@require_POST
+def checkout_view(request: HttpRequest) -> HttpResponse:
+    if not _may_manage(request):
+        return _refuse(request)
+    plan = Plan.objects.filter(code=request.POST.get("plan", ""), is_public=True).first()
+    if plan is None:
+        messages.error(request, "Choose one of the plans below.")
+        return redirect("billing")
+    try:
+        started = checkout_start(
+            tenant=request_tenant(request),
+            plan=plan,
+            started_by=request.user.email,  # type: ignore[union-attr]
+            base_url=_base_url(request),
+        )
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing")
+    return HttpResponseRedirect(started.url, status=303)
+
+
+@login_required
+@require_GET
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    session_id = request.GET.get("session_id", "")
+    try:
+        mirror = checkout_return(tenant=request_tenant(request), session_id=session_id)
+    except BillingError:
+        mirror = None
+    if mirror is not None and mirror.status in ("active", "trialing"):
+        plan = mirror.plan.name if mirror.plan else "your plan"
+        messages.success(request, f"Thank you! Your store is now on {plan}.")
+    else:
+        messages.info(
+            request,
+            "Thank you! Stripe is confirming your payment; this page updates when it does "
+            "(boleto payments take up to one business day).",
+        )
+    return redirect("billing")
+
+
+@login_required
+@require_POST
+def portal_view(request: HttpRequest) -> HttpResponse:
+    if not _may_manage(request):
+        return _refuse(request)
+    try:
+        url = portal_session_create(tenant=request_tenant(request), base_url=_base_url(request))
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing")
+    return HttpResponseRedirect(url, status=303)
+
+
+@login_required
+def plan_change_view(request: HttpRequest, code: str) -> HttpResponse:
+    if not _may_manage(request):
+        return _refuse(request)
+    plan = get_object_or_404(Plan, code=code, is_public=True)
+    tenant = request_tenant(request)
+    try:
+        if request.method == "POST":
+            proration_date = int(request.POST.get("proration_date", "0"))
+            mirror = plan_change_apply(tenant=tenant, plan=plan, proration_date=proration_date)
+            messages.success(
+                request, f"Your store is now on {mirror.plan.name if mirror.plan else plan.name}."
+            )
+            return redirect("billing")
+        preview = plan_change_preview(tenant=tenant, plan=plan)
+    except ValueError:
+        messages.error(request, "That confirmation is not valid; preview the change again.")
+        return redirect("billing")
+    except BillingError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing")
+    return render(
+        request,
+        "billing/change.html",
+        {
+            "preview": preview,
+            "amount_due": brl(preview.amount_due),
+            "lines": [(text, brl(amount)) for text, amount in preview.lines],
+        },
+    )

@@ -1,0 +1,183 @@
+"""Receiving Stripe webhooks: verify the signature on the raw body, store, acknowledge.
+
+The request path does only this: a size check, the ``Stripe-Signature`` check against every
+configured secret (rotation), one parse, one ``INSERT … ON CONFLICT`` into the event inbox keyed
+by the event id, then 200. Processing runs in Celery (``billing.events``); if the broker is down
+the row stays pending and the reconciler sends it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from psycopg.types.json import Jsonb
+
+from billing.errors import PayloadInvalid, SignatureInvalid
+from billing.models import StripeEvent
+from billing.sync import moment
+from peepers.metrics import metric_count, metric_observe
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024  # Stripe events are a few KB; a full invoice with lines stays far below
+SCHEME = "v1"
+
+
+def signature_verify(
+    *, payload: bytes, header: str, secrets: Sequence[str], tolerance: int, now: float
+) -> int:
+    """The signed timestamp if any ``v1`` signature matches any secret within ``tolerance``.
+
+    Stripe signs ``"<t>.<raw body>"`` with HMAC-SHA256. Unlike stripe-python, timestamps too far
+    in the *future* are refused as well: a clock that far off is not Stripe's.
+    """
+    if not header:
+        raise SignatureInvalid("missing Stripe-Signature header")
+    timestamps: list[str] = []
+    signatures: list[str] = []
+    for part in header.split(","):
+        key, sep, value = part.strip().partition("=")
+        if not sep:
+            continue
+        if key == "t":
+            timestamps.append(value)
+        elif key == SCHEME:
+            signatures.append(value)
+    if len(timestamps) != 1 or not timestamps[0].isdigit():
+        raise SignatureInvalid("Stripe-Signature has no valid timestamp")
+    if not signatures:
+        raise SignatureInvalid("Stripe-Signature has no v1 signature")
+    timestamp = int(timestamps[0])
+    if abs(now - timestamp) > tolerance:
+        raise SignatureInvalid("timestamp outside the tolerance (replayed or clock skew)")
+    if not secrets:
+        raise SignatureInvalid("no webhook signing secret is configured")
+    signed = timestamps[0].encode() + b"." + payload
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+            return timestamp
+    raise SignatureInvalid("no signature matches a configured secret")
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    event_id: str
+    type: str
+    api_version: str
+    livemode: bool
+    created: datetime | None
+    object_id: str
+    payload: dict[str, Any]
+
+
+def event_parse(payload: bytes) -> IncomingEvent:
+    try:
+        body = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadInvalid("the body is not JSON") from None
+    if not isinstance(body, dict) or body.get("object") != "event":
+        raise PayloadInvalid("the body is not a Stripe event object")
+    event_id, event_type = body.get("id"), body.get("type")
+    if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
+        raise PayloadInvalid("the event has no id")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 100:
+        raise PayloadInvalid("the event has no type")
+    data = body.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise PayloadInvalid("the event has no data.object")
+    obj = data["object"]
+    return IncomingEvent(
+        event_id=event_id,
+        type=event_type,
+        api_version=str(body.get("api_version") or "")[:40],
+        livemode=bool(body.get("livemode")),
+        created=moment(body.get("created")),
+        object_id=str(obj.get("id") or "")[:255],
+        payload=body,
+    )
+
+
+def event_store(event: IncomingEvent) -> tuple[int, bool]:
+    """Insert into the inbox (a redelivery only counts); the row id and whether it is new."""
+    table = connection.ops.quote_name(StripeEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        params: list[Any] = [
+            event.event_id,
+            event.type,
+            event.api_version,
+            event.livemode,
+            event.created,
+            event.object_id,
+            Jsonb(event.payload),
+        ]
+        cursor.execute(
+            f"INSERT INTO {table} AS e (event_id, type, api_version, livemode, stripe_created, "  # noqa: S608
+            "object_id, payload, status) VALUES (%s, %s, %s, %s, %s, %s, %s, 'pending') "
+            "ON CONFLICT (event_id) DO UPDATE SET deliveries = e.deliveries + 1 "
+            "RETURNING id, (xmax = 0)",
+            params,
+        )
+        row = cursor.fetchone()
+    assert row is not None  # INSERT … ON CONFLICT DO UPDATE always returns the row
+    return int(row[0]), bool(row[1])
+
+
+def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
+    metric_count("stripe_webhook", {"outcome": outcome})
+    metric_observe(
+        "stripe_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000
+    )
+    response = JsonResponse(body, status=http_status)
+    response["Content-Length"] = str(len(response.content))
+    return response
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """``POST /api/webhook/stripe``: 200 once verified and stored (duplicates too), else why."""
+    started = time.perf_counter()
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        return _answer(413, "too_large", started, error=f"body over {MAX_BODY_BYTES} bytes")
+    payload = request.read(MAX_BODY_BYTES + 1)
+    if len(payload) != int(length):
+        return _answer(400, "truncated", started, error="body shorter than Content-Length")
+    try:
+        signature_verify(
+            payload=payload,
+            header=request.META.get("HTTP_STRIPE_SIGNATURE", ""),
+            secrets=settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+            now=time.time(),
+        )
+        event = event_parse(payload)
+    except SignatureInvalid as exc:
+        return _answer(400, "bad_signature", started, error=exc.message)
+    except PayloadInvalid as exc:
+        return _answer(400, "bad_payload", started, error=exc.message)
+    try:
+        row_id, new = event_store(event)
+    except DatabaseError:
+        logger.exception("could not store stripe event %s", event.event_id)
+        # Stripe retries a 5xx: nothing is lost while the database is away.
+        return _answer(503, "db_unavailable", started, error="temporarily unavailable")
+    if new:
+        from billing.tasks import stripe_event_send
+
+        stripe_event_send(row_id)
+    return _answer(200, "stored" if new else "duplicate", started, received=True, duplicate=not new)
