@@ -54,5 +54,7 @@ def receiver(admin: Admin) -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
-        admin.post("webhooks", {"url": None, "duplicate": False, "out_of_order": False, "paused": False})
+        admin.post(
+            "webhooks", {"url": None, "duplicate": False, "out_of_order": False, "paused": False}
+        )
         receiver.stop()

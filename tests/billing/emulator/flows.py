@@ -133,26 +133,25 @@ def plan(
             "product": product.id,
             "unit_amount": amount,
             "currency": "brl",
-            "recurring": {"interval": interval},  # type: ignore[typeddict-item]
+            "recurring": {"interval": interval},
             "metadata": {"family": family},
         }
     )
     return Plan(product, price)
 
 
-def paying_customer(client: stripe.StripeClient, token: str = "pm_card_visa") -> Any:
-    """A customer whose default payment method is ``token``."""
+def paying_customer(client: stripe.StripeClient, test_card: str = "pm_card_visa") -> Any:
+    """A customer whose default payment method is made from the test token ``test_card``."""
     customer = client.v1.customers.create(params={"email": "owner@a.example.com"})
-    method = client.v1.payment_methods.attach(token, params={"customer": customer.id})
+    method = client.v1.payment_methods.attach(test_card, params={"customer": customer.id})
     return client.v1.customers.update(
         customer.id, params={"invoice_settings": {"default_payment_method": method.id}}
     )
 
 
 def subscribe(client: stripe.StripeClient, customer: Any, price: Any, **extra: Any) -> Any:
-    return client.v1.subscriptions.create(
-        params={"customer": customer.id, "items": [{"price": price.id}], **extra}
-    )
+    params: Any = {"customer": customer.id, "items": [{"price": price.id}], **extra}
+    return client.v1.subscriptions.create(params=params)
 
 
 def event_types(client: stripe.StripeClient) -> list[str]:

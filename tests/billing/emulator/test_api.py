@@ -50,7 +50,7 @@ def test_unknown_id_and_unknown_parameter_are_invalid_requests(client):
     with pytest.raises(stripe.InvalidRequestError) as missing:
         client.v1.customers.retrieve("cus_nope")
     with pytest.raises(stripe.InvalidRequestError) as unknown:
-        client.v1.customers.create(params={"colour": "blue"})  # type: ignore[typeddict-unknown-key]
+        client.v1.customers.create(params={"colour": "blue"})
 
     assert missing.value.http_status == 404
     assert missing.value.code == "resource_missing"

@@ -134,7 +134,9 @@ def test_trial_without_card_starts_trialing(client, http):
 
     assert "14-day free trial" in page.text
     assert started.status_code == 303
-    sub = client.v1.subscriptions.retrieve(client.v1.checkout.sessions.retrieve(session.id).subscription)
+    sub = client.v1.subscriptions.retrieve(
+        client.v1.checkout.sessions.retrieve(session.id).subscription
+    )
     assert sub.status == "trialing"
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "no_payment_required"
 

@@ -126,9 +126,7 @@ def test_prorations_created_now_are_billed_at_renewal_as_previewed(client, admin
     admin.advance(7 * DAY)
     item = sub["items"].data[0].id
 
-    client.v1.subscriptions.update(
-        sub.id, params={"items": [{"id": item, "price": pro.price.id}]}
-    )
+    client.v1.subscriptions.update(sub.id, params={"items": [{"id": item, "price": pro.price.id}]})
     preview = client.v1.invoices.create_preview(params={"subscription": sub.id})
     admin.advance(sub.current_period_end - admin.now() + 1)
     renewal = client.v1.invoices.retrieve(client.v1.subscriptions.retrieve(sub.id).latest_invoice)
