@@ -1,6 +1,6 @@
-"""``/v1/subscriptions``, ``/v1/invoices`` (with ``create_preview``) and ``/v1/invoiceitems``.
+"""``/v1/subscriptions``: create, update (plan changes), cancel, resume, list.
 
-Parse, call subscriptions.py / proration.py / collection.py / invoicing.py, render. One item
+Parse, call subscriptions.py, render. One item
 per subscription: ``items[0]`` must name the existing item (``items[0][id]``) to change its
 price or quantity; a request that would add a second item is refused.
 """
@@ -8,14 +8,11 @@ price or quantity; a request that would add a second item is refused.
 from __future__ import annotations
 
 from billing.emulator.clock import DAY
-from billing.emulator.collection import invoice_pay
-from billing.emulator.customers import owned_method, payment_method_attach
+from billing.emulator.customers import owned_method
 from billing.emulator.errors import InvalidRequest
-from billing.emulator.invoicing import invoice_mark_uncollectible, invoice_void
 from billing.emulator.params import Params, metadata_merged
-from billing.emulator.proration import PRORATION_BEHAVIORS, PlanChange, preview
+from billing.emulator.proration import PRORATION_BEHAVIORS, PlanChange
 from billing.emulator.records import Subscription
-from billing.emulator.render_money import invoice as invoice_json
 from billing.emulator.state import EmulatorState
 from billing.emulator.store import newest_first
 from billing.emulator.subscriptions import (
@@ -40,7 +37,6 @@ SUBSCRIPTION_STATUSES = (
     "all",
     "ended",
 )
-INVOICE_STATUSES = ("draft", "open", "paid", "uncollectible", "void")
 MISSING_PAYMENT_METHOD = ("pause", "cancel", "create_invoice")
 # Stripe's default; the others need flows (pending updates, SetupIntents) the emulator lacks.
 PAYMENT_BEHAVIORS = ("allow_incomplete",)
@@ -156,7 +152,7 @@ def subscription_patch(call: Call) -> JSON:
     sub = state.store.subscriptions.get(call.arg("id"))
     p.choice("payment_behavior", PAYMENT_BEHAVIORS)
     behavior = p.choice("proration_behavior", PRORATION_BEHAVIORS, "create_prorations")
-    change = _plan_change(
+    change = plan_change_from(
         state,
         sub,
         p.items("items"),
@@ -185,7 +181,7 @@ def subscription_patch(call: Call) -> JSON:
     return call.respond(sub)
 
 
-def _plan_change(
+def plan_change_from(
     state: EmulatorState,
     sub: Subscription,
     items: list[Params],
@@ -194,7 +190,8 @@ def _plan_change(
     at: int | None,
     param: str,
 ) -> PlanChange | None:
-    """``items[0][id|price|quantity]`` as a change of the single item, or ``None``."""
+    """``items[0][id|price|quantity]`` as a change of the single item, or ``None`` (shared
+    with ``create_preview``'s ``subscription_details[items]``)."""
     if not items:
         return None
     if len(items) > 1:
@@ -289,141 +286,6 @@ def subscription_list(call: Call) -> JSON:
     return call.list(records, "/v1/subscriptions")
 
 
-# -- invoices --------------------------------------------------------------------------------
-
-
-def invoice_get(call: Call) -> JSON:
-    return call.respond(call.state.store.invoices.get(call.arg("id")))
-
-
-def invoice_lines(call: Call) -> JSON:
-    call.params.expect(*LIST_PARAMS)
-    invoice = call.state.store.invoices.get(call.arg("id"))
-    body = call.state.render(invoice)
-    lines = body["lines"]
-    assert isinstance(lines, dict)
-    return {key: value for key, value in lines.items() if key != "total_count"}
-
-
-def invoice_list(call: Call) -> JSON:
-    p = call.params
-    p.expect(*LIST_PARAMS, "customer", "subscription", "status", "created", "collection_method")
-    customer = p.opt_str("customer")
-    subscription = p.opt_str("subscription")
-    status = p.choice("status", INVOICE_STATUSES)
-    records = newest_first(
-        iter(call.state.store.invoices),
-        lambda i: (
-            (customer is None or i.customer == customer)
-            and (subscription is None or i.subscription == subscription)
-            and (status is None or i.status == status)
-        ),
-    )
-    return call.list(records, "/v1/invoices")
-
-
-def invoice_preview_post(call: Call) -> JSON:
-    p = call.params
-    p.expect("customer", "subscription", "subscription_details", "automatic_tax", "preview_mode")
-    state = call.state
-    customer = p.opt_str("customer")
-    if customer is not None:
-        state.store.customers.get(customer, param="customer")
-    sub_id = p.opt_str("subscription")
-    if sub_id is not None:
-        sub = state.store.subscriptions.get(sub_id, param="subscription")
-        if customer is not None and sub.customer != customer:
-            raise InvalidRequest(
-                f"Subscription {sub.id} does not belong to customer {customer}.",
-                param="subscription",
-            )
-    elif customer is not None:
-        live = [
-            s for s in state.store.subscriptions if s.customer == customer and s.status not in ENDED
-        ]
-        if not live:
-            raise InvalidRequest(
-                f"No upcoming invoices for customer: {customer}", code="invoice_upcoming_none"
-            )
-        sub = live[-1]
-    else:
-        raise InvalidRequest(
-            "Pass a customer or a subscription to preview its next invoice.", param="subscription"
-        )
-    details = p.sub("subscription_details") or Params({}, "subscription_details")
-    details.expect("items", "proration_behavior", "proration_date")
-    behavior = details.choice("proration_behavior", PRORATION_BEHAVIORS, "create_prorations")
-    change = _plan_change(
-        state,
-        sub,
-        details.items("items"),
-        behavior=behavior or "create_prorations",
-        at=details.opt_int("proration_date"),
-        param="subscription_details[items]",
-    )
-    upcoming = preview(state, sub, change)
-    renderer = state.renderer
-    return renderer.expand(invoice_json(renderer, upcoming, preview=True), call.expand_paths())
-
-
-def invoice_pay_post(call: Call) -> JSON:
-    p = call.params
-    p.expect("payment_method", "paid_out_of_band", "off_session", "forgive", "source")
-    state = call.state
-    invoice = state.store.invoices.get(call.arg("id"))
-    method = None
-    source = p.opt_str("payment_method")
-    if source:
-        customer = state.store.customers.get(invoice.customer)
-        method = payment_method_attach(state, source=source, customer=customer)
-    invoice = invoice_pay(
-        state,
-        invoice,
-        method=method,
-        paid_out_of_band=p.bool("paid_out_of_band", False),
-        off_session=p.bool("off_session", True),
-    )
-    return call.respond(invoice)
-
-
-def invoice_void_post(call: Call) -> JSON:
-    call.params.expect()
-    invoice = call.state.store.invoices.get(call.arg("id"))
-    invoice_void(call.state, invoice)
-    return call.respond(invoice)
-
-
-def invoice_uncollectible_post(call: Call) -> JSON:
-    call.params.expect()
-    invoice = call.state.store.invoices.get(call.arg("id"))
-    invoice_mark_uncollectible(call.state, invoice)
-    return call.respond(invoice)
-
-
-# -- invoice items ---------------------------------------------------------------------------
-
-
-def invoice_item_get(call: Call) -> JSON:
-    return call.respond(call.state.store.invoice_items.get(call.arg("id")))
-
-
-def invoice_item_list(call: Call) -> JSON:
-    p = call.params
-    p.expect(*LIST_PARAMS, "customer", "invoice", "pending", "created")
-    customer = p.opt_str("customer")
-    invoice = p.opt_str("invoice")
-    pending = p.opt_bool("pending")
-    records = newest_first(
-        iter(call.state.store.invoice_items),
-        lambda x: (
-            (customer is None or x.customer == customer)
-            and (invoice is None or x.invoice == invoice)
-            and (pending is None or (x.invoice is None) == pending)
-        ),
-    )
-    return call.list(records, "/v1/invoiceitems")
-
-
 ROUTES = (
     Route("/v1/subscriptions", ("POST",), subscription_post, "api"),
     Route("/v1/subscriptions", ("GET",), subscription_list, "api"),
@@ -431,13 +293,4 @@ ROUTES = (
     Route("/v1/subscriptions/<id>", ("POST",), subscription_patch, "api"),
     Route("/v1/subscriptions/<id>", ("DELETE",), subscription_delete, "api"),
     Route("/v1/subscriptions/<id>/resume", ("POST",), subscription_resume_post, "api"),
-    Route("/v1/invoices", ("GET",), invoice_list, "api"),
-    Route("/v1/invoices/create_preview", ("POST",), invoice_preview_post, "api"),
-    Route("/v1/invoices/<id>", ("GET",), invoice_get, "api"),
-    Route("/v1/invoices/<id>/lines", ("GET",), invoice_lines, "api"),
-    Route("/v1/invoices/<id>/pay", ("POST",), invoice_pay_post, "api"),
-    Route("/v1/invoices/<id>/void", ("POST",), invoice_void_post, "api"),
-    Route("/v1/invoices/<id>/mark_uncollectible", ("POST",), invoice_uncollectible_post, "api"),
-    Route("/v1/invoiceitems", ("GET",), invoice_item_list, "api"),
-    Route("/v1/invoiceitems/<id>", ("GET",), invoice_item_get, "api"),
 )

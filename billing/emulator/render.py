@@ -64,7 +64,7 @@ class Renderer:
         if isinstance(record, Invoice):
             return render_money.invoice(self, record)
         if isinstance(record, InvoiceItem):
-            return self.invoice_item(record)
+            return render_money.invoice_item(self, record)
         if isinstance(record, PaymentIntent):
             return render_money.payment_intent(self, record)
         if isinstance(record, Charge):
@@ -401,47 +401,6 @@ class Renderer:
 
     def invoice(self, inv: Invoice) -> JSON:
         return render_money.invoice(self, inv)
-
-    def invoice_item(self, x: InvoiceItem) -> JSON:
-        price = self.store.prices.find(x.price)
-        return {
-            "id": x.id,
-            "object": "invoiceitem",
-            "amount": x.amount,
-            "currency": "brl",
-            "customer": x.customer,
-            "date": x.created,
-            "description": x.description,
-            "discountable": True,
-            "invoice": x.invoice,
-            "livemode": False,
-            "metadata": dict(x.metadata),
-            "parent": None
-            if x.subscription is None
-            else {
-                "type": "subscription_details",
-                "subscription_details": {
-                    "subscription": x.subscription,
-                    "subscription_item": x.subscription_item,
-                },
-            },
-            "period": {"start": x.period_start, "end": x.period_end},
-            "pricing": {
-                "type": "price_details",
-                "price_details": {
-                    "price": x.price,
-                    "product": price.product if price is not None else None,
-                },
-                "unit_amount_decimal": str(price.unit_amount) if price is not None else None,
-            },
-            "proration": x.proration,
-            "quantity": x.quantity,
-            "tax_rates": [self.tax_rate_by_id(t) for t in x.tax_rates],
-            # Older API versions:
-            "price": self.price(price) if price is not None else None,
-            "subscription": x.subscription,
-            "subscription_item": x.subscription_item,
-        }
 
     def payment_intent(self, pi: PaymentIntent) -> JSON:
         return render_money.payment_intent(self, pi)

@@ -14,6 +14,7 @@ from billing.emulator.records import (
     Charge,
     Dispute,
     Invoice,
+    InvoiceItem,
     InvoiceLine,
     PaymentIntent,
     Refund,
@@ -225,6 +226,48 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
     if not preview:
         body = {"id": inv.id, **body}
     return body
+
+
+def invoice_item(r: Renderer, x: InvoiceItem) -> JSON:
+    price = r.store.prices.find(x.price)
+    return {
+        "id": x.id,
+        "object": "invoiceitem",
+        "amount": x.amount,
+        "currency": "brl",
+        "customer": x.customer,
+        "date": x.created,
+        "description": x.description,
+        "discountable": True,
+        "invoice": x.invoice,
+        "livemode": False,
+        "metadata": dict(x.metadata),
+        "parent": None
+        if x.subscription is None
+        else {
+            "type": "subscription_details",
+            "subscription_details": {
+                "subscription": x.subscription,
+                "subscription_item": x.subscription_item,
+            },
+        },
+        "period": {"start": x.period_start, "end": x.period_end},
+        "pricing": {
+            "type": "price_details",
+            "price_details": {
+                "price": x.price,
+                "product": price.product if price is not None else None,
+            },
+            "unit_amount_decimal": str(price.unit_amount) if price is not None else None,
+        },
+        "proration": x.proration,
+        "quantity": x.quantity,
+        "tax_rates": [r.tax_rate_by_id(t) for t in x.tax_rates],
+        # Older API versions:
+        "price": r.price(price) if price is not None else None,
+        "subscription": x.subscription,
+        "subscription_item": x.subscription_item,
+    }
 
 
 def _payments(inv: Invoice) -> list[JSON]:

@@ -163,10 +163,13 @@ def test_delete_cancels_at_once(client):
     pro = plan(client, "Pro", 4990)
     sub = subscribe(client, paying_customer(client), pro.price)
 
-    canceled = client.v1.subscriptions.cancel(sub.id)
+    canceled = client.v1.subscriptions.cancel(
+        sub.id, params={"cancellation_details": {"comment": "store closed"}}
+    )
 
     assert canceled.status == "canceled"
     assert canceled.cancellation_details.reason == "cancellation_requested"
+    assert canceled.cancellation_details.comment == "store closed"
 
 
 def test_incomplete_subscription_expires_after_23_hours(client, admin):
