@@ -253,11 +253,21 @@ def _subscription_item(subscription_id: str) -> str:
     return str(items[0]["id"])
 
 
-def plan_change_preview(*, tenant: Tenant, plan: Plan) -> PlanChangePreview:
-    """What moving to ``plan`` now costs: Stripe's own proration preview."""
+def _proration_moment(mirror: SubscriptionMirror, at: int | None) -> int:
+    """Now, kept inside the current period (Stripe refuses a proration date outside it)."""
+    moment_ = at if at is not None else int(timezone.now().timestamp())
+    if mirror.current_period_start is not None:
+        moment_ = max(moment_, int(mirror.current_period_start.timestamp()))
+    if mirror.current_period_end is not None:
+        moment_ = min(moment_, int(mirror.current_period_end.timestamp()) - 1)
+    return moment_
+
+
+def plan_change_preview(*, tenant: Tenant, plan: Plan, at: int | None = None) -> PlanChangePreview:
+    """What moving to ``plan`` at ``at`` (default now) costs: Stripe's own proration preview."""
     mirror = _live_mirror(tenant, plan)
     item_id = _subscription_item(mirror.stripe_subscription_id)
-    proration_date = int(timezone.now().timestamp())
+    proration_date = _proration_moment(mirror, at)
     preview = stripe_call(
         lambda c: c.v1.invoices.create_preview(
             params={

@@ -129,6 +129,9 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
         mirror.save()
         if mirror.plan is not None and tenant.plan_code != mirror.plan.code:
             Tenant.objects.filter(pk=tenant.pk).update(plan_code=mirror.plan.code)
+        # Now for this process, and again after commit in case another process re-cached
+        # the old state meanwhile.
+        cache.delete(entitlement_cache_key(tenant.pk))
         transaction.on_commit(lambda: cache.delete(entitlement_cache_key(tenant.pk)))
     return mirror
 

@@ -79,6 +79,10 @@ class MLAuthorizationDenied(MLConnectError):
     """The seller declined on Mercado Livre's consent page."""
 
 
+class MLPlanLimitReached(MLConnectError):
+    """The store's plan (or its subscription state) does not allow this connection."""
+
+
 class MLAccountBoundElsewhere(MLConnectError):
     """This Mercado Livre user is connected to another store."""
 

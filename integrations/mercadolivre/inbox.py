@@ -21,6 +21,7 @@ from django.db import DatabaseError, connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.entitlements import entitlements_for
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.dispatch import notifications_enqueue, topic_priority
@@ -32,6 +33,7 @@ from integrations.mercadolivre.errors import (
     MLNotFound,
     MLReconnectRequired,
 )
+from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.upserts import items_upsert, orders_upsert, questions_upsert
 from integrations.models import (
     MLConnection,
@@ -131,8 +133,27 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
         return _finish(
             notification, NotificationStatus.ORPHANED, "no active store for this ML user"
         )
+    entitlement = entitlements_for(tenant=link.tenant)
+    if not entitlement.may_sync:
+        # Kept, not processed: the incremental sync catches up once the store may sync again.
+        return _finish(
+            notification,
+            NotificationStatus.IGNORED,
+            f"billing: {entitlement.reason}",
+            tenant=link.tenant,
+        )
     try:
         with tenant_context(link.tenant):
+            if notification.topic == "items" and not _item_allowed(
+                match.group(1), entitlement.limits.max_items
+            ):
+                return _finish(
+                    notification,
+                    NotificationStatus.IGNORED,
+                    f"plan limit: {entitlement.limits.name} stores up to "
+                    f"{entitlement.limits.max_items} items",
+                    tenant=link.tenant,
+                )
             client = MLClient.for_current_store(
                 priority=topic_priority(notification.topic),
                 clock=clock,
@@ -151,6 +172,11 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
     except (MLError, DatabaseError) as exc:
         return _retry_later(notification, _describe(exc), tenant_id=link.tenant.pk)
     return _finish(notification, NotificationStatus.PROCESSED, tenant=link.tenant)
+
+
+def _item_allowed(item_id: str, limit: int) -> bool:
+    """A known item always updates; a new one only while the plan has room."""
+    return MLItem.objects.filter(pk=item_id).exists() or MLItem.objects.count() < limit
 
 
 def _describe(exc: Exception) -> str:

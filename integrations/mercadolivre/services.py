@@ -21,12 +21,14 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
 
+from billing.entitlements import UPGRADE_PATH, entitlements_for
 from integrations.mercadolivre.errors import (
     MLAccountBoundElsewhere,
     MLAccountMismatch,
     MLAuthorizationDenied,
     MLBadRequest,
     MLConnectError,
+    MLPlanLimitReached,
     MLStateInvalid,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
@@ -65,6 +67,9 @@ class Connected:
 
 def ml_connect_start(*, tenant: Tenant, started_by: str) -> ConnectStarted:
     """Record a connect attempt for ``tenant`` and return where to send the seller."""
+    entitlement = entitlements_for(tenant=tenant)
+    if not entitlement.may_write:
+        raise MLPlanLimitReached(f"{entitlement.reason} See {UPGRADE_PATH}.")
     verifier = secrets.token_urlsafe(VERIFIER_BYTES)
     attempt = MLAuthorization.objects.create(
         tenant=tenant,
@@ -198,6 +203,15 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 raise MLAccountBoundElsewhere(
                     f"The Mercado Livre account {nickname or ml_user_id} is already connected "
                     "to another Peepers store."
+                )
+            limits = entitlements_for(tenant=tenant).limits
+            connected = MLConnection.objects.filter(
+                tenant=tenant, status=MLConnectionStatus.ACTIVE
+            ).exclude(ml_user_id=ml_user_id)
+            if connected.count() >= limits.max_ml_accounts:
+                raise MLPlanLimitReached(
+                    f"The {limits.name} plan allows {limits.max_ml_accounts} Mercado Livre "
+                    f"account(s). Upgrade your plan at {UPGRADE_PATH} to connect another."
                 )
             if tenant.ml_user_id is None:
                 tenant.ml_user_id = ml_user_id

@@ -63,7 +63,7 @@ def ml_incremental_sync() -> dict[str, Any]:
     """Catch up on what ML changed since the last sync (beat fans it out to every store)."""
     tenant = _current_tenant()
     try:
-        return ml_sync_incremental(tenant=tenant).as_dict()
+        return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
     except (MLNotConnected, MLReconnectRequired) as exc:
         # The account lapsed during the run; the owners were told, later runs skip the store.
         logger.info("incremental sync of %s stopped: %s", tenant.schema_name, exc)

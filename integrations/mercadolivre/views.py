@@ -40,7 +40,11 @@ def ml_connect(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
         messages.error(request, "Only the store's owner or an admin can connect Mercado Livre.")
         return redirect("ml-settings")
-    started = ml_connect_start(tenant=request_tenant(request), started_by=request.user.email)  # type: ignore[union-attr]
+    try:
+        started = ml_connect_start(tenant=request_tenant(request), started_by=request.user.email)  # type: ignore[union-attr]
+    except MLConnectError as exc:
+        messages.error(request, exc.message)
+        return redirect("ml-settings")
     return HttpResponseRedirect(started.authorization_url)
 
 

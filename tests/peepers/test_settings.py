@@ -63,6 +63,8 @@ def test_check_deploy_is_clean_with_production_settings():
         FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="peepers.example.com,.peepers.example.com",
         PEEPERS_BASE_DOMAIN="peepers.example.com",
+        STRIPE_SECRET_KEY="sk_live_" + secrets.token_urlsafe(24),
+        STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout

@@ -71,6 +71,28 @@ def items_multiget(
     return bodies
 
 
+def _within_plan(active: ActiveRun, ids: list[str]) -> list[str]:
+    """``ids`` the plan lets the store keep: every item already stored, new ones while room."""
+    if active.item_limit is None or not ids:
+        return ids
+    known = set(MLItem.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    room = max(0, active.item_limit - MLItem.objects.count())
+    kept: list[str] = []
+    for item_id in ids:
+        if item_id in known:
+            kept.append(item_id)
+        elif room > 0:
+            kept.append(item_id)
+            room -= 1
+    if len(kept) < len(ids):
+        active.add("items_over_plan_limit", len(ids) - len(kept))
+        active.run.cursor["plan_limit"] = (
+            f"Your plan stores up to {active.item_limit} items; the rest are not synced. "
+            "Upgrade your plan at /billing/ to sync them."
+        )
+    return kept
+
+
 def _store(active: ActiveRun, ids: Sequence[str]) -> None:
     """Fetch and store the page's items (those this run has not stored already)."""
     stored = set(
@@ -78,7 +100,8 @@ def _store(active: ActiveRun, ids: Sequence[str]) -> None:
             "pk", flat=True
         )
     )
-    bodies = items_multiget(active, [item_id for item_id in ids if item_id not in stored])
+    wanted = _within_plan(active, [item_id for item_id in ids if item_id not in stored])
+    bodies = items_multiget(active, wanted)
     state = active.section("items")
     with transaction.atomic():
         active.add("items", items_upsert(bodies))

@@ -135,8 +135,11 @@ class ActiveRun:
         seller_id: int,
         time_budget: float | None = None,
         on_progress: ProgressCallback | None = None,
+        item_limit: int | None = None,
     ) -> None:
         self.run = run
+        # The plan's cap on stored items: items already stored keep syncing, new ones wait.
+        self.item_limit = item_limit
         self.seller_id = seller_id
         self.on_progress = on_progress
         self.deadline = None if time_budget is None else time.monotonic() + time_budget

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.entitlements import entitlements_for
 from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.models import (
     MLAccount,
@@ -108,6 +109,9 @@ def ml_sync_initial(
     (seconds) it stops after the page that exhausts it, returning ``paused``.
     """
     started = time.monotonic()
+    entitlement = entitlements_for(tenant=tenant)
+    if not entitlement.may_sync:
+        return SyncOutcome(kind=SyncKind.INITIAL, status="skipped", reason=entitlement.reason)
     with tenant_context(tenant):
         account = _usable_account()
         with sync_lock(SyncKind.INITIAL) as held:
@@ -135,6 +139,7 @@ def ml_sync_initial(
                 seller_id=account.ml_user_id,
                 time_budget=time_budget,
                 on_progress=on_progress,
+                item_limit=entitlement.limits.max_items,
             )
             return _drive(active, INITIAL_STEPS, resumed=resumed, started=started)
 
@@ -144,15 +149,21 @@ def ml_sync_incremental(
     tenant: Tenant,
     time_budget: float | None = None,
     on_progress: ProgressCallback | None = None,
+    scheduled: bool = False,
 ) -> SyncOutcome:
     """Catch what notifications missed: orders, items and questions changed since last time.
 
-    Stores without a usable account are skipped quietly (they are told to reconnect
+    A ``scheduled`` run (beat) is skipped when the plan's sync interval has not passed since
+    the last successful one. Stores without a usable account are skipped quietly (they are told to reconnect
     elsewhere). Until an initial sync has succeeded there is nothing to catch up on: the
     initial one is enqueued (it resumes if it died) and this run is skipped.
     """
     started = time.monotonic()
     kind = SyncKind.INCREMENTAL
+    entitlement = entitlements_for(tenant=tenant)
+    if not entitlement.may_sync:
+        return SyncOutcome(kind=kind, status="skipped", reason=entitlement.reason)
+    interval = timedelta(minutes=entitlement.limits.sync_interval_minutes)
     with tenant_context(tenant):
         account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
         if account is None or not account.is_usable:
@@ -160,6 +171,21 @@ def ml_sync_incremental(
         waiting = _initial_pending(tenant)
         if waiting:
             return SyncOutcome(kind=kind, status="skipped", reason=waiting)
+        last = (
+            SyncRun.objects.filter(kind=kind, status=SyncStatus.SUCCEEDED)
+            .order_by("-started_at")
+            .values_list("started_at", flat=True)
+            .first()
+        )
+        if scheduled and last is not None and timezone.now() - last < interval:
+            return SyncOutcome(
+                kind=kind,
+                status="skipped",
+                reason=entitlement.limit_message(
+                    f"The {entitlement.limits.name} plan syncs every "
+                    f"{entitlement.limits.sync_interval_minutes} minutes."
+                ),
+            )
         with sync_lock(kind) as held:
             if not held:
                 return SyncOutcome(kind=kind, status="skipped", reason="already running")
@@ -180,6 +206,7 @@ def ml_sync_incremental(
                 seller_id=account.ml_user_id,
                 time_budget=time_budget,
                 on_progress=on_progress,
+                item_limit=entitlement.limits.max_items,
             )
             return _drive(active, INCREMENTAL_STEPS, resumed=resumed, started=started)
 
