@@ -90,7 +90,7 @@ def run() -> dict[str, Any]:
             slug="bench-sync",
             owner_email="sync@bench.example.com",
             owner_password=None,
-            plan_code="starter",
+            plan_code="business",
             terms_accepted=True,
             channel="command",
         ).tenant

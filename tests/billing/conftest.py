@@ -1,0 +1,44 @@
+"""Billing tests run against the Stripe emulator over HTTP, with the app's settings pointed at it.
+
+Fixtures here are not autouse: the emulator's own tests (``emulator/``) need no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from django.core.cache import cache
+
+from billing.catalog import stripe_catalog_sync
+from billing.emulator import EmulatorConfig, StripeEmulator
+from billing.sync import entitlement_cache_key
+from tenants.models import Tenant
+from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
+
+
+@pytest.fixture(scope="session")
+def stripe_emulator() -> Iterator[StripeEmulator]:
+    config = EmulatorConfig(webhook_secret=WEBHOOK_SECRET, retry_scale=0.01, seed=11)
+    with StripeEmulator(config) as server:
+        yield server
+
+
+@pytest.fixture
+def stripe(stripe_emulator: StripeEmulator, settings, db) -> Iterator[Stripe]:
+    """A fresh emulator the app talks to, with the plan catalogue synced into it."""
+    settings.STRIPE_API_BASE = stripe_emulator.url
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = [WEBHOOK_SECRET]
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.STRIPE_TIMEOUT_SECONDS = 5.0
+    with httpx.Client(base_url=stripe_emulator.url, timeout=30) as http:
+        emulator = Stripe(http=http, url=stripe_emulator.url)
+        emulator.admin("reset")
+        for tenant_id in Tenant.objects.values_list("pk", flat=True):
+            cache.delete(entitlement_cache_key(tenant_id))
+        stripe_catalog_sync()
+        yield emulator
+        emulator.admin("webhooks", {"url": None})
+        emulator.admin("faults", {"outage": False, "latency_ms": 0, "error_fraction": 0})
