@@ -415,6 +415,8 @@ LOGGING = {
         # One line per HTTP call, with query strings: not for production logs.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # The SDK logs every request and response line at INFO.
+        "stripe": {"level": "WARNING"},
     },
 }
 

@@ -15,9 +15,13 @@ def subscribe(
 ) -> SubscriptionMirror:
     """Checkout for ``plan_code`` completed with ``payment_method``; events delivered."""
     plan = Plan.objects.get(code=plan_code)
-    started = checkout_start(tenant=tenant, plan=plan, started_by="owner@a.test", base_url=STORE_URL)
+    started = checkout_start(
+        tenant=tenant, plan=plan, started_by="owner@a.test", base_url=STORE_URL
+    )
     attempt = CheckoutAttempt.objects.get(tenant=tenant, url=started.url)
-    stripe.admin(f"checkout/{attempt.stripe_session_id}/complete", {"payment_method": payment_method})
+    stripe.admin(
+        f"checkout/{attempt.stripe_session_id}/complete", {"payment_method": payment_method}
+    )
     stripe.deliver_new()
     return SubscriptionMirror.objects.get(tenant=tenant)
 

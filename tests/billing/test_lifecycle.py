@@ -35,7 +35,8 @@ def test_a_store_goes_through_its_whole_subscription_life(stripe, tenant_a, sett
     stripe.advance(11 * DAY + 60)
     stripe.deliver_new()
     reminders = [m for m in mail.outbox if "trial" in m.subject.lower()]
-    assert len(reminders) == 1 and reminders[0].to == [tenant_a.owner_email]
+    assert len(reminders) == 1
+    assert reminders[0].to == [tenant_a.owner_email]
 
     stripe.advance(3 * DAY)
     stripe.deliver_new()
@@ -51,7 +52,9 @@ def test_a_store_goes_through_its_whole_subscription_life(stripe, tenant_a, sett
     assert mirror.status == "past_due"
     assert mirror.latest_invoice_url
     assert access(stripe, tenant_a) == Access.FULL
-    assert entitlements_for(tenant=tenant_a, now=at(stripe)).invoice_url == mirror.latest_invoice_url
+    assert (
+        entitlements_for(tenant=tenant_a, now=at(stripe)).invoice_url == mirror.latest_invoice_url
+    )
 
     # Retries on days 3 and 5 fail too; after the 4-day grace the store is read-only.
     stripe.advance(3 * DAY)
@@ -121,7 +124,9 @@ def test_the_same_plan_change_sent_twice_changes_once(stripe, tenant_a):
     with pytest.raises(Exception, match="already on the Pro plan"):
         plan_change_apply(tenant=tenant_a, plan=pro, proration_date=preview.proration_date)
 
-    invoices = stripe.sdk.v1.invoices.list(params={"customer": mirror_of(tenant_a).stripe_customer_id})
+    invoices = stripe.sdk.v1.invoices.list(
+        params={"customer": mirror_of(tenant_a).stripe_customer_id}
+    )
     assert [i.billing_reason for i in invoices.data].count("subscription_update") == 1
 
 
