@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from billing.catalog import stripe_catalog_sync
 from billing.emulator import EmulatorConfig, StripeEmulator
+from billing.models import Plan
 from billing.sync import entitlement_cache_key
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
@@ -26,8 +27,15 @@ def stripe_emulator() -> Iterator[StripeEmulator]:
 
 
 @pytest.fixture
-def stripe(stripe_emulator: StripeEmulator, settings, db) -> Iterator[Stripe]:
-    """A fresh emulator the app talks to, with the plan catalogue synced into it."""
+def stripe(stripe_emulator: StripeEmulator, settings, request) -> Iterator[Stripe]:
+    """A fresh emulator the app talks to, with the plan catalogue synced into it.
+
+    Inside the test's transaction, or with ``committed_db`` when the test asks for it.
+    """
+    if "committed_db" in request.fixturenames:
+        request.getfixturevalue("committed_db")
+    else:
+        request.getfixturevalue("db")
     settings.STRIPE_API_BASE = stripe_emulator.url
     settings.STRIPE_SECRET_KEY = SECRET_KEY
     settings.STRIPE_WEBHOOK_SECRET = [WEBHOOK_SECRET]
@@ -38,6 +46,8 @@ def stripe(stripe_emulator: StripeEmulator, settings, db) -> Iterator[Stripe]:
         emulator.admin("reset")
         for tenant_id in Tenant.objects.values_list("pk", flat=True):
             cache.delete(entitlement_cache_key(tenant_id))
+        # Ids from an earlier emulator run mean nothing to this fresh one.
+        Plan.objects.update(stripe_product_id="", stripe_price_id="", stripe_price_amount=None)
         stripe_catalog_sync()
         yield emulator
         emulator.admin("webhooks", {"url": None})
