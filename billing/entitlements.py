@@ -9,16 +9,19 @@ trial from signup, then read-only until it subscribes.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import pickle
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
 from billing.sync import entitlement_cache_key
+from peepers.redis import redis_client
 from tenants.models import Tenant, TenantStatus
 
 CACHE_SECONDS = 60
@@ -108,10 +111,31 @@ def plan_limits(plan: Plan | None) -> PlanLimits:
     )
 
 
+def _cached(key: str) -> _Facts | None:
+    try:
+        raw = redis_client().get(key)
+    except RedisError:
+        return None
+    if not isinstance(raw, bytes):
+        return None
+    try:
+        # Our own Redis, written only by _remember below.
+        value = pickle.loads(raw)  # noqa: S301
+    except Exception:
+        return None
+    return value if isinstance(value, _Facts) else None
+
+
+def _remember(key: str, facts: _Facts) -> None:
+    # Without Redis the database answers every time; nothing else depends on the cache.
+    with contextlib.suppress(RedisError):
+        redis_client().set(key, pickle.dumps(facts), ex=CACHE_SECONDS)
+
+
 def _facts(tenant: Tenant) -> _Facts:
     key = entitlement_cache_key(tenant.pk)
-    cached = cache.get(key)
-    if isinstance(cached, _Facts) and cached.tenant_status == tenant.status:
+    cached = _cached(key)
+    if cached is not None and cached.tenant_status == tenant.status:
         return cached
     mirror = SubscriptionMirror.objects.select_related("plan").filter(tenant=tenant).first()
     if mirror is None or mirror.status == SubscriptionStatus.NONE:
@@ -139,7 +163,7 @@ def _facts(tenant: Tenant) -> _Facts:
             cancel_at_period_end=mirror.cancel_at_period_end,
             invoice_url=mirror.latest_invoice_url if mirror.latest_invoice_status == "open" else "",
         )
-    cache.set(key, facts, CACHE_SECONDS)
+    _remember(key, facts)
     return facts
 
 

@@ -12,9 +12,10 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from billing.models import (
     LIVE_STATUSES,
@@ -25,6 +26,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.stripe_api import JSON, obj_id, stripe_call
+from peepers.redis import redis_client
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -48,7 +50,20 @@ def moment(value: object) -> datetime | None:
 
 
 def entitlement_cache_key(tenant_id: int) -> str:
-    return f"tenant:{tenant_id}:billing:entitlement"
+    """The Redis key of a store's cached entitlement facts.
+
+    Not Django's cache: its keys carry the *current* schema, so a worker (public schema) could
+    not invalidate what a request on the store's host cached. The store's id scopes this key.
+    """
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
+    return f"{prefix}:tenant:{tenant_id}:billing:entitlement"
+
+
+def entitlement_forget(tenant_id: int) -> None:
+    try:
+        redis_client().delete(entitlement_cache_key(tenant_id))
+    except RedisError:
+        logger.warning("could not drop the cached entitlement of store %s", tenant_id)
 
 
 def subscription_chosen(subscriptions: list[JSON]) -> JSON | None:
@@ -131,8 +146,8 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
             Tenant.objects.filter(pk=tenant.pk).update(plan_code=mirror.plan.code)
         # Now for this process, and again after commit in case another process re-cached
         # the old state meanwhile.
-        cache.delete(entitlement_cache_key(tenant.pk))
-        transaction.on_commit(lambda: cache.delete(entitlement_cache_key(tenant.pk)))
+        entitlement_forget(tenant.pk)
+        transaction.on_commit(lambda: entitlement_forget(tenant.pk))
     return mirror
 
 

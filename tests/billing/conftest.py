@@ -9,12 +9,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from django.core.cache import cache
 
 from billing.catalog import stripe_catalog_sync
 from billing.emulator import EmulatorConfig, StripeEmulator
 from billing.models import Plan
-from billing.sync import entitlement_cache_key
+from billing.sync import entitlement_forget
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 
@@ -45,7 +44,7 @@ def stripe(stripe_emulator: StripeEmulator, settings, request) -> Iterator[Strip
         emulator = Stripe(http=http, url=stripe_emulator.url)
         emulator.admin("reset")
         for tenant_id in Tenant.objects.values_list("pk", flat=True):
-            cache.delete(entitlement_cache_key(tenant_id))
+            entitlement_forget(tenant_id)
         # Ids from an earlier emulator run mean nothing to this fresh one.
         Plan.objects.update(stripe_product_id="", stripe_price_id="", stripe_price_amount=None)
         stripe_catalog_sync()

@@ -10,7 +10,6 @@ must get the entitlement that state implies.
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -20,7 +19,7 @@ from billing.checkout import plan_change_apply, plan_change_preview
 from billing.entitlements import Access, entitlements_for
 from billing.events import HANDLERS
 from billing.models import Plan, StripeEvent, SubscriptionMirror
-from billing.sync import entitlement_cache_key, moment
+from billing.sync import entitlement_forget, moment
 from tests.billing.flows import mirror_of, subscribe
 from tests.billing.support import DAY
 
@@ -92,7 +91,7 @@ def test_any_delivery_order_with_duplicates_converges_on_stripes_state(
 
     try:
         with transaction.atomic():
-            cache.delete(entitlement_cache_key(tenant_a.pk))
+            entitlement_forget(tenant_a.pk)
             outcomes = stripe.deliver(order)
             mirror = mirror_of(tenant_a)
             item = sub["items"]["data"][0]
