@@ -7,7 +7,13 @@ import os
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["tenant_provisioning", "ml_client", "ml_sync", "webhook_ingest"]
+BENCHMARKS = [
+    "tenant_provisioning",
+    "ml_client",
+    "ml_sync",
+    "webhook_ingest",
+    "stripe_webhook_ingest",
+]
 
 
 def main(argv: list[str]) -> int:

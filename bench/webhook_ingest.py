@@ -9,18 +9,13 @@ least half of the bare view's.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import platform
-import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import redis
 from django.conf import settings
@@ -28,6 +23,7 @@ from django.db import connection, connections
 from django.test.utils import setup_databases, teardown_databases
 
 from bench.loadgen import at_rate, build_request, saturate
+from bench.server import free_port, serve
 from integrations.models import MLNotification
 
 RATE = 500
@@ -36,68 +32,6 @@ SATURATE_SECONDS = 15
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 BASE_DIR = Path(settings.BASE_DIR)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    host = quote(str(db.get("HOST") or ""), safe="")
-    user = quote(str(db.get("USER") or ""), safe="")
-    return f"postgres://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _serve(port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_ENV": "production",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "ALLOWED_HOSTS": "localhost,.localhost,127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "ML_CLIENT_ID": settings.ML_CLIENT_ID,
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "peepers.wsgi",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    import socket
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def _notification(prefix: str) -> Callable[[int], bytes]:
@@ -122,8 +56,8 @@ def _notification(prefix: str) -> Callable[[int], bytes]:
 def run() -> dict[str, Any]:
     settings.DATABASES["default"]["TEST"]["NAME"] = "bench_peepers"
     config = setup_databases(verbosity=0, interactive=False, aliases={"default": connection})
-    port = _free_port()
-    server = _serve(port)
+    port = free_port()
+    server = serve(port, workers=WORKERS, threads=THREADS)
     address = ("127.0.0.1", port)
     ping = build_request("GET", "localhost", "/api/ping")
     try:

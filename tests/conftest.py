@@ -102,3 +102,13 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
 def _public_schema_between_tests() -> Iterator[None]:
     yield
     use_public_schema()
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_entitlements() -> Iterator[None]:
+    """A test's subscription rows roll back with its transaction; their cache must go too."""
+    yield
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
+    for key in client.scan_iter(f"{prefix}:tenant:*:billing:entitlement"):
+        client.delete(key)

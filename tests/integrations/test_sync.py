@@ -18,6 +18,7 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.sync import entitlement_forget
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.models import (
     MLAccount,
@@ -88,8 +89,16 @@ def unlimited(settings):
     settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = UNLIMITED
 
 
+def on_a_big_plan(tenant):
+    """The big seller has 2,000 items; the starter plan stores 1,000 (billing's limit)."""
+    Tenant.objects.filter(pk=tenant.pk).update(plan_code="business")
+    tenant.refresh_from_db()
+    entitlement_forget(tenant.pk)
+
+
 def connected(sandbox, tenant):
     """Connect ``tenant``; the test client leaves the connection in public, so re-enter."""
+    on_a_big_plan(tenant)
     connect(sandbox, tenant)
     return tenant_context(tenant)
 
@@ -261,6 +270,7 @@ def test_initial_sync_killed_halfway_completes_without_duplicates_when_run_again
     # Not the tenant_a fixture: it wraps the test in a transaction the child could not see.
     tenant_a = Tenant.objects.get(schema_name="tenant-a")
     state = big_sandbox.server.state
+    on_a_big_plan(tenant_a)
     connect(big_sandbox, tenant_a)
     # Slow ML down a little so that "halfway" lasts long enough to be caught.
     big_sandbox.faults(latency_ms=15)
