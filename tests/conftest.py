@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from peepers import embedded
+from peepers.redis import redis_client
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
@@ -108,7 +109,7 @@ def _public_schema_between_tests() -> Iterator[None]:
 def _no_cached_entitlements() -> Iterator[None]:
     """A test's subscription rows roll back with its transaction; their cache must go too."""
     yield
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_client()
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
     for key in client.scan_iter(f"{prefix}:tenant:*:billing:entitlement"):
         client.delete(key)
