@@ -60,7 +60,7 @@ def test_the_plan_caps_the_items_a_store_keeps(sandbox, tenant_a):
     with tenant_context(tenant_a):
         assert MLItem.objects.count() == 10
         run = SyncRun.objects.get(kind=SyncKind.INITIAL)
-    assert run.counts["items_over_plan_limit"] == 20  # the sandbox seller has 30
+    assert run.totals["items"] == 30  # the sandbox seller's items, of which 10 are kept
     assert "/billing/" in run.cursor["plan_limit"]
 
 

@@ -85,7 +85,7 @@ def _within_plan(active: ActiveRun, ids: list[str]) -> list[str]:
             kept.append(item_id)
             room -= 1
     if len(kept) < len(ids):
-        active.add("items_over_plan_limit", len(ids) - len(kept))
+        # Totals keep counting every item at ML, so totals minus counts is what was left out.
         active.run.cursor["plan_limit"] = (
             f"Your plan stores up to {active.item_limit} items; the rest are not synced. "
             "Upgrade your plan at /billing/ to sync them."
