@@ -155,8 +155,8 @@ def ml_sync_incremental(
 
     A ``scheduled`` run (beat) is skipped when the plan's sync interval has not passed since
     the last successful one. Stores without a usable account are skipped quietly (they are
-    told to reconnect elsewhere). Until an initial sync has succeeded there is nothing to catch up on: the
-    initial one is enqueued (it resumes if it died) and this run is skipped.
+    told to reconnect elsewhere). Until an initial sync has succeeded there is nothing to catch
+    up on: the initial one is enqueued (it resumes if it died) and this run is skipped.
     """
     started = time.monotonic()
     kind = SyncKind.INCREMENTAL
