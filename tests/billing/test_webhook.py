@@ -47,9 +47,9 @@ def sign(payload: bytes, secret: str = SECRET, *, at: int | None = None) -> str:
 
 
 def post(payload: bytes, signature: str | None):
-    extra = {} if signature is None else {"HTTP_STRIPE_SIGNATURE": signature}
+    headers = {} if signature is None else {"Stripe-Signature": signature}
     client = Client(HTTP_HOST="localhost")
-    return client.post(URL, data=payload, content_type="application/json", **extra)
+    return client.post(URL, data=payload, content_type="application/json", headers=headers)
 
 
 def test_a_signed_event_is_stored_and_acknowledged():
