@@ -12,6 +12,7 @@ import logging
 
 from django.db import transaction
 
+from billing.errors import StripeRejected
 from billing.models import Plan, TaxRate
 from billing.stripe_api import idempotency, stripe_call
 
@@ -44,7 +45,12 @@ def _tax_rate_sync(rate: TaxRate, report: list[str]) -> None:
         report.append(f"tax rate {rate}: created {rate.stripe_tax_rate_id}")
         return
     rate_id = rate.stripe_tax_rate_id
-    current = stripe_call(lambda c: c.v1.tax_rates.retrieve(rate_id), what="tax rate fetch")
+    try:
+        current = stripe_call(lambda c: c.v1.tax_rates.retrieve(rate_id), what="tax rate fetch")
+    except StripeRejected:
+        rate.stripe_tax_rate_id = ""
+        _tax_rate_sync(rate, report)
+        return
     if current.get("active") != rate.active or current.get("display_name") != rate.name:
         stripe_call(
             lambda c: c.v1.tax_rates.update(
@@ -73,7 +79,13 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
         report.append(f"plan {plan.code}: product {plan.stripe_product_id} created")
         return
     product_id = plan.stripe_product_id
-    current = stripe_call(lambda c: c.v1.products.retrieve(product_id), what="product fetch")
+    try:
+        current = stripe_call(lambda c: c.v1.products.retrieve(product_id), what="product fetch")
+    except StripeRejected:
+        # Gone from this Stripe account (or a fresh emulator): make it again.
+        plan.stripe_product_id = plan.stripe_price_id = ""
+        _product_sync(plan, report)
+        return
     if current.get("name") != wanted["name"] or current.get("active") != wanted["active"]:
         stripe_call(
             lambda c: c.v1.products.update(
@@ -85,9 +97,20 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
         report.append(f"plan {plan.code}: product {product_id} updated")
 
 
+def _price_exists(price_id: str) -> bool:
+    try:
+        stripe_call(lambda c: c.v1.prices.retrieve(price_id), what="price fetch")
+    except StripeRejected:
+        return False
+    return True
+
+
 def _price_sync(plan: Plan, report: list[str]) -> None:
-    if plan.stripe_price_id and plan.stripe_price_amount == plan.monthly_price_cents:
+    current = plan.stripe_price_amount == plan.monthly_price_cents
+    if plan.stripe_price_id and current and _price_exists(plan.stripe_price_id):
         return
+    if plan.stripe_price_id and not _price_exists(plan.stripe_price_id):
+        plan.stripe_price_id = ""
     inclusive = plan.tax_rates.filter(active=True, inclusive=True).exists()
     params = {
         "product": plan.stripe_product_id,

@@ -1,7 +1,7 @@
 """``make dev`` and ``make serve``: prepare the database, then run every process with prefixed logs.
 
-    python -m peepers.run dev     # runserver (autoreload) + Celery worker + beat + ML sandbox
-    python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + worker + beat + sandbox
+    python -m peepers.run dev     # runserver (autoreload) + worker + beat + ML sandbox + Stripe
+    python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + the same
 
 Ctrl-C stops all of them; the embedded PostgreSQL/Redis (when used) stop too unless another
 process still uses them.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import threading
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,6 +41,11 @@ def _serve_environment() -> None:
     os.environ.setdefault("ML_CLIENT_ID", "peepers-sandbox-app")
     os.environ.setdefault("ML_CLIENT_SECRET", "peepers-sandbox-secret")
     os.environ.setdefault("ML_REDIRECT_URI", f"http://{base}:{port}/auth/callback")
+    # ...and the bundled Stripe emulator, with test-mode credentials.
+    emulator = f"http://127.0.0.1:{os.environ.get('STRIPE_EMULATOR_PORT', '12111')}"
+    os.environ.setdefault("STRIPE_API_BASE", emulator)
+    os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_peepers_emulator")
+    os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_peepers_emulator")
     data_dir = Path(os.environ.get("PEEPERS_DATA_DIR", BASE_DIR / ".data"))
     secrets_file = data_dir / "serve-secrets.env"
     if not secrets_file.exists():
@@ -54,6 +60,18 @@ def _serve_environment() -> None:
     for line in secrets_file.read_text().splitlines():
         name, _, value = line.partition("=")
         os.environ.setdefault(name, value)
+
+
+def _catalog_when_stripe_answers() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    try:
+        call_command("sync_stripe_catalog", wait=60)
+    except Exception as exc:
+        print(f"sync_stripe_catalog failed: {exc}", file=sys.stderr)
+    finally:
+        connection.close()
 
 
 def main(argv: list[str]) -> int:
@@ -111,6 +129,19 @@ def main(argv: list[str]) -> int:
                 "ml-sandbox",
                 f"{python} manage.py ml_sandbox --host 127.0.0.1 --port {settings.ML_SANDBOX_PORT}",
             )
+        emulator = f"http://127.0.0.1:{settings.STRIPE_EMULATOR_PORT}"
+        if settings.STRIPE_API_BASE.rstrip("/") == emulator:
+            # Stripe is the bundled emulator: run it, with webhooks to this server. It keeps
+            # its state in memory, so the plan catalogue is created in it once it answers.
+            manager.add_process(
+                "stripe",
+                f"{python} manage.py stripe_emulator --host 127.0.0.1 "
+                f"--port {settings.STRIPE_EMULATOR_PORT} "
+                f"--webhook-url http://{settings.PEEPERS_BASE_DOMAIN}:{port}/api/webhook/stripe",
+            )
+            threading.Thread(
+                target=_catalog_when_stripe_answers, name="stripe-catalog", daemon=True
+            ).start()
         manager.loop()
         return int(manager.returncode or 0)
     finally:

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billing.catalog import stripe_catalog_sync
-from billing.errors import BillingError
+from billing.errors import BillingError, StripeUnavailable
 
 
 class Command(BaseCommand):
     help = "Create or update the Stripe Products, Prices and tax rates of the plan catalogue."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="Keep trying this long while Stripe does not answer (e.g. an emulator starting).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            report = stripe_catalog_sync()
-        except BillingError as exc:
-            raise CommandError(exc.message) from exc
+        deadline = time.monotonic() + options["wait"]
+        while True:
+            try:
+                report = stripe_catalog_sync()
+                break
+            except StripeUnavailable as exc:
+                if time.monotonic() >= deadline:
+                    raise CommandError(exc.message) from exc
+                time.sleep(0.5)
+            except BillingError as exc:
+                raise CommandError(exc.message) from exc
         for line in report:
             self.stdout.write(line)
         self.stdout.write(f"catalogue in sync ({len(report)} change(s))")
