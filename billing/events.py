@@ -19,6 +19,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.dispatch import events_send
 from billing.errors import BillingError, StripeUnavailable
 from billing.models import (
     BillingCustomer,
@@ -258,9 +259,7 @@ def _retry_later(event: StripeEvent, error: str) -> str:
     _finish(
         event, EventStatus.FAILED, error, next_attempt_at=timezone.now() + timedelta(seconds=delay)
     )
-    from billing.tasks import stripe_event_send
-
-    stripe_event_send(event.pk, countdown=delay)
+    events_send([event.pk], countdown=delay)
     return EventStatus.FAILED
 
 
@@ -279,10 +278,7 @@ def inbox_reconcile(*, now: datetime | None = None) -> dict[str, int]:
         .order_by("received_at")
         .values_list("pk", flat=True)[:RECONCILE_BATCH_SIZE]
     )
-    from billing.tasks import stripe_event_send
-
-    for pk in ids:
-        stripe_event_send(pk)
+    events_send(ids)
     if stuck or ids:
         logger.info("stripe inbox reconcile: %d stuck, %d re-sent", stuck, len(ids))
     return {"stuck": stuck, "resent": len(ids)}
@@ -295,8 +291,5 @@ def events_replay(*, ids: list[int]) -> int:
     StripeEvent.objects.filter(pk__in=picked).update(
         status=EventStatus.PENDING, tries=0, next_attempt_at=None, processing_started_at=None
     )
-    from billing.tasks import stripe_event_send
-
-    for pk in picked:
-        stripe_event_send(pk)
+    events_send(picked)
     return len(picked)

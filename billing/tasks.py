@@ -17,21 +17,15 @@ logger = logging.getLogger(__name__)
     name="billing.stripe_event_process",
     queue="high",
     tenant_scoped=False,  # it finds the store from the event's customer
-    soft_time_limit=120,
+    soft_time_limit=600,
 )
-def stripe_event_process(event_pk: int) -> str:
-    return event_process(event_pk=event_pk)
-
-
-def stripe_event_send(event_pk: int, *, countdown: float | None = None) -> None:
-    """Hand a stored event to a worker; a broker outage leaves it to the reconciler."""
-    try:
-        if countdown is None:
-            stripe_event_process.apply_async(args=(event_pk,))
-        else:
-            stripe_event_process.apply_async(args=(event_pk,), countdown=countdown)
-    except Exception:
-        logger.exception("could not enqueue stripe event %s; the reconciler will", event_pk)
+def stripe_event_process(event_pks: list[int]) -> dict[str, int]:
+    """Process inbox rows one by one; outcomes counted. Each row is claimed on its own."""
+    outcomes: dict[str, int] = {}
+    for event_pk in event_pks:
+        outcome = event_process(event_pk=event_pk)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 @task(name="billing.stripe_inbox_reconcile", queue="high", tenant_scoped=False, soft_time_limit=50)

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
 
+from billing.dispatch import event_dispatch
 from billing.errors import PayloadInvalid, SignatureInvalid
 from billing.models import StripeEvent
 from billing.sync import moment
@@ -177,7 +178,5 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         # Stripe retries a 5xx: nothing is lost while the database is away.
         return _answer(503, "db_unavailable", started, error="temporarily unavailable")
     if new:
-        from billing.tasks import stripe_event_send
-
-        stripe_event_send(row_id)
+        event_dispatch(row_id)
     return _answer(200, "stored" if new else "duplicate", started, received=True, duplicate=not new)
