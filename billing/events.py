@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.dispatch import events_send
-from billing.errors import BillingError, StripeUnavailable
+from billing.errors import BillingError, StripeRejected, StripeUnavailable
 from billing.models import (
     BillingCustomer,
     EventStatus,
@@ -159,7 +159,10 @@ def _customer_adopt(customer_id: str) -> BillingCustomer | None:
 
     It happens when Stripe created the customer and our transaction then failed.
     """
-    found = stripe_call(lambda c: c.v1.customers.retrieve(customer_id), what="customer fetch")
+    try:
+        found = stripe_call(lambda c: c.v1.customers.retrieve(customer_id), what="customer fetch")
+    except StripeRejected:  # no such customer in this account
+        return None
     if found.get("deleted"):
         return None
     tenant_id = (found.get("metadata") or {}).get("tenant_id", "")
