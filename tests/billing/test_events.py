@@ -159,3 +159,15 @@ def test_billing_pages_need_a_login(tenant_a, path):
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_an_event_naming_a_customer_stripe_does_not_know_is_orphaned(stripe, db):
+    event = {
+        "id": "evt_ghost",
+        "object": "event",
+        "type": "invoice.paid",
+        "created": 1,
+        "data": {"object": {"id": "in_ghost", "object": "invoice", "customer": "cus_ghost"}},
+    }
+
+    assert stripe.deliver([event]) == [EventStatus.ORPHANED]
