@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from billing.checkout import checkout_start, plan_change_preview
 from billing.errors import CheckoutNotAllowed, PlanChangeNotAllowed, StripeUnavailable
@@ -58,7 +58,7 @@ def test_two_tabs_at_once_make_one_session(committed_db, stripe):
         except BaseException as exc:
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     tabs = [threading.Thread(target=tab) for _ in range(3)]
     for thread in tabs:
