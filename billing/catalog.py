@@ -54,7 +54,9 @@ def _tax_rate_sync(rate: TaxRate, report: list[str]) -> None:
     if current.get("active") != rate.active or current.get("display_name") != rate.name:
         stripe_call(
             lambda c: c.v1.tax_rates.update(
-                rate_id, params={"active": rate.active, "display_name": rate.name}
+                rate_id,
+                params={"active": rate.active, "display_name": rate.name},
+                options=idempotency("tax-rate-update", rate_id, rate.active, rate.name),  # type: ignore[arg-type]
             ),
             what="tax rate update",
         )
@@ -91,6 +93,9 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
             lambda c: c.v1.products.update(
                 product_id,
                 params={"name": wanted["name"], "active": wanted["active"]},  # type: ignore[arg-type]
+                options=idempotency(  # type: ignore[arg-type]
+                    "product-update", product_id, wanted["name"], wanted["active"]
+                ),
             ),
             what="product update",
         )
@@ -134,7 +139,12 @@ def _price_sync(plan: Plan, report: list[str]) -> None:
     old = plan.stripe_price_id
     if old and old != created["id"]:
         stripe_call(
-            lambda c: c.v1.prices.update(old, params={"active": False}), what="price archive"
+            lambda c: c.v1.prices.update(
+                old,
+                params={"active": False},
+                options=idempotency("price-archive", old),  # type: ignore[arg-type]
+            ),
+            what="price archive",
         )
         report.append(f"plan {plan.code}: price {old} archived")
     plan.stripe_price_id = str(created["id"])

@@ -94,7 +94,11 @@ def session_fetch(session_id: str) -> JSON:
 
 def session_expire(session_id: str) -> JSON:
     return stripe_call(
-        lambda c: c.v1.checkout.sessions.expire(session_id), what="checkout session expire"
+        lambda c: c.v1.checkout.sessions.expire(
+            session_id,
+            options=idempotency("checkout-expire", session_id),  # type: ignore[arg-type]
+        ),
+        what="checkout session expire",
     )
 
 
@@ -216,7 +220,9 @@ def portal_session_create(*, tenant: Tenant, base_url: str) -> str:
         customer = customer_ensure(tenant=_locked(tenant))
     session = stripe_call(
         lambda c: c.v1.billing_portal.sessions.create(
-            params={"customer": customer.stripe_customer_id, "return_url": f"{base_url}/billing/"}
+            params={"customer": customer.stripe_customer_id, "return_url": f"{base_url}/billing/"},
+            # Each click is its own short-lived session; the key covers the SDK's retries.
+            options=idempotency("portal", customer.stripe_customer_id, uuid.uuid4()),  # type: ignore[arg-type]
         ),
         what="portal session create",
     )
