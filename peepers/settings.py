@@ -129,6 +129,8 @@ SHARED_APPS = [
     "billing",
     "integrations",
     "compliance",
+    "compliance.audit",
+    "compliance.breaches",
     "operations",
     "django.contrib.contenttypes",
     "django.contrib.auth",

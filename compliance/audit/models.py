@@ -1,0 +1,1 @@
+"""The audit log: append-only records of security- and privacy-relevant actions."""
