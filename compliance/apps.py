@@ -1,7 +1,12 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance (LGPD)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Each app declares its personal data in a ``personal_data`` module.
+        autodiscover_modules("personal_data")

@@ -365,6 +365,10 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default=f"Peepers <no-reply@{PEEPERS_BASE_DOMAIN}>"
 )
 
+# -- compliance -------------------------------------------------------------------------------
+# Days a data-subject export's download link stays valid.
+COMPLIANCE_EXPORT_LINK_DAYS = env.int("COMPLIANCE_EXPORT_LINK_DAYS", default=7)
+
 # -- onboarding -------------------------------------------------------------------------------
 PEEPERS_TERMS_VERSION = "2026-11-01"
 PEEPERS_PRIVACY_NOTICE_VERSION = "2026-11-01"

@@ -26,6 +26,11 @@ class Tenant(TenantMixin):
     ml_user_id = models.BigIntegerField(null=True, blank=True, unique=True)
     owner_email = models.EmailField(max_length=254)
     plan_code = models.CharField(max_length=32)
+    is_small_agent = models.BooleanField(
+        default=False,
+        help_text="A small processing agent (Res. CD/ANPD 2/2022): data-subject request "
+        "deadlines are doubled.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

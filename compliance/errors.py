@@ -1,0 +1,21 @@
+"""What compliance services raise; ``message`` is written for the person handling the request."""
+
+from __future__ import annotations
+
+
+class ComplianceError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SubjectUnknown(ComplianceError):
+    """No data about this subject in the store."""
+
+
+class RequestInvalid(ComplianceError):
+    """The request cannot be taken as given (missing identifier, wrong scope...)."""
+
+
+class ExportLinkInvalid(ComplianceError):
+    """A download link that is forged, for another store, or expired."""

@@ -1,0 +1,114 @@
+"""Data-subject requests (LGPD Arts. 18-19) and the erasure ledger (public schema).
+
+A request about a buyer belongs to the store whose seller is the controller; a request from a
+seller's user is about Peepers' own processing. Both carry the store, the subject and the legal
+clock. The erasure ledger records what each erasure changed, by model, so the same erasure can
+be replayed after a backup is restored.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from tenants.models import Tenant
+
+
+class RequestKind(models.TextChoices):
+    CONFIRMATION = "confirmation", "Confirmation of processing"
+    ACCESS = "access", "Access to the data"
+    CORRECTION = "correction", "Correction"
+    ERASURE = "erasure", "Anonymization, blocking or deletion"
+    PORTABILITY = "portability", "Portability"
+    SHARING = "sharing", "Information about sharing"
+    CONSENT_REVOCATION = "consent_revocation", "Consent revocation"
+
+
+class RequestScope(models.TextChoices):
+    SELLER_USER = "seller_user", "A user of Peepers (Peepers is the controller)"
+    BUYER = "buyer", "A buyer in a store (the seller is the controller)"
+
+
+class RequestStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+
+
+class IdentityState(models.TextChoices):
+    PENDING = "pending", "Not verified yet"
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Could not be verified"
+
+
+OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
+
+
+class DataSubjectRequest(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="subject_requests")
+    scope = models.CharField(max_length=16, choices=RequestScope.choices)
+    kind = models.CharField(max_length=24, choices=RequestKind.choices)
+    subject_email = models.EmailField(max_length=254, blank=True)
+    subject_ml_user_id = models.BigIntegerField(null=True, blank=True)
+    channel = models.CharField(max_length=32, help_text="e-mail, privacy page, admin, ML message…")
+    identity = models.CharField(
+        max_length=12, choices=IdentityState.choices, default=IdentityState.PENDING
+    )
+    status = models.CharField(
+        max_length=12, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
+    received_at = models.DateTimeField()
+    simplified_answer_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(help_text="Complete answer due (Art. 19 II).")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    export_path = models.CharField(max_length=500, blank=True)
+    outcome = models.TextField(blank=True)
+    handled_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["status", "due_at"], name="dsr_status_due")]
+        constraints = [
+            # One open request per store, subject and kind: a duplicate joins the open one.
+            models.UniqueConstraint(
+                "tenant",
+                "scope",
+                "kind",
+                "subject_email",
+                "subject_ml_user_id",
+                condition=Q(status__in=["received", "in_progress"]),
+                name="dsr_one_open_per_subject_kind",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=(Q(scope="buyer") & Q(subject_ml_user_id__isnull=False))
+                | (Q(scope="seller_user") & ~Q(subject_email="")),
+                name="dsr_subject_identified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.subject_email or f"ML {self.subject_ml_user_id}"
+        return f"{self.get_kind_display()} for {who} ({self.tenant_id})"
+
+
+class ErasureStep(models.Model):
+    """One model's part of one erasure: done once, replayable after a restore."""
+
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.PROTECT, related_name="erasure_steps"
+    )
+    model_label = models.CharField(max_length=100)
+    action = models.CharField(max_length=12)
+    rows = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done_at"]
+        constraints = [
+            models.UniqueConstraint("request", "model_label", name="erasure_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}: {self.action} {self.rows}"

@@ -1,0 +1,73 @@
+"""Personal data of the tenants and users apps (which may not import compliance themselves)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from compliance.models import DataSubjectRequest
+from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
+from compliance.scrub import erased_email
+from tenants.models import SignupAgreement, Tenant
+from tenants.users.models import User
+
+SELLER = (SubjectKind.SELLER_USER,)
+
+
+def _users(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    return User.objects.filter(email__iexact=subject.email)
+
+
+personal_data(
+    User,
+    fields=["email", "full_name"],
+    subjects=SELLER,
+    locate=_users,
+    erasure=Erasure.ANONYMIZE,
+    anonymize=lambda user: {
+        "email": erased_email(user.email),
+        "full_name": "",
+        "is_active": False,
+        "password": "!erased",
+    },
+    why_kept="the store's records (admin log, team history) refer to the account",
+)
+
+
+def _owned_store(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    return Tenant.objects.filter(pk=tenant.pk, owner_email__iexact=subject.email)
+
+
+personal_data(
+    Tenant,
+    fields=["owner_email"],
+    subjects=SELLER,
+    locate=_owned_store,
+    erasure=Erasure.ANONYMIZE,
+    anonymize=lambda store: {"owner_email": erased_email(store.owner_email)},
+    why_kept="the store and its contract (invoices, fiscal records) outlive the owner's e-mail",
+    schema="public",
+)
+
+
+def _agreements(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    return SignupAgreement.objects.filter(tenant=tenant, email__iexact=subject.email)
+
+
+personal_data(
+    SignupAgreement,
+    fields=["email", "ip_address", "user_agent"],
+    subjects=SELLER,
+    locate=_agreements,
+    erasure=Erasure.ANONYMIZE,
+    anonymize=lambda row: {"email": erased_email(row.email), "ip_address": None, "user_agent": ""},
+    why_kept="the record that the terms were accepted (and which version, when) is kept",
+    schema="public",
+)
+
+not_personal(
+    DataSubjectRequest,
+    fields=["subject_email", "handled_by"],
+    reason="the request itself is the evidence that it was answered (Arts. 18-19, 37)",
+)

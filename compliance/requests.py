@@ -1,0 +1,112 @@
+"""Taking a data-subject request: the subject, the legal clock, one open request per subject.
+
+Art. 19: the simplified answer (confirmation that data is processed) is immediate; the complete
+answer is due within 15 days of the request. A store flagged as a small processing agent has the
+doubled term (Res. CD/ANPD 2/2022, Art. 14). Days are calendar days, counted in Brazil's time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.errors import RequestInvalid
+from compliance.models import (
+    OPEN_STATUSES,
+    DataSubjectRequest,
+    RequestKind,
+    RequestScope,
+)
+from compliance.registry import Subject, SubjectKind
+from tenants.models import Tenant
+
+ANSWER_DAYS = 15
+ALERT_DAYS_LEFT = (5, 1)
+
+
+def due_date(*, received_at: datetime, small_agent: bool) -> datetime:
+    """The complete answer's deadline: 15 calendar days (30 for a small agent) after receipt."""
+    return received_at + timedelta(days=ANSWER_DAYS * (2 if small_agent else 1))
+
+
+def subject_of(request: DataSubjectRequest) -> Subject:
+    if request.scope == RequestScope.BUYER:
+        return Subject(kind=SubjectKind.BUYER, ml_user_id=request.subject_ml_user_id)
+    return Subject(kind=SubjectKind.SELLER_USER, email=request.subject_email)
+
+
+@dataclass(frozen=True)
+class Opened:
+    request: DataSubjectRequest
+    created: bool  # False: an open request for the same subject and kind already existed
+
+
+def dsr_open(
+    *,
+    tenant: Tenant,
+    scope: RequestScope,
+    kind: RequestKind,
+    channel: str,
+    subject_email: str = "",
+    subject_ml_user_id: int | None = None,
+    received_at: datetime | None = None,
+) -> Opened:
+    """Record a request (or find the open one it duplicates)."""
+    email = subject_email.strip().lower()
+    if scope == RequestScope.BUYER and subject_ml_user_id is None:
+        raise RequestInvalid("A buyer's request needs the buyer's Mercado Livre user id.")
+    if scope == RequestScope.SELLER_USER and not email:
+        raise RequestInvalid("A user's request needs the user's e-mail address.")
+    received = received_at or timezone.now()
+    open_same = DataSubjectRequest.objects.filter(
+        tenant=tenant,
+        scope=scope,
+        kind=kind,
+        subject_email=email,
+        subject_ml_user_id=subject_ml_user_id,
+        status__in=OPEN_STATUSES,
+    )
+    try:
+        with transaction.atomic():
+            created = DataSubjectRequest.objects.create(
+                tenant=tenant,
+                scope=scope,
+                kind=kind,
+                subject_email=email,
+                subject_ml_user_id=subject_ml_user_id,
+                channel=channel,
+                received_at=received,
+                # The simplified answer (Art. 19 I) is the acknowledgement itself.
+                simplified_answer_at=received,
+                due_at=due_date(received_at=received, small_agent=tenant.is_small_agent),
+            )
+    except IntegrityError:
+        existing = open_same.first()
+        if existing is None:
+            raise
+        return Opened(request=existing, created=False)
+    return Opened(request=created, created=True)
+
+
+def days_left(request: DataSubjectRequest, *, now: datetime | None = None) -> int:
+    """Whole days until the deadline (negative once it has passed)."""
+    remaining = request.due_at - (now or timezone.now())
+    return remaining.days if remaining >= timedelta(0) else -((-remaining).days + 1)
+
+
+def dsr_alerts_due(*, now: datetime | None = None) -> list[tuple[DataSubjectRequest, str]]:
+    """Open requests at 5 days left, 1 day left, or past due: what to tell staff now."""
+    now = now or timezone.now()
+    found: list[tuple[DataSubjectRequest, str]] = []
+    for request in DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES):
+        left = request.due_at - now
+        if left < timedelta(0):
+            found.append((request, "overdue"))
+        elif left <= timedelta(days=1):
+            found.append((request, "1_day_left"))
+        elif left <= timedelta(days=5):
+            found.append((request, "5_days_left"))
+    return found
