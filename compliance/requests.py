@@ -7,6 +7,7 @@ doubled term (Res. CD/ANPD 2/2022, Art. 14). Days are calendar days, counted in 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -93,8 +94,7 @@ def dsr_open(
 
 def days_left(request: DataSubjectRequest, *, now: datetime | None = None) -> int:
     """Whole days until the deadline (negative once it has passed)."""
-    remaining = request.due_at - (now or timezone.now())
-    return remaining.days if remaining >= timedelta(0) else -((-remaining).days + 1)
+    return math.floor((request.due_at - (now or timezone.now())) / timedelta(days=1))
 
 
 def dsr_alerts_due(*, now: datetime | None = None) -> list[tuple[DataSubjectRequest, str]]:

@@ -93,4 +93,9 @@ not_personal(
     fields=["payload"],
     reason="ML notifications carry only a topic, a resource path and the seller's numeric id",
 )
+not_personal(
+    MLQuestion,
+    fields=["answer_text"],
+    reason="the seller's own answer; it goes with the question when a buyer's data is erased",
+)
 not_personal(MLItem, fields=["raw"], reason="the seller's own listings: products, not people")

@@ -1,0 +1,142 @@
+"""Taking data-subject requests: identifiers, one open request per subject, the legal clock."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from compliance.errors import RequestInvalid
+from compliance.models import RequestKind, RequestScope, RequestStatus
+from compliance.requests import days_left, dsr_alerts_due, dsr_open, due_date
+
+pytestmark = pytest.mark.django_db
+
+RECEIVED = datetime(2026, 12, 20, 14, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("received", "small", "due"),
+    [
+        (RECEIVED, False, datetime(2027, 1, 4, 14, 0, tzinfo=UTC)),  # across the new year
+        (RECEIVED, True, datetime(2027, 1, 19, 14, 0, tzinfo=UTC)),  # doubled: 30 days
+        # Calendar days: weekends and holidays count (Art. 19 II says "15 days").
+        (datetime(2026, 4, 10, 12, tzinfo=UTC), False, datetime(2026, 4, 25, 12, tzinfo=UTC)),
+    ],
+)
+def test_the_complete_answer_is_due_15_days_after_receipt(received, small, due):
+    assert due_date(received_at=received, small_agent=small) == due
+
+
+def test_a_request_is_acknowledged_at_once_with_its_deadline(tenant_a):
+    opened = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=987654321,
+        received_at=RECEIVED,
+    )
+
+    request = opened.request
+    assert opened.created
+    assert request.simplified_answer_at == RECEIVED
+    assert request.due_at == RECEIVED + timedelta(days=15)
+    assert days_left(request, now=RECEIVED) == 15
+    assert days_left(request, now=RECEIVED + timedelta(days=16)) == -1
+
+
+def test_a_small_agent_store_gets_the_doubled_term(tenant_a):
+    tenant_a.is_small_agent = True
+
+    opened = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.SELLER_USER,
+        kind=RequestKind.ERASURE,
+        channel="privacy page",
+        subject_email="Owner@A.example.com",
+        received_at=RECEIVED,
+    )
+
+    assert opened.request.due_at == RECEIVED + timedelta(days=30)
+    assert opened.request.subject_email == "owner@a.example.com"
+
+
+def test_a_duplicate_while_one_is_open_joins_it(tenant_a):
+    first = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ERASURE,
+        channel="e-mail",
+        subject_ml_user_id=42,
+    )
+    again = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ERASURE,
+        channel="ML message",
+        subject_ml_user_id=42,
+    )
+
+    assert (again.created, again.request.pk) == (False, first.request.pk)
+    first.request.status = RequestStatus.COMPLETED
+    first.request.save()
+    later = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ERASURE,
+        channel="e-mail",
+        subject_ml_user_id=42,
+    )
+    assert later.created
+
+
+def test_the_same_subject_in_another_store_is_another_request(tenant_a, tenant_b):
+    a = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=42,
+    )
+    b = dsr_open(
+        tenant=tenant_b,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=42,
+    )
+
+    assert a.created and b.created
+    assert a.request.pk != b.request.pk
+
+
+@pytest.mark.parametrize(
+    ("scope", "fields", "message"),
+    [
+        (RequestScope.BUYER, {"subject_email": "x@y.z"}, "Mercado Livre user id"),
+        (RequestScope.SELLER_USER, {"subject_ml_user_id": 1}, "e-mail address"),
+        (RequestScope.SELLER_USER, {"subject_email": "   "}, "e-mail address"),
+    ],
+)
+def test_a_request_without_its_subject_is_refused(tenant_a, scope, fields, message):
+    with pytest.raises(RequestInvalid, match=message):
+        dsr_open(tenant=tenant_a, scope=scope, kind=RequestKind.ACCESS, channel="e-mail", **fields)
+
+
+def test_staff_are_alerted_at_5_days_1_day_and_past_due(tenant_a):
+    request = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=7,
+        received_at=RECEIVED,
+    ).request
+
+    def alert_at(day: int) -> list[str]:
+        now = RECEIVED + timedelta(days=day)
+        return [label for found, label in dsr_alerts_due(now=now) if found.pk == request.pk]
+
+    assert alert_at(5) == []
+    assert alert_at(10) == ["5_days_left"]
+    assert alert_at(14) == ["1_day_left"]
+    assert alert_at(16) == ["overdue"]
