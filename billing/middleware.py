@@ -15,7 +15,16 @@ from django.shortcuts import redirect
 
 from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
 
-EXEMPT_PREFIXES = ("/billing/", "/login/", "/logout/", "/welcome/", "/legal/", "/static/")
+EXEMPT_PREFIXES = (
+    "/billing/",
+    "/login/",
+    "/logout/",
+    "/welcome/",
+    "/legal/",
+    "/static/",
+    # Data-subject rights do not depend on paying (LGPD Art. 18).
+    "/privacy/",
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from billing.urls import store_urlpatterns as billing_store_urls
+from compliance.urls import store_urlpatterns as compliance_store_urls
 from integrations.mercadolivre.api import api_urlpatterns as ml_api_urls
 from integrations.mercadolivre.urls import store_urlpatterns as ml_store_urls
 from tenants import views as tenant_views
@@ -24,4 +25,5 @@ urlpatterns = [
     *ml_api_urls,
     *ml_store_urls,
     *billing_store_urls,
+    *compliance_store_urls,
 ]

@@ -1,0 +1,26 @@
+"""Downloading a data-subject export through its signed, expiring link (store host)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from compliance.errors import ExportLinkInvalid
+from compliance.exports import export_from_token
+from tenants.context import request_tenant
+
+
+@require_GET
+def export_download(request: HttpRequest, token: str) -> HttpResponse:
+    """The link is the credential (a buyer has no login); it works only on its store's host."""
+    try:
+        path = export_from_token(token=token, tenant=request_tenant(request))
+    except ExportLinkInvalid as exc:
+        return render(
+            request, "compliance/export_unavailable.html", {"reason": exc.message}, status=404
+        )
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

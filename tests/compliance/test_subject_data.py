@@ -1,0 +1,359 @@
+"""Access exports and erasure over a seeded store: every registered field, nothing from another
+store, and after erasure no copy of the subject's data in any table (scan by value)."""
+
+import json
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from billing.models import BillingCustomer, BillingNotice, CheckoutAttempt, Plan, StripeEvent
+from compliance.erasure import _step, erasure_replay, subject_erase
+from compliance.exports import export_link_token, subject_export
+from compliance.models import ErasureStep, RequestKind, RequestScope
+from compliance.registry import SubjectKind, declarations
+from compliance.requests import dsr_open
+from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
+from integrations.models import MLAuthorization, MLConnection
+from tenants.models import SignupAgreement
+
+pytestmark = pytest.mark.django_db
+
+BUYER = 987654321
+OTHER_BUYER = 111222333
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def order_raw(order_id: int, buyer: int, first: str, nickname: str) -> dict:
+    return {
+        "id": order_id,
+        "buyer": {"id": buyer, "nickname": nickname, "first_name": first, "last_name": "Quintas"},
+        "shipping": {
+            "receiver_address": {"street_name": "Rua das Acácias", "zip_code": "01001000"}
+        },
+        "payments": [{"id": order_id + 1, "payer_id": buyer, "status": "approved"}],
+        "order_items": [{"item": {"id": "MLB1", "title": "Caneca"}, "quantity": 1}],
+    }
+
+
+def seed_store(tenant, *, suffix: str) -> None:
+    """A store with two buyers' orders and questions, and its owner's traces everywhere."""
+    with tenant_context(tenant):
+        for index, (buyer, first, nick) in enumerate(
+            [(BUYER, "Zebedeu", "COMPRADOR_ZEBEDEU"), (OTHER_BUYER, "Outra", "OUTRA_PESSOA")]
+        ):
+            order_id = 2000000000 + index * 10
+            MLOrder.objects.create(
+                id=order_id,
+                status="paid",
+                date_created=NOW,
+                last_updated=NOW,
+                total_cents=5000,
+                paid_cents=5000,
+                currency="BRL",
+                buyer_id=buyer,
+                buyer_nickname=nick,
+                items=[{"item_id": "MLB1", "quantity": 1}],
+                payments=[{"id": order_id + 1, "payer_id": buyer}],
+                raw=order_raw(order_id, buyer, first, nick),
+                synced_at=NOW,
+            )
+            MLQuestion.objects.create(
+                id=3000000000 + index,
+                item_id="MLB1",
+                text=f"Tem azul? assinado {first} {suffix}",
+                status="UNANSWERED",
+                date_created=NOW,
+                last_updated=NOW,
+                from_id=buyer,
+                raw={"from": {"id": buyer}, "text": f"Tem azul? assinado {first} {suffix}"},
+                synced_at=NOW,
+            )
+        MLAccount.objects.create(
+            ml_user_id=5550000 + len(suffix),
+            nickname=f"LOJA_{suffix}",
+            connected_at=NOW,
+            connected_by=tenant.owner_email,
+        )
+    MLConnection.objects.create(
+        ml_user_id=5550000 + len(suffix), tenant=tenant, nickname=f"LOJA_{suffix}", connected_at=NOW
+    )
+    MLAuthorization.objects.create(
+        tenant=tenant, started_by=tenant.owner_email, code_verifier="x", expires_at=NOW
+    )
+    SignupAgreement.objects.filter(tenant=tenant).update(
+        ip_address="203.0.113.9", user_agent=f"Navegador-{suffix}"
+    )
+    BillingCustomer.objects.create(
+        tenant=tenant,
+        tenant_public_id=tenant.public_id,
+        stripe_customer_id=f"cus_{suffix}",
+        email=tenant.owner_email,
+    )
+    BillingNotice.objects.create(
+        key=f"trial_ending:{suffix}",
+        kind="trial_ending",
+        tenant=tenant,
+        recipient=tenant.owner_email,
+    )
+    CheckoutAttempt.objects.create(
+        tenant=tenant,
+        plan=Plan.objects.get(code="pro"),
+        stripe_session_id=f"cs_{suffix}",
+        url="https://checkout.example/x",
+        started_by=tenant.owner_email,
+        expires_at=NOW,
+    )
+    StripeEvent.objects.create(
+        event_id=f"evt_{suffix}",
+        type="invoice.paid",
+        tenant=tenant,
+        payload={"data": {"object": {"customer_email": tenant.owner_email, "id": "in_1"}}},
+    )
+
+
+@pytest.fixture
+def stores(tenant_a, tenant_b, settings):
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    seed_store(tenant_a, suffix="A")
+    seed_store(tenant_b, suffix="B")
+    return tenant_a, tenant_b
+
+
+def request_for(tenant, scope, kind, **subject):
+    return dsr_open(tenant=tenant, scope=scope, kind=kind, channel="e-mail", **subject).request
+
+
+def read_zip(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def scan(values, schemas):
+    """(schema.table.column, value) for every text/JSON/number column holding any of values."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_schema, table_name, column_name, data_type "
+            "FROM information_schema.columns WHERE table_schema = ANY(%s) "
+            "AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bigint', 'inet')",
+            [list(schemas)],
+        )
+        columns = cursor.fetchall()
+        for schema, table, column, data_type in columns:
+            for value in values:
+                if data_type == "bigint" and not str(value).isdigit():
+                    continue
+                cursor.execute(
+                    f'SELECT 1 FROM "{schema}"."{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',
+                    [f"%{value}%"],
+                )
+                if cursor.fetchone():
+                    found.append((f"{schema}.{table}.{column}", value))
+    return found
+
+
+EXEMPT_COLUMNS = {
+    # The request itself is the evidence of the answer (Arts. 18-19, 37).
+    "public.compliance_datasubjectrequest.subject_email",
+    "public.compliance_datasubjectrequest.subject_ml_user_id",
+}
+
+
+def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER
+    )
+
+    done = subject_export(request=request)
+    files = read_zip(done.path)
+
+    manifest = json.loads(files["manifest.json"])
+    expected = {d.label: list(d.fields) for d in declarations() if SubjectKind.BUYER in d.subjects}
+    assert {m["model"]: m["fields"] for m in manifest["models"]} == expected
+    assert {m["model"]: m["rows"] for m in manifest["models"]} == {
+        "mercadolivre.MLOrder": 1,
+        "mercadolivre.MLQuestion": 1,
+    }
+    everything = "".join(files.values())
+    assert "COMPRADOR_ZEBEDEU" in everything
+    assert "Zebedeu A" in everything  # the question of this store
+    assert "OUTRA_PESSOA" not in everything  # another buyer
+    assert "Zebedeu B" not in everything  # the same buyer in another store
+    orders = json.loads(files["mercadolivre_MLOrder.json"])
+    assert set(orders[0]) == {"pk", *expected["mercadolivre.MLOrder"]}
+    assert (
+        files["mercadolivre_MLOrder.csv"].splitlines()[0]
+        == "pk,buyer_id,buyer_nickname,raw,payments"
+    )
+
+
+def test_an_owners_export_covers_every_seller_declaration(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.SELLER_USER, RequestKind.ACCESS, subject_email=tenant_a.owner_email
+    )
+
+    files = read_zip(subject_export(request=request).path)
+
+    manifest = json.loads(files["manifest.json"])
+    rows = {m["model"]: m["rows"] for m in manifest["models"]}
+    sellers = {d.label for d in declarations() if SubjectKind.SELLER_USER in d.subjects}
+    assert set(rows) == sellers
+    assert all(count >= 1 for count in rows.values()), rows
+    assert "cus_B" not in "".join(files.values())
+    assert json.loads(files["external.json"])["stripe_customer"]["id"] == "cus_A"
+
+
+def test_the_export_link_works_on_its_store_only(stores):
+    tenant_a, tenant_b = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.PORTABILITY, subject_ml_user_id=BUYER
+    )
+    subject_export(request=request)
+    request.refresh_from_db()
+    token = export_link_token(request=request)
+
+    mine = Client(HTTP_HOST="tenant-a.localhost").get(f"/privacy/exports/{token}")
+    theirs = Client(HTTP_HOST="tenant-b.localhost").get(f"/privacy/exports/{token}")
+    forged = Client(HTTP_HOST="tenant-a.localhost").get(f"/privacy/exports/{token}x")
+
+    assert mine.status_code == 200
+    assert mine["Content-Disposition"].startswith("attachment;")
+    assert b"".join(mine.streaming_content)[:2] == b"PK"
+    assert (theirs.status_code, forged.status_code) == (404, 404)
+
+
+def test_an_expired_export_link_says_so(stores, settings):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER
+    )
+    subject_export(request=request)
+    request.refresh_from_db()
+    token = export_link_token(request=request)
+    settings.COMPLIANCE_EXPORT_LINK_DAYS = -1
+
+    response = Client(HTTP_HOST="tenant-a.localhost").get(f"/privacy/exports/{token}")
+
+    assert response.status_code == 404
+    assert "expired" in response.text
+
+
+def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
+    tenant_a, tenant_b = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+
+    changed = subject_erase(request=request)
+
+    assert changed == {"mercadolivre.MLOrder": 1, "mercadolivre.MLQuestion": 1}
+    leftovers = scan(
+        ["COMPRADOR_ZEBEDEU", "Zebedeu", "Acácias", "01001000", BUYER], ["public", "tenant-a"]
+    )
+    assert [c for c in leftovers if c[0] not in EXEMPT_COLUMNS] == []
+    with tenant_context(tenant_a):
+        order = MLOrder.objects.get(id=2000000000)  # kept: a fiscal record, anonymized
+        assert (order.buyer_id, order.buyer_nickname, order.total_cents) == (None, "", 5000)
+        assert order.raw["order_items"][0]["item"]["title"] == "Caneca"
+        assert MLOrder.objects.filter(buyer_id=OTHER_BUYER).exists()
+    # The other store is another controller: its copy is untouched.
+    assert scan(["COMPRADOR_ZEBEDEU"], ["tenant-b"])
+
+
+def test_erasing_the_owner_leaves_no_copy_of_their_email(stores):
+    tenant_a, _ = stores
+    email = tenant_a.owner_email
+    request = request_for(
+        tenant_a, RequestScope.SELLER_USER, RequestKind.ERASURE, subject_email=email
+    )
+
+    subject_erase(request=request)
+
+    leftovers = scan([email, "Navegador-A", "203.0.113.9", "LOJA_A"], ["public", "tenant-a"])
+    assert [c for c in leftovers if c[0] not in EXEMPT_COLUMNS] == []
+    assert scan(["owner@b.example.com", "LOJA_B"], ["public", "tenant-b"])  # B untouched
+
+
+def test_an_erasure_stopped_halfway_resumes_without_redoing_steps(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+    first = next(d for d in declarations() if d.label == "mercadolivre.MLOrder")
+    _step(request, first, record=True)  # the run died after its first model
+
+    rest = subject_erase(request=request)
+
+    assert rest == {"mercadolivre.MLQuestion": 1}
+    assert set(
+        ErasureStep.objects.filter(request=request).values_list("model_label", flat=True)
+    ) == {
+        "mercadolivre.MLOrder",
+        "mercadolivre.MLQuestion",
+    }
+    assert subject_erase(request=request) == {}
+
+
+def test_an_erasure_is_replayed_after_a_restore(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+    subject_erase(request=request)
+    with tenant_context(tenant_a):  # a backup from before the erasure is restored
+        MLOrder.objects.filter(id=2000000000).update(
+            buyer_id=BUYER,
+            buyer_nickname="COMPRADOR_ZEBEDEU",
+            raw=order_raw(2000000000, BUYER, "Zebedeu", "COMPRADOR_ZEBEDEU"),
+        )
+
+    replayed = erasure_replay(request=request)
+
+    assert replayed["mercadolivre.MLOrder"] == 1
+    assert [
+        c for c in scan(["COMPRADOR_ZEBEDEU"], ["tenant-a"]) if c[0] not in EXEMPT_COLUMNS
+    ] == []
+
+
+def test_a_big_store_exports_in_bounded_memory(tenant_a):
+    import tracemalloc
+
+    with tenant_context(tenant_a):
+        MLOrder.objects.bulk_create(
+            MLOrder(
+                id=4000000000 + i,
+                status="paid",
+                date_created=NOW,
+                last_updated=NOW,
+                total_cents=100,
+                currency="BRL",
+                buyer_id=BUYER,
+                buyer_nickname="GRANDE",
+                items=[],
+                payments=[],
+                raw=order_raw(4000000000 + i, BUYER, "Grande", "GRANDE"),
+                synced_at=timezone.now(),
+            )
+            for i in range(20_000)
+        )
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER
+    )
+
+    tracemalloc.start()
+    done = subject_export(request=request)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert {m["model"]: m["rows"] for m in done.manifest["models"]}[
+        "mercadolivre.MLOrder"
+    ] == 20_000
+    assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
