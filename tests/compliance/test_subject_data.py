@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 BUYER = 987654321
 OTHER_BUYER = 111222333
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+ML_SELLER = {"A": 5550001, "B": 5550002}
 
 
 def order_raw(order_id: int, buyer: int, first: str, nickname: str) -> dict:
@@ -74,13 +75,13 @@ def seed_store(tenant, *, suffix: str) -> None:
                 synced_at=NOW,
             )
         MLAccount.objects.create(
-            ml_user_id=5550000 + len(suffix),
+            ml_user_id=ML_SELLER[suffix],
             nickname=f"LOJA_{suffix}",
             connected_at=NOW,
             connected_by=tenant.owner_email,
         )
     MLConnection.objects.create(
-        ml_user_id=5550000 + len(suffix), tenant=tenant, nickname=f"LOJA_{suffix}", connected_at=NOW
+        ml_user_id=ML_SELLER[suffix], tenant=tenant, nickname=f"LOJA_{suffix}", connected_at=NOW
     )
     MLAuthorization.objects.create(
         tenant=tenant, started_by=tenant.owner_email, code_verifier="x", expires_at=NOW
@@ -212,7 +213,7 @@ def test_an_owners_export_covers_every_seller_declaration(stores):
 
 
 def test_the_export_link_works_on_its_store_only(stores):
-    tenant_a, tenant_b = stores
+    tenant_a, _ = stores
     request = request_for(
         tenant_a, RequestScope.BUYER, RequestKind.PORTABILITY, subject_ml_user_id=BUYER
     )
@@ -247,7 +248,7 @@ def test_an_expired_export_link_says_so(stores, settings):
 
 
 def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
-    tenant_a, tenant_b = stores
+    tenant_a, _ = stores
     request = request_for(
         tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
     )
