@@ -348,6 +348,8 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # A stored event processing this long was abandoned by a dead worker and is taken up again.
 BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300)
 NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
+# Staff inactive this long are disabled by the monthly access review (docs/compliance-audit.md).
+ACCESS_REVIEW_INACTIVE_DAYS = env.int("ACCESS_REVIEW_INACTIVE_DAYS", default=90)
 
 # -- e-mail -----------------------------------------------------------------------------------
 # smtp://user:password@host:587/?tls=True in production; the console in development.
@@ -498,5 +500,10 @@ CELERY_BEAT_SCHEDULE = {
     "stripe-sync-subscriptions": {
         "task": "billing.sync_subscriptions",
         "schedule": crontab(hour=4, minute=7),
+    },
+    # Runbook "Access Control": review staff accounts monthly, disabling the inactive.
+    "audit-access-review": {
+        "task": "audit.access_review",
+        "schedule": crontab(day_of_month=1, hour=5, minute=13),
     },
 }

@@ -1,3 +1,5 @@
+"""The audit log app (public schema): events, their receivers and the access review."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,6 @@ class AuditConfig(AppConfig):
     label = "audit"
     verbose_name = "Audit log"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from compliance.audit import receivers  # noqa: F401 - connects the signal receivers

@@ -1,0 +1,40 @@
+"""Staff view of the audit log (public host): read-only for everyone, superusers included."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from compliance.audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    list_display = [
+        "occurred_at",
+        "action",
+        "actor_kind",
+        "actor_email",
+        "tenant_schema",
+        "object_type",
+        "object_id",
+        "ip_address",
+    ]
+    list_filter = ["action", "actor_kind"]
+    date_hierarchy = "occurred_at"
+    search_fields = ["actor_email", "tenant_schema", "=ip_address", "object_id"]
+    list_select_related = ["tenant"]
+    show_full_result_count = False
+    list_per_page = 100
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

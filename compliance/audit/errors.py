@@ -1,0 +1,15 @@
+"""What the audit log raises; callers let these propagate (an action without its trail fails)."""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    """An audit operation could not be done; ``message`` is safe to show staff."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AuditEventImmutable(AuditError):
+    """An audit event was asked to change or go away; the log is append-only."""
