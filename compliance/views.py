@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,7 +12,7 @@ from tenants.context import request_tenant
 
 
 @require_GET
-def export_download(request: HttpRequest, token: str) -> HttpResponse:
+def export_download(request: HttpRequest, token: str) -> HttpResponseBase:
     """The link is the credential (a buyer has no login); it works only on its store's host."""
     try:
         path = export_from_token(token=token, tenant=request_tenant(request))

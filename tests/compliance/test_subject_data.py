@@ -358,3 +358,48 @@ def test_a_big_store_exports_in_bounded_memory(tenant_a):
         "mercadolivre.MLOrder"
     ] == 20_000
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+@pytest.fixture
+def staff_client():
+    from tenants.users.models import User
+
+    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
+    client = Client(HTTP_HOST="localhost")
+    client.login(username="staff@peepers.test", password="a-long-staff-password-1")
+    return client
+
+
+def test_staff_export_and_erase_from_admin(stores, staff_client):
+    tenant_a, _ = stores
+    access = request_for(tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER)
+    erasure = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+
+    listing = staff_client.get("/admin/compliance/datasubjectrequest/")
+    staff_client.post(
+        "/admin/compliance/datasubjectrequest/",
+        {"action": "export_data", "_selected_action": [access.pk]},
+    )
+    refused = staff_client.post(
+        "/admin/compliance/datasubjectrequest/",
+        {"action": "erase_data", "_selected_action": [erasure.pk]},
+        follow=True,
+    )
+    erasure.identity = "verified"
+    erasure.save()
+    staff_client.post(
+        "/admin/compliance/datasubjectrequest/",
+        {"action": "erase_data", "_selected_action": [erasure.pk]},
+    )
+
+    assert listing.status_code == 200
+    assert "15 day(s) left" in listing.text or "14 day(s) left" in listing.text
+    access.refresh_from_db()
+    assert access.export_path and access.status == "in_progress"
+    assert "only verified erasure requests" in refused.text
+    erasure.refresh_from_db()
+    assert erasure.status == "completed"
+    with tenant_context(tenant_a):
+        assert not MLOrder.objects.filter(buyer_id=BUYER).exists()
