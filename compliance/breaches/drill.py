@@ -177,7 +177,7 @@ def _refuses_skip(case: BreachCase, by: str) -> str:
 
 
 def _refuses_incomplete(case: BreachCase, by: str) -> str:
-    kept = case.mitigation_measures
+    kept = BreachCase.objects.values_list("mitigation_measures", flat=True).get(pk=case.pk)
     BreachCase.objects.filter(pk=case.pk).update(mitigation_measures="")
     try:
         breach_record_notification(case=case, by=by, anpd_protocol="X", subjects_channel="e-mail")

@@ -43,7 +43,7 @@ PHASE_ORDER: list[str] = [str(p) for p in Phase]
 # Art. 48 §1: the minimum content of a notice, field name -> what the law calls it.
 ART48_FIELDS: dict[str, str] = {
     "data_nature": "I - nature of the affected personal data",
-    "subjects_description": "II - data subjects involved (categories and counts)",
+    "subject_categories": "II - data subjects involved (categories)",
     "security_measures": "III - technical and security measures used to protect the data",
     "risks": "IV - risks related to the incident",
     "delay_reasons": "V - reasons for the delay (required when notifying late)",

@@ -49,9 +49,9 @@ def breach_open(
     """Open a case in containment; the notification clock runs from ``awareness_at``."""
     if timezone.is_naive(awareness_at):
         raise BreachError("The awareness time needs a time zone.")
-    at = at or timezone.now()
-    if awareness_at > at:
+    if awareness_at > timezone.now():
         raise BreachError("Awareness cannot be in the future.")
+    at = at or timezone.now()
     case = BreachCase.objects.create(
         title=title,
         description=description,
