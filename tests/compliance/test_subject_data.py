@@ -397,7 +397,8 @@ def test_staff_export_and_erase_from_admin(stores, staff_client):
     assert listing.status_code == 200
     assert "15 day(s) left" in listing.text or "14 day(s) left" in listing.text
     access.refresh_from_db()
-    assert access.export_path and access.status == "in_progress"
+    assert access.export_path
+    assert access.status == "in_progress"
     assert "only verified erasure requests" in refused.text
     erasure.refresh_from_db()
     assert erasure.status == "completed"
