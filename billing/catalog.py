@@ -19,7 +19,7 @@ from billing.stripe_api import idempotency, stripe_call
 logger = logging.getLogger(__name__)
 
 
-def _tax_rate_sync(rate: TaxRate, report: list[str]) -> None:
+def _tax_rate_sync(rate: TaxRate, report: list[str], *, replaces: str = "new") -> None:
     if not rate.stripe_tax_rate_id:
         params = {
             "display_name": rate.name,
@@ -35,7 +35,7 @@ def _tax_rate_sync(rate: TaxRate, report: list[str]) -> None:
             lambda c: c.v1.tax_rates.create(
                 params=params,  # type: ignore[arg-type]
                 options=idempotency(  # type: ignore[arg-type]
-                    "tax-rate", rate.pk, rate.percentage.normalize(), rate.inclusive
+                    "tax-rate", rate.pk, rate.percentage.normalize(), rate.inclusive, replaces
                 ),
             ),
             what="tax rate create",
@@ -49,21 +49,29 @@ def _tax_rate_sync(rate: TaxRate, report: list[str]) -> None:
         current = stripe_call(lambda c: c.v1.tax_rates.retrieve(rate_id), what="tax rate fetch")
     except StripeRejected:
         rate.stripe_tax_rate_id = ""
-        _tax_rate_sync(rate, report)
+        _tax_rate_sync(rate, report, replaces=rate_id)
         return
     if current.get("active") != rate.active or current.get("display_name") != rate.name:
         stripe_call(
             lambda c: c.v1.tax_rates.update(
                 rate_id,
                 params={"active": rate.active, "display_name": rate.name},
-                options=idempotency("tax-rate-update", rate_id, rate.active, rate.name),  # type: ignore[arg-type]
+                # From what Stripe has now to what we want: toggling back is a new request.
+                options=idempotency(  # type: ignore[arg-type]
+                    "tax-rate-update",
+                    rate_id,
+                    current.get("active"),
+                    current.get("display_name"),
+                    rate.active,
+                    rate.name,
+                ),
             ),
             what="tax rate update",
         )
         report.append(f"tax rate {rate}: updated {rate_id}")
 
 
-def _product_sync(plan: Plan, report: list[str]) -> None:
+def _product_sync(plan: Plan, report: list[str], *, replaces: str = "new") -> None:
     wanted = {
         "name": f"Peepers {plan.name}",
         "active": plan.is_public or plan.subscriptionmirror_set.exists(),
@@ -73,7 +81,7 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
         created = stripe_call(
             lambda c: c.v1.products.create(
                 params=wanted,  # type: ignore[arg-type]
-                options=idempotency("product", plan.code),  # type: ignore[arg-type]
+                options=idempotency("product", plan.code, replaces),  # type: ignore[arg-type]
             ),
             what="product create",
         )
@@ -86,7 +94,7 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
     except StripeRejected:
         # Gone from this Stripe account (or a fresh emulator): make it again.
         plan.stripe_product_id = plan.stripe_price_id = ""
-        _product_sync(plan, report)
+        _product_sync(plan, report, replaces=product_id)
         return
     if current.get("name") != wanted["name"] or current.get("active") != wanted["active"]:
         stripe_call(
@@ -94,7 +102,12 @@ def _product_sync(plan: Plan, report: list[str]) -> None:
                 product_id,
                 params={"name": wanted["name"], "active": wanted["active"]},  # type: ignore[arg-type]
                 options=idempotency(  # type: ignore[arg-type]
-                    "product-update", product_id, wanted["name"], wanted["active"]
+                    "product-update",
+                    product_id,
+                    current.get("name"),
+                    current.get("active"),
+                    wanted["name"],
+                    wanted["active"],
                 ),
             ),
             what="product update",
@@ -111,6 +124,7 @@ def _price_exists(price_id: str) -> bool:
 
 
 def _price_sync(plan: Plan, report: list[str]) -> None:
+    previous = plan.stripe_price_id or "new"  # in the key: a price changed back is a new one
     current = plan.stripe_price_amount == plan.monthly_price_cents
     if plan.stripe_price_id and current and _price_exists(plan.stripe_price_id):
         return
@@ -131,7 +145,7 @@ def _price_sync(plan: Plan, report: list[str]) -> None:
         lambda c: c.v1.prices.create(
             params=params,  # type: ignore[arg-type]
             options=idempotency(  # type: ignore[arg-type]
-                "price", plan.code, plan.stripe_product_id, plan.monthly_price_cents
+                "price", plan.code, plan.stripe_product_id, plan.monthly_price_cents, previous
             ),
         ),
         what="price create",

@@ -9,15 +9,22 @@ the object the first try made instead of a second one.
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from billing.errors import CheckoutNotAllowed, PlanChangeNotAllowed, StripeRejected
+from billing.errors import (
+    BillingError,
+    CheckoutNotAllowed,
+    PlanChangeNotAllowed,
+    StripeRejected,
+)
 from billing.models import (
     LIVE_STATUSES,
     BillingCustomer,
@@ -108,6 +115,13 @@ class CheckoutStarted:
     reused: bool
 
 
+def _sync_quietly(customer: BillingCustomer) -> None:
+    try:
+        subscription_sync(customer=customer)
+    except BillingError:
+        logger.info("sync after a completed checkout failed; the webhook will do it")
+
+
 def checkout_start(
     *, tenant: Tenant, plan: Plan, started_by: str, base_url: str
 ) -> CheckoutStarted:
@@ -115,10 +129,16 @@ def checkout_start(
 
     ``base_url`` is the store's own address, where Stripe sends the customer back.
     """
-    if not plan.stripe_price_id:
+    if not plan.stripe_price_id or plan.stripe_price_amount != plan.monthly_price_cents:
+        # The price shown would not be the price charged until the catalogue is synced.
         raise CheckoutNotAllowed(
-            f"The {plan.name} plan is not on sale yet (staff: run sync_stripe_catalog)."
+            f"The {plan.name} plan is not on sale right now; please try again later."
         )
+    # The customer commits on its own: a failed session below must not roll back a customer
+    # that Stripe keeps (a retry would then meet a stale idempotency key).
+    with transaction.atomic():
+        customer = customer_ensure(tenant=_locked(tenant))
+    completed = False
     with transaction.atomic():
         tenant = _locked(tenant)
         mirror = SubscriptionMirror.objects.filter(tenant=tenant).first()
@@ -132,34 +152,45 @@ def checkout_start(
         )
         for attempt in reusable:
             session = session_fetch(attempt.stripe_session_id)
-            if session.get("status") == "open" and attempt.plan_id == plan.pk:
+            status = str(session.get("status") or CheckoutStatus.EXPIRED)
+            if status == CheckoutStatus.OPEN and attempt.plan_id == plan.pk:
                 return CheckoutStarted(url=attempt.url, reused=True)
-            if session.get("status") == "open":
+            if status == CheckoutStatus.OPEN:
                 # Another plan was chosen meanwhile: close that session so only one can pay.
                 session_expire(attempt.stripe_session_id)
-                attempt.status = CheckoutStatus.EXPIRED
-            else:
-                attempt.status = str(session.get("status") or CheckoutStatus.EXPIRED)
+                status = CheckoutStatus.EXPIRED
+            attempt.status = status
             attempt.save(update_fields=["status"])
-        customer = customer_ensure(tenant=tenant)
-        attempt_id = uuid.uuid4()
-        session = stripe_call(
-            lambda c: c.v1.checkout.sessions.create(
-                params=_session_params(  # type: ignore[arg-type]
-                    tenant=tenant, plan=plan, customer=customer, base_url=base_url, mirror=mirror
+            # Paid a moment ago and the webhook is not here yet: never a second subscription.
+            completed = completed or status == CheckoutStatus.COMPLETE
+        if not completed:
+            attempt_id = uuid.uuid4()
+            session = stripe_call(
+                lambda c: c.v1.checkout.sessions.create(
+                    params=_session_params(  # type: ignore[arg-type]
+                        tenant=tenant,
+                        plan=plan,
+                        customer=customer,
+                        base_url=base_url,
+                        mirror=mirror,
+                    ),
+                    options=idempotency("checkout", attempt_id),  # type: ignore[arg-type]
                 ),
-                options=idempotency("checkout", attempt_id),  # type: ignore[arg-type]
-            ),
-            what="checkout session create",
-        )
-        CheckoutAttempt.objects.create(
-            id=attempt_id,
-            tenant=tenant,
-            plan=plan,
-            stripe_session_id=str(session["id"]),
-            url=str(session["url"]),
-            started_by=started_by,
-            expires_at=moment(session.get("expires_at")) or now + timedelta(hours=24),
+                what="checkout session create",
+            )
+            CheckoutAttempt.objects.create(
+                id=attempt_id,
+                tenant=tenant,
+                plan=plan,
+                stripe_session_id=str(session["id"]),
+                url=str(session["url"]),
+                started_by=started_by,
+                expires_at=moment(session.get("expires_at")) or now + timedelta(hours=24),
+            )
+    if completed:
+        _sync_quietly(customer)
+        raise CheckoutNotAllowed(
+            "This store has just subscribed; its subscription appears here in a moment."
         )
     logger.info("checkout started for %s on plan %s", tenant.schema_name, plan.code)
     return CheckoutStarted(url=str(session["url"]), reused=False)
@@ -179,9 +210,12 @@ def _session_params(
     rates = _stripe_tax_rate_ids(plan)
     if rates:
         subscription_data["default_tax_rates"] = rates
-    # A trial only for a store that never had a subscription.
-    if plan.trial_days and (mirror is None or not mirror.stripe_subscription_id):
-        subscription_data["trial_period_days"] = plan.trial_days
+    # Only what is left of the signup trial, for a store that never had a subscription.
+    if mirror is None or not mirror.stripe_subscription_id:
+        left = tenant.created_at + timedelta(days=plan.trial_days) - timezone.now()
+        days = math.ceil(left / timedelta(days=1))
+        if days >= 1:
+            subscription_data["trial_period_days"] = days
     params: JSON = {
         "mode": "subscription",
         "customer": customer.stripe_customer_id,
@@ -229,6 +263,10 @@ def portal_session_create(*, tenant: Tenant, base_url: str) -> str:
     return str(session["url"])
 
 
+PRORATION_SALT = "billing.plan-change"
+PRORATION_MAX_AGE = timedelta(minutes=15)
+
+
 @dataclass(frozen=True)
 class PlanChangePreview:
     plan: Plan
@@ -236,6 +274,26 @@ class PlanChangePreview:
     lines: tuple[tuple[str, int], ...]
     proration_date: int
     next_total: int
+    token: str  # the signed (store, plan, proration date) the confirmation must send back
+
+
+def proration_token(*, tenant: Tenant, plan: Plan, proration_date: int) -> str:
+    return signing.dumps(
+        {"store": tenant.pk, "plan": plan.code, "at": proration_date}, salt=PRORATION_SALT
+    )
+
+
+def proration_from_token(*, tenant: Tenant, plan: Plan, token: str) -> int:
+    """The previewed proration date, if the token is ours, for this store and plan, and fresh."""
+    try:
+        payload = signing.loads(token, salt=PRORATION_SALT, max_age=PRORATION_MAX_AGE)
+    except signing.BadSignature:
+        raise PlanChangeNotAllowed(
+            "That preview is no longer valid (it lasts 15 minutes); preview the change again."
+        ) from None
+    if payload.get("store") != tenant.pk or payload.get("plan") != plan.code:
+        raise PlanChangeNotAllowed("That preview is for another change; preview it again.")
+    return int(payload["at"])
 
 
 def _live_mirror(tenant: Tenant, plan: Plan) -> SubscriptionMirror:
@@ -298,6 +356,7 @@ def plan_change_preview(*, tenant: Tenant, plan: Plan, at: int | None = None) ->
         lines=lines,
         proration_date=proration_date,
         next_total=plan_price_breakdown(plan).total,
+        token=proration_token(tenant=tenant, plan=plan, proration_date=proration_date),
     )
 
 

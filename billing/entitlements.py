@@ -190,8 +190,9 @@ def entitlements_for(*, tenant: Tenant, now: datetime | None = None) -> Entitlem
         until = facts.current_period_end if facts.cancel_at_period_end else None
         return Entitlement(Access.FULL, status, limits, "Active.", until=until)
     if status == SubscriptionStatus.PAST_DUE:
-        since = facts.payment_failed_since or now
-        grace_until = since + timedelta(days=settings.BILLING_GRACE_DAYS)
+        since = facts.payment_failed_since
+        # No unpaid invoice to count from: fail closed rather than grant grace forever.
+        grace_until = since + timedelta(days=settings.BILLING_GRACE_DAYS) if since else now
         if now < grace_until:
             return Entitlement(
                 Access.FULL,

@@ -246,6 +246,9 @@ def event_process(*, event_pk: int) -> str:
         handler(customer, obj)
     except (StripeUnavailable, DatabaseError) as exc:
         return _retry_later(event, f"{type(exc).__name__}: {exc}")
+    except StripeRejected as exc:
+        # Stripe refused a read (the object is gone...): retrying cannot help; staff may replay.
+        return _finish(event, EventStatus.DEAD, f"StripeRejected: {exc.message}")
     except BillingError as exc:
         return _retry_later(event, f"{type(exc).__name__}: {exc.message}")
     except Exception as exc:

@@ -24,6 +24,8 @@ EXEMPT_PREFIXES = (
     "/static/",
     # Data-subject rights do not depend on paying (LGPD Art. 18).
     "/privacy/",
+    # Taking access away is always allowed.
+    "/settings/mercado-livre/disconnect",
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

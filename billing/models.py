@@ -2,7 +2,7 @@
 
 Amounts are integer centavos. Stripe is the source of truth for customers, subscriptions and
 invoices; ``SubscriptionMirror`` and ``InvoiceRecord`` are copies changed only by processing
-Stripe events or re-syncs (``billing.services.sync``), never by hand.
+Stripe events or re-syncs (``billing.sync``), never by hand.
 """
 
 from __future__ import annotations

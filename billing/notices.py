@@ -9,17 +9,26 @@ taken from the event, so a late or duplicate event cannot send a wrong or second
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import mail_admins, send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models import BillingCustomer, BillingNotice, NoticeKind
+from billing.models import (
+    LIVE_STATUSES,
+    BillingCustomer,
+    BillingNotice,
+    NoticeKind,
+    Plan,
+    SubscriptionMirror,
+)
 from billing.stripe_api import JSON
 from billing.sync import moment
 from billing.tax import brl
 from peepers.metrics import metric_count
+from tenants.models import Tenant, TenantStatus
 from tenants.services import store_url
 
 logger = logging.getLogger(__name__)
@@ -158,3 +167,35 @@ def dispute_alert(*, customer: BillingCustomer, dispute: JSON) -> bool:
             "Respond in the Stripe dashboard before the evidence deadline.\n"
         ),
     )
+
+
+SIGNUP_TRIAL_NOTICE_DAYS = 3
+
+
+def signup_trial_reminders(*, now: datetime | None = None) -> int:
+    """E-mail stores whose signup trial ends within 3 days and that have not subscribed.
+
+    Stripe's ``trial_will_end`` covers trials of subscriptions; a store that never opened
+    Checkout has only the signup trial, which is Peepers' own. Each store is told once.
+    """
+    now = now or timezone.now()
+    sent = 0
+    live = SubscriptionMirror.objects.filter(status__in=LIVE_STATUSES).values("tenant_id")
+    stores = Tenant.objects.filter(status=TenantStatus.ACTIVE).exclude(pk__in=live)
+    trials = dict(Plan.objects.values_list("code", "trial_days"))
+    for tenant in stores.exclude(schema_name="public").iterator():
+        ends = tenant.created_at + timedelta(days=trials.get(tenant.plan_code, 0))
+        if not now < ends <= now + timedelta(days=SIGNUP_TRIAL_NOTICE_DAYS):
+            continue
+        customer = BillingCustomer(tenant=tenant, email=tenant.owner_email)
+        sent += notice_send(
+            key=f"signup_trial_ending:{tenant.public_id}",
+            kind=NoticeKind.TRIAL_ENDING,
+            customer=customer,
+            subject="Seu período de teste termina em breve / Your trial ends soon — Peepers",
+            body=(
+                f"Your Peepers trial ends on {timezone.localtime(ends):%d/%m/%Y}. Choose a plan "
+                f"to keep syncing: {store_url(tenant.schema_name, '/billing/')}\n"
+            ),
+        )
+    return sent

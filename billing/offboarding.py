@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Q
+
 from billing.checkout import checkout_sessions_expire
-from billing.models import LIVE_STATUSES
+from billing.models import LIVE_STATUSES, BillingCustomer
 from billing.stripe_api import JSON, idempotency, stripe_call
+from tenants.models import TenantStatus
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,22 @@ def subscriptions_cancel(*, stripe_customer_id: str, reason: str) -> int:
 
 
 def customer_offboard(*, stripe_customer_id: str, session_ids: list[str], reason: str) -> int:
-    """Expire the open Checkout Sessions and cancel the live subscriptions."""
+    """Cancel the live subscriptions, then expire the open Checkout Sessions."""
+    canceled = subscriptions_cancel(stripe_customer_id=stripe_customer_id, reason=reason)
     checkout_sessions_expire(session_ids=session_ids)
-    return subscriptions_cancel(stripe_customer_id=stripe_customer_id, reason=reason)
+    return canceled
+
+
+def offboarded_reconcile() -> int:
+    """Cancel what still bills a deleted or closed store (the nightly safety net behind the
+    task sent when it closed, which a broker outage or a long Stripe outage could lose)."""
+    gone = BillingCustomer.objects.filter(
+        Q(tenant__isnull=True) | Q(tenant__status=TenantStatus.CLOSED)
+    )
+    canceled = 0
+    for customer in gone.iterator():
+        reason = "store deleted" if customer.tenant_id is None else "store closed"
+        canceled += subscriptions_cancel(
+            stripe_customer_id=customer.stripe_customer_id, reason=reason
+        )
+    return canceled

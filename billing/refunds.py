@@ -18,6 +18,8 @@ from billing.models import InvoiceRecord, Refund, RefundReason, RefundStatus
 from billing.stripe_api import idempotency, stripe_call
 from billing.sync import charge_sync
 from billing.tax import brl
+from compliance.audit.models import AuditAction
+from compliance.audit.services import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +97,13 @@ def refund_create(
     charge_sync(charge_id=invoice.charge_id)
     logger.info("refund %s of %s by %s", created["id"], brl(amount_cents), requested_by)
     refund.refresh_from_db()
+    audit_record(
+        action=AuditAction.REFUND,
+        actor=Actor.staff(email=requested_by),
+        tenant=invoice.tenant,
+        obj=refund,
+        details={"invoice": invoice.pk, "amount_cents": amount_cents, "reason": str(reason)},
+    )
     return refund
 
 

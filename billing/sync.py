@@ -185,13 +185,25 @@ def _mirror_apply(
     mirror.latest_invoice_url = str(invoice.get("hosted_invoice_url") or "")
     mirror.latest_invoice_attempts = int(invoice.get("attempt_count") or 0)
     unpaid = mirror.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID)
-    if unpaid and invoice.get("status") in ("open", "uncollectible"):
-        transitions = invoice.get("status_transitions") or {}
-        mirror.payment_failed_since = moment(transitions.get("finalized_at")) or moment(
-            invoice.get("created")
-        )
-    else:
-        mirror.payment_failed_since = None
+    mirror.payment_failed_since = _oldest_unpaid(str(sub["id"])) if unpaid else None
+
+
+def _oldest_unpaid(subscription_id: str) -> datetime | None:
+    """When the oldest still-open invoice of the subscription was finalized: the grace period
+    counts from the first unpaid invoice, so later renewals cannot restart it."""
+    listed = stripe_call(
+        lambda c: c.v1.invoices.list(
+            params={"subscription": subscription_id, "status": "open", "limit": 100}
+        ),
+        what="open invoice list",
+    )
+    moments = [
+        moment((inv.get("status_transitions") or {}).get("finalized_at"))
+        or moment(inv.get("created"))
+        for inv in listed.get("data") or []
+    ]
+    found = [m for m in moments if m is not None]
+    return min(found) if found else None
 
 
 def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | None:
@@ -199,9 +211,9 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
     invoice_id = str(invoice.get("id") or "")
     if not invoice_id or invoice.get("status") == "draft":
         return None
-    subscription = invoice.get("subscription") or (
+    subscription = (
         ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
-    )
+    ) or invoice.get("subscription")
     values: dict[str, Any] = {
         "tenant": tenant,
         "stripe_subscription_id": obj_id(subscription),
@@ -210,15 +222,15 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
         "billing_reason": str(invoice.get("billing_reason") or ""),
         "currency": str(invoice.get("currency") or "brl"),
         "subtotal": int(invoice.get("subtotal") or 0),
-        "tax": int(invoice.get("tax") or _taxes(invoice)),
+        "tax": _taxes(invoice),
         "total": int(invoice.get("total") or 0),
         "amount_paid": int(invoice.get("amount_paid") or 0),
         "amount_remaining": int(invoice.get("amount_remaining") or 0),
         "attempt_count": int(invoice.get("attempt_count") or 0),
         "hosted_invoice_url": str(invoice.get("hosted_invoice_url") or ""),
         "invoice_pdf": str(invoice.get("invoice_pdf") or ""),
-        "charge_id": obj_id(invoice.get("charge")),
-        "payment_intent_id": obj_id(invoice.get("payment_intent")),
+        "charge_id": _charge_of(invoice),
+        "payment_intent_id": _payment_intent_of(invoice),
         "period_start": moment(invoice.get("period_start")),
         "period_end": moment(invoice.get("period_end")),
         "stripe_created": moment(invoice.get("created")) or timezone.now(),
@@ -230,8 +242,37 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
     return record
 
 
+def _payment_intent_of(invoice: JSON) -> str:
+    """The PaymentIntent that paid (or is paying) the invoice: ``payments`` in API versions since
+    2025-03-31 (``payment_intent`` before)."""
+    for payment in (invoice.get("payments") or {}).get("data") or []:
+        inner = payment.get("payment") or {}
+        if inner.get("type") == "payment_intent" and payment.get("status") == "paid":
+            return obj_id(inner.get("payment_intent"))
+    return obj_id(invoice.get("payment_intent"))
+
+
+def _charge_of(invoice: JSON) -> str:
+    """The charge of a paid invoice, through its PaymentIntent's ``latest_charge``."""
+    if invoice.get("status") != "paid":
+        return ""
+    existing = InvoiceRecord.objects.filter(stripe_invoice_id=invoice.get("id")).first()
+    if existing is not None and existing.charge_id:
+        return existing.charge_id
+    intent_id = _payment_intent_of(invoice)
+    if not intent_id:
+        return obj_id(invoice.get("charge"))  # paid out of band, or an older API version
+    intent = stripe_call(
+        lambda c: c.v1.payment_intents.retrieve(intent_id), what="payment intent fetch"
+    )
+    return obj_id(intent.get("latest_charge"))
+
+
 def _taxes(invoice: JSON) -> int:
-    return sum(int(t.get("amount") or 0) for t in invoice.get("total_taxes") or [])
+    taxes = invoice.get("total_taxes")
+    if taxes is None:  # API versions before 2025-03-31
+        return int(invoice.get("tax") or 0)
+    return sum(int(t.get("amount") or 0) for t in taxes)
 
 
 def invoice_sync(*, customer: BillingCustomer, invoice_id: str) -> InvoiceRecord | None:

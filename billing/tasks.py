@@ -6,7 +6,8 @@ import logging
 
 from billing.errors import StripeUnavailable
 from billing.events import event_process, inbox_reconcile
-from billing.offboarding import customer_offboard
+from billing.notices import signup_trial_reminders
+from billing.offboarding import customer_offboard, offboarded_reconcile
 from billing.sync import subscriptions_reconcile
 from peepers.tasks import RetryPolicy, task
 
@@ -35,7 +36,14 @@ def stripe_inbox_reconcile() -> dict[str, int]:
 
 @task(name="billing.sync_subscriptions", queue="low", tenant_scoped=False, soft_time_limit=3000)
 def sync_subscriptions() -> dict[str, int]:
-    return subscriptions_reconcile()
+    outcome = subscriptions_reconcile()
+    outcome["offboarded_canceled"] = offboarded_reconcile()
+    return outcome
+
+
+@task(name="billing.signup_trials_ending", queue="low", tenant_scoped=False, soft_time_limit=600)
+def signup_trials_ending() -> int:
+    return signup_trial_reminders()
 
 
 @task(

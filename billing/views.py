@@ -15,6 +15,7 @@ from billing.checkout import (
     plan_change_preview,
     plan_price_breakdown,
     portal_session_create,
+    proration_from_token,
 )
 from billing.entitlements import entitlements_for
 from billing.errors import BillingError
@@ -131,16 +132,15 @@ def plan_change_view(request: HttpRequest, code: str) -> HttpResponse:
     tenant = request_tenant(request)
     try:
         if request.method == "POST":
-            proration_date = int(request.POST.get("proration_date", "0"))
+            proration_date = proration_from_token(
+                tenant=tenant, plan=plan, token=request.POST.get("preview", "")
+            )
             mirror = plan_change_apply(tenant=tenant, plan=plan, proration_date=proration_date)
             messages.success(
                 request, f"Your store is now on {mirror.plan.name if mirror.plan else plan.name}."
             )
             return redirect("billing")
         preview = plan_change_preview(tenant=tenant, plan=plan)
-    except ValueError:
-        messages.error(request, "That confirmation is not valid; preview the change again.")
-        return redirect("billing")
     except BillingError as exc:
         messages.error(request, exc.message)
         return redirect("billing")

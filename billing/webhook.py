@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024  # Stripe events are a few KB; a full invoice with lines stays far below
 SCHEME = "v1"
+TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() accepts "²"
 
 
 def signature_verify(
@@ -57,7 +59,7 @@ def signature_verify(
             timestamps.append(value)
         elif key == SCHEME:
             signatures.append(value)
-    if len(timestamps) != 1 or not timestamps[0].isdigit():
+    if len(timestamps) != 1 or not TIMESTAMP.fullmatch(timestamps[0]):
         raise SignatureInvalid("Stripe-Signature has no valid timestamp")
     if not signatures:
         raise SignatureInvalid("Stripe-Signature has no v1 signature")

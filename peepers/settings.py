@@ -334,9 +334,13 @@ STRIPE_SECRET_KEY = env.str(
     "STRIPE_SECRET_KEY", default="" if PRODUCTION else "sk_test_peepers_emulator"
 )
 # Signing secrets of the webhook endpoint, comma-separated; any one verifies (rotation).
-STRIPE_WEBHOOK_SECRET = env.list(
-    "STRIPE_WEBHOOK_SECRET", default=[] if PRODUCTION else ["whsec_peepers_emulator"]
-)
+STRIPE_WEBHOOK_SECRET = [
+    secret.strip()
+    for secret in env.list(
+        "STRIPE_WEBHOOK_SECRET", default=[] if PRODUCTION else ["whsec_peepers_emulator"]
+    )
+    if secret.strip()
+]
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
@@ -500,6 +504,10 @@ CELERY_BEAT_SCHEDULE = {
     "stripe-sync-subscriptions": {
         "task": "billing.sync_subscriptions",
         "schedule": crontab(hour=4, minute=7),
+    },
+    "billing-signup-trials-ending": {
+        "task": "billing.signup_trials_ending",
+        "schedule": crontab(hour=12, minute=3),
     },
     # Runbook "Access Control": review staff accounts monthly, disabling the inactive.
     "audit-access-review": {

@@ -7,7 +7,7 @@ from django.db import connection
 
 from billing.checkout import checkout_start, plan_change_preview
 from billing.errors import CheckoutNotAllowed, PlanChangeNotAllowed, StripeUnavailable
-from billing.models import BillingCustomer, CheckoutAttempt, Plan
+from billing.models import BillingCustomer, CheckoutAttempt, Plan, SubscriptionMirror
 from tenants.models import Tenant
 from tests.billing.flows import STORE_URL, subscribe
 from tests.support.clients import store_client
@@ -140,11 +140,15 @@ def test_a_plan_change_is_previewed_then_confirmed(stripe, tenant_a):
     client = store_client(tenant_a, login=True)
 
     preview = client.get("/billing/change/pro")
-    proration_date = preview.context["preview"].proration_date
-    confirmed = client.post("/billing/change/pro", {"proration_date": proration_date}, follow=True)
+    token = preview.context["preview"].token
+    forged = client.post("/billing/change/pro", {"preview": token + "x"}, follow=True)
+    elsewhere = client.post("/billing/change/business", {"preview": token}, follow=True)
+    confirmed = client.post("/billing/change/pro", {"preview": token}, follow=True)
 
     assert preview.status_code == 200
     assert "Charged now" in preview.text
+    assert "preview the change again" in forged.text
+    assert "That preview is for another change" in elsewhere.text
     assert "Your store is now on Pro." in confirmed.text
 
 
@@ -170,3 +174,38 @@ def test_a_member_can_see_billing_but_not_change_it(stripe, tenant_a):
     assert page.status_code == 200
     assert "Only the store" in refused.text
     assert not CheckoutAttempt.objects.exists()
+
+
+def test_a_tab_opened_before_the_other_paid_cannot_start_a_second_subscription(stripe, tenant_a):
+    first = start(tenant_a)
+    session_id = first.url.rsplit("/", 1)[1]
+    stripe.admin(f"checkout/{session_id}/complete", {"payment_method": "card"})
+    # No webhook has arrived: the mirror still says "no subscription".
+
+    with pytest.raises(CheckoutNotAllowed, match="just subscribed"):
+        start(tenant_a, "pro")
+
+    subs = stripe.sdk.v1.subscriptions.list(params={"status": "all"}).data
+    assert len(subs) == 1
+    assert SubscriptionMirror.objects.get(tenant=tenant_a).status == "trialing"
+
+
+def test_a_plan_whose_price_changed_is_not_sold_until_the_catalogue_syncs(stripe, tenant_a):
+    Plan.objects.filter(code="pro").update(monthly_price_cents=15900)
+
+    with pytest.raises(CheckoutNotAllowed, match="not on sale right now"):
+        start(tenant_a, "pro")
+
+
+def test_checkout_gives_only_what_is_left_of_the_signup_trial(stripe, tenant_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Tenant.objects.filter(pk=tenant_a.pk).update(created_at=timezone.now() - timedelta(days=10))
+    tenant_a.refresh_from_db()
+
+    mirror = subscribe(stripe, tenant_a)
+
+    left = mirror.trial_end - timezone.now()
+    assert timedelta(days=3) < left <= timedelta(days=4, minutes=1)
