@@ -35,7 +35,7 @@ def request_host(request: HttpRequest) -> str:
     """The Host the request named, validated when possible, raw (truncated) otherwise."""
     try:
         return request.get_host()[:255]
-    except DisallowedHost:
+    except (DisallowedHost, KeyError):  # KeyError: a bare HttpRequest() has no SERVER_NAME
         return str(request.META.get("HTTP_HOST", ""))[:255]
 
 

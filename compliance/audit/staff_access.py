@@ -110,6 +110,8 @@ def admin_view_record(
 ) -> AuditEvent | None:
     """Record an admin page of ``model`` (``view``: changelist, change, history, delete) if its
     rows belong to a store; None when the model holds no store's data or it was recorded."""
+    if model is AuditEvent:
+        return None  # reading the log is not reading a store's data (and would feed itself)
     field = tenant_field_of(model)
     if field is None and model is not Tenant:
         return None

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from compliance.audit.models import AuditAction
+from compliance.audit.services import Actor, audit_record
 from integrations.mercadolivre.keys import ml_tokens_rotate
 
 
@@ -23,6 +25,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = ml_tokens_rotate(progress=lambda line: self.stderr.write(line))
+        audit_record(
+            action=AuditAction.KEY_ROTATION,
+            actor=Actor.system("rotate_ml_keys"),
+            details={"keys": "FIELD_ENCRYPTION_KEYS", **report.as_dict()},
+        )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))
         else:

@@ -41,9 +41,12 @@ def test_the_model_refuses_to_delete_an_event(event):
     ],
 )
 def test_raw_sql_cannot_update_or_delete_an_event(event, sql):
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [event.pk])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
 
     event.refresh_from_db()
     assert (event.action, event.actor_email) == ("data_export", "dpo@peepers.test")

@@ -96,3 +96,12 @@ def test_the_client_address_is_read_behind_the_trusted_proxies_only(staff, setti
     assert admin_login(client) == 302
 
     assert AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCEEDED).ip_address == "198.51.100.20"
+
+
+def test_a_login_without_a_real_request_is_recorded_too(staff):
+    client = Client(HTTP_HOST="localhost")
+
+    assert client.login(username=STAFF_EMAIL, password="a-long-staff-password-1")
+
+    event = AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCEEDED)
+    assert (event.actor_kind, event.ip_address, event.host) == ("staff", None, "")
