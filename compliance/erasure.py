@@ -31,7 +31,9 @@ def _step(request: DataSubjectRequest, declared: PersonalData, *, record: bool) 
     subject = subject_of(request)
     with _context(declared, tenant), transaction.atomic():
         rows = declared.locate(tenant, subject)
-        if declared.erasure == Erasure.DELETE:
+        if declared.erasure == Erasure.KEEP:
+            count = rows.count()  # recorded as kept, with the law that requires it
+        elif declared.erasure == Erasure.DELETE:
             count = rows.count()
             rows.delete()
         else:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from compliance.audit.models import AuditEvent
+from compliance.breaches.models import BreachCase, BreachDrill
 from compliance.models import DataSubjectRequest
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from compliance.scrub import erased_email
@@ -71,3 +73,33 @@ not_personal(
     fields=["subject_email", "handled_by"],
     reason="the request itself is the evidence that it was answered (Arts. 18-19, 37)",
 )
+
+
+# The audit log and breach register (compliance's own sub-apps).
+personal_data(
+    AuditEvent,
+    fields=["actor_email", "ip_address", "user_agent"],
+    subjects=SELLER,
+    locate=lambda tenant, subject: AuditEvent.objects.filter(actor_email__iexact=subject.email),
+    erasure=Erasure.KEEP,
+    why_kept=(
+        "access logs must be kept 6 months (Marco Civil da Internet, Lei 12.965/2014, Art. 15) "
+        "and security records are kept under LGPD Arts. 7 IX and 46; the retention policy "
+        "removes them afterwards"
+    ),
+    schema="public",
+)
+not_personal(
+    BreachCase,
+    fields=[
+        "detected_by",
+        "containment_started_by",
+        "containment_finished_by",
+        "assessment_finished_by",
+        "notification_finished_by",
+        "recovery_finished_by",
+        "closed_by",
+    ],
+    reason="staff members acting on the case (accountability), not data subjects",
+)
+not_personal(BreachDrill, fields=["run_by"], reason="the staff member who ran the drill")

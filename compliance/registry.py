@@ -28,6 +28,7 @@ class SubjectKind(enum.StrEnum):
 class Erasure(enum.StrEnum):
     DELETE = "delete"
     ANONYMIZE = "anonymize"
+    KEEP = "keep"  # exported on access, kept on erasure because a law requires it (why_kept)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def personal_data(
         raise ValueError(f"{model._meta.label} has no field(s) {unknown}")
     if erasure == Erasure.ANONYMIZE and (anonymize is None or not why_kept):
         raise ValueError(f"{model._meta.label}: anonymizing needs anonymize= and why_kept=")
+    if erasure == Erasure.KEEP and not why_kept:
+        raise ValueError(f"{model._meta.label}: keeping personal data needs why_kept=")
     _REGISTRY.declared[model._meta.label] = PersonalData(
         model=model,
         fields=names,

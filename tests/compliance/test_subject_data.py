@@ -163,6 +163,11 @@ EXEMPT_COLUMNS = {
     # The request itself is the evidence of the answer (Arts. 18-19, 37).
     "public.compliance_datasubjectrequest.subject_email",
     "public.compliance_datasubjectrequest.subject_ml_user_id",
+    # Access logs, kept by law (Marco Civil Art. 15), declared Erasure.KEEP.
+    "public.audit_auditevent.actor_email",
+    "public.audit_auditevent.ip_address",
+    "public.audit_auditevent.user_agent",
+    "public.audit_auditevent.details",
 }
 
 
