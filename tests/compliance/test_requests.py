@@ -105,7 +105,8 @@ def test_the_same_subject_in_another_store_is_another_request(tenant_a, tenant_b
         subject_ml_user_id=42,
     )
 
-    assert a.created and b.created
+    assert a.created
+    assert b.created
     assert a.request.pk != b.request.pk
 
 

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.models import BillingCustomer, BillingNotice, CheckoutAttempt, Plan, StripeEvent
+from compliance.audit.models import ActorKind, AuditAction
+from compliance.audit.services import Actor, audit_record
 from compliance.erasure import _step, erasure_replay, subject_erase
 from compliance.exports import export_link_token, subject_export
 from compliance.models import ErasureStep, RequestKind, RequestScope
@@ -108,6 +110,11 @@ def seed_store(tenant, *, suffix: str) -> None:
         url="https://checkout.example/x",
         started_by=tenant.owner_email,
         expires_at=NOW,
+    )
+    audit_record(
+        action=AuditAction.LOGIN_SUCCEEDED,
+        actor=Actor(kind=ActorKind.USER, id="1", email=tenant.owner_email),
+        tenant=tenant,
     )
     StripeEvent.objects.create(
         event_id=f"evt_{suffix}",
