@@ -131,6 +131,8 @@ SHARED_APPS = [
     "compliance",
     "compliance.audit",
     "compliance.breaches",
+    "compliance.notices",
+    "compliance.retention",
     "operations",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -150,6 +152,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "tenants.users",
     "integrations.mercadolivre",
+    "compliance.consent",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

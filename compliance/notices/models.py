@@ -1,0 +1,1 @@
+"""Versioned privacy notices and terms, and the purposes of processing with their legal basis."""

@@ -1,0 +1,1 @@
+"""Retention policies per data category and the runs that enforce them."""
