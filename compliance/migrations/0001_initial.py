@@ -5,66 +5,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenants', '0002_tenant_is_small_agent'),
+        ("tenants", "0002_tenant_is_small_agent"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataSubjectRequest',
+            name="DataSubjectRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('seller_user', 'A user of Peepers (Peepers is the controller)'), ('buyer', 'A buyer in a store (the seller is the controller)')], max_length=16)),
-                ('kind', models.CharField(choices=[('confirmation', 'Confirmation of processing'), ('access', 'Access to the data'), ('correction', 'Correction'), ('erasure', 'Anonymization, blocking or deletion'), ('portability', 'Portability'), ('sharing', 'Information about sharing'), ('consent_revocation', 'Consent revocation')], max_length=24)),
-                ('subject_email', models.EmailField(blank=True, max_length=254)),
-                ('subject_ml_user_id', models.BigIntegerField(blank=True, null=True)),
-                ('channel', models.CharField(help_text='e-mail, privacy page, admin, ML message…', max_length=32)),
-                ('identity', models.CharField(choices=[('pending', 'Not verified yet'), ('verified', 'Verified'), ('failed', 'Could not be verified')], default='pending', max_length=12)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('rejected', 'Rejected')], default='received', max_length=12)),
-                ('received_at', models.DateTimeField()),
-                ('simplified_answer_at', models.DateTimeField(blank=True, null=True)),
-                ('due_at', models.DateTimeField(help_text='Complete answer due (Art. 19 II).')),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('export_path', models.CharField(blank=True, max_length=500)),
-                ('outcome', models.TextField(blank=True)),
-                ('handled_by', models.CharField(blank=True, max_length=254)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subject_requests', to='tenants.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("seller_user", "A user of Peepers (Peepers is the controller)"),
+                            ("buyer", "A buyer in a store (the seller is the controller)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("confirmation", "Confirmation of processing"),
+                            ("access", "Access to the data"),
+                            ("correction", "Correction"),
+                            ("erasure", "Anonymization, blocking or deletion"),
+                            ("portability", "Portability"),
+                            ("sharing", "Information about sharing"),
+                            ("consent_revocation", "Consent revocation"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("subject_email", models.EmailField(blank=True, max_length=254)),
+                ("subject_ml_user_id", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        help_text="e-mail, privacy page, admin, ML message…", max_length=32
+                    ),
+                ),
+                (
+                    "identity",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Not verified yet"),
+                            ("verified", "Verified"),
+                            ("failed", "Could not be verified"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("received_at", models.DateTimeField()),
+                ("simplified_answer_at", models.DateTimeField(blank=True, null=True)),
+                ("due_at", models.DateTimeField(help_text="Complete answer due (Art. 19 II).")),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("export_path", models.CharField(blank=True, max_length=500)),
+                ("outcome", models.TextField(blank=True)),
+                ("handled_by", models.CharField(blank=True, max_length=254)),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="subject_requests",
+                        to="tenants.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at'],
+                "ordering": ["due_at"],
             },
         ),
         migrations.CreateModel(
-            name='ErasureStep',
+            name="ErasureStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model_label', models.CharField(max_length=100)),
-                ('action', models.CharField(max_length=12)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('done_at', models.DateTimeField(auto_now_add=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='erasure_steps', to='compliance.datasubjectrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("model_label", models.CharField(max_length=100)),
+                ("action", models.CharField(max_length=12)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                ("done_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="erasure_steps",
+                        to="compliance.datasubjectrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['done_at'],
+                "ordering": ["done_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='datasubjectrequest',
-            index=models.Index(fields=['status', 'due_at'], name='dsr_status_due'),
+            model_name="datasubjectrequest",
+            index=models.Index(fields=["status", "due_at"], name="dsr_status_due"),
         ),
         migrations.AddConstraint(
-            model_name='datasubjectrequest',
-            constraint=models.UniqueConstraint(models.F('tenant'), models.F('scope'), models.F('kind'), models.F('subject_email'), models.F('subject_ml_user_id'), condition=models.Q(('status__in', ['received', 'in_progress'])), name='dsr_one_open_per_subject_kind', nulls_distinct=False),
+            model_name="datasubjectrequest",
+            constraint=models.UniqueConstraint(
+                models.F("tenant"),
+                models.F("scope"),
+                models.F("kind"),
+                models.F("subject_email"),
+                models.F("subject_ml_user_id"),
+                condition=models.Q(("status__in", ["received", "in_progress"])),
+                name="dsr_one_open_per_subject_kind",
+                nulls_distinct=False,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='datasubjectrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('scope', 'buyer'), ('subject_ml_user_id__isnull', False)), models.Q(('scope', 'seller_user'), models.Q(('subject_email', ''), _negated=True)), _connector='OR'), name='dsr_subject_identified'),
+            model_name="datasubjectrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("scope", "buyer"), ("subject_ml_user_id__isnull", False)),
+                    models.Q(
+                        ("scope", "seller_user"), models.Q(("subject_email", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="dsr_subject_identified",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='erasurestep',
-            constraint=models.UniqueConstraint(models.F('request'), models.F('model_label'), name='erasure_step_once'),
+            model_name="erasurestep",
+            constraint=models.UniqueConstraint(
+                models.F("request"), models.F("model_label"), name="erasure_step_once"
+            ),
         ),
     ]

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0001_initial'),
+        ("tenants", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tenant',
-            name='is_small_agent',
-            field=models.BooleanField(default=False, help_text='A small processing agent (Res. CD/ANPD 2/2022): data-subject request deadlines are doubled.'),
+            model_name="tenant",
+            name="is_small_agent",
+            field=models.BooleanField(
+                default=False,
+                help_text="A small processing agent (Res. CD/ANPD 2/2022): data-subject request deadlines are doubled.",
+            ),
         ),
     ]
