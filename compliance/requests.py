@@ -7,10 +7,13 @@ doubled term (Res. CD/ANPD 2/2022, Art. 14). Days are calendar days, counted in 
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +25,10 @@ from compliance.models import (
     RequestScope,
 )
 from compliance.registry import Subject, SubjectKind
+from peepers.redis import redis_client
 from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
 
 ANSWER_DAYS = 15
 ALERT_DAYS_LEFT = (5, 1)
@@ -110,3 +116,30 @@ def dsr_alerts_due(*, now: datetime | None = None) -> list[tuple[DataSubjectRequ
         elif left <= timedelta(days=5):
             found.append((request, "5_days_left"))
     return found
+
+
+ALERT_TEXT = {
+    "5_days_left": "5 days left",
+    "1_day_left": "1 day left",
+    "overdue": "OVERDUE",
+}
+
+
+def dsr_alerts_send(*, now: datetime | None = None) -> int:
+    """Tell staff about each open request at 5 days left, 1 day left and past due, once each."""
+    client = redis_client()
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
+    sent = 0
+    for request, label in dsr_alerts_due(now=now):
+        key = f"{prefix}:dsr-alert:{request.pk}:{label}"
+        if not client.set(key, "1", nx=True, ex=60 * 86400):
+            continue
+        logger.warning("data-subject request %s: %s", request.pk, ALERT_TEXT[label])
+        mail_admins(
+            f"Data-subject request {ALERT_TEXT[label]}: {request}",
+            f"{request} was received on {request.received_at:%d/%m/%Y %H:%M} and the complete "
+            f"answer is due on {request.due_at:%d/%m/%Y %H:%M} (LGPD Art. 19 II).\n"
+            f"Status: {request.get_status_display()}; identity: {request.get_identity_display()}.",
+        )
+        sent += 1
+    return sent

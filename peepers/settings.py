@@ -508,6 +508,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.sync_subscriptions",
         "schedule": crontab(hour=4, minute=7),
     },
+    "compliance-dsr-deadlines": {
+        "task": "compliance.dsr_deadlines",
+        "schedule": crontab(minute=11),
+    },
     "billing-signup-trials-ending": {
         "task": "billing.signup_trials_ending",
         "schedule": crontab(hour=12, minute=3),

@@ -141,3 +141,32 @@ def test_staff_are_alerted_at_5_days_1_day_and_past_due(tenant_a):
     assert alert_at(10) == ["5_days_left"]
     assert alert_at(14) == ["1_day_left"]
     assert alert_at(16) == ["overdue"]
+
+
+def test_each_alert_goes_to_staff_once(tenant_a, settings):
+    from django.core import mail
+
+    from compliance.requests import dsr_alerts_send
+    from peepers.redis import redis_client
+
+    settings.ADMINS = [("Staff", "staff@peepers.test")]
+    request = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=8,
+        received_at=RECEIVED,
+    ).request
+    for key in redis_client().scan_iter(f"*:dsr-alert:{request.pk}:*"):
+        redis_client().delete(key)
+
+    first = dsr_alerts_send(now=RECEIVED + timedelta(days=14))
+    again = dsr_alerts_send(now=RECEIVED + timedelta(days=14, hours=1))
+    late = dsr_alerts_send(now=RECEIVED + timedelta(days=16))
+
+    assert (first, again, late) == (1, 0, 1)
+    assert [m.subject.split(":")[0] for m in mail.outbox] == [
+        "[Django] Data-subject request 1 day left",
+        "[Django] Data-subject request OVERDUE",
+    ]

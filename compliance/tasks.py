@@ -1,0 +1,12 @@
+"""Celery tasks of the compliance core."""
+
+from __future__ import annotations
+
+from compliance.requests import dsr_alerts_send
+from peepers.tasks import task
+
+
+@task(name="compliance.dsr_deadlines", queue="default", tenant_scoped=False, soft_time_limit=120)
+def dsr_deadlines() -> int:
+    """Hourly: alerts for data-subject requests at 5 days, 1 day and past their deadline."""
+    return dsr_alerts_send()
