@@ -13,3 +13,7 @@ class AuditError(Exception):
 
 class AuditEventImmutable(AuditError):
     """An audit event was asked to change or go away; the log is append-only."""
+
+
+class AuditRetentionTooShort(AuditError):
+    """A purge asked to delete events younger than the legal minimum retention."""

@@ -34,6 +34,7 @@ class AuditAction(models.TextChoices):
     ACCESS_REVIEW = "access_review", "Access review run"
     STAFF_DISABLED = "staff_disabled", "Staff account disabled"
     AUDIT_REDACTION = "audit_redaction", "Audit entries redacted (data-subject erasure)"
+    AUDIT_PURGE = "audit_purge", "Audit entries past retention deleted"
 
 
 class ActorKind(models.TextChoices):

@@ -18,7 +18,7 @@ from compliance.audit.services import (
     actor_for_user,
     audit_record,
     current_request,
-    store_of_request,
+    is_store_side,
 )
 from tenants.context import current_schema
 from tenants.users.models import User
@@ -54,9 +54,7 @@ def _login_failed(
 ) -> None:
     # Django has already masked the password in ``credentials``; only the name is kept.
     claimed = str(credentials.get("username") or credentials.get("email") or "")
-    on_store = store_of_request(request) is not None or (
-        request is None and not _on_public_schema()
-    )
+    on_store = is_store_side(request)
     audit_record(
         action=AuditAction.LOGIN_FAILED,
         actor=Actor(

@@ -12,18 +12,23 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
+from compliance.audit.errors import AuditRetentionTooShort
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
 from compliance.audit.network import client_ip, request_host, user_agent
 from tenants.context import current_schema
 from tenants.models import Tenant
 
+# Access logs are kept at least 6 months (Marco Civil da Internet, Lei 12.965/2014, Art. 15).
+AUDIT_MIN_RETENTION_DAYS = 183
 # Keys whose values never reach the log, at any depth of ``details``.
 SECRET_KEY_PARTS = ("password", "secret", "token", "api_key", "apikey", "authorization")
 REDACTED = "[redacted]"
@@ -66,15 +71,31 @@ def store_of_request(request: HttpRequest | None) -> Tenant | None:
     return None
 
 
+def _schema_tenant(request: HttpRequest | None) -> Tenant | None:
+    """The store whose schema is current, for actions outside a routed request (tasks)."""
+    if request is not None and hasattr(request, "tenant"):
+        return None
+    tenant = getattr(connection, "tenant", None)  # set by django-tenants' tenant_context
+    if isinstance(tenant, Tenant) and not tenant.is_public:
+        return tenant
+    return None
+
+
+def is_store_side(request: HttpRequest | None) -> bool:
+    """Whether an action happens on a store's side (its host, or its schema outside routing)."""
+    if store_of_request(request) is not None:
+        return True
+    # Unrouted (a task, a command, the test client's login()): the current schema says where.
+    routed = request is not None and hasattr(request, "tenant")
+    return not routed and current_schema() != get_public_schema_name()
+
+
 def actor_for_user(*, user: Any, request: HttpRequest | None = None) -> Actor:
     """The actor for ``user``: staff on the public host (and outside requests), a store user
     on a store's host."""
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return Actor(kind=ActorKind.ANONYMOUS)
-    on_store = store_of_request(request) is not None or (
-        request is None and current_schema() != get_public_schema_name()
-    )
-    kind = ActorKind.USER if on_store else ActorKind.STAFF
+    kind = ActorKind.USER if is_store_side(request) else ActorKind.STAFF
     return Actor(kind=kind, id=str(user.pk), email=str(getattr(user, "email", ""))[:254])
 
 
@@ -108,13 +129,14 @@ def audit_record(
     """Append one event, in the caller's transaction (see the module docstring).
 
     ``actor`` defaults to the request's user (or the system, without a request); ``tenant`` to
-    the store the request was served for. Secrets in ``details`` are replaced by a marker.
+    the store the request was served for or, outside requests, the store whose schema is
+    current (``tenant_context``). Secrets in ``details`` are replaced by a marker.
     """
     request = request if request is not None else _current_request.get()
     if actor is None:
         actor = actor_from_request(request) if request is not None else Actor.system()
     if tenant is None:
-        tenant = store_of_request(request)
+        tenant = store_of_request(request) or _schema_tenant(request)
     elif tenant.is_public:
         tenant = None
     if isinstance(obj, models.Model):
@@ -180,5 +202,34 @@ def audit_subject_redact(*, email: str, actor: Actor, reason: str) -> int:
             action=AuditAction.AUDIT_REDACTION,
             actor=actor,
             details={"events": count, "reason": reason},
+        )
+    return count
+
+
+def audit_events_purge(*, before: datetime, actor: Actor) -> int:
+    """Delete events older than ``before`` (the retention policy's job); how many went.
+
+    The only DELETE the trigger allows, and only inside this function's transaction; refused
+    for anything younger than ``AUDIT_MIN_RETENTION_DAYS``. The purge itself is recorded.
+    """
+    floor = timezone.now() - timedelta(days=AUDIT_MIN_RETENTION_DAYS)
+    if before > floor:
+        raise AuditRetentionTooShort(
+            f"audit events are kept at least {AUDIT_MIN_RETENTION_DAYS} days; "
+            f"purge only before {floor:%Y-%m-%d}"
+        )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('peepers.audit_purge_before', %s, true)", [before.isoformat()]
+            )
+        # QuerySet.delete would call no AuditEvent.delete(); the trigger checks each row.
+        count, _ = AuditEvent.objects.filter(occurred_at__lt=before).delete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('peepers.audit_purge_before', '', true)")
+        audit_record(
+            action=AuditAction.AUDIT_PURGE,
+            actor=actor,
+            details={"before": before.isoformat(), "events": count},
         )
     return count

@@ -1,11 +1,19 @@
 """Audit events cannot change or go away: not through the model, not through raw SQL."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
-from compliance.audit.errors import AuditEventImmutable
+from compliance.audit.errors import AuditEventImmutable, AuditRetentionTooShort
 from compliance.audit.models import AuditAction, AuditEvent
-from compliance.audit.services import Actor, audit_record, audit_subject_redact
+from compliance.audit.services import (
+    Actor,
+    audit_events_purge,
+    audit_record,
+    audit_subject_redact,
+)
 from tenants.models import Tenant
 from tests.support.db import database_reset
 
@@ -115,3 +123,29 @@ def test_subject_redaction_blanks_personal_fields_and_is_itself_recorded(event):
     event.refresh_from_db()
     assert (event.action, event.tenant_schema) == ("data_export", "tenant-a")  # the rest stays
     assert AuditEvent.objects.filter(action=AuditAction.AUDIT_REDACTION).count() == 1
+
+
+def test_the_retention_purge_deletes_only_events_past_the_bound(db):
+    now = timezone.now()
+    old = AuditEvent.objects.create(
+        occurred_at=now - timedelta(days=400), action=AuditAction.LOGOUT, actor_kind="system"
+    )
+    kept = AuditEvent.objects.create(
+        occurred_at=now - timedelta(days=200), action=AuditAction.LOGOUT, actor_kind="system"
+    )
+
+    purged = audit_events_purge(before=now - timedelta(days=365), actor=Actor.system("retention"))
+
+    assert purged == 1
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
+    assert AuditEvent.objects.filter(pk=kept.pk).exists()
+    assert AuditEvent.objects.get(action=AuditAction.AUDIT_PURGE).details["events"] == 1
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=kept.pk).delete()  # the purge's permission ended with it
+
+
+def test_the_purge_refuses_to_cut_below_the_legal_minimum(db):
+    with pytest.raises(AuditRetentionTooShort):
+        audit_events_purge(
+            before=timezone.now() - timedelta(days=30), actor=Actor.system("retention")
+        )

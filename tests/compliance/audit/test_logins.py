@@ -1,6 +1,7 @@
 """Logins, failures and logouts are recorded on the public host (staff) and on store hosts."""
 
 from django.test import Client
+from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction, AuditEvent
 from tests.compliance.audit.conftest import STAFF_EMAIL, admin_login
@@ -105,3 +106,15 @@ def test_a_login_without_a_real_request_is_recorded_too(staff):
 
     event = AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCEEDED)
     assert (event.actor_kind, event.ip_address, event.host) == ("staff", None, "")
+
+
+def test_a_login_in_a_stores_schema_outside_routing_is_that_stores(tenant_a):
+    with tenant_context(tenant_a):
+        assert Client().login(username=tenant_a.owner_email, password=OWNER_PASSWORD)
+
+    event = AuditEvent.objects.get(action=AuditAction.LOGIN_SUCCEEDED)
+    assert (event.actor_kind, event.actor_email, event.tenant) == (
+        "user",
+        tenant_a.owner_email,
+        tenant_a,
+    )
