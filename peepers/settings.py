@@ -324,7 +324,9 @@ ML_SELLER_RATE_LIMIT_PER_MINUTE = env.int("ML_SELLER_RATE_LIMIT_PER_MINUTE", def
 ML_RATE_LIMIT_TARGET = env.float("ML_RATE_LIMIT_TARGET", default=0.8)
 ML_BREAKER_FAILURES = env.int("ML_BREAKER_FAILURES", default=5)
 ML_BREAKER_RESET_SECONDS = env.int("ML_BREAKER_RESET_SECONDS", default=300)
-ML_SYNC_INTERVAL_MINUTES = env.int("ML_SYNC_INTERVAL_MINUTES", default=15)
+# How often beat offers every store an incremental sync; each plan's sync_interval_minutes then
+# decides whether the store takes it, so this should be the shortest plan interval.
+ML_SYNC_INTERVAL_MINUTES = env.int("ML_SYNC_INTERVAL_MINUTES", default=5)
 SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 # -- billing (Stripe) ------------------------------------------------------------------------
 # Outside production the SDK talks to the bundled emulator (billing/emulator), never to Stripe.

@@ -61,6 +61,7 @@ INCREMENTAL_STEPS: tuple[tuple[str, Step], ...] = (
 CLOCK_SLACK = timedelta(days=1)
 # An unfinished initial sync silent for this long has died: the incremental sync restarts it.
 INITIAL_STALE = timedelta(minutes=15)
+SCHEDULE_SLACK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ def ml_sync_incremental(
             .values_list("started_at", flat=True)
             .first()
         )
-        if scheduled and last is not None and timezone.now() - last < interval:
+        # A minute of slack: beat's offsets and queueing must not skip every other due run.
+        if scheduled and last is not None and timezone.now() - last < interval - SCHEDULE_SLACK:
             return SyncOutcome(
                 kind=kind,
                 status="skipped",
