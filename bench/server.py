@@ -45,6 +45,9 @@ def serve(port: int, *, workers: int, threads: int, **extra_env: str) -> subproc
         "REDIS_URL": settings.REDIS_URL,
         "ML_CLIENT_ID": settings.ML_CLIENT_ID,
         "LOG_LEVEL": "WARNING",
+        "STRIPE_SECRET_KEY": "sk_test_bench",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "STAFF_ALERT_EMAILS": "staff@localhost",
         **extra_env,
     }
     process = subprocess.Popen(

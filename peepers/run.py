@@ -46,6 +46,7 @@ def _serve_environment() -> None:
     os.environ.setdefault("STRIPE_API_BASE", emulator)
     os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_peepers_emulator")
     os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_peepers_emulator")
+    os.environ.setdefault("STAFF_ALERT_EMAILS", f"staff@{base}")
     data_dir = Path(os.environ.get("PEEPERS_DATA_DIR", BASE_DIR / ".data"))
     secrets_file = data_dir / "serve-secrets.env"
     if not secrets_file.exists():

@@ -462,6 +462,8 @@ def _check_production() -> None:
         problems.append("FIELD_ENCRYPTION_KEYS is missing")
     if not STRIPE_SECRET_KEY or not STRIPE_WEBHOOK_SECRET:
         problems.append("STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET is missing")
+    if not ADMINS:
+        problems.append("STAFF_ALERT_EMAILS is missing (disputes and deadline alerts go there)")
     for key in FIELD_ENCRYPTION_KEYS:
         if key == _DEV_ENCRYPTION_KEY:
             problems.append("FIELD_ENCRYPTION_KEYS holds the development key")

@@ -65,6 +65,7 @@ def test_check_deploy_is_clean_with_production_settings():
         PEEPERS_BASE_DOMAIN="peepers.example.com",
         STRIPE_SECRET_KEY="sk_live_" + secrets.token_urlsafe(24),
         STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
+        STAFF_ALERT_EMAILS="oncall@peepers.example.com",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
