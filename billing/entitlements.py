@@ -153,12 +153,20 @@ def _facts(tenant: Tenant) -> _Facts:
         )
     else:
         plan = mirror.plan or Plan.objects.filter(code=tenant.plan_code).first()
+        trial_end = mirror.trial_end
+        if mirror.status == SubscriptionStatus.INCOMPLETE:
+            # A first payment still pending (a boleto, say) does not cut the signup trial short.
+            signup = Plan.objects.filter(code=tenant.plan_code).first()
+            signup_end = (tenant.created_at or timezone.now()) + timedelta(
+                days=signup.trial_days if signup else 0
+            )
+            trial_end = max(filter(None, [trial_end, signup_end]))
         facts = _Facts(
             tenant_status=tenant.status,
             status=mirror.status,
             limits=plan_limits(plan),
             payment_failed_since=mirror.payment_failed_since,
-            trial_end=mirror.trial_end,
+            trial_end=trial_end,
             current_period_end=mirror.current_period_end,
             cancel_at_period_end=mirror.cancel_at_period_end,
             invoice_url=mirror.latest_invoice_url if mirror.latest_invoice_status == "open" else "",

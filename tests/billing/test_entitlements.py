@@ -132,3 +132,13 @@ def test_one_stores_status_never_leaks_to_another(tenant_a, tenant_b):
     assert entitlements_for(tenant=tenant_a).access == Access.BLOCKED
     assert entitlements_for(tenant=tenant_b).access == Access.FULL
     assert store_client(tenant_b, login=True).get("/").status_code == 200
+
+
+def test_a_first_payment_pending_keeps_the_signup_trial(tenant_a):
+    mirror(tenant_a, "incomplete", trial_end=None)
+    created = tenant_a.created_at
+
+    assert entitlements_for(tenant=tenant_a, now=created + timedelta(days=5)).access == Access.FULL
+    late = entitlements_for(tenant=tenant_a, now=created + timedelta(days=20))
+    assert late.access == Access.READ_ONLY
+    assert "first payment" in late.reason
