@@ -525,4 +525,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.access_review",
         "schedule": crontab(day_of_month=1, hour=5, minute=13),
     },
+    # Retention policies (docs/compliance-retention.md): daily, stores in chained slices.
+    "retention-daily": {
+        "task": "retention.run",
+        "schedule": crontab(hour=2, minute=41),
+    },
 }
