@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -38,7 +39,7 @@ def seed_everything(media, *stores) -> None:
     seed.audit_event(days_ago=400)
 
 
-def store_rows(tenant) -> tuple:
+def store_rows(tenant) -> tuple[list[Any], list[Any]]:
     with tenant_context(tenant):
         return (
             sorted(MLOrder.objects.values_list("pk", "buyer_id", "buyer_nickname", "raw")),
