@@ -113,3 +113,24 @@ def test_the_command_prints_a_table_and_refuses_offboarding_an_open_store(
 
     with pytest.raises(CommandError, match="close the store first"):
         call_command("retention_run", "--offboard", "tenant-a")
+
+
+def test_the_daily_task_runs_the_public_categories_then_the_stores_and_finishes_the_run(
+    policies, media, tenant_a, django_capture_on_commit_callbacks
+):
+    from compliance.retention.tasks import retention_daily
+    from peepers.celery import app
+
+    with tenant_context(tenant_a):
+        seed.question(days_ago=5000)
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            run_id = retention_daily()
+    finally:
+        app.conf.task_always_eager = False
+
+    run = RetentionRun.objects.get(pk=run_id)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.finished_at is not None
+    assert run.counts["buyer_questions"] == {"tenant-a": 1}
