@@ -6,20 +6,25 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from compliance.erasure import subject_erase
 from compliance.exports import export_link_token, subject_export
 from compliance.models import (
     OPEN_STATUSES,
+    ComplianceReport,
+    DataProtectionOfficer,
     DataSubjectRequest,
     ErasureStep,
     IdentityState,
     RequestKind,
     RequestStatus,
 )
+from compliance.reports import compliance_report_create
 from compliance.requests import days_left
 from tenants.services import store_url
 
@@ -119,3 +124,60 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
             handled_by=request.user.get_username(),
         )
         self.message_user(request, f"{count} request(s) marked answered.")
+
+
+@admin.register(DataProtectionOfficer)
+class DataProtectionOfficerAdmin(admin.ModelAdmin[DataProtectionOfficer]):
+    """The encarregado published on the privacy pages; saving it again confirms it is current."""
+
+    list_display = ["name", "email", "phone", "updated_at"]
+
+
+@admin.register(ComplianceReport)
+class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
+    """The live checklists: each run's results; "Run the checklists now" makes a new one."""
+
+    list_display = ["created_at", "created_by", "passed", "failed", "unknown"]
+    readonly_fields = ["created_at", "created_by", "passed", "failed", "unknown", "checklist"]
+    exclude = ["results"]
+    change_list_template = "admin/compliance/compliancereport/change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or request.method == "GET"
+
+    @admin.display(description="Checklist")
+    def checklist(self, obj: ComplianceReport) -> str:
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td></tr>',
+            (
+                (r["checklist"], r["item"], r["outcome"], r["outcome"].upper(), r["evidence"])
+                for r in obj.results
+            ),
+        )
+        return format_html("<table>{}</table>", rows)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "run/",
+                self.admin_site.admin_view(self.run_view),
+                name="compliance_compliancereport_run",
+            ),
+            *super().get_urls(),
+        ]
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return redirect("admin:compliance_compliancereport_changelist")
+        files = compliance_report_create(by=request.user.get_username())
+        report = files.report
+        self.message_user(
+            request,
+            f"{report.passed} passed, {report.failed} failed, {report.unknown} unknown.",
+            messages.WARNING if report.failed else messages.SUCCESS,
+        )
+        return redirect("admin:compliance_compliancereport_change", report.pk)

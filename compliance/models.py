@@ -112,3 +112,35 @@ class ErasureStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_label}: {self.action} {self.rows}"
+
+
+class DataProtectionOfficer(models.Model):
+    """The encarregado (LGPD Art. 41): published on the privacy pages, kept current by staff."""
+
+    name = models.CharField(max_length=150)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "data protection officer (encarregado)"
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class ComplianceReport(models.Model):
+    """One run of the live checklists: each item's result and evidence."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=254)
+    passed = models.PositiveSmallIntegerField()
+    failed = models.PositiveSmallIntegerField()
+    unknown = models.PositiveSmallIntegerField()
+    results = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}: {self.passed} pass, {self.failed} fail"

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
-from compliance.models import DataSubjectRequest
+from compliance.models import ComplianceReport, DataProtectionOfficer, DataSubjectRequest
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from compliance.scrub import erased_email
 from tenants.models import SignupAgreement, Tenant
@@ -103,3 +103,9 @@ not_personal(
     reason="staff members acting on the case (accountability), not data subjects",
 )
 not_personal(BreachDrill, fields=["run_by"], reason="the staff member who ran the drill")
+not_personal(
+    DataProtectionOfficer,
+    fields=["email", "phone"],
+    reason="the encarregado's contact is published by law (LGPD Art. 41 §1)",
+)
+not_personal(ComplianceReport, fields=["created_by"], reason="the staff member who ran it")

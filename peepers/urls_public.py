@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from billing.urls import public_urlpatterns as billing_public_urls
+from compliance.retention.urls import public_urlpatterns as retention_public_urls
 from integrations.mercadolivre.urls import public_urlpatterns as ml_public_urls
 from peepers.health import health, ping
 from tenants import views as tenant_views
@@ -18,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *ml_public_urls,
     *billing_public_urls,
+    *retention_public_urls,
 ]
