@@ -13,6 +13,8 @@ import logging
 
 from django.db import transaction
 
+from compliance.audit.models import AuditAction
+from compliance.audit.services import audit_record
 from compliance.exports import _context
 from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.registry import Erasure, PersonalData, declarations
@@ -60,6 +62,12 @@ def subject_erase(*, request: DataSubjectRequest) -> dict[str, int]:
             continue
         changed[declared.label] = _step(request, declared, record=True)
     logger.info("erasure for request %s: %s", request.pk, changed)
+    audit_record(
+        action=AuditAction.DATA_ERASURE,
+        tenant=request.tenant,
+        obj=request,
+        details={"rows": changed, "scope": request.scope},
+    )
     return changed
 
 

@@ -23,6 +23,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from compliance.audit.models import AuditAction
+from compliance.audit.services import audit_record
 from compliance.errors import ExportLinkInvalid
 from compliance.models import DataSubjectRequest
 from compliance.registry import PersonalData, declarations, external_sources
@@ -118,6 +120,12 @@ def subject_export(*, request: DataSubjectRequest) -> ExportDone:
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     relative = path.relative_to(Path(settings.MEDIA_ROOT))
     DataSubjectRequest.objects.filter(pk=request.pk).update(export_path=str(relative))
+    audit_record(
+        action=AuditAction.DATA_EXPORT,
+        tenant=tenant,
+        obj=request,
+        details={"kind": request.kind, "rows": {m["model"]: m["rows"] for m in entries}},
+    )
     return ExportDone(path=path, manifest=manifest)
 
 
