@@ -72,7 +72,7 @@ def test_the_history_covers_the_lifecycle(history):
 
 
 @hypothesis_settings(
-    max_examples=20,
+    max_examples=15,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
