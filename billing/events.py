@@ -102,9 +102,14 @@ def _refunded(customer: BillingCustomer, obj: JSON) -> None:
         what="refund list",
     )
     for refund in refunds.get("data") or []:
-        Refund.objects.filter(stripe_refund_id=refund["id"]).update(
-            status=str(refund.get("status") or "pending")
-        )
+        status = str(refund.get("status") or "pending")
+        Refund.objects.filter(stripe_refund_id=refund["id"]).update(status=status)
+        # A refund whose answer we never got (a timeout) is recognised by our request id.
+        ours = (refund.get("metadata") or {}).get("peepers_refund", "")
+        if ours:
+            Refund.objects.filter(request_id=ours, stripe_refund_id="").update(
+                stripe_refund_id=str(refund["id"]), status=status, error=""
+            )
 
 
 def _dispute(customer: BillingCustomer, obj: JSON) -> None:

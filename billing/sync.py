@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from billing.errors import BillingError
 from billing.models import (
     LIVE_STATUSES,
     BillingCustomer,
@@ -326,7 +327,7 @@ def subscriptions_reconcile() -> dict[str, int]:
         try:
             mirror = subscription_sync(customer=customer)
             invoices_sync(customer=customer)
-        except Exception:
+        except (BillingError, DatabaseError):
             logger.exception("could not sync the subscription of %s", customer.stripe_customer_id)
             outcome["failed"] += 1
             continue
