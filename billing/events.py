@@ -10,6 +10,7 @@ retried). Stripe or database failures retry with growing delays; after ``MAX_TRI
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,11 +106,18 @@ def _refunded(customer: BillingCustomer, obj: JSON) -> None:
         status = str(refund.get("status") or "pending")
         Refund.objects.filter(stripe_refund_id=refund["id"]).update(status=status)
         # A refund whose answer we never got (a timeout) is recognised by our request id.
-        ours = (refund.get("metadata") or {}).get("peepers_refund", "")
-        if ours:
+        ours = _uuid((refund.get("metadata") or {}).get("peepers_refund"))
+        if ours is not None:
             Refund.objects.filter(request_id=ours, stripe_refund_id="").update(
                 stripe_refund_id=str(refund["id"]), status=status, error=""
             )
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _dispute(customer: BillingCustomer, obj: JSON) -> None:
