@@ -379,11 +379,15 @@ DEFAULT_FROM_EMAIL = env.str(
 # -- compliance -------------------------------------------------------------------------------
 # Days a data-subject export's download link stays valid.
 COMPLIANCE_EXPORT_LINK_DAYS = env.int("COMPLIANCE_EXPORT_LINK_DAYS", default=7)
+# The DPO (encarregado, LGPD Art. 41) contact shown in the privacy center.
+PEEPERS_DPO_CONTACT = env.str("PEEPERS_DPO_CONTACT", default="privacidade@peepers.com.br")
 
 # -- onboarding -------------------------------------------------------------------------------
 PEEPERS_TERMS_VERSION = "2026-11-01"
 PEEPERS_PRIVACY_NOTICE_VERSION = "2026-11-01"
 PEEPERS_PLAN_CATALOGUE = "billing.selectors.plan_catalogue"
+# The published terms/privacy notice for /legal/ pages (None: the pages' own templates).
+PEEPERS_LEGAL_NOTICE_PROVIDER = "compliance.notices.selectors.notice_current"
 PEEPERS_DEFAULT_PLAN = "starter"
 PEEPERS_RESERVED_SLUGS = frozenset(
     {

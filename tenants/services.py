@@ -30,7 +30,7 @@ from tenants.errors import (
 )
 from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
 from tenants.plans import plan_get
-from tenants.signals import tenant_status_changed
+from tenants.signals import tenant_created, tenant_status_changed
 from tenants.slugs import slug_problems
 from tenants.users.models import Role, User
 
@@ -127,6 +127,7 @@ def tenant_create(
             logger.exception("creating tenant %s failed; nothing was kept", slug)
         raise
     logger.info("tenant %s (%s) created via %s", slug, tenant.public_id, channel)
+    transaction.on_commit(lambda: tenant_created.send(sender=Tenant, tenant=tenant, owner=owner))
     return TenantCreated(tenant=tenant, owner=owner, created=True)
 
 

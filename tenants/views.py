@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +15,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
 
 from tenants.context import request_tenant
@@ -115,11 +119,41 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/home.html", {"plan": plan_get(tenant.plan_code)})
 
 
+class LegalNotice(Protocol):
+    """A published notice as ``PEEPERS_LEGAL_NOTICE_PROVIDER`` returns it (compliance owns them)."""
+
+    version: str
+    title: str
+    body_html: str
+    effective_at: datetime
+
+
+def _published_notice(kind: str) -> LegalNotice | None:
+    """The current notice of ``kind`` from the configured provider; None: use the template."""
+    path = getattr(settings, "PEEPERS_LEGAL_NOTICE_PROVIDER", "")
+    if not path:
+        return None
+    provider: Callable[..., LegalNotice | None] = import_string(path)
+    return provider(kind=kind)
+
+
+def _legal_page(request: HttpRequest, *, kind: str, template: str, version: str) -> HttpResponse:
+    notice = _published_notice(kind)
+    if notice is not None:
+        return render(request, "compliance/privacy_legal_notice.html", {"notice": notice})
+    return render(request, template, {"version": version})
+
+
 def legal_terms(request: HttpRequest) -> HttpResponse:
-    return render(request, "legal/terms.html", {"version": settings.PEEPERS_TERMS_VERSION})
+    return _legal_page(
+        request, kind="terms", template="legal/terms.html", version=settings.PEEPERS_TERMS_VERSION
+    )
 
 
 def legal_privacy(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "legal/privacy.html", {"version": settings.PEEPERS_PRIVACY_NOTICE_VERSION}
+    return _legal_page(
+        request,
+        kind="privacy",
+        template="legal/privacy.html",
+        version=settings.PEEPERS_PRIVACY_NOTICE_VERSION,
     )

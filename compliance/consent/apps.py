@@ -6,3 +6,9 @@ class ConsentConfig(AppConfig):
     label = "consent"
     verbose_name = "Consent ledger"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from compliance.consent.receivers import ledger_guard_for_new_store
+        from tenants.signals import tenant_created
+
+        tenant_created.connect(ledger_guard_for_new_store, dispatch_uid="consent.ledger_guard")
