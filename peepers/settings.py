@@ -179,6 +179,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records staff opening a store's data in admin (once per staff, store and hour).
+    "compliance.audit.middleware.StaffTenantAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

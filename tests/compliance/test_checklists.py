@@ -102,7 +102,7 @@ def test_staff_run_the_checklists_from_admin(settings, tmp_path):
     User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
     client = Client(HTTP_HOST="localhost")
     client.post(
-        "/admin/login/",
+        "/admin/login/?next=/admin/",
         {"username": "staff@peepers.test", "password": "a-long-staff-password-1"},
     )
 

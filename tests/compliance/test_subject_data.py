@@ -14,6 +14,8 @@ from django_tenants.utils import tenant_context
 from billing.models import BillingCustomer, BillingNotice, CheckoutAttempt, Plan, StripeEvent
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, audit_record
+from compliance.consent.models import ConsentChannel
+from compliance.consent.services import consent_grant
 from compliance.erasure import _step, erasure_replay, subject_erase
 from compliance.exports import export_link_token, subject_export
 from compliance.models import ErasureStep, RequestKind, RequestScope
@@ -22,6 +24,7 @@ from compliance.requests import dsr_open
 from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import SignupAgreement
+from tenants.users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +79,11 @@ def seed_store(tenant, *, suffix: str) -> None:
                 raw={"from": {"id": buyer}, "text": f"Tem azul? assinado {first} {suffix}"},
                 synced_at=NOW,
             )
+        consent_grant(
+            user=User.objects.get(email=tenant.owner_email),
+            purpose="marketing_email",
+            channel=ConsentChannel.ADMIN,
+        )
         MLAccount.objects.create(
             ml_user_id=ML_SELLER[suffix],
             nickname=f"LOJA_{suffix}",

@@ -17,6 +17,9 @@ PUBLIC_KEEP = TENANT_KEEP | {
     "tenants_domain",
     "tenants_signupagreement",
     "billing_plan",
+    # Seeded by migrations, like the plans.
+    "notices_purpose",
+    "retention_retentionpolicy",
 }
 OWNER_PASSWORD = "a-long-test-password-1"
 
