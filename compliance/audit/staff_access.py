@@ -37,7 +37,10 @@ def tenant_field_of(model: type[models.Model]) -> str | None:
     names = [
         field.name
         for field in model._meta.get_fields()
-        if field.is_relation and field.concrete and field.related_model is Tenant
+        if field.is_relation
+        and field.concrete
+        and (field.many_to_one or field.one_to_one)  # not many-to-many (a breach's stores)
+        and field.related_model is Tenant
     ]
     if "tenant" in names:
         return "tenant"
