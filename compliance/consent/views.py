@@ -59,7 +59,6 @@ def _page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpRespo
         "history": consent_history(user=user, limit=20),
         "notice": notice_current(kind=NoticeKind.PRIVACY),
         "fallback_version": settings.PEEPERS_PRIVACY_NOTICE_VERSION,
-        "dpo_contact": settings.PEEPERS_DPO_CONTACT,
         "open_requests": privacy_open_requests(tenant=tenant, user=user),
         "export_url": reverse("privacy-export-download", args=[token]) if token else "",
         "erasure_form": forms.get("erasure_form") or ErasureRequestForm(),

@@ -123,3 +123,18 @@ def test_records_of_processing_come_from_the_registry_and_the_purposes():
     assert record["purposes"], "the seeded purposes"
     assert all(p["legal_basis"] for p in record["purposes"])
     json.dumps(record)  # exportable as is
+
+
+def test_the_dpo_from_admin_is_published_on_the_privacy_pages(tenant_a):
+    from tests.support.clients import store_client
+
+    DataProtectionOfficer.objects.create(
+        name="Ana Encarregada", email="dpo@peepers.test", phone="+55 11 4000-0000"
+    )
+
+    public = Client(HTTP_HOST="localhost").get("/legal/privacy/")
+    center = store_client(tenant_a, login=True).get("/privacy/")
+
+    assert "dpo@peepers.test" in public.text
+    assert "+55 11 4000-0000" in public.text
+    assert "Ana Encarregada" in center.text
