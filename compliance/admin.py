@@ -92,6 +92,13 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
         for dsr in queryset.select_related("tenant"):
             done = subject_export(request=dsr)
             rows = sum(m["rows"] for m in done.manifest["models"])
+            if not done.manifest["found"]:
+                self.message_user(
+                    request,
+                    f"{dsr}: Peepers holds no data about this subject in this store; the export "
+                    "says so and can be sent as the answer.",
+                    messages.WARNING,
+                )
             DataSubjectRequest.objects.filter(pk=dsr.pk, status=RequestStatus.RECEIVED).update(
                 status=RequestStatus.IN_PROGRESS, handled_by=request.user.get_username()
             )

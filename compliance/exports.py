@@ -114,6 +114,8 @@ def subject_export(*, request: DataSubjectRequest) -> ExportDone:
             "subject": subject.label(),
             "generated_at": timezone.now().isoformat(),
             "controller": "Peepers" if request.scope == "seller_user" else tenant.name,
+            # A subject we hold nothing about gets an export that says so (Art. 19 I).
+            "found": any(entry["rows"] for entry in entries) or bool(external),
             "models": entries,
             "external": sorted(external),
         }

@@ -424,3 +424,33 @@ def test_staff_export_and_erase_from_admin(stores, staff_client):
     assert erasure.status == "completed"
     with tenant_context(tenant_a):
         assert not MLOrder.objects.filter(buyer_id=BUYER).exists()
+
+
+def test_a_subject_we_know_nothing_about_gets_an_export_saying_so(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=424242
+    )
+
+    done = subject_export(request=request)
+
+    assert done.manifest["found"] is False
+    assert all(m["rows"] == 0 for m in done.manifest["models"])
+
+
+def test_the_replay_command_reapplies_erasures(stores, capsys):
+    from django.core.management import call_command
+
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+    subject_erase(request=request)
+    with tenant_context(tenant_a):
+        MLOrder.objects.filter(id=2000000000).update(buyer_id=BUYER, buyer_nickname="DE VOLTA")
+
+    call_command("erasure_replay")
+
+    assert "1 erasure(s) replayed" in capsys.readouterr().out
+    with tenant_context(tenant_a):
+        assert not MLOrder.objects.filter(buyer_nickname="DE VOLTA").exists()
