@@ -4,6 +4,7 @@ store, and after erasure no copy of the subject's data in any table (scan by val
 import json
 import zipfile
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -34,7 +35,7 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ML_SELLER = {"A": 5550001, "B": 5550002}
 
 
-def order_raw(order_id: int, buyer: int, first: str, nickname: str) -> dict:
+def order_raw(order_id: int, buyer: int, first: str, nickname: str) -> dict[str, Any]:
     return {
         "id": order_id,
         "buyer": {"id": buyer, "nickname": nickname, "first_name": first, "last_name": "Quintas"},
