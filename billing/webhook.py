@@ -173,6 +173,16 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         return _answer(400, "bad_signature", started, error=exc.message)
     except PayloadInvalid as exc:
         return _answer(400, "bad_payload", started, error=exc.message)
+    live_keys = settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+    if event.livemode != live_keys:
+        # A test-mode event at a live endpoint (or the reverse) is a misconfigured endpoint.
+        return _answer(
+            400,
+            "wrong_mode",
+            started,
+            error=f"a {'live' if event.livemode else 'test'}-mode event, but this server "
+            f"uses {'live' if live_keys else 'test'}-mode keys",
+        )
     try:
         row_id, new = event_store(event)
     except DatabaseError:

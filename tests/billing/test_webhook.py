@@ -185,3 +185,14 @@ def test_an_unknown_event_type_is_stored_and_ignored():
 
     assert event_process(event_pk=StripeEvent.objects.get().pk) == EventStatus.IGNORED
     assert StripeEvent.objects.get().status == "ignored"
+
+
+def test_an_event_from_the_other_stripe_mode_is_refused(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    payload = event(livemode=True)
+
+    response = post(payload, sign(payload))
+
+    assert response.status_code == 400
+    assert "live-mode event" in response.json()["error"]
+    assert not StripeEvent.objects.exists()
