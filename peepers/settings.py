@@ -134,6 +134,8 @@ SHARED_APPS = [
     "compliance.notices",
     "compliance.retention",
     "operations",
+    "operations.backups",
+    "operations.incidents",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

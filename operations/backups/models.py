@@ -1,0 +1,1 @@
+"""Backups: checksummed, encrypted pg_dump archives with retention, and verified restores."""

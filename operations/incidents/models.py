@@ -1,0 +1,1 @@
+"""Incidents with the runbook's SLA timers, and the notifications sent about them."""
