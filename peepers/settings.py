@@ -173,6 +173,8 @@ TENANT_LIMIT_SET_CALLS = True
 
 # -- Django -----------------------------------------------------------------------------------
 MIDDLEWARE = [
+    # Outermost: request latency and status per endpoint class (operations/middleware.py).
+    "operations.middleware.RequestMetricsMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -514,6 +516,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ML_SYNC_INTERVAL_MINUTES * 60,
         "args": ["integrations.ml_incremental_sync", ML_SYNC_INTERVAL_MINUTES * 60 // 2],
     },
+    "operations-metrics-rollup": {"task": "operations.metrics_rollup", "schedule": 60.0},
     "stripe-inbox-reconcile": {"task": "billing.stripe_inbox_reconcile", "schedule": 60.0},
     # Stripe is the source of truth: a nightly full reconcile catches anything events missed.
     "stripe-sync-subscriptions": {

@@ -1,0 +1,103 @@
+"""Metrics from the request path, rolled up per minute into PostgreSQL, read as the KPI table."""
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+
+from operations.kpis import kpi_table
+from operations.models import MetricMinute
+from operations.rollups import metrics_rollup
+from peepers.metrics import metric_count, metric_observe, metrics_flush
+from peepers.redis import redis_client
+from tests.support.clients import store_client
+
+pytestmark = pytest.mark.django_db
+
+# A fixed past minute, so rows from other tests' live traffic never mix in.
+BASE = datetime(2026, 11, 2, 10, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture(autouse=True)
+def _clean_metrics():
+    client = redis_client()
+    for key in client.scan_iter("metrics:*:2026110209*"):
+        client.delete(key)
+    for key in client.scan_iter("metrics:*:2026110210*"):
+        client.delete(key)
+
+
+def seed(at: float) -> None:
+    for i in range(100):
+        status = "5xx" if i < 2 else "2xx"
+        metric_observe(
+            "http_request", {"class": "api", "status": status}, 40 if i < 96 else 900, at=at
+        )
+    for _ in range(99):
+        metric_count("ml_token_refresh", {"outcome": "success"}, at=at)
+    metric_count("ml_token_refresh", {"outcome": "failure"}, at=at)
+    metric_count("ml_oauth_flow", {"outcome": "started"}, 4, at=at)
+    metric_count("ml_oauth_flow", {"outcome": "connected"}, 4, at=at)
+    metrics_flush()
+
+
+def test_rollups_copy_finished_minutes_once(db):
+    seed(BASE + 30)
+
+    first = metrics_rollup(now=BASE + 120, minutes=3)
+    again = metrics_rollup(now=BASE + 120, minutes=3)
+
+    assert first == again > 0
+    assert MetricMinute.objects.filter(name="http_request").count() == len(
+        redis_client().hgetall(
+            f"metrics:http_request:{time.strftime('%Y%m%d%H%M', time.gmtime(BASE))}"
+        )
+    )
+
+
+def test_the_kpi_table_reads_the_rollups():
+    seed(BASE + 30)
+    metrics_rollup(now=BASE + 120, minutes=3)
+    now = datetime.fromtimestamp(BASE + 120, tz=UTC)
+
+    kpis = {k.name: k for k in kpi_table(minutes=60, now=now)}
+
+    assert kpis["API response time (p95)"].value == 50  # 96% of requests within the 50 ms bucket
+    assert kpis["API response time (p95)"].met is True
+    assert kpis["Error rate"].value == pytest.approx(2.0)
+    assert kpis["Error rate"].met is False
+    assert kpis["Token refresh success"].value == pytest.approx(99.0)
+    assert kpis["Token refresh success"].met is False  # the target is > 99%
+    assert kpis["OAuth flow success"].value == pytest.approx(100.0)
+    assert kpis["Webhook processing (p95)"].value is None  # no data is not a number
+
+
+def test_requests_are_measured_by_endpoint_class(tenant_a):
+    store_client(tenant_a, login=True).get("/")
+    metrics_flush()
+
+    now = time.time()
+    fields: dict[str, float] = {}
+    for offset in range(2):
+        key = f"metrics:http_request:{time.strftime('%Y%m%d%H%M', time.gmtime(now - 60 * offset))}"
+        for field, value in redis_client().hgetall(key).items():
+            fields[field.decode()] = fields.get(field.decode(), 0) + float(value)
+    assert fields.get("class=dashboard,status=2xx|count", 0) >= 1
+
+
+def test_staff_see_the_kpi_dashboard():
+    from tenants.users.models import User
+
+    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
+    client = Client(HTTP_HOST="localhost")
+    client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "staff@peepers.test", "password": "a-long-staff-password-1"},
+    )
+
+    page = client.get("/admin/operations/metricminute/?minutes=1440")
+
+    assert page.status_code == 200
+    assert "API response time (p95)" in page.text
+    assert "&lt; 500 ms" in page.text or "< 500 ms" in page.text
