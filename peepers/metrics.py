@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 RETENTION_SECONDS = 3 * 24 * 3600
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 FLUSH_SECONDS = 1.0
+TOTALS_PREFIX = "metrics-total:"  # since the Redis database began: Prometheus counters
 
 
 def _labels(labels: Mapping[str, object]) -> str:
@@ -74,10 +75,14 @@ def metrics_flush() -> None:
     try:
         pipe = redis_client().pipeline(transaction=False)
         for (key, field), amount in pending.items():
+            # The minute's hash, and the running total that /metrics exposes as counters.
+            total = TOTALS_PREFIX + key.split(":")[1]
             if float(amount).is_integer():
                 pipe.hincrby(key, field, int(amount))
+                pipe.hincrby(total, field, int(amount))
             else:
                 pipe.hincrbyfloat(key, field, round(amount, 3))
+                pipe.hincrbyfloat(total, field, round(amount, 3))
         for key in {key for key, _ in pending}:
             pipe.expire(key, RETENTION_SECONDS)
         pipe.execute()
@@ -103,6 +108,20 @@ def metric_observe(
     _buffer.add(key, f"{base}|count", 1)
     _buffer.add(key, f"{base}|sum_ms", milliseconds)
     _buffer.add(key, f"{base}|le_{bucket}", 1)
+
+
+def metric_totals() -> dict[str, dict[str, float]]:
+    """Every metric's running totals: ``{name: {field: value}}`` (for ``/metrics``)."""
+    metrics_flush()
+    client = redis_client()
+    totals: dict[str, dict[str, float]] = {}
+    for key in client.scan_iter(f"{TOTALS_PREFIX}*", count=500):
+        name = (key.decode() if isinstance(key, bytes) else key)[len(TOTALS_PREFIX) :]
+        totals[name] = {
+            (f.decode() if isinstance(f, bytes) else f): float(v)
+            for f, v in client.hgetall(key).items()
+        }
+    return totals
 
 
 def metric_read(name: str, *, minutes: int = 60, now: float | None = None) -> dict[str, float]:

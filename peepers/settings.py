@@ -191,7 +191,7 @@ MIDDLEWARE = [
 ]
 
 # Machine-to-machine endpoints served without the browser middleware (peepers/lean.py).
-PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre", "/api/webhook/stripe")
+PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre", "/api/webhook/stripe", "/metrics")
 PEEPERS_LEAN_MIDDLEWARE = ["tenants.middleware.PublicHostMiddleware"]
 
 TEMPLATES = [
@@ -251,6 +251,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = PEEPERS_DATA_DIR / "media"
 MEDIA_URL = "media/"
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(PEEPERS_DATA_DIR / "backups")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -363,6 +364,8 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # A stored event processing this long was abandoned by a dead worker and is taken up again.
 BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300)
 NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
+# Bearer token Prometheus sends to GET /metrics on the public host (empty: /metrics is off).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Staff inactive this long are disabled by the monthly access review (docs/compliance-audit.md).
 ACCESS_REVIEW_INACTIVE_DAYS = env.int("ACCESS_REVIEW_INACTIVE_DAYS", default=90)
 
@@ -540,5 +543,17 @@ CELERY_BEAT_SCHEDULE = {
     "retention-daily": {
         "task": "retention.run",
         "schedule": crontab(hour=2, minute=41),
+    },
+    # Incidents past their response/resolution SLA escalate (docs/operations-incidents.md).
+    "incidents-escalate": {"task": "incidents.escalate", "schedule": 60.0},
+    # Backups (docs/operations-backups.md): daily, a weekly full, a monthly restore drill.
+    "backups-daily": {"task": "backups.daily", "schedule": crontab(hour=3, minute=30)},
+    "backups-weekly-full": {
+        "task": "backups.full",
+        "schedule": crontab(day_of_week=0, hour=4, minute=30),
+    },
+    "backups-restore-drill": {
+        "task": "backups.restore_drill",
+        "schedule": crontab(day_of_month=1, hour=5, minute=30),
     },
 }

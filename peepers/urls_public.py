@@ -6,6 +6,7 @@ from django.urls import path
 from billing.urls import public_urlpatterns as billing_public_urls
 from compliance.retention.urls import public_urlpatterns as retention_public_urls
 from integrations.mercadolivre.urls import public_urlpatterns as ml_public_urls
+from operations.prometheus import metrics_view
 from peepers.health import health, ping
 from tenants import views as tenant_views
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/health", health, name="health"),
     path("api/ping", ping, name="ping"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     *ml_public_urls,
     *billing_public_urls,
     *retention_public_urls,

@@ -101,3 +101,29 @@ def test_staff_see_the_kpi_dashboard():
     assert page.status_code == 200
     assert "API response time (p95)" in page.text
     assert "&lt; 500 ms" in page.text or "< 500 ms" in page.text
+
+
+def test_prometheus_reads_the_running_totals_with_a_token(settings):
+    settings.METRICS_TOKEN = "scrape-me"
+    metric_count("ml_token_refresh", {"outcome": "success"}, 3)
+    metric_observe("http_request", {"class": "api", "status": "2xx"}, 7)
+    client = Client(HTTP_HOST="localhost")
+
+    refused = client.get("/metrics")
+    page = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+
+    assert refused.status_code == 401
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = page.content.decode()
+    assert "# TYPE peepers_ml_token_refresh_total counter" in text
+    assert 'peepers_ml_token_refresh_total{outcome="success"}' in text
+    assert "# TYPE peepers_http_request_ms histogram" in text
+    assert 'peepers_http_request_ms_bucket{class="api",status="2xx",le="10"}' in text
+    assert 'peepers_http_request_ms_bucket{class="api",status="2xx",le="+Inf"}' in text
+
+
+def test_metrics_are_off_without_a_token(settings):
+    settings.METRICS_TOKEN = ""
+
+    assert Client(HTTP_HOST="localhost").get("/metrics").status_code == 404
