@@ -1,0 +1,57 @@
+"""Admin: backups and restores are read-only records; "verify" re-checks backup files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from operations.backups.errors import BackupError
+from operations.backups.models import Backup, Restore
+from operations.backups.services import backup_verify
+
+
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Backup)
+class BackupAdmin(_ReadOnly):
+    list_display = ["pk", "kind", "tenant_schema", "started_at", "status", "size_bytes", "by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["tenant_schema", "sha256_plain", "sha256_encrypted"]
+    actions = ["verify"]
+
+    @admin.action(description="Verify checksums and authentication tags")
+    def verify(self, request: HttpRequest, queryset: QuerySet[Backup]) -> None:
+        for backup in queryset:
+            try:
+                backup_verify(backup=backup)
+            except BackupError as exc:
+                self.message_user(request, f"backup {backup.pk}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"backup {backup.pk}: intact", messages.SUCCESS)
+
+
+@admin.register(Restore)
+class RestoreAdmin(_ReadOnly):
+    list_display = [
+        "pk",
+        "backup",
+        "target_database",
+        "target_schema",
+        "is_drill",
+        "started_at",
+        "outcome",
+        "tables_checked",
+    ]
+    list_filter = ["outcome", "is_drill"]

@@ -1,0 +1,31 @@
+"""Errors of backups and restores; commands map them to exit code 1, the drill to an alert."""
+
+from __future__ import annotations
+
+
+class BackupError(Exception):
+    """Base of every backup or restore failure."""
+
+
+class BackupToolFailed(BackupError):
+    """pg_dump, pg_restore or psql exited non-zero; the message carries its stderr tail."""
+
+
+class ArchiveCorrupted(BackupError):
+    """The encrypted file fails its authentication tag, is truncated, or its checksum differs."""
+
+
+class ArchiveKeyMissing(BackupError):
+    """None of FIELD_ENCRYPTION_KEYS is the key the archive was written with."""
+
+
+class BackupNotRestorable(BackupError):
+    """The backup did not succeed, or its file is gone (pruned or never written)."""
+
+
+class RestoreTargetExists(BackupError):
+    """The database or schema to restore into exists already; restores never overwrite."""
+
+
+class RestoreTargetInvalid(BackupError):
+    """The target name is not a plain identifier, or does not fit the backup's kind."""
