@@ -1,0 +1,17 @@
+"""What the incident and notification services refuse, as types."""
+
+
+class IncidentError(Exception):
+    """Base of the incident errors."""
+
+
+class IncidentAlreadyResolved(IncidentError):
+    """The incident is resolved; it cannot be acknowledged or resolved again."""
+
+
+class ChannelNotConfigured(IncidentError):
+    """The notification's channel is no longer in NOTIFY_URLS."""
+
+
+class DeliveryFailed(IncidentError):
+    """A channel refused or could not be reached; the task retries with backoff."""
