@@ -127,3 +127,12 @@ def test_resolved_incidents_never_escalate(db):
     incident_resolve(incident=incident, by="x@peepers.test", note="", now=T0 + timedelta(minutes=1))
 
     assert incident_escalate_due(now=T0 + timedelta(days=1)) == []
+
+
+def test_the_timeline_is_append_only(db):
+    event = fire(now=T0).events.first()
+    assert event is not None
+
+    event.message = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
