@@ -2,10 +2,10 @@
 
 A tenant backup restored into a new schema goes through a scratch database: the public
 schema's definitions (no data; the store's triggers call its functions) from our database,
-then pg_restore of the store there, ``ALTER SCHEMA old RENAME TO new``, pg_dump that one schema and pg_restore it into ours in a
-single transaction. pg_restore cannot rename a schema, and rewriting the SQL text would also
-rewrite any data that happens to contain the schema's name; the scratch database costs a
-second dump of one store, which is small.
+then pg_restore of the store there, ``ALTER SCHEMA old RENAME TO new``, pg_dump that one
+schema and pg_restore it into ours in a single transaction. pg_restore cannot rename a
+schema, and rewriting the SQL text would also rewrite any data that happens to contain the
+schema's name; the scratch database costs a second dump of one store, which is small.
 """
 
 from __future__ import annotations

@@ -187,6 +187,7 @@ def backup_prune(*, now: datetime | None = None) -> list[int]:
     series = [whole] + [
         Backup.objects.filter(kind=BackupKind.TENANT, tenant_schema=schema)
         for schema in Backup.objects.filter(kind=BackupKind.TENANT)
+        .order_by()
         .values_list("tenant_schema", flat=True)
         .distinct()
     ]

@@ -7,6 +7,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _backup_dir(settings: Any, tmp_path: Path) -> Path:
+def backup_dir(settings: Any, tmp_path: Path) -> Path:
     settings.BACKUP_DIR = tmp_path / "backups"
     return Path(settings.BACKUP_DIR)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django_tenants.utils import tenant_context
 
 from operations.backups.errors import ArchiveCorrupted, RestoreTargetExists
 from operations.backups.models import Backup, BackupStatus, RestoreOutcome
 from operations.backups.restores import database_drop, restore_create
 from operations.backups.services import backup_create, backup_verify
-from django_tenants.utils import tenant_context
 from tenants.models import Tenant
 from tenants.users.models import User
 
