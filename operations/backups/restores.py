@@ -233,18 +233,14 @@ def restore_drill(*, by: str, now: str | None = None) -> Restore:
         .first()
     )
     if latest is None:
-        restore = Restore.objects.create(
-            target_database=database,
-            is_drill=True,
-            started_at=timezone.now(),
-            finished_at=timezone.now(),
-            outcome=RestoreOutcome.FAILED,
-            error="no successful full backup to drill with",
-            by=by,
-        )
+        restore = _drill_failed(database=database, by=by, error="no successful full backup")
     else:
         try:
             restore = restore_create(backup=latest, database=database, by=by, is_drill=True)
+        except (BackupError, psycopg.Error) as exc:
+            restore = _drill_failed(
+                database=database, by=by, error=f"{type(exc).__name__}: {exc}", backup=latest
+            )
         finally:
             database_drop(database)
     if restore.outcome != RestoreOutcome.VERIFIED:
@@ -252,3 +248,16 @@ def restore_drill(*, by: str, now: str | None = None) -> Restore:
         logger.error(message)
         mail_admins("Backup restore drill failed", message)
     return restore
+
+
+def _drill_failed(*, database: str, by: str, error: str, backup: Backup | None = None) -> Restore:
+    return Restore.objects.create(
+        backup=backup,
+        target_database=database,
+        is_drill=True,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        outcome=RestoreOutcome.FAILED,
+        error=error[:4000],
+        by=by,
+    )
