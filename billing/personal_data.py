@@ -30,10 +30,6 @@ SELLER = (SubjectKind.SELLER_USER,)
 FISCAL = "invoices and payments are fiscal records kept 5 years (LGPD Art. 16 I; CTN Art. 195)"
 
 
-def _is_owner(tenant: Tenant, subject: Subject) -> bool:
-    return subject.email.strip().lower() == tenant.owner_email.strip().lower()
-
-
 def _customer(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
     return BillingCustomer.objects.filter(tenant=tenant, email__iexact=subject.email)
 
@@ -78,7 +74,7 @@ personal_data(
     subjects=SELLER,
     locate=lambda tenant, subject: (
         StripeEvent.objects.filter(tenant=tenant)
-        if _is_owner(tenant, subject)
+        if subject.owns(tenant)
         else StripeEvent.objects.none()
     ),
     erasure=Erasure.ANONYMIZE,
@@ -95,7 +91,7 @@ not_personal(
 
 def _stripe_customer(tenant: Tenant, subject: Subject) -> dict[str, Any]:
     """The Stripe customer of the store, when the subject is its owner."""
-    if subject.kind != SubjectKind.SELLER_USER or not _is_owner(tenant, subject):
+    if not subject.owns(tenant):
         return {}
     customer = BillingCustomer.objects.filter(tenant=tenant).first()
     if customer is None:

@@ -12,7 +12,6 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
@@ -27,7 +26,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.stripe_api import JSON, obj_id, stripe_call
-from peepers.redis import redis_client
+from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -56,8 +55,7 @@ def entitlement_cache_key(tenant_id: int) -> str:
     Not Django's cache: its keys carry the *current* schema, so a worker (public schema) could
     not invalidate what a request on the store's host cached. The store's id scopes this key.
     """
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
-    return f"{prefix}:tenant:{tenant_id}:billing:entitlement"
+    return redis_key("tenant", tenant_id, "billing", "entitlement")
 
 
 def entitlement_forget(tenant_id: int) -> None:

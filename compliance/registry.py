@@ -42,6 +42,13 @@ class Subject:
     def label(self) -> str:
         return self.email if self.kind == SubjectKind.SELLER_USER else f"ML {self.ml_user_id}"
 
+    def owns(self, tenant: Any) -> bool:
+        """Whether this person is the store's owner (their data then includes the store's)."""
+        return (
+            self.kind == SubjectKind.SELLER_USER
+            and self.email.strip().lower() == str(tenant.owner_email).strip().lower()
+        )
+
 
 Locate = Callable[[Any, Subject], "models.QuerySet[Any]"]  # (tenant, subject)
 Anonymize = Callable[[Any], dict[str, Any]]

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,7 +24,7 @@ from compliance.models import (
     RequestScope,
 )
 from compliance.registry import Subject, SubjectKind
-from peepers.redis import redis_client
+from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -128,10 +127,9 @@ ALERT_TEXT = {
 def dsr_alerts_send(*, now: datetime | None = None) -> int:
     """Tell staff about each open request at 5 days left, 1 day left and past due, once each."""
     client = redis_client()
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
     sent = 0
     for request, label in dsr_alerts_due(now=now):
-        key = f"{prefix}:dsr-alert:{request.pk}:{label}"
+        key = redis_key("dsr-alert", request.pk, label)
         if not client.set(key, "1", nx=True, ex=60 * 86400):
             continue
         logger.warning("data-subject request %s: %s", request.pk, ALERT_TEXT[label])

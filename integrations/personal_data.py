@@ -17,10 +17,6 @@ BUYER = (SubjectKind.BUYER,)
 SELLER = (SubjectKind.SELLER_USER,)
 
 
-def _is_owner(tenant: Tenant, subject: Subject) -> bool:
-    return subject.email.strip().lower() == tenant.owner_email.strip().lower()
-
-
 def _orders(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
     return MLOrder.objects.filter(buyer_id=subject.ml_user_id)
 
@@ -52,7 +48,7 @@ personal_data(
     subjects=SELLER,
     locate=lambda tenant, subject: (
         MLAccount.objects.all()
-        if _is_owner(tenant, subject)
+        if subject.owns(tenant)
         else MLAccount.objects.filter(connected_by__iexact=subject.email)
     ),
     erasure=Erasure.ANONYMIZE,
@@ -68,7 +64,7 @@ personal_data(
     subjects=SELLER,
     locate=lambda tenant, subject: (
         MLConnection.objects.filter(tenant=tenant)
-        if _is_owner(tenant, subject)
+        if subject.owns(tenant)
         else MLConnection.objects.none()
     ),
     erasure=Erasure.ANONYMIZE,

@@ -23,3 +23,9 @@ def _client(url: str) -> redis.Redis:
 def redis_client() -> redis.Redis:
     """The client for ``CACHE_REDIS_URL``'s database (cache keys there are schema-prefixed)."""
     return _client(settings.CACHE_REDIS_URL)
+
+
+def redis_key(*parts: object) -> str:
+    """A key in the shared Redis, under this deployment's prefix (``test`` in the tests)."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
+    return ":".join([str(prefix), *(str(part) for part in parts)])

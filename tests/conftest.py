@@ -12,12 +12,14 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 
 from peepers import embedded
-from peepers.redis import redis_client
+from peepers.redis import redis_client, redis_key
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
+from tests.support.clients import staff_client as make_staff_client
 from tests.support.db import OWNER_PASSWORD, database_reset
 
 
@@ -110,6 +112,11 @@ def _no_cached_entitlements() -> Iterator[None]:
     """A test's subscription rows roll back with its transaction; their cache must go too."""
     yield
     client = redis_client()
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")
-    for key in client.scan_iter(f"{prefix}:tenant:*:billing:entitlement"):
+    for key in client.scan_iter(redis_key("tenant", "*", "billing", "entitlement")):
         client.delete(key)
+
+
+@pytest.fixture
+def staff_client(db: None) -> Client:
+    """Admin on the public host, as a superuser (``tests.support.clients.staff_client``)."""
+    return make_staff_client()

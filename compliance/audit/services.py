@@ -23,7 +23,8 @@ from django_tenants.utils import get_public_schema_name
 
 from compliance.audit.errors import AuditRetentionTooShort
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
-from compliance.audit.network import client_ip, request_host, user_agent
+from compliance.audit.network import request_host, user_agent
+from peepers.network import client_ip
 from tenants.context import current_schema
 from tenants.models import Tenant
 

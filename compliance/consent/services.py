@@ -17,12 +17,13 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 
 from compliance.audit.models import AuditAction
-from compliance.audit.network import client_ip, user_agent
+from compliance.audit.network import user_agent
 from compliance.audit.services import Actor, actor_for_user, audit_record
 from compliance.consent.errors import ConsentNotApplicable
 from compliance.consent.models import ConsentAction, ConsentChannel, ConsentRecord
 from compliance.consent.selectors import consent_current, consent_states
 from compliance.notices.selectors import privacy_notice_version, purpose_get
+from peepers.network import client_ip
 from tenants.models import Tenant
 from tenants.users.models import User
 

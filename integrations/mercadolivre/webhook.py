@@ -29,6 +29,7 @@ from integrations.mercadolivre.dispatch import dispatch_notification
 from integrations.mercadolivre.upserts import moment
 from integrations.models import MLNotification, NotificationStatus
 from peepers.metrics import metric_count, metric_observe
+from peepers.network import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -150,31 +151,14 @@ def _allowed_networks(
     )
 
 
-def client_ip(request: HttpRequest, *, trusted_proxies: int) -> str:
-    """The address that reached our first trusted proxy (or us, with none).
-
-    Each trusted proxy appends the address it received from to X-Forwarded-For, so with N of
-    them the client is the (N+1)-th address from the right of ``XFF + [REMOTE_ADDR]``;
-    anything further left is whatever the sender wrote and is ignored.
-    """
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    if trusted_proxies <= 0:
-        return remote
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    chain = [hop.strip() for hop in forwarded.split(",") if hop.strip()] + [remote]
-    return chain[max(0, len(chain) - trusted_proxies - 1)]
-
-
 def source_allowed(request: HttpRequest) -> bool:
     entries = tuple(settings.ML_WEBHOOK_ALLOWED_IPS)
     if not entries:
         return True
-    try:
-        address = ipaddress.ip_address(
-            client_ip(request, trusted_proxies=settings.ML_WEBHOOK_TRUSTED_PROXIES)
-        )
-    except ValueError:
+    found = client_ip(request, trusted_proxies=settings.ML_WEBHOOK_TRUSTED_PROXIES)
+    if found is None:
         return False
+    address = ipaddress.ip_address(found)
     return any(address in network for network in _allowed_networks(entries))
 
 

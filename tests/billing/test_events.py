@@ -124,16 +124,10 @@ def test_a_store_deleted_with_a_live_subscription_is_never_billed_again(
     assert not StripeEvent.objects.filter(status__in=["failed", "dead"]).exists()
 
 
-def test_stripe_events_admin_lists_filters_and_replays(stripe, tenant_a):
-    from django.test import Client
-
-    from tenants.users.models import User
-
+def test_stripe_events_admin_lists_filters_and_replays(stripe, tenant_a, staff_client):
     subscribe(stripe, tenant_a)
     StripeEvent.objects.update(status=EventStatus.DEAD, last_error="boom")
-    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
-    client = Client(HTTP_HOST="localhost")
-    client.login(username="staff@peepers.test", password="a-long-staff-password-1")
+    client = staff_client
 
     listing = client.get("/admin/billing/stripeevent/?status=dead")
     ids = list(StripeEvent.objects.values_list("pk", flat=True))

@@ -98,24 +98,11 @@ def test_a_boleto_payment_is_explained_as_not_refundable(stripe, tenant_a, setti
     assert not stripe.sdk.v1.refunds.list().data
 
 
-@pytest.fixture
-def staff_client():
-    from django.test import Client
-
-    from tenants.users.models import User
-
-    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
-    client = Client(HTTP_HOST="localhost")
-    client.login(username="staff@peepers.test", password="a-long-staff-password-1")
-    return client
-
-
 def test_staff_refund_from_admin(stripe, paid_invoice, staff_client):
-    admin_client = staff_client
-    form = admin_client.get(f"/admin/billing/invoicerecord/{paid_invoice.pk}/refund/")
+    form = staff_client.get(f"/admin/billing/invoicerecord/{paid_invoice.pk}/refund/")
     request_id = form.context["form"]["request_id"].value()
 
-    done = admin_client.post(
+    done = staff_client.post(
         f"/admin/billing/invoicerecord/{paid_invoice.pk}/refund/",
         {"request_id": request_id, "amount": "12.34", "reason": "duplicate", "note": "twice"},
         follow=True,

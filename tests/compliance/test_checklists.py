@@ -95,18 +95,10 @@ def test_the_report_is_saved_and_written(capsys, settings, tmp_path):
     assert written == [".html", ".json"]
 
 
-def test_staff_run_the_checklists_from_admin(settings, tmp_path):
-    from tenants.users.models import User
-
+def test_staff_run_the_checklists_from_admin(settings, tmp_path, staff_client):
     settings.MEDIA_ROOT = tmp_path
-    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
-    client = Client(HTTP_HOST="localhost")
-    client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "staff@peepers.test", "password": "a-long-staff-password-1"},
-    )
 
-    ran = client.post("/admin/compliance/compliancereport/run/", follow=True)
+    ran = staff_client.post("/admin/compliance/compliancereport/run/", follow=True)
 
     assert ran.status_code == 200
     assert "DPO contact updated" in ran.text

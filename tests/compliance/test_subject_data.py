@@ -381,16 +381,6 @@ def test_a_big_store_exports_in_bounded_memory(tenant_a):
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
 
 
-@pytest.fixture
-def staff_client():
-    from tenants.users.models import User
-
-    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
-    client = Client(HTTP_HOST="localhost")
-    client.login(username="staff@peepers.test", password="a-long-staff-password-1")
-    return client
-
-
 def test_staff_export_and_erase_from_admin(stores, staff_client):
     tenant_a, _ = stores
     access = request_for(tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER)

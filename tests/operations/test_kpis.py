@@ -86,17 +86,8 @@ def test_requests_are_measured_by_endpoint_class(tenant_a):
     assert fields.get("class=dashboard,status=2xx|count", 0) >= 1
 
 
-def test_staff_see_the_kpi_dashboard():
-    from tenants.users.models import User
-
-    User.objects.create_superuser("staff@peepers.test", "a-long-staff-password-1")
-    client = Client(HTTP_HOST="localhost")
-    client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "staff@peepers.test", "password": "a-long-staff-password-1"},
-    )
-
-    page = client.get("/admin/operations/metricminute/?minutes=1440")
+def test_staff_see_the_kpi_dashboard(staff_client):
+    page = staff_client.get("/admin/operations/metricminute/?minutes=1440")
 
     assert page.status_code == 200
     assert "API response time (p95)" in page.text

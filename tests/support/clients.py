@@ -24,3 +24,15 @@ def store_client(tenant: Tenant, *, login: bool = False) -> Client:
 def owner_of(tenant: Tenant) -> User:
     with tenant_context(tenant):
         return User.objects.get(email=tenant.owner_email)
+
+
+STAFF_EMAIL = "staff@peepers.test"
+STAFF_PASSWORD = "a-long-staff-password-1"
+
+
+def staff_client() -> Client:
+    """A test client on the public host, logged in to admin as a new superuser."""
+    User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+    client = Client(HTTP_HOST="localhost")
+    assert client.login(username=STAFF_EMAIL, password=STAFF_PASSWORD)
+    return client
