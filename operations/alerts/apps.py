@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AlertsConfig(AppConfig):
+    name = "operations.alerts"
+    label = "alerts"
+    verbose_name = "Alert rules"
+    default_auto_field = "django.db.models.BigAutoField"
