@@ -549,6 +549,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Incidents past their response/resolution SLA escalate (docs/operations-incidents.md).
     "incidents-escalate": {"task": "incidents.escalate", "schedule": 60.0},
+    # Alert rules (operations/alerts/rules.yaml) fire and resolve incidents.
+    "alerts-evaluate": {"task": "alerts.evaluate", "schedule": 30.0},
     # Backups (docs/operations-backups.md): daily, a weekly full, a monthly restore drill.
     "backups-daily": {"task": "backups.daily", "schedule": crontab(hour=3, minute=30)},
     "backups-weekly-full": {
