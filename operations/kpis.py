@@ -17,7 +17,8 @@ from operations.models import MetricMinute
 from peepers.metrics import LATENCY_BUCKETS_MS
 
 
-def _fields(name: str, start: datetime, end: datetime) -> dict[str, float]:
+def metric_fields(name: str, start: datetime, end: datetime) -> dict[str, float]:
+    """A metric's fields summed over the rollup minutes in ``[start, end)``."""
     rows = (
         MetricMinute.objects.filter(name=name, minute__gte=start, minute__lt=end)
         .values("field")
@@ -26,7 +27,7 @@ def _fields(name: str, start: datetime, end: datetime) -> dict[str, float]:
     return {row["field"]: float(row["total"]) for row in rows}
 
 
-def _p95(fields: dict[str, float], *, label_filter: str = "") -> float | None:
+def histogram_p95(fields: dict[str, float], *, label_filter: str = "") -> float | None:
     """The 95th percentile's bucket bound (ms) of a latency histogram."""
     selected = {k: v for k, v in fields.items() if label_filter in k.split("|")[0]}
     total = sum(v for k, v in selected.items() if k.endswith("|count"))
@@ -46,6 +47,11 @@ def _ratio(fields: dict[str, float], good: Callable[[str], bool]) -> float | Non
     if not total:
         return None
     return sum(v for k, v in counts.items() if good(k)) / total
+
+
+# The names the KPI definitions below were written with.
+_fields = metric_fields
+_p95 = histogram_p95
 
 
 @dataclass(frozen=True)
