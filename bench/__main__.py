@@ -13,6 +13,7 @@ BENCHMARKS = [
     "ml_sync",
     "webhook_ingest",
     "stripe_webhook_ingest",
+    "metrics_overhead",
 ]
 
 

@@ -192,6 +192,10 @@ MIDDLEWARE = [
     "billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# PEEPERS_REQUEST_METRICS=0 serves without the request metrics, for bench/metrics_overhead.py to
+# measure what they cost; every deployment keeps the default (on).
+if not env.bool("PEEPERS_REQUEST_METRICS", default=True):
+    MIDDLEWARE.remove("operations.middleware.RequestMetricsMiddleware")
 
 # Machine-to-machine endpoints served without the browser middleware (peepers/lean.py).
 PEEPERS_LEAN_PATHS = ("/api/webhook/mercado-livre", "/api/webhook/stripe", "/metrics")
