@@ -1,0 +1,215 @@
+"""Runbook "OAuth Token Refresh Failures": P1, respond 30 min, resolve 2 h.
+
+Diagnose: the refresh failure rate, and the accounts that cannot refresh, store by store.
+Mitigate: mark accounts whose refresh token is invalid as needing reconnection and e-mail
+their owners (once: an account already marked is not marked or mailed again).
+Validate: the success ratio of at least the last N refreshes is 99 % or more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name, tenant_context
+
+from integrations.mercadolivre.errors import MLError, MLReconnectRequired
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.notifications import reconnect_needed_notify
+from integrations.mercadolivre.tokens import REFRESH_MARGIN, access_token_for
+from operations.runbooks.measures import counts_by, metric_window
+from operations.runbooks.registry import Options, Outcome, Result
+from peepers import crypto
+from tenants.models import Tenant
+
+FAILURE_RATE_LIMIT = 0.05  # the runbook's detection: failed refresh rate > 5 %
+SUCCESS_TARGET = 0.99  # the KPI: token refresh > 99 %
+# Windows validate widens through until it holds the last N refreshes (Redis keeps 3 days).
+VALIDATE_WINDOWS_MINUTES = (15, 60, 240, 1440, 4320)
+UNREADABLE = "refresh token missing or unreadable"
+
+
+def _stores() -> Iterator[Tenant]:
+    yield from Tenant.objects.exclude(schema_name=get_public_schema_name()).order_by("schema_name")
+
+
+def _refresh_token_readable(account: MLAccount) -> bool:
+    if not account.refresh_token:
+        return False
+    try:
+        crypto.decrypt(account.refresh_token)
+    except crypto.DecryptionFailed:
+        return False
+    return True
+
+
+def _refresh_counts(minutes: int) -> tuple[dict[str, int], str]:
+    window = metric_window("ml_token_refresh", minutes=minutes)
+    counts = {outcome: int(n) for (outcome,), n in counts_by(window, "outcome").items()}
+    return counts, window.source
+
+
+def diagnose(options: Options) -> Result:
+    minutes = options.minutes
+    counts, source = _refresh_counts(minutes)
+    total = sum(counts.values())
+    failed = counts.get("failure", 0) + counts.get("invalid_grant", 0)
+    lines: list[str] = []
+    data: dict[str, Any] = {"minutes": minutes, "refreshes": counts}
+    rate: float | None = failed / total if total else None
+    if rate is None:
+        lines.append(f"Token refreshes, last {minutes} min: no data")
+    else:
+        lines.append(
+            f"Token refreshes, last {minutes} min: {total} ({counts.get('success', 0)} ok, "
+            f"{counts.get('failure', 0)} failed, {counts.get('invalid_grant', 0)} invalid_grant)"
+            f", failure rate {rate:.1%} [{source}]"
+        )
+    data["failure_rate"] = rate
+
+    needs, broken = [], []
+    for tenant in _stores():
+        with tenant_context(tenant):
+            for account in MLAccount.objects.filter(
+                status__in=[MLAccountStatus.NEEDS_RECONNECTION, MLAccountStatus.ACTIVE]
+            ).order_by("ml_user_id"):
+                entry = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
+                if account.status == MLAccountStatus.NEEDS_RECONNECTION:
+                    since = account.needs_reconnection_since
+                    needs.append(
+                        {
+                            **entry,
+                            "since": since.isoformat() if since else None,
+                            "error": account.last_error,
+                        }
+                    )
+                elif not _refresh_token_readable(account):
+                    broken.append({**entry, "error": UNREADABLE})
+    data["needs_reconnection"], data["broken"] = needs, broken
+    lines.append(f"Accounts waiting for their seller to reconnect: {len(needs)}")
+    lines += [
+        f"  - {a['store']}: ML user {a['ml_user_id']} since {a['since'] or '?'}"
+        + (f" ({a['error']})" if a["error"] else "")
+        for a in needs
+    ]
+    lines.append(f"Active accounts that cannot refresh (mitigate marks them): {len(broken)}")
+    lines += [f"  - {a['store']}: ML user {a['ml_user_id']} ({a['error']})" for a in broken]
+    lines.append(
+        "Transient failures (ML unreachable, 429, 5xx) are counted, not tied to an account."
+    )
+
+    problems = []
+    if rate is not None and rate > FAILURE_RATE_LIMIT:
+        problems.append(f"refresh failure rate {rate:.1%} above {FAILURE_RATE_LIMIT:.0%}")
+    if broken:
+        problems.append(f"{len(broken)} active account(s) with an unusable refresh token")
+    if problems:
+        lines.append("Verdict: FAILED: " + "; ".join(problems))
+        return Result(Outcome.FAILED, tuple(lines), data)
+    if rate is None:
+        lines.append("Verdict: UNKNOWN: no refreshes recorded in the window")
+        return Result(Outcome.UNKNOWN, tuple(lines), data)
+    lines.append(f"Verdict: OK: failure rate within {FAILURE_RATE_LIMIT:.0%}")
+    return Result(Outcome.OK, tuple(lines), data)
+
+
+@dataclass
+class _Tally:
+    marked: list[dict[str, Any]]
+    refreshed: int
+    transient: list[dict[str, Any]]
+
+
+def mitigate(options: Options) -> Result:
+    tally = _Tally(marked=[], refreshed=0, transient=[])
+    for tenant in _stores():
+        with tenant_context(tenant):
+            _mitigate_store(tenant, tally)
+    lines = [
+        f"Marked for reconnection (owners and admins e-mailed once): {len(tally.marked)}",
+        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['why']})" for a in tally.marked),
+        f"Due tokens refreshed successfully: {tally.refreshed}",
+        f"Transient refresh failures (left active, retried on next use): {len(tally.transient)}",
+        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['why']})" for a in tally.transient),
+    ]
+    data = {"marked": tally.marked, "refreshed": tally.refreshed, "transient": tally.transient}
+    if tally.transient:
+        lines.append("Verdict: FAILED: some refreshes failed for reasons ML may still fix")
+        return Result(Outcome.FAILED, tuple(lines), data)
+    lines.append("Verdict: OK: every active account can refresh or is marked for reconnection")
+    return Result(Outcome.OK, tuple(lines), data)
+
+
+def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
+    due_before = timezone.now() + REFRESH_MARGIN
+    for account in MLAccount.objects.filter(status=MLAccountStatus.ACTIVE).order_by("pk"):
+        entry: dict[str, Any] = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
+        if not _refresh_token_readable(account):
+            if _mark_unreadable(account.pk):
+                tally.marked.append({**entry, "why": UNREADABLE})
+            continue
+        if account.access_expires_at and account.access_expires_at > due_before:
+            continue  # a fresh access token: nothing to refresh, nothing known to be wrong
+        try:
+            access_token_for(account=account)
+        except MLReconnectRequired as exc:
+            # token_refresh marked the account and queued the owners' e-mail.
+            tally.marked.append({**entry, "why": f"ML refused the refresh: {exc.message}"})
+        except MLError as exc:
+            tally.transient.append({**entry, "why": f"{type(exc).__name__}: {exc.message}"})
+        else:
+            tally.refreshed += 1
+
+
+def _mark_unreadable(account_id: int) -> bool:
+    """Mark one account as needing reconnection, as an invalid_grant would; False if someone
+    already changed it (so it is mailed once)."""
+    with transaction.atomic():
+        account = (
+            MLAccount.objects.select_for_update()
+            .filter(pk=account_id, status=MLAccountStatus.ACTIVE)
+            .first()
+        )
+        if account is None:
+            return False
+        account.status = MLAccountStatus.NEEDS_RECONNECTION
+        account.needs_reconnection_since = timezone.now()
+        account.last_error = UNREADABLE
+        account.save(
+            update_fields=["status", "needs_reconnection_since", "last_error", "updated_at"]
+        )
+        reconnect_needed_notify(account=account)
+    return True
+
+
+def validate(options: Options) -> Result:
+    wanted = max(1, options.last)
+    counts: dict[str, int] = {}
+    minutes = VALIDATE_WINDOWS_MINUTES[-1]
+    source = "none"
+    for minutes in VALIDATE_WINDOWS_MINUTES:
+        counts, source = _refresh_counts(minutes)
+        if sum(counts.values()) >= wanted:
+            break
+    total = sum(counts.values())
+    data: dict[str, Any] = {"wanted": wanted, "minutes": minutes, "refreshes": counts}
+    if total == 0:
+        line = f"No token refreshes recorded in the last {timedelta(minutes=minutes)}: no data"
+        return Result(Outcome.UNKNOWN, (line, "Verdict: UNKNOWN"), data)
+    ratio = counts.get("success", 0) / total
+    data["success_ratio"] = ratio
+    scope = (
+        f"the last {total} refreshes ({minutes} min window)"
+        if total >= wanted
+        else f"only {total} refreshes in {minutes} min (fewer than --last {wanted})"
+    )
+    lines = [f"Refresh success over {scope}: {ratio:.2%} [{source}]"]
+    if ratio >= SUCCESS_TARGET:
+        lines.append(f"Verdict: OK: at or above {SUCCESS_TARGET:.0%}")
+        return Result(Outcome.OK, tuple(lines), data)
+    lines.append(f"Verdict: FAILED: below {SUCCESS_TARGET:.0%}")
+    return Result(Outcome.FAILED, tuple(lines), data)

@@ -1,0 +1,233 @@
+"""Runbook "Rate Limit Exceeded (ML API)": P2, respond 1 h, resolve 4 h.
+
+Diagnose: ML calls by status class per store and endpoint, the 429 share, budget use.
+Mitigate: stop the LOW and MEDIUM queues' consumers (``low``, ``default``) and tighten the
+limiter (``ratelimit.limiter_factor_set``, with an expiry); ``--undo`` puts both back.
+Validate: the 429 share over the last 15 minutes is under 5 %.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
+
+from integrations.mercadolivre.clock import SYSTEM_CLOCK
+from integrations.mercadolivre.priorities import Priority
+from integrations.mercadolivre.ratelimit import (
+    app_budget,
+    budget_usage,
+    limiter_factor,
+    limiter_factor_clear,
+    limiter_factor_set,
+)
+from operations.runbooks.measures import counts_by, metric_window
+from operations.runbooks.registry import Options, Outcome, Result
+from peepers.celery import app
+from peepers.redis import redis_client, redis_key
+from tenants.models import Tenant
+
+SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
+VALIDATE_MINUTES = 15
+PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)
+CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
+TOP_ENDPOINTS = 10
+
+
+def paused_key() -> str:
+    return redis_key("runbooks", "rate-limit", "paused")
+
+
+def _calls(minutes: int) -> tuple[dict[tuple[str, ...], float], str]:
+    window = metric_window("ml_api_calls", minutes=minutes)
+    return counts_by(window, "tenant", "endpoint", "status"), window.source
+
+
+def _share(calls: dict[str, float]) -> float:
+    total = sum(calls.values())
+    return calls.get("429", 0.0) / total if total else 0.0
+
+
+def diagnose(options: Options) -> Result:
+    minutes = options.minutes
+    grouped, source = _calls(minutes)
+    by_status: dict[str, float] = defaultdict(float)
+    by_tenant: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    by_endpoint: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (tenant, endpoint, status), n in grouped.items():
+        by_status[status] += n
+        by_tenant[tenant or "?"][status] += n
+        by_endpoint[endpoint or "?"][status] += n
+    total = sum(by_status.values())
+    lines: list[str] = []
+    data: dict[str, Any] = {
+        "minutes": minutes,
+        "by_status": dict(by_status),
+        "by_tenant": {t: dict(s) for t, s in by_tenant.items()},
+        "by_endpoint": {e: dict(s) for e, s in by_endpoint.items()},
+    }
+    if not total:
+        lines.append(f"ML API calls, last {minutes} min: no data")
+    else:
+        share = _share(by_status)
+        data["share_429"] = share
+        lines.append(
+            f"ML API calls, last {minutes} min: {int(total)} ("
+            + ", ".join(f"{s} {int(n)}" for s, n in sorted(by_status.items()))
+            + f"), 429 share {share:.1%} [{source}]"
+        )
+        lines.append("Per store:")
+        for tenant, statuses in sorted(by_tenant.items(), key=lambda kv: -sum(kv[1].values())):
+            lines.append(
+                f"  - {tenant}: {int(sum(statuses.values()))} calls, "
+                f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%}), "
+                f"{int(statuses.get('5xx', 0))} 5xx"
+            )
+        lines.append(f"Top endpoints (of {len(by_endpoint)}):")
+        ranked = sorted(by_endpoint.items(), key=lambda kv: -sum(kv[1].values()))
+        for endpoint, statuses in ranked[:TOP_ENDPOINTS]:
+            lines.append(
+                f"  - {endpoint}: {int(sum(statuses.values()))} calls, "
+                f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%})"
+            )
+
+    budget = app_budget()
+    factor = limiter_factor()
+    rate = total / minutes if minutes else 0.0
+    app_use = budget_usage(clock=SYSTEM_CLOCK)
+    data["budget"] = {
+        "per_minute": budget.per_minute,
+        "factor": factor,
+        "calls_per_minute": rate,
+        "app_burst_in_use": app_use,
+    }
+    lines.append(
+        f"Budget: {budget.per_minute:g} calls/min for the application "
+        f"({settings.ML_RATE_LIMIT_TARGET:.0%} of ML_RATE_LIMIT_PER_MINUTE="
+        f"{settings.ML_RATE_LIMIT_PER_MINUTE}"
+        + (f", tightened x{factor:g}" if factor < 1 else "")
+        + f"); used {rate:.1f}/min on average, burst allowance {app_use:.0%} in use now"
+    )
+    sellers = dict(
+        Tenant.objects.exclude(schema_name=get_public_schema_name())
+        .filter(schema_name__in=list(by_tenant), ml_user_id__isnull=False)
+        .values_list("schema_name", "ml_user_id")
+    )
+    seller_use = {
+        schema: budget_usage(seller_id=seller, clock=SYSTEM_CLOCK)
+        for schema, seller in sorted(sellers.items())
+        if seller is not None
+    }
+    data["seller_burst_in_use"] = seller_use
+    busy = [f"{schema} {use:.0%}" for schema, use in seller_use.items() if use > 0]
+    if busy:
+        lines.append("Seller burst allowance in use now: " + ", ".join(busy))
+    paused = _paused_state()
+    if paused:
+        lines.append(f"Mitigation in force: queues {', '.join(paused['queues'])} paused")
+
+    if not total:
+        lines.append("Verdict: UNKNOWN: no ML API calls recorded in the window")
+        return Result(Outcome.UNKNOWN, tuple(lines), data)
+    share = _share(by_status)
+    if share >= SHARE_LIMIT:
+        lines.append(f"Verdict: FAILED: 429 share {share:.1%} at or above {SHARE_LIMIT:.0%}")
+        return Result(Outcome.FAILED, tuple(lines), data)
+    lines.append(f"Verdict: OK: 429 share {share:.1%} under {SHARE_LIMIT:.0%}")
+    return Result(Outcome.OK, tuple(lines), data)
+
+
+def _paused_state() -> dict[str, Any] | None:
+    raw = redis_client().get(paused_key())
+    return json.loads(raw) if raw else None
+
+
+def _answered(replies: list[dict[str, Any]] | None) -> list[str]:
+    return sorted(name for reply in replies or [] for name in reply)
+
+
+def mitigate(options: Options) -> Result:
+    if options.undo:
+        return _undo()
+    seconds = options.minutes * 60
+    limiter_factor_set(factor=options.factor, seconds=seconds)
+    lines = [
+        f"Limiter tightened: budgets x{options.factor:g} for {options.minutes} min "
+        "(it expires by itself; --undo restores it now)."
+    ]
+    workers: dict[str, list[str]] = {}
+    for queue in PAUSED_QUEUES:
+        replies = app.control.cancel_consumer(queue, reply=True, timeout=CONTROL_TIMEOUT)
+        workers[queue] = _answered(replies)
+        lines.append(
+            f"Queue {queue}: consumers stopped on {', '.join(workers[queue])}"
+            if workers[queue]
+            else f"Queue {queue}: no worker answered; nothing to stop"
+        )
+    previous = _paused_state() or {"workers": {}}
+    merged = {
+        queue: sorted(set(previous["workers"].get(queue, [])) | set(names))
+        for queue, names in workers.items()
+    }
+    state = {"queues": list(PAUSED_QUEUES), "workers": merged, "at": timezone.now().isoformat()}
+    redis_client().set(paused_key(), json.dumps(state))
+    lines.append(
+        "Consumers stay stopped until `manage.py runbook rate-limit-exceeded mitigate --undo` "
+        "(a worker restarted meanwhile consumes every queue again)."
+    )
+    data = {"factor": options.factor, "minutes": options.minutes, "paused": merged}
+    if not any(workers.values()):
+        lines.append("Verdict: UNKNOWN: limiter tightened, but no worker confirmed the pause")
+        return Result(Outcome.UNKNOWN, tuple(lines), data)
+    lines.append("Verdict: OK: LOW and MEDIUM work paused, limiter tightened")
+    return Result(Outcome.OK, tuple(lines), data)
+
+
+def _undo() -> Result:
+    limiter_factor_clear()
+    lines = ["Limiter restored (factor 1)."]
+    state = _paused_state()
+    resumed: dict[str, list[str]] = {}
+    if state is None:
+        lines.append("No paused consumers recorded.")
+    else:
+        for queue, names in state["workers"].items():
+            if not names:
+                continue
+            replies = app.control.add_consumer(
+                queue, destination=names, reply=True, timeout=CONTROL_TIMEOUT
+            )
+            resumed[queue] = _answered(replies)
+            missing = sorted(set(names) - set(resumed[queue]))
+            lines.append(
+                f"Queue {queue}: consuming again on {', '.join(resumed[queue]) or 'no worker'}"
+                + (f"; no answer from {', '.join(missing)}" if missing else "")
+            )
+        redis_client().delete(paused_key())
+    lines.append("Verdict: OK: mitigation undone")
+    return Result(Outcome.OK, tuple(lines), {"resumed": resumed})
+
+
+def validate(options: Options) -> Result:
+    grouped, source = _calls(VALIDATE_MINUTES)
+    by_status: dict[str, float] = defaultdict(float)
+    for (_, _, status), n in grouped.items():
+        by_status[status] += n
+    total = sum(by_status.values())
+    data: dict[str, Any] = {"minutes": VALIDATE_MINUTES, "by_status": dict(by_status)}
+    if not total:
+        lines = (
+            f"ML API calls, last {VALIDATE_MINUTES} min: no data",
+            "Verdict: UNKNOWN: no calls to judge by",
+        )
+        return Result(Outcome.UNKNOWN, lines, data)
+    share = _share(by_status)
+    data["share_429"] = share
+    line = f"429 share, last {VALIDATE_MINUTES} min: {share:.1%} of {int(total)} calls [{source}]"
+    if share < SHARE_LIMIT:
+        return Result(Outcome.OK, (line, f"Verdict: OK: under {SHARE_LIMIT:.0%}"), data)
+    return Result(Outcome.FAILED, (line, f"Verdict: FAILED: not under {SHARE_LIMIT:.0%}"), data)
