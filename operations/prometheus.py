@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from peepers.metrics import LATENCY_BUCKETS_MS, metric_totals
+from peepers.metrics import LATENCY_BUCKETS_MS, metric_gauge_values, metric_totals
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _NAME = re.compile(r"[^a-zA-Z0-9_]")
@@ -34,8 +34,15 @@ def _labels(text: str, extra: str = "") -> str:
     return "{" + ",".join(rendered) + "}" if rendered else ""
 
 
-def exposition(totals: dict[str, dict[str, float]]) -> str:
+def exposition(
+    totals: dict[str, dict[str, float]], gauges: dict[str, dict[str, float]] | None = None
+) -> str:
     lines: list[str] = []
+    for name in sorted(gauges or {}):
+        metric = "peepers_" + _NAME.sub("_", name)
+        lines.append(f"# TYPE {metric} gauge")
+        for labels, value in sorted((gauges or {})[name].items()):
+            lines.append(f"{metric}{_labels(labels)} {value:g}")
     for name in sorted(totals):
         fields = totals[name]
         metric = "peepers_" + _NAME.sub("_", name)
@@ -69,4 +76,4 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     given = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given, token):
         return HttpResponse("a bearer token is required\n", status=401)
-    return HttpResponse(exposition(metric_totals()), content_type=CONTENT_TYPE)
+    return HttpResponse(exposition(metric_totals(), metric_gauge_values()), content_type=CONTENT_TYPE)

@@ -26,6 +26,11 @@ RETENTION_SECONDS = 3 * 24 * 3600
 LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 FLUSH_SECONDS = 1.0
 TOTALS_PREFIX = "metrics-total:"  # since the Redis database began: Prometheus counters
+STREAK_PREFIX = "metrics-streak:"  # runs of consecutive bad samples, for "N consecutive" alerts
+GAUGE_PREFIX = "metrics-gauge:"  # last value of a gauge (queue depth...), for /metrics
+# Histograms whose samples above a bound also count as a streak: the runbook's webhook_timeout
+# fires on "3 consecutive" acknowledgements slower than 500 ms, an ordering a histogram loses.
+STREAKS_MS = {"ml_webhook_ack": 500.0}
 
 
 def _labels(labels: Mapping[str, object]) -> str:
@@ -36,26 +41,64 @@ def _key(name: str, at: float) -> str:
     return f"metrics:{name}:{time.strftime('%Y%m%d%H%M', time.gmtime(at))}"
 
 
+class _Run:
+    """Bad/good samples of a streak since the last flush, as run lengths (order kept)."""
+
+    __slots__ = ("samples", "any_good", "leading", "longest", "trailing")
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.any_good = False
+        self.leading = 0  # bad samples before the first good one
+        self.longest = 0  # longest run of bad samples
+        self.trailing = 0  # bad samples since the last good one
+
+    def add(self, bad: bool) -> None:
+        self.samples += 1
+        if bad:
+            self.trailing += 1
+            self.longest = max(self.longest, self.trailing)
+            if not self.any_good:
+                self.leading += 1
+        else:
+            self.any_good = True
+            self.trailing = 0
+
+
 class _Buffer:
-    """Increments waiting for the next flush: ``(key, field) -> amount``."""
+    """Increments waiting for the next flush: ``(key, field) -> amount``, and streak runs."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.counts: dict[tuple[str, str], float] = defaultdict(float)
+        self.runs: dict[str, _Run] = {}
         self.pid = 0
+
+    def _started(self) -> None:
+        if self.pid != os.getpid():  # first use in this process (or after a fork)
+            self.pid = os.getpid()
+            self.counts.clear()
+            self.runs.clear()
+            threading.Thread(target=self._run, name="metrics-flush", daemon=True).start()
 
     def add(self, key: str, field: str, amount: float) -> None:
         with self.lock:
-            if self.pid != os.getpid():  # first use in this process (or after a fork)
-                self.pid = os.getpid()
-                self.counts.clear()
-                threading.Thread(target=self._run, name="metrics-flush", daemon=True).start()
+            self._started()
             self.counts[(key, field)] += amount
 
-    def take(self) -> dict[tuple[str, str], float]:
+    def streak(self, name: str, bad: bool) -> None:
+        with self.lock:
+            self._started()
+            run = self.runs.get(name)
+            if run is None:
+                run = self.runs[name] = _Run()
+            run.add(bad)
+
+    def take(self) -> tuple[dict[tuple[str, str], float], dict[str, _Run]]:
         with self.lock:
             taken, self.counts = self.counts, defaultdict(float)
-        return taken
+            runs, self.runs = self.runs, {}
+        return taken, runs
 
     def _run(self) -> None:
         pid = os.getpid()
@@ -66,14 +109,54 @@ class _Buffer:
 
 _buffer = _Buffer()
 
+# Extends a streak with one flush's runs, atomically: every process adds to the same streak.
+# KEYS[1] streak hash (cur: bad samples in a row now, peak: longest run since the last take);
+# ARGV samples, any_good, leading, longest, trailing, ttl.
+_STREAK_ADD = """
+local cur = tonumber(redis.call('HGET', KEYS[1], 'cur') or '0')
+local peak = tonumber(redis.call('HGET', KEYS[1], 'peak') or '0')
+local n, good = tonumber(ARGV[1]), tonumber(ARGV[2])
+local leading, longest, trailing = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if good == 0 then
+  cur = cur + n
+  peak = math.max(peak, cur)
+else
+  peak = math.max(peak, cur + leading, longest)
+  cur = trailing
+end
+redis.call('HSET', KEYS[1], 'cur', cur, 'peak', peak)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+return peak
+"""
+# The longest run since the previous take (the current run carries over), and restart it.
+_STREAK_TAKE = """
+local cur = redis.call('HGET', KEYS[1], 'cur') or '0'
+local peak = redis.call('HGET', KEYS[1], 'peak') or '0'
+redis.call('HSET', KEYS[1], 'peak', cur)
+return {cur, peak}
+"""
+
 
 def metrics_flush() -> None:
     """Push everything recorded so far to Redis (the thread does this every second)."""
-    pending = _buffer.take()
-    if not pending:
+    pending, runs = _buffer.take()
+    if not pending and not runs:
         return
     try:
-        pipe = redis_client().pipeline(transaction=False)
+        client = redis_client()
+        pipe = client.pipeline(transaction=False)
+        for name, run in runs.items():
+            pipe.eval(
+                _STREAK_ADD,
+                1,
+                STREAK_PREFIX + name,
+                run.samples,
+                int(run.any_good),
+                run.leading,
+                run.longest,
+                run.trailing,
+                RETENTION_SECONDS,
+            )
         for (key, field), amount in pending.items():
             # The minute's hash, and the running total that /metrics exposes as counters.
             total = TOTALS_PREFIX + key.split(":")[1]
@@ -87,7 +170,17 @@ def metrics_flush() -> None:
             pipe.expire(key, RETENTION_SECONDS)
         pipe.execute()
     except Exception:  # a lost sample must never fail anything
-        logger.warning("dropped %d metric updates: Redis unavailable", len(pending), exc_info=True)
+        logger.warning(
+            "dropped %d metric updates: Redis unavailable", len(pending) + len(runs), exc_info=True
+        )
+        _dropped[0] += len(pending) + len(runs)
+
+
+_dropped = [0]  # updates this process could not push (Redis down): exposed, never raised
+
+
+def metrics_dropped() -> int:
+    return _dropped[0]
 
 
 atexit.register(metrics_flush)
@@ -108,6 +201,49 @@ def metric_observe(
     _buffer.add(key, f"{base}|count", 1)
     _buffer.add(key, f"{base}|sum_ms", milliseconds)
     _buffer.add(key, f"{base}|le_{bucket}", 1)
+    bound = STREAKS_MS.get(name)
+    if bound is not None:
+        _buffer.streak(name, milliseconds > bound)
+
+
+def metric_streak(name: str) -> tuple[int, int]:
+    """``(current, peak)`` for a streak: bad samples in a row now, and the longest run since
+    the previous call (which starts the next period). Read by the alert evaluator."""
+    metrics_flush()
+    current, peak = redis_client().eval(_STREAK_TAKE, 1, STREAK_PREFIX + name)
+    return int(current), int(peak)
+
+
+def metric_gauges(name: str, values: Mapping[str, float], *, at: float | None = None) -> None:
+    """Set gauges now (not buffered: for periodic probes, not hot paths), both in the minute's
+    hash (history) and the latest-value hash /metrics exposes. Labels are rendered fields."""
+    if not values:
+        return
+    key = _key(name, time.time() if at is None else at)
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.hset(key, mapping=dict(values))
+    pipe.expire(key, RETENTION_SECONDS)
+    pipe.delete(GAUGE_PREFIX + name)
+    pipe.hset(GAUGE_PREFIX + name, mapping=dict(values))
+    pipe.execute()
+
+
+def metric_labels(labels: Mapping[str, object]) -> str:
+    """The field a set of labels is stored under (``a=1,b=2``)."""
+    return _labels(labels)
+
+
+def metric_gauge_values() -> dict[str, dict[str, float]]:
+    """Every gauge's latest values: ``{name: {labels: value}}`` (for ``/metrics``)."""
+    client = redis_client()
+    found: dict[str, dict[str, float]] = {}
+    for key in client.scan_iter(f"{GAUGE_PREFIX}*", count=500):
+        name = (key.decode() if isinstance(key, bytes) else key)[len(GAUGE_PREFIX) :]
+        found[name] = {
+            (f.decode() if isinstance(f, bytes) else f): float(v)
+            for f, v in client.hgetall(key).items()
+        }
+    return found
 
 
 def metric_totals() -> dict[str, dict[str, float]]:

@@ -25,6 +25,11 @@ def redis_client() -> redis.Redis:
     return _client(settings.CACHE_REDIS_URL)
 
 
+def broker_redis_client() -> redis.Redis:
+    """The client for ``REDIS_URL``'s database, where Celery's queues are lists."""
+    return _client(settings.REDIS_URL)
+
+
 def redis_key(*parts: object) -> str:
     """A key in the shared Redis, under this deployment's prefix (``test`` in the tests)."""
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "peepers")

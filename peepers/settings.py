@@ -373,6 +373,11 @@ BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300
 NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
 # Bearer token Prometheus sends to GET /metrics on the public host (empty: /metrics is off).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# The alert rules evaluate_alerts reads (docs/operations-alerts.md); a broken file keeps the last
+# good rules in force and opens an incident naming the line.
+ALERT_RULES_FILE = Path(
+    env.str("ALERT_RULES_FILE", default=str(BASE_DIR / "operations" / "alerts" / "rules.yaml"))
+)
 # Staff inactive this long are disabled by the monthly access review (docs/compliance-audit.md).
 ACCESS_REVIEW_INACTIVE_DAYS = env.int("ACCESS_REVIEW_INACTIVE_DAYS", default=90)
 

@@ -70,6 +70,27 @@ def channels_for(*, priority: str) -> list[Channel]:
     return [channel for channel in channels_configured() if level <= channel.threshold]
 
 
+# A rule's channel kinds, and the apprise URL schemes that are that kind.
+CHANNEL_KINDS: dict[str, frozenset[str]] = {
+    "slack": frozenset({"slack"}),
+    "email": frozenset({"mailto", "mailtos"}),
+    "sms": frozenset({"twilio", "sns", "vonage", "nexmo", "clicksend", "d7sms", "sinch", "bulksms"}),
+    "webhook": frozenset({"json", "jsons", "xml", "xmls", "form", "forms"}),
+    "msteams": frozenset({"msteams"}),
+    "discord": frozenset({"discord"}),
+    "telegram": frozenset({"tgram"}),
+    "pagerduty": frozenset({"pagerduty"}),
+}
+
+
+def channels_of_kinds(channels: list[Channel], *, kinds: list[str]) -> list[Channel]:
+    """Those of ``channels`` whose URL scheme is one of ``kinds`` ("slack:alerts" -> slack)."""
+    schemes: set[str] = set()
+    for kind in kinds:
+        schemes |= CHANNEL_KINDS.get(kind.split(":", 1)[0].lower(), frozenset())
+    return [c for c in channels if c.url.split("://", 1)[0].lower() in schemes]
+
+
 def escalation_priority(*, priority: str) -> str:
     """Escalation re-notifies on the next louder set: P2's breach goes to P1's channels."""
     return f"P{max(_LEVEL[Priority(priority)] - 1, 0)}"

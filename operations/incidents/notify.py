@@ -9,7 +9,7 @@ import apprise
 from django.db.models import F
 from django.utils import timezone
 
-from operations.incidents.channels import channel_url, channels_for
+from operations.incidents.channels import channel_url, channels_for, channels_of_kinds
 from operations.incidents.errors import ChannelNotConfigured, DeliveryFailed
 from operations.incidents.models import (
     DeliveryStatus,
@@ -28,6 +28,13 @@ def notifications_queue(
 ) -> list[Notification]:
     """Record one pending notification per channel of ``priority`` and send each after commit."""
     channels = channels_for(priority=priority)
+    kinds = incident.details.get("channels") if isinstance(incident.details, dict) else None
+    if kinds and reason == EventKind.FIRED:
+        # The rule names channel kinds (slack, email, sms...): only those, unless none of them
+        # is configured for this priority, in which case every channel of it (never silence).
+        # Escalation goes past them to every channel of the louder priority.
+        chosen = channels_of_kinds(channels, kinds=[str(k) for k in kinds])
+        channels = chosen or channels
     title = f"[{incident.priority}] {incident.title}"
     body = (
         f"{reason}: {incident.title}\nkey {incident.key}, priority {incident.priority}, "

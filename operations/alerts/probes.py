@@ -1,0 +1,43 @@
+"""What the evaluator measures itself on each run: health probes (uptime) and queue depth."""
+
+from __future__ import annotations
+
+import logging
+
+from peepers.health import run_checks
+from peepers.metrics import metric_count, metric_gauges, metric_labels
+from peepers.redis import broker_redis_client
+from peepers.tasks import QUEUES
+
+logger = logging.getLogger(__name__)
+
+
+def health_probe() -> dict[str, dict[str, object]]:
+    """Run the /api/health checks once and count each outcome (``health_probe``)."""
+    results = run_checks()
+    for name, result in results.items():
+        metric_count("health_probe", {"check": name, "outcome": "up" if result["ok"] else "down"})
+    healthy = all(result["ok"] for result in results.values())
+    metric_count("health_probe", {"check": "all", "outcome": "up" if healthy else "down"})
+    return results
+
+
+def queue_depths() -> dict[str, int] | None:
+    """Tasks waiting per Celery queue (the broker's lists); None when the broker is down."""
+    try:
+        pipe = broker_redis_client().pipeline(transaction=False)
+        for queue in QUEUES:
+            pipe.llen(queue)
+        return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
+    except Exception:
+        logger.warning("queue depth unavailable: the broker did not answer", exc_info=True)
+        return None
+
+
+def queue_depth_record() -> dict[str, int] | None:
+    depths = queue_depths()
+    if depths is not None:
+        metric_gauges(
+            "queue_depth", {metric_labels({"queue": q}): float(n) for q, n in depths.items()}
+        )
+    return depths

@@ -1,0 +1,19 @@
+"""The beat task: measure, then evaluate the rules (``alerts.evaluate``, every 30 s)."""
+
+from __future__ import annotations
+
+from operations.alerts.services import alerts_run
+from peepers.tasks import task
+
+
+@task(name="alerts.evaluate", queue="critical", tenant_scoped=False, soft_time_limit=25)
+def evaluate() -> dict[str, int]:
+    evaluations = alerts_run()
+    if evaluations is None:
+        return {"evaluated": 0}
+    return {
+        "evaluated": len(evaluations),
+        "firing": sum(1 for e in evaluations if e.status == "firing"),
+        "fired": sum(1 for e in evaluations if e.action == "fired"),
+        "resolved": sum(1 for e in evaluations if e.action == "resolved"),
+    }
