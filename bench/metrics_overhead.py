@@ -6,7 +6,9 @@ flush thread for it). Both serve ``GET /api/ping`` through the full middleware s
 cheapest page there is, touching no database, so the fixed per-request cost of the metrics is
 the largest share it can be. Rounds alternate between the two servers (and which goes first)
 so drift in the machine hits both alike: latency at a fixed rate (open loop), then throughput
-at saturation (closed loop). Targets: under 0.3 ms added at the median, under 5% throughput lost.
+at saturation (closed loop). Each pair of rounds runs back to back; the targets are judged on the
+median over the pairs (under 0.3 ms added at the median, under 5% throughput lost), which a burst
+of other load on the machine during one round cannot swing. Pooled figures are reported too.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from bench.server import free_port, serve
 RATE = 200
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
 ROUND_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
-SATURATE_ROUNDS = 3
-SATURATE_SECONDS = 10
+SATURATE_ROUNDS = 6
+SATURATE_SECONDS = 5
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PATH = "/api/ping"
@@ -101,8 +103,12 @@ def run() -> dict[str, Any]:
         name: round(sum(len(r.latencies) for r in rounds) / sum(r.elapsed for r in rounds), 1)
         for name, rounds in peak.items()
     }
-    added_ms = round(p50["with_metrics"] - p50["without_metrics"], 3)
-    ratio = round(throughput["with_metrics"] / max(1.0, throughput["without_metrics"]), 3)
+    ratios = [
+        round(a.throughput / max(1.0, b.throughput), 3)
+        for a, b in zip(peak["with_metrics"], peak["without_metrics"], strict=True)
+    ]
+    added_ms = round(statistics.median(paired), 3)
+    ratio = round(statistics.median(ratios), 3)
     errors = sum(
         result.errors + sum(n for status, n in result.statuses.items() if status >= 400)
         for rounds in (*fixed.values(), *peak.values())
@@ -121,13 +127,13 @@ def run() -> dict[str, Any]:
             "with_metrics": latency["with_metrics"].summary(),
             "without_metrics": latency["without_metrics"].summary(),
             "added_ms_at_median": added_ms,
-            "added_ms_at_p95": round(
+            "added_ms_at_median_pooled": round(p50["with_metrics"] - p50["without_metrics"], 3),
+            "added_ms_at_p95_pooled": round(
                 latency["with_metrics"].percentile_ms(0.95)
                 - latency["without_metrics"].percentile_ms(0.95),
                 3,
             ),
             "added_ms_at_median_per_round": paired,
-            "added_ms_at_median_of_rounds": round(statistics.median(paired), 3),
         },
         "saturation": {
             "rounds": SATURATE_ROUNDS,
@@ -137,7 +143,11 @@ def run() -> dict[str, Any]:
             "per_round_rps": {
                 name: [round(r.throughput, 1) for r in rounds] for name, rounds in peak.items()
             },
+            "with_over_without_per_round": ratios,
             "with_over_without": ratio,
+            "with_over_without_pooled": round(
+                throughput["with_metrics"] / max(1.0, throughput["without_metrics"]), 3
+            ),
         },
         "errors": errors,
         "targets": {
