@@ -560,14 +560,6 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-escalate": {"task": "incidents.escalate", "schedule": 60.0},
     # Alert rules (operations/alerts/rules.yaml) fire and resolve incidents.
     "alerts-evaluate": {"task": "alerts.evaluate", "schedule": 30.0},
-    # Backups (docs/operations-backups.md): daily, a weekly full, a monthly restore drill.
-    "backups-daily": {"task": "backups.daily", "schedule": crontab(hour=3, minute=30)},
-    "backups-weekly-full": {
-        "task": "backups.full",
-        "schedule": crontab(day_of_week=0, hour=4, minute=30),
-    },
-    "backups-restore-drill": {
-        "task": "backups.restore_drill",
-        "schedule": crontab(day_of_month=1, hour=5, minute=30),
-    },
+    # Backups and the other scheduled maintenance are beat entries made by a data migration
+    # (operations/maintenance/migrations/0002), so staff re-time them in admin for good.
 }

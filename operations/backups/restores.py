@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 
 import psycopg
-from django.core.mail import mail_admins
 from django.utils import timezone
 from psycopg import sql
 
@@ -223,7 +222,9 @@ def _into_schema(
 def restore_drill(*, by: str, now: str | None = None) -> Restore:
     """Restore the latest full backup into a scratch database, verify it, drop it, record it.
 
-    A drill that does not end ``verified`` is logged as an ERROR and mailed to the admins.
+    A drill that does not end ``verified`` is logged as an ERROR; the task that runs it
+    (``backups.restore_drill``, through ``maintenance_run``) records the run as failed and
+    opens the P1 incident ``maintenance-failed:restore_drill``.
     """
     stamp = now or timezone.now().strftime("%Y%m%d%H%M%S")
     database = f"peepers_drill_{stamp}"
@@ -246,7 +247,6 @@ def restore_drill(*, by: str, now: str | None = None) -> Restore:
     if restore.outcome != RestoreOutcome.VERIFIED:
         message = f"restore drill {restore.pk} {restore.outcome}: {restore.error or restore.diff}"
         logger.error(message)
-        mail_admins("Backup restore drill failed", message)
     return restore
 
 
