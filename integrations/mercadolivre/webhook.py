@@ -4,6 +4,8 @@ ML turns a topic off when its callback answers slower than 500 ms, and what it s
 the topic is off is lost. So the receiver does only this: source checks, one parse, one
 ``INSERT … ON CONFLICT DO NOTHING`` into the public inbox, then 200. Processing is handed to a
 background publisher thread (``dispatch``) and, should that fail, to the reconciler.
+In emergency ack-only mode (runbook ``webhook-outage``) even the insert is skipped: the raw body
+goes onto a Redis list that ``operations.runbooks.emergency`` drains into the inbox.
 """
 
 from __future__ import annotations
@@ -24,18 +26,22 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
+from redis.exceptions import RedisError
 
 from integrations.mercadolivre.dispatch import dispatch_notification
 from integrations.mercadolivre.upserts import moment
 from integrations.models import MLNotification, NotificationStatus
 from peepers.metrics import metric_count, metric_observe
 from peepers.network import client_ip
+from peepers.redis import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 # Topics whose resources Peepers fetches; the rest are stored and marked ignored.
 SYNCED_TOPICS = frozenset({"orders_v2", "items", "questions"})
+# How long a process trusts its last reading of the ack-only flag: one GET a second at most.
+ACK_ONLY_CACHE_SECONDS = 1.0
 
 
 class InvalidNotification(ValueError):
@@ -162,6 +168,51 @@ def source_allowed(request: HttpRequest) -> bool:
     return any(address in network for network in _allowed_networks(entries))
 
 
+def ack_only_flag_key() -> str:
+    return redis_key("ml-webhook", "ack-only")
+
+
+def ack_only_queue_key() -> str:
+    return redis_key("ml-webhook", "ack-only-bodies")
+
+
+_ack_only_seen: tuple[float, bool] = (
+    -ACK_ONLY_CACHE_SECONDS,
+    False,
+)  # (monotonic time read, flag on)
+
+
+def ack_only_active() -> bool:
+    """Whether emergency ack-only mode is on; Redis unreachable reads as off (normal path)."""
+    global _ack_only_seen
+    read_at, active = _ack_only_seen
+    now = time.monotonic()
+    if now - read_at < ACK_ONLY_CACHE_SECONDS:
+        return active
+    try:
+        active = bool(redis_client().exists(ack_only_flag_key()))
+    except RedisError:
+        active = False
+    _ack_only_seen = (now, active)
+    return active
+
+
+def ack_only_forget() -> None:
+    """Drop this process's cached reading of the flag (after changing it here)."""
+    global _ack_only_seen
+    _ack_only_seen = (-ACK_ONLY_CACHE_SECONDS, False)
+
+
+def _ack_only_push(body: bytes) -> bool:
+    """Queue the raw body for the drainer; False when Redis cannot take it."""
+    try:
+        redis_client().lpush(ack_only_queue_key(), body)
+    except RedisError:
+        logger.warning("ack-only mode: Redis unavailable, storing the notification directly")
+        return False
+    return True
+
+
 def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
     metric_count("ml_webhook", {"outcome": outcome})
     metric_observe("ml_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000)
@@ -184,6 +235,8 @@ def ml_webhook(request: HttpRequest) -> JsonResponse:
     body = request.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         return _answer(413, "too_large", started, error=f"body over {MAX_BODY_BYTES} bytes")
+    if ack_only_active() and _ack_only_push(body):
+        return _answer(200, "ack_only", started, status="accepted")
     try:
         notification = notification_parse(json.loads(body))
     except (ValueError, InvalidNotification) as exc:
