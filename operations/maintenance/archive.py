@@ -39,7 +39,6 @@ from operations.maintenance.models import MaintenanceRun, Outcome
 from operations.models import MetricMinute
 
 FETCH_BATCH_SIZE = 2000
-_TRUE = sql.SQL("TRUE")
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,12 @@ class ArchiveSource:
     model: type[models.Model]
     time_column: str
     keep: timedelta
-    condition: sql.Composable = _TRUE
+    condition: str = "TRUE"  # a constant SQL condition on top of the age
 
     def where(self, cutoff: datetime) -> tuple[sql.Composable, list[Any]]:
         clause = sql.SQL("{} < %s AND ({})").format(
-            sql.Identifier(self.time_column), self.condition
+            sql.Identifier(self.time_column),
+            sql.SQL(self.condition),
         )
         return clause, [cutoff]
 
@@ -64,7 +64,7 @@ SOURCES = [
         MaintenanceRun,
         "started_at",
         timedelta(days=365),
-        sql.SQL("outcome <> {}").format(sql.Literal(str(Outcome.RUNNING))),
+        f"outcome <> '{Outcome.RUNNING.value}'",
     ),
 ]
 
