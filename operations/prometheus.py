@@ -76,4 +76,6 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     given = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given, token):
         return HttpResponse("a bearer token is required\n", status=401)
-    return HttpResponse(exposition(metric_totals(), metric_gauge_values()), content_type=CONTENT_TYPE)
+    return HttpResponse(
+        exposition(metric_totals(), metric_gauge_values()), content_type=CONTENT_TYPE
+    )

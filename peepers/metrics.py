@@ -44,7 +44,7 @@ def _key(name: str, at: float) -> str:
 class _Run:
     """Bad/good samples of a streak since the last flush, as run lengths (order kept)."""
 
-    __slots__ = ("samples", "any_good", "leading", "longest", "trailing")
+    __slots__ = ("any_good", "leading", "longest", "samples", "trailing")
 
     def __init__(self) -> None:
         self.samples = 0
@@ -121,18 +121,20 @@ if good == 0 then
   cur = cur + n
   peak = math.max(peak, cur)
 else
-  peak = math.max(peak, cur + leading, longest)
+  if leading > 0 then peak = math.max(peak, cur + leading) end
+  peak = math.max(peak, longest)
   cur = trailing
 end
 redis.call('HSET', KEYS[1], 'cur', cur, 'peak', peak)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
 return peak
 """
-# The longest run since the previous take (the current run carries over), and restart it.
+# The longest run that grew since the previous take, and restart the count. A run still going
+# counts again only once it grows (a run reported before and then broken is not news).
 _STREAK_TAKE = """
 local cur = redis.call('HGET', KEYS[1], 'cur') or '0'
 local peak = redis.call('HGET', KEYS[1], 'peak') or '0'
-redis.call('HSET', KEYS[1], 'peak', cur)
+redis.call('HSET', KEYS[1], 'peak', 0)
 return {cur, peak}
 """
 
@@ -207,8 +209,8 @@ def metric_observe(
 
 
 def metric_streak(name: str) -> tuple[int, int]:
-    """``(current, peak)`` for a streak: bad samples in a row now, and the longest run since
-    the previous call (which starts the next period). Read by the alert evaluator."""
+    """``(current, peak)`` for a streak: bad samples in a row now, and the longest run that
+    grew since the previous call (which starts the next period). Read by the alert evaluator."""
     metrics_flush()
     current, peak = redis_client().eval(_STREAK_TAKE, 1, STREAK_PREFIX + name)
     return int(current), int(peak)
@@ -221,10 +223,11 @@ def metric_gauges(name: str, values: Mapping[str, float], *, at: float | None = 
         return
     key = _key(name, time.time() if at is None else at)
     pipe = redis_client().pipeline(transaction=False)
-    pipe.hset(key, mapping=dict(values))
+    mapping: dict[str | bytes, float | str] = dict(values.items())
+    pipe.hset(key, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping is invariant
     pipe.expire(key, RETENTION_SECONDS)
     pipe.delete(GAUGE_PREFIX + name)
-    pipe.hset(GAUGE_PREFIX + name, mapping=dict(values))
+    pipe.hset(GAUGE_PREFIX + name, mapping=mapping)  # type: ignore[arg-type]
     pipe.execute()
 
 

@@ -21,7 +21,16 @@ from operations.alerts.services import alerts_run
 
 @admin.register(AlertState)
 class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("rule", "scope", "status", "reading", "samples", "since", "evaluated_at", "incident_link")
+    list_display = (
+        "rule",
+        "scope",
+        "status",
+        "reading",
+        "samples",
+        "since",
+        "evaluated_at",
+        "incident_link",
+    )
     list_filter = ("status", "rule")
     search_fields = ("rule", "scope")
     list_select_related = ("incident",)
@@ -39,7 +48,12 @@ class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if state.incident_id is None:
             return "—"
         url = reverse("admin:incidents_incident_change", args=[state.incident_id])
-        return format_html('<a href="{}">#{} {}</a>', url, state.incident_id, state.incident.state if state.incident else "")
+        return format_html(
+            '<a href="{}">#{} {}</a>',
+            url,
+            state.incident_id,
+            state.incident.state if state.incident else "",
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -65,7 +79,9 @@ class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         firing = sum(1 for e in evaluations if e.status == "firing")
         self.message_user(request, f"Evaluated {len(evaluations)} rule scopes; {firing} firing.")
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         stored = RuleFile.objects.order_by("pk").first()
         if stored is None:
             self.message_user(request, "No alert rules have loaded yet.", messages.WARNING)
@@ -73,7 +89,8 @@ class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             self.message_user(
                 request,
                 f"The rule file was rejected at {stored.error_at:%Y-%m-%d %H:%M} UTC and the "
-                f"rules loaded at {stored.loaded_at:%Y-%m-%d %H:%M} UTC stay in force: {stored.error}",
+                f"rules loaded at {stored.loaded_at:%Y-%m-%d %H:%M} UTC stay in force: "
+                f"{stored.error}",
                 messages.ERROR,
             )
         return super().changelist_view(request, extra_context)

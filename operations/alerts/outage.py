@@ -26,7 +26,9 @@ def database_down_page(*, detail: str) -> int:
     """Send the page if none went out in the last REPEAT_SECONDS; how many channels took it."""
     try:
         first = bool(
-            redis_client().set(redis_key("alerts", "database-down-paged"), 1, nx=True, ex=REPEAT_SECONDS)
+            redis_client().set(
+                redis_key("alerts", "database-down-paged"), 1, nx=True, ex=REPEAT_SECONDS
+            )
         )
     except Exception:
         first = time.monotonic() - _last_sent[0] >= REPEAT_SECONDS or not _last_sent[0]
@@ -38,18 +40,22 @@ def database_down_page(*, detail: str) -> int:
     if not channels:
         logger.critical("no NOTIFY_URLS channel hears P0: the database outage pages nobody")
         return 0
-    sender = apprise.Apprise()
-    for channel in channels:
+    delivered = 0
+    for channel in channels:  # one by one: a failing channel must not cost the others
+        sender = apprise.Apprise()
         sender.add(channel.url)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        sent = sender.notify(
-            title="[P0] database_connection_failed: PostgreSQL is unreachable",
-            body=(
-                f"The alert evaluator cannot reach PostgreSQL: {detail}\n"
-                "Incidents cannot be recorded until it answers; this page repeats every "
-                f"{REPEAT_SECONDS // 60} minutes while it lasts."
-            ),
-            notify_type=apprise.NotifyType.FAILURE,
-        )
-    return len(channels) if sent else 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if sender.notify(
+                title="[P0] database_connection_failed: PostgreSQL is unreachable",
+                body=(
+                    f"The alert evaluator cannot reach PostgreSQL: {detail}\n"
+                    "Incidents cannot be recorded until it answers; this page repeats every "
+                    f"{REPEAT_SECONDS // 60} minutes while it lasts."
+                ),
+                notify_type=apprise.NotifyType.FAILURE,
+            ):
+                delivered += 1
+            else:
+                logger.error("the database outage page failed on %s", channel.masked)
+    return delivered

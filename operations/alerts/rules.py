@@ -42,7 +42,16 @@ _CONDITION = re.compile(
 )
 _CONSECUTIVE = re.compile(r"^\s*(\d+)\s+consecutive(?:\s+(?:failures|evaluations|samples))?\s*$")
 _DURATION = re.compile(r"^\s*(?:for\s+)?(\d+)\s*(second|sec|s|minute|min|m|hour|h)s?\s*$")
-_SECONDS = {"second": 1, "sec": 1, "s": 1, "minute": 60, "min": 60, "m": 60, "hour": 3600, "h": 3600}
+_SECONDS = {
+    "second": 1,
+    "sec": 1,
+    "s": 1,
+    "minute": 60,
+    "min": 60,
+    "m": 60,
+    "hour": 3600,
+    "h": 3600,
+}
 
 
 class RuleFileError(ValueError):
@@ -128,9 +137,7 @@ def rules_parse(text: str, *, path: str = "") -> RuleSet:
     if root is None:
         raise RuleFileError("the file has no rules", line=1, path=path)
     if not isinstance(root, yaml.MappingNode):
-        raise RuleFileError(
-            "the file must map rule names to rules", line=_line(root), path=path
-        )
+        raise RuleFileError("the file must map rule names to rules", line=_line(root), path=path)
     rules: list[Rule] = []
     seen: dict[str, int] = {}
     for key_node, value_node in root.value:
@@ -193,12 +200,10 @@ def _rule(name: str, key_node: yaml.Node, node: yaml.Node, path: str) -> Rule:
         values[key] = (k, v)
     for key in _REQUIRED:
         if key not in values:
-            raise RuleFileError(
-                f"rule {name!r} has no {key!r}", line=_line(key_node), path=path
-            )
+            raise RuleFileError(f"rule {name!r} has no {key!r}", line=_line(key_node), path=path)
 
     def text(key: str) -> tuple[str, int]:
-        k, v = values[key]
+        _, v = values[key]
         return _scalar(v, f"rule {name!r}: {key!r}", path), _line(v)
 
     def fail(reason: str, line: int) -> RuleFileError:
@@ -210,8 +215,10 @@ def _rule(name: str, key_node: yaml.Node, node: yaml.Node, path: str) -> Rule:
     threshold_text, line = text("threshold")
     for_seconds, consecutive = _threshold(threshold_text, line, fail)
     source = SOURCES[condition.subject]
-    if consecutive and source.streak is not None and (
-        condition.op not in (">", ">=") or condition.threshold != source.streak_bound
+    if (
+        consecutive
+        and source.streak is not None
+        and (condition.op not in (">", ">=") or condition.threshold != source.streak_bound)
     ):
         raise fail(
             f"'{consecutive} consecutive' on {condition.subject} counts answers slower than "
@@ -220,7 +227,7 @@ def _rule(name: str, key_node: yaml.Node, node: yaml.Node, path: str) -> Rule:
             line,
         )
 
-    notify_key, notify_node = values["notification"]
+    _, notify_node = values["notification"]
     notification = _notification(notify_node, fail)
 
     priority = "P2"
@@ -324,7 +331,7 @@ def _notification(node: yaml.Node, fail: Fail) -> tuple[str, ...]:
     elif isinstance(node, yaml.SequenceNode):
         items = list(node.value)
     else:
-        raise fail("notification must be a list like [\"slack:alerts\"]", _line(node))
+        raise fail('notification must be a list like ["slack:alerts"]', _line(node))
     if not items:
         raise fail("notification names no channel: nobody would hear this alert", _line(node))
     entries = []

@@ -118,9 +118,7 @@ def alerts_evaluate(*, ruleset: RuleSet, now: datetime | None = None) -> list[Ev
     return results
 
 
-def _readings(
-    rule: Rule, now: datetime, streaks: dict[str, tuple[int, int]]
-) -> dict[str, Reading]:
+def _readings(rule: Rule, now: datetime, streaks: dict[str, tuple[int, int]]) -> dict[str, Reading]:
     source = SOURCES[rule.condition.subject]
     if not rule.streak:
         return source.read(now, rule.window_seconds, rule.scope)

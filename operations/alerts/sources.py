@@ -122,9 +122,7 @@ def _p95(name: str, *, where: Callable[[dict[str, str]], bool] = _everything) ->
     """The bucket bound (ms) under which 95% of a histogram's samples fall."""
 
     def read(now: datetime, window: int, scope: str) -> Readings:
-        fields = {
-            f: v for f, v in window_fields(name, now, window).items() if where(_labels(f))
-        }
+        fields = {f: v for f, v in window_fields(name, now, window).items() if where(_labels(f))}
         total = sum(v for f, v in fields.items() if f.endswith("|count"))
         if not total:
             return {GLOBAL: Reading(None, 0, f"no {name} samples")}
@@ -194,9 +192,7 @@ def _queue_depth(now: datetime, window: int, scope: str) -> Readings:
         return {queue: Reading(float(n), 1, f"{n} waiting") for queue, n in depths.items()}
     deepest = max(depths, key=lambda q: depths[q])
     return {
-        GLOBAL: Reading(
-            float(depths[deepest]), 1, ", ".join(f"{q} {n}" for q, n in depths.items())
-        )
+        GLOBAL: Reading(float(depths[deepest]), 1, ", ".join(f"{q} {n}" for q, n in depths.items()))
     }
 
 
@@ -239,14 +235,20 @@ SOURCES: dict[str, Source] = {
             _p95("ml_webhook_ack"),
             streak="ml_webhook_ack",
             streak_bound=500.0,
-            prometheus="histogram_quantile(0.95, sum by (le) (rate(peepers_ml_webhook_ack_ms_bucket[{w}])))",
+            prometheus=(
+                "histogram_quantile(0.95, sum by (le) "
+                "(rate(peepers_ml_webhook_ack_ms_bucket[{w}])))"
+            ),
         ),
         Source(
             "webhook_p95",
             "ms",
             "Mercado Livre webhook acknowledgement time, p95",
             _p95("ml_webhook_ack"),
-            prometheus="histogram_quantile(0.95, sum by (le) (rate(peepers_ml_webhook_ack_ms_bucket[{w}])))",
+            prometheus=(
+                "histogram_quantile(0.95, sum by (le) "
+                "(rate(peepers_ml_webhook_ack_ms_bucket[{w}])))"
+            ),
         ),
         Source(
             "5xx_responses",
@@ -258,7 +260,11 @@ SOURCES: dict[str, Source] = {
                 label="calls failed",
             ),
             scopes=("tenant",),
-            prometheus='100 * sum(rate(peepers_ml_api_calls_total{{status=~"5xx|timeout|error"}}[{w}])) / sum(rate(peepers_ml_api_calls_total[{w}]))',
+            prometheus=(
+                "100 * "
+                'sum(rate(peepers_ml_api_calls_total{{status=~"5xx|timeout|error"}}[{w}])) / '
+                "sum(rate(peepers_ml_api_calls_total[{w}]))"
+            ),
         ),
         Source(
             "401_errors",
@@ -268,7 +274,10 @@ SOURCES: dict[str, Source] = {
                 "ml_api_calls", good=lambda labels: labels.get("status") == "401", label="calls 401"
             ),
             scopes=("tenant",),
-            prometheus='100 * sum(rate(peepers_ml_api_calls_total{{status="401"}}[{w}])) / sum(rate(peepers_ml_api_calls_total[{w}]))',
+            prometheus=(
+                '100 * sum(rate(peepers_ml_api_calls_total{{status="401"}}[{w}])) / '
+                "sum(rate(peepers_ml_api_calls_total[{w}]))"
+            ),
         ),
         Source(
             "429_responses",
@@ -278,21 +287,31 @@ SOURCES: dict[str, Source] = {
                 "ml_api_calls", good=lambda labels: labels.get("status") == "429", label="calls 429"
             ),
             scopes=("tenant",),
-            prometheus='100 * sum(rate(peepers_ml_api_calls_total{{status="429"}}[{w}])) / sum(rate(peepers_ml_api_calls_total[{w}]))',
+            prometheus=(
+                '100 * sum(rate(peepers_ml_api_calls_total{{status="429"}}[{w}])) / '
+                "sum(rate(peepers_ml_api_calls_total[{w}]))"
+            ),
         ),
         Source(
             "connection_errors",
             "",
             "database connection failures: failed probes plus errors in requests",
             _connection_errors,
-            prometheus='(sum(increase(peepers_health_probe_total{{check="database",outcome="down"}}[{w}])) or vector(0)) + (sum(increase(peepers_db_connection_errors_total[{w}])) or vector(0))',
+            prometheus=(
+                "(sum(increase(peepers_health_probe_total"
+                '{{check="database",outcome="down"}}[{w}])) or vector(0)) + '
+                "(sum(increase(peepers_db_connection_errors_total[{w}])) or vector(0))"
+            ),
         ),
         Source(
             "api_p95",
             "ms",
             "REST API response time, p95",
             _p95("http_request", where=lambda labels: labels.get("class") == "api"),
-            prometheus='histogram_quantile(0.95, sum by (le) (rate(peepers_http_request_ms_bucket{{class="api"}}[{w}])))',
+            prometheus=(
+                "histogram_quantile(0.95, sum by (le) "
+                '(rate(peepers_http_request_ms_bucket{{class="api"}}[{w}])))'
+            ),
         ),
         Source(
             "error_rate",
@@ -304,7 +323,11 @@ SOURCES: dict[str, Source] = {
                 label="requests 5xx",
                 where=lambda labels: labels.get("class") != "admin",
             ),
-            prometheus='100 * sum(rate(peepers_http_request_ms_count{{status="5xx",class!="admin"}}[{w}])) / sum(rate(peepers_http_request_ms_count{{class!="admin"}}[{w}]))',
+            prometheus=(
+                "100 * "
+                'sum(rate(peepers_http_request_ms_count{{status="5xx",class!="admin"}}[{w}])) '
+                '/ sum(rate(peepers_http_request_ms_count{{class!="admin"}}[{w}]))'
+            ),
         ),
         Source(
             "uptime",
@@ -316,7 +339,11 @@ SOURCES: dict[str, Source] = {
                 label="probes up",
                 where=lambda labels: labels.get("check") == "all",
             ),
-            prometheus='100 * sum(increase(peepers_health_probe_total{{check="all",outcome="up"}}[{w}])) / sum(increase(peepers_health_probe_total{{check="all"}}[{w}]))',
+            prometheus=(
+                "100 * "
+                'sum(increase(peepers_health_probe_total{{check="all",outcome="up"}}[{w}])) / '
+                'sum(increase(peepers_health_probe_total{{check="all"}}[{w}]))'
+            ),
         ),
         Source(
             "rate_limit_usage",
@@ -334,7 +361,10 @@ SOURCES: dict[str, Source] = {
                 good=lambda labels: labels.get("outcome") == "success",
                 label="refreshes succeeded",
             ),
-            prometheus='100 * sum(increase(peepers_ml_token_refresh_total{{outcome="success"}}[{w}])) / sum(increase(peepers_ml_token_refresh_total[{w}]))',
+            prometheus=(
+                '100 * sum(increase(peepers_ml_token_refresh_total{{outcome="success"}}[{w}])) '
+                "/ sum(increase(peepers_ml_token_refresh_total[{w}]))"
+            ),
         ),
         Source(
             "webhook_delivery",
@@ -345,14 +375,21 @@ SOURCES: dict[str, Source] = {
                 good=lambda labels: labels.get("outcome") in ("accepted", "duplicate"),
                 label="notifications stored",
             ),
-            prometheus='100 * sum(increase(peepers_ml_webhook_total{{outcome=~"accepted|duplicate"}}[{w}])) / sum(increase(peepers_ml_webhook_total[{w}]))',
+            prometheus=(
+                "100 * "
+                'sum(increase(peepers_ml_webhook_total{{outcome=~"accepted|duplicate"}}[{w}])) '
+                "/ sum(increase(peepers_ml_webhook_total[{w}]))"
+            ),
         ),
         Source(
             "oauth_success",
             "%",
             "Mercado Livre connections completed of those started",
             _oauth_success,
-            prometheus='100 * sum(increase(peepers_ml_oauth_flow_total{{outcome="connected"}}[{w}])) / sum(increase(peepers_ml_oauth_flow_total{{outcome="started"}}[{w}]))',
+            prometheus=(
+                '100 * sum(increase(peepers_ml_oauth_flow_total{{outcome="connected"}}[{w}])) '
+                '/ sum(increase(peepers_ml_oauth_flow_total{{outcome="started"}}[{w}]))'
+            ),
         ),
         Source(
             "queue_depth",
@@ -371,7 +408,10 @@ SOURCES: dict[str, Source] = {
                 good=lambda labels: labels.get("outcome") == "failure",
                 label="task runs failed",
             ),
-            prometheus='100 * sum(increase(peepers_celery_tasks_total{{outcome="failure"}}[{w}])) / sum(increase(peepers_celery_tasks_total[{w}]))',
+            prometheus=(
+                '100 * sum(increase(peepers_celery_tasks_total{{outcome="failure"}}[{w}])) / '
+                "sum(increase(peepers_celery_tasks_total[{w}]))"
+            ),
         ),
         Source(
             "checklist_failures",

@@ -74,7 +74,9 @@ def channels_for(*, priority: str) -> list[Channel]:
 CHANNEL_KINDS: dict[str, frozenset[str]] = {
     "slack": frozenset({"slack"}),
     "email": frozenset({"mailto", "mailtos"}),
-    "sms": frozenset({"twilio", "sns", "vonage", "nexmo", "clicksend", "d7sms", "sinch", "bulksms"}),
+    "sms": frozenset(
+        {"twilio", "sns", "vonage", "nexmo", "clicksend", "d7sms", "sinch", "bulksms"}
+    ),
     "webhook": frozenset({"json", "jsons", "xml", "xmls", "form", "forms"}),
     "msteams": frozenset({"msteams"}),
     "discord": frozenset({"discord"}),

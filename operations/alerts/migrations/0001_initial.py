@@ -5,46 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('incidents', '0001_initial'),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RuleFile',
+            name="RuleFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('checksum', models.CharField(max_length=64)),
-                ('loaded_at', models.DateTimeField()),
-                ('error', models.TextField(blank=True)),
-                ('error_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("checksum", models.CharField(max_length=64)),
+                ("loaded_at", models.DateTimeField()),
+                ("error", models.TextField(blank=True)),
+                ("error_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AlertState',
+            name="AlertState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(max_length=64)),
-                ('scope', models.CharField(blank=True, max_length=200)),
-                ('status', models.CharField(choices=[('ok', 'OK'), ('pending', 'Pending'), ('firing', 'Firing'), ('unknown', 'Unknown (no data)')], default='ok', max_length=8)),
-                ('since', models.DateTimeField(help_text='When the status last changed.')),
-                ('pending_since', models.DateTimeField(blank=True, null=True)),
-                ('consecutive', models.PositiveIntegerField(default=0)),
-                ('clear_since', models.DateTimeField(blank=True, null=True)),
-                ('value', models.FloatField(blank=True, null=True)),
-                ('samples', models.PositiveIntegerField(default=0)),
-                ('detail', models.CharField(blank=True, max_length=500)),
-                ('evaluated_at', models.DateTimeField()),
-                ('transitions', models.JSONField(blank=True, default=list)),
-                ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='incidents.incident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule", models.CharField(max_length=64)),
+                ("scope", models.CharField(blank=True, max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("ok", "OK"),
+                            ("pending", "Pending"),
+                            ("firing", "Firing"),
+                            ("unknown", "Unknown (no data)"),
+                        ],
+                        default="ok",
+                        max_length=8,
+                    ),
+                ),
+                ("since", models.DateTimeField(help_text="When the status last changed.")),
+                ("pending_since", models.DateTimeField(blank=True, null=True)),
+                ("consecutive", models.PositiveIntegerField(default=0)),
+                ("clear_since", models.DateTimeField(blank=True, null=True)),
+                ("value", models.FloatField(blank=True, null=True)),
+                ("samples", models.PositiveIntegerField(default=0)),
+                ("detail", models.CharField(blank=True, max_length=500)),
+                ("evaluated_at", models.DateTimeField()),
+                ("transitions", models.JSONField(blank=True, default=list)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="incidents.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rule', 'scope'],
-                'constraints': [models.UniqueConstraint(models.F('rule'), models.F('scope'), name='alert_state_once')],
+                "ordering": ["rule", "scope"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("rule"), models.F("scope"), name="alert_state_once"
+                    )
+                ],
             },
         ),
     ]

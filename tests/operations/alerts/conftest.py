@@ -12,7 +12,10 @@ from operations.alerts.models import AlertState, RuleFile
 from operations.incidents.models import Incident
 from peepers.metrics import STREAK_PREFIX, metrics_flush
 from peepers.redis import redis_client
-from tests.operations.incidents.conftest import receiver  # noqa: F401  (a real HTTP channel)
+from tests.operations.incidents.conftest import (  # noqa: F401  (real HTTP channel, eager Celery)
+    celery_eager,
+    receiver,
+)
 
 T0 = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 

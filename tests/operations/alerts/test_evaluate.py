@@ -26,9 +26,7 @@ def rules():
 def evaluate(ruleset, minutes=0.0, seconds=0.0, only=None):
     selected = ruleset
     if only:
-        selected = rules_parse(
-            "\n".join(_rule_text(ruleset, name) for name in only)
-        )
+        selected = rules_parse("\n".join(_rule_text(ruleset, name) for name in only))
     return {
         (e.rule, e.scope): e for e in alerts_evaluate(ruleset=selected, now=at(minutes, seconds))
     }
@@ -95,13 +93,19 @@ def test_webhook_timeout_resolves_after_five_clear_minutes_not_before():
     evaluate(ruleset, seconds=30, only=["webhook_timeout"])
 
     webhook_acks([40, 35], minute=1)
-    assert evaluate(ruleset, minutes=1, seconds=30, only=["webhook_timeout"])[
-        ("webhook_timeout", "")
-    ].status == "firing"
+    assert (
+        evaluate(ruleset, minutes=1, seconds=30, only=["webhook_timeout"])[
+            ("webhook_timeout", "")
+        ].status
+        == "firing"
+    )
     webhook_acks([40], minute=6)
-    assert evaluate(ruleset, minutes=6, seconds=20, only=["webhook_timeout"])[
-        ("webhook_timeout", "")
-    ].status == "firing"  # clear for 4 min 50 s
+    assert (
+        evaluate(ruleset, minutes=6, seconds=20, only=["webhook_timeout"])[
+            ("webhook_timeout", "")
+        ].status
+        == "firing"
+    )  # clear for 4 min 50 s
     webhook_acks([40], minute=6.5)
     result = evaluate(ruleset, minutes=6, seconds=40, only=["webhook_timeout"])
 
@@ -115,10 +119,15 @@ def test_webhook_timeout_resolves_after_five_clear_minutes_not_before():
 
 def ml_calls(minute, *, total, bad, status="5xx", tenant="tenant_a"):
     stamp = at(minute, 10).timestamp()
-    metric_count("ml_api_calls", {"status": status, "tenant": tenant, "endpoint": "/items"}, bad, at=stamp)
+    metric_count(
+        "ml_api_calls", {"status": status, "tenant": tenant, "endpoint": "/items"}, bad, at=stamp
+    )
     if total - bad:
         metric_count(
-            "ml_api_calls", {"status": "2xx", "tenant": tenant, "endpoint": "/items"}, total - bad, at=stamp
+            "ml_api_calls",
+            {"status": "2xx", "tenant": tenant, "endpoint": "/items"},
+            total - bad,
+            at=stamp,
         )
     metrics_flush()
 
@@ -181,9 +190,12 @@ def test_a_database_connection_error_fires_at_once():
     ruleset = rules()
     metric_count("health_probe", {"check": "database", "outcome": "up"}, 3, at=at(0, 5).timestamp())
     metrics_flush()
-    assert evaluate(ruleset, seconds=30, only=["database_connection_failed"])[
-        ("database_connection_failed", "")
-    ].status == "ok"
+    assert (
+        evaluate(ruleset, seconds=30, only=["database_connection_failed"])[
+            ("database_connection_failed", "")
+        ].status
+        == "ok"
+    )
 
     metric_count("db_connection_errors", {"where": "request"}, at=at(1, 5).timestamp())
     metrics_flush()
@@ -283,7 +295,7 @@ def test_a_rule_removed_from_the_file_resolves_its_incident():
     assert not AlertState.objects.filter(rule="database_connection_failed").exists()
 
 
-# -- checklists --------------------------------------------------------------------------------------
+# -- checklists ----------------------------------------------------------------------------------
 
 
 def test_each_failing_checklist_item_is_its_own_incident_and_resolves_when_it_passes():
@@ -296,7 +308,13 @@ def test_each_failing_checklist_item_is_its_own_incident_and_resolves_when_it_pa
         unknown=0,
         results=[
             {**item, "outcome": "fail", "evidence": "no budget configured", "details": {}},
-            {"checklist": "LGPD", "item": "DPO contact updated", "outcome": "pass", "evidence": "", "details": {}},
+            {
+                "checklist": "LGPD",
+                "item": "DPO contact updated",
+                "outcome": "pass",
+                "evidence": "",
+                "details": {},
+            },
         ],
     )
     evaluate(ruleset, only=["checklist_item_failing"])
@@ -305,7 +323,10 @@ def test_each_failing_checklist_item_is_its_own_incident_and_resolves_when_it_pa
     assert open_incident("alert:checklist_item_failing:LGPD: DPO contact updated") is None
 
     ComplianceReport.objects.create(
-        created_by="test", passed=1, failed=0, unknown=0,
+        created_by="test",
+        passed=1,
+        failed=0,
+        unknown=0,
         results=[{**item, "outcome": "pass", "evidence": "", "details": {}}],
     )
     evaluate(ruleset, minutes=1, only=["checklist_item_failing"])
@@ -319,13 +340,14 @@ def test_each_failing_checklist_item_is_its_own_incident_and_resolves_when_it_pa
 def test_a_broken_rule_file_keeps_the_previous_rules_and_opens_an_incident(tmp_path: Path):
     good = rules_in_force(now=at())
     broken = tmp_path / "rules.yaml"
-    broken.write_text(Path(settings.ALERT_RULES_FILE).read_text() + "\nbad_rule:\n  condition: nonsense\n")
+    original = Path(settings.ALERT_RULES_FILE).read_text()
+    broken.write_text(original + "\nbad_rule:\n  condition: nonsense\n")
 
     kept = rules_in_force(path=broken, now=at(1))
 
     assert [r.name for r in kept.rules] == [r.name for r in good.rules]
     incident = open_incident("alert-rules-invalid")
-    assert incident.details["line"] > 150
+    assert incident.details["line"] == len(original.splitlines()) + 2  # the bad_rule: line
     assert "has no 'threshold'" in incident.title
     assert RuleFile.objects.get().error.startswith(str(broken))
 

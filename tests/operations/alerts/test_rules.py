@@ -11,34 +11,41 @@ from django.conf import settings
 from operations.alerts.prometheus_rules import prometheus_rules_text
 from operations.alerts.rules import RuleFileError, rules_load, rules_parse
 
-# The runbook's "Alert Configuration" blocks, character for character.
-RUNBOOK_P0 = """\
-webhook_timeout:
-  condition: response_time > 500ms
-  threshold: 3 consecutive failures
-  notification: ["slack:alerts", "email:oncall", "sms:oncall"]
-  
-ml_api_down:
-  condition: 5xx responses > 50%
-  threshold: 5 minutes
-  notification: ["slack:alerts", "email:oncall"]
-  
-database_connection_failed:
-  condition: connection_errors > 0
-  threshold: immediate
-  notification: ["slack:alerts", "email:oncall", "sms:oncall"]
-"""
-RUNBOOK_P1 = """\
-authentication_failures:
-  condition: 401_errors > 10%
-  threshold: 10 minutes
-  notification: ["slack:alerts", "email:team"]
-  
-rate_limit_exceeded:
-  condition: 429_responses > 5%
-  threshold: 15 minutes
-  notification: ["slack:alerts", "email:team"]
-"""
+# The runbook's "Alert Configuration" blocks, character for character (its blank lines
+# between rules carry two spaces).
+RUNBOOK_P0 = "\n".join(
+    [
+        "webhook_timeout:",
+        "  condition: response_time > 500ms",
+        "  threshold: 3 consecutive failures",
+        '  notification: ["slack:alerts", "email:oncall", "sms:oncall"]',
+        "  ",
+        "ml_api_down:",
+        "  condition: 5xx responses > 50%",
+        "  threshold: 5 minutes",
+        '  notification: ["slack:alerts", "email:oncall"]',
+        "  ",
+        "database_connection_failed:",
+        "  condition: connection_errors > 0",
+        "  threshold: immediate",
+        '  notification: ["slack:alerts", "email:oncall", "sms:oncall"]',
+        "",
+    ]
+)
+RUNBOOK_P1 = "\n".join(
+    [
+        "authentication_failures:",
+        "  condition: 401_errors > 10%",
+        "  threshold: 10 minutes",
+        '  notification: ["slack:alerts", "email:team"]',
+        "  ",
+        "rate_limit_exceeded:",
+        "  condition: 429_responses > 5%",
+        "  threshold: 15 minutes",
+        '  notification: ["slack:alerts", "email:team"]',
+        "",
+    ]
+)
 
 
 def test_the_runbooks_yaml_loads_as_written():
@@ -57,7 +64,8 @@ def test_the_runbooks_yaml_loads_as_written():
         ">",
         500.0,
     )
-    assert timeout.consecutive == 3 and timeout.streak
+    assert timeout.consecutive == 3
+    assert timeout.streak
     assert timeout.channel_kinds == ("slack", "email", "sms")
     assert rules["ml_api_down"].condition.subject == "5xx_responses"
     assert rules["ml_api_down"].for_seconds == 300
@@ -97,17 +105,30 @@ def test_the_repository_file_holds_the_runbook_rules_with_their_priorities():
     } <= kpi_subjects
 
 
-GOOD = "ok_rule:\n  condition: error_rate > 1%\n  threshold: 5 minutes\n  notification: [\"email:team\"]\n"
+GOOD = (
+    "ok_rule:\n  condition: error_rate > 1%\n  threshold: 5 minutes\n"
+    '  notification: ["email:team"]\n'
+)
 
 
 @pytest.mark.parametrize(
     ("text", "line", "reason"),
     [
         ("a: [unclosed\n", 2, "not valid YAML"),
-        (GOOD + "ok_rule:\n  condition: error_rate > 2%\n  threshold: immediate\n  notification: [email:x]\n", 5, "defined twice (first on line 1)"),
+        (
+            GOOD
+            + "ok_rule:\n  condition: error_rate > 2%\n  threshold: immediate\n"
+            + "  notification: [email:x]\n",
+            5,
+            "defined twice (first on line 1)",
+        ),
         (GOOD.replace("  threshold", "  thresold"), 3, "unknown key 'thresold'"),
         (GOOD.replace("  threshold: 5 minutes\n", ""), 1, "has no 'threshold'"),
-        (GOOD.replace("error_rate > 1%", "error_rate is high"), 2, "is not '<subject> <op> <number>"),
+        (
+            GOOD.replace("error_rate > 1%", "error_rate is high"),
+            2,
+            "is not '<subject> <op> <number>",
+        ),
         (GOOD.replace("error_rate > 1%", "cpu > 1%"), 2, "unknown subject 'cpu'"),
         (GOOD.replace("error_rate > 1%", "error_rate > 500ms"), 2, "error_rate is in %, not ms"),
         (GOOD.replace("error_rate > 1%", "error_rate > 150%"), 2, "between 0 and 100"),

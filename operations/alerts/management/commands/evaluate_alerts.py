@@ -46,11 +46,14 @@ class Command(BaseCommand):
                     self.stdout.write(text, ending="")
                 else:
                     Path(options["prometheus_rules"]).write_text(text, encoding="utf-8")
-                    self.stdout.write(f"wrote {len(ruleset.rules)} rules to {options['prometheus_rules']}")
+                    self.stdout.write(
+                        f"wrote {len(ruleset.rules)} rules to {options['prometheus_rules']}"
+                    )
                 return
             for rule in ruleset.rules:
                 self.stdout.write(
-                    f"{rule.name:28} {rule.priority}  {rule.condition.text}  ({rule.threshold_text})"
+                    f"{rule.name:28} {rule.priority}  {rule.condition.text}  "
+                    f"({rule.threshold_text})"
                 )
             self.stdout.write(self.style.SUCCESS(f"{path}: {len(ruleset.rules)} rules, valid"))
             return
