@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -256,11 +257,43 @@ def _ml_errors(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 
 @check(ML, "Monitoring alerts configured")
 def _ml_alerts(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from django.apps import apps
+    """The runbook's alert rules load, someone hears them, and the evaluator is running."""
+    from operations.alerts.models import AlertState
+    from operations.alerts.rules import RuleFileError, rules_load
+    from operations.incidents.channels import channels_for
 
-    if not apps.get_app_config("operations").get_models():
-        return Outcome.UNKNOWN, "the operations module (alert rules) is not installed yet", {}
-    return Outcome.UNKNOWN, "alert rules are not inspected yet", {}
+    try:
+        ruleset = rules_load(Path(settings.ALERT_RULES_FILE))
+    except RuleFileError as exc:
+        return Outcome.FAIL, f"the alert rules file is rejected: {exc}", {}
+    runbook = {
+        "webhook_timeout",
+        "ml_api_down",
+        "database_connection_failed",
+        "authentication_failures",
+        "rate_limit_exceeded",
+    }
+    missing = sorted(runbook - {rule.name for rule in ruleset.rules})
+    if missing:
+        return Outcome.FAIL, f"runbook alert rules missing: {', '.join(missing)}", {}
+    if not channels_for(priority="P0"):
+        return Outcome.FAIL, "no NOTIFY_URLS channel hears P0 alerts", {}
+    last = AlertState.objects.order_by("-evaluated_at").values_list("evaluated_at", flat=True)
+    evaluated = last.first()
+    if evaluated is None:
+        return Outcome.UNKNOWN, f"{len(ruleset.rules)} rules load; never evaluated yet", {}
+    if now - evaluated > timedelta(minutes=5):
+        return (
+            Outcome.FAIL,
+            f"alert rules last evaluated {evaluated:%Y-%m-%d %H:%M} UTC: is beat running?",
+            {},
+        )
+    return (
+        Outcome.PASS,
+        f"{len(ruleset.rules)} rules, P0 heard by {len(channels_for(priority='P0'))} "
+        f"channel(s), evaluated {evaluated:%H:%M:%S} UTC",
+        {"rules": len(ruleset.rules)},
+    )
 
 
 # -- Billing -----------------------------------------------------------------------------------
