@@ -92,6 +92,9 @@ def _check_health(target: _Target) -> tuple[bool, int, float, str]:
     response, ms = target.request(
         "GET", "/api/health", host=target.public_host, timeout=PAGE_TIMEOUT_SECONDS
     )
+    if response.is_redirect:
+        location = response.headers.get("location", "")
+        return False, response.status_code, ms, f"redirected to {location} (SECURE_SSL_REDIRECT?)"
     try:
         body = response.json()
     except ValueError:
