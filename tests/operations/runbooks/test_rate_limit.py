@@ -1,0 +1,146 @@
+"""Runbook rate-limit-exceeded: calls by store and endpoint, the 429 share, pausing the low
+queues and tightening the limiter (and undoing both)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from integrations.mercadolivre.ratelimit import (
+    LIMITER_FACTOR_KEY,
+    app_budget,
+    limiter_factor,
+    seller_budget,
+)
+from operations.runbooks import rate_limit
+from operations.runbooks.registry import Options, Outcome
+from peepers.celery import app
+from peepers.metrics import metric_count
+from peepers.redis import redis_client
+from tests.support.processes import celery_worker
+
+pytestmark = pytest.mark.django_db
+
+
+def calls(tenant: str, endpoint: str, status: str, amount: int) -> None:
+    metric_count("ml_api_calls", {"status": status, "tenant": tenant, "endpoint": endpoint}, amount)
+
+
+def text(result) -> str:
+    return "\n".join(result.lines)
+
+
+def test_diagnose_breaks_calls_down_by_store_and_endpoint():
+    calls("tenant-a", "/orders/search", "2xx", 80)
+    calls("tenant-a", "/orders/search", "429", 20)
+    calls("tenant-b", "/items/{id}", "2xx", 50)
+
+    result = rate_limit.diagnose(Options(minutes=60))
+
+    assert result.outcome == Outcome.FAILED
+    assert "150 (2xx 130, 429 20), 429 share 13.3%" in text(result)
+    assert "  - tenant-a: 100 calls, 20 429 (20.0%), 0 5xx" in result.lines
+    assert "  - tenant-b: 50 calls, 0 429 (0.0%), 0 5xx" in result.lines
+    assert "  - /orders/search: 100 calls, 20 429 (20.0%)" in result.lines
+    assert "Budget: 1200 calls/min" in text(result)
+
+
+def test_diagnose_without_calls_is_no_data():
+    result = rate_limit.diagnose(Options(minutes=60))
+
+    assert result.outcome == Outcome.UNKNOWN
+    assert result.lines[0] == "ML API calls, last 60 min: no data"
+
+
+def test_validate_passes_under_five_percent():
+    calls("tenant-a", "/items/{id}", "2xx", 97)
+    calls("tenant-a", "/items/{id}", "429", 3)
+
+    result = rate_limit.validate(Options())
+
+    assert result.outcome == Outcome.OK
+    assert "3.0% of 100 calls" in result.lines[0]
+
+
+def test_validate_fails_at_or_over_five_percent():
+    calls("tenant-a", "/items/{id}", "2xx", 90)
+    calls("tenant-b", "/items/{id}", "429", 10)
+
+    assert rate_limit.validate(Options()).outcome == Outcome.FAILED
+
+
+def test_validate_reads_only_the_last_15_minutes():
+    calls(
+        "tenant-a",
+        "/items/{id}",
+        "429",
+        50,
+    )
+    metric_count(
+        "ml_api_calls",
+        {"status": "429", "tenant": "tenant-a", "endpoint": "/x"},
+        100,
+        at=time.time() - 30 * 60,
+    )
+    calls("tenant-a", "/items/{id}", "2xx", 950)
+
+    result = rate_limit.validate(Options())
+
+    assert "5.0% of 1000 calls" in result.lines[0]
+
+
+def test_validate_without_calls_is_unknown():
+    assert rate_limit.validate(Options()).outcome == Outcome.UNKNOWN
+
+
+def test_the_limiter_factor_tightens_both_budgets_and_expires(settings):
+    full_app, full_seller = app_budget().per_minute, seller_budget().per_minute
+
+    result = rate_limit.mitigate(Options(minutes=10, factor=0.25))
+
+    assert limiter_factor() == 0.25
+    assert app_budget().per_minute == full_app * 0.25
+    assert seller_budget().per_minute == full_seller * 0.25
+    assert 590 < redis_client().ttl(LIMITER_FACTOR_KEY) <= 600
+    assert result.outcome == Outcome.UNKNOWN  # no worker here to confirm the pause
+    assert "no worker answered" in text(result)
+
+    undone = rate_limit.mitigate(Options(undo=True))
+
+    assert undone.outcome == Outcome.OK
+    assert limiter_factor() == 1.0
+    assert app_budget().per_minute == full_app
+
+
+def _consumed_queues(worker: str) -> set[str]:
+    active = app.control.inspect(destination=[worker], timeout=2).active_queues() or {}
+    return {queue["name"] for queue in active.get(worker, [])}
+
+
+def _wait_for_worker() -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1) or []
+        names = [name for reply in replies for name in reply]
+        if names:
+            return names[0]
+    raise AssertionError("the test worker did not answer within 60 s")
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_mitigate_stops_the_low_and_default_consumers_and_undo_restores_them():
+    with celery_worker():
+        worker = _wait_for_worker()
+        assert _consumed_queues(worker) == {"critical", "high", "default", "low"}
+
+        paused = rate_limit.mitigate(Options(minutes=10))
+
+        assert paused.outcome == Outcome.OK, text(paused)
+        assert _consumed_queues(worker) == {"critical", "high"}
+
+        resumed = rate_limit.mitigate(Options(undo=True))
+
+        assert resumed.outcome == Outcome.OK, text(resumed)
+        assert _consumed_queues(worker) == {"critical", "high", "default", "low"}
+        assert f"Queue low: consuming again on {worker}" in resumed.lines
