@@ -154,7 +154,17 @@ def dependency_vulnerabilities(*, env: Mapping[str, str] | None = None) -> dict[
         result["status"] = "fail"
     elif skipped:
         result["status"] = "unknown"
-        result["reason"] = f"{len(skipped)} packages could not be audited: {', '.join(skipped)}"
+        reasons = sorted(
+            {str(d["skip_reason"]).split(":")[0] for d in dependencies if d.get("skip_reason")}
+        )
+        shown = ", ".join(skipped[:5]) + (
+            f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        )
+        result["reason"] = (
+            f"{len(skipped)} of {len(pins)} packages could not be audited ({shown}): "
+            + "; ".join(reasons)[:300]
+        )
+        result["skipped"] = skipped
     else:
         result["status"] = "pass"
     return result
