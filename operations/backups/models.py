@@ -19,7 +19,8 @@ class BackupStatus(models.TextChoices):
 
 
 class Backup(models.Model):
-    """One pg_dump run: where its encrypted file is, its checksums and exact row counts."""
+    """One pg_dump run: where its encrypted file is, its checksums, exact row counts and table
+    content checksums."""
 
     kind = models.CharField(max_length=16, choices=BackupKind.choices)
     tenant_schema = models.CharField(max_length=63, blank=True)
@@ -29,6 +30,11 @@ class Backup(models.Model):
     sha256_encrypted = models.CharField(max_length=64, blank=True)
     row_counts = models.JSONField(
         default=dict, help_text='Exact COUNT(*) per "schema.table" in the dump\'s snapshot.'
+    )
+    row_checksums = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Checksum of each \"schema.table\"'s rows in the dump's snapshot.",
     )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -95,11 +95,19 @@ def run_tool(args: Sequence[str], *, stdin: IO[bytes] | None = None) -> None:
         raise BackupToolFailed(f"{Path(args[0]).name} exited {result.returncode}: {tail}")
 
 
-def table_counts(conn: psycopg.Connection[Any], *, schemas: Sequence[str] | None) -> dict[str, int]:
-    """Exact ``COUNT(*)`` of every table in ``schemas`` (all user schemas when None).
+def table_counts(
+    conn: psycopg.Connection[Any],
+    *,
+    schemas: Sequence[str] | None,
+    checksums: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Exact ``COUNT(*)`` of every table in ``schemas`` (all user schemas when None), and, when
+    a ``checksums`` dict is given, a checksum of each table's contents into it.
 
     Exact on purpose: reltuples is an estimate. The cost is one sequential scan per table,
-    which for a large database is minutes; the dump itself reads every row anyway.
+    which for a large database is minutes; the dump itself reads every row anyway. The
+    checksum is the sum of every row's hash (order-free, so no sort), in the same scan; rows
+    are rendered with the session in UTC so timestamps read alike on both sides.
     """
     query = (
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -112,14 +120,27 @@ def table_counts(conn: psycopg.Connection[Any], *, schemas: Sequence[str] | None
         params.append(list(schemas))
     counts: dict[str, int] = {}
     with conn.cursor() as cursor:
+        if checksums is not None:
+            cursor.execute("SET TimeZone = 'UTC'")
         cursor.execute(query + " ORDER BY 1, 2", params)
         tables = cursor.fetchall()
         for schema, table in tables:
-            cursor.execute(
-                sql.SQL("SELECT count(*) FROM {}.{}").format(
-                    sql.Identifier(schema), sql.Identifier(table)
+            if checksums is None:
+                cursor.execute(
+                    sql.SQL("SELECT count(*), '' FROM {}.{}").format(
+                        sql.Identifier(schema), sql.Identifier(table)
+                    )
                 )
-            )
+            else:
+                cursor.execute(
+                    sql.SQL(
+                        "SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))"
+                        "::bit(60)::bigint), 0)::text FROM {}.{} AS t"
+                    ).format(sql.Identifier(schema), sql.Identifier(table))
+                )
             row = cursor.fetchone()
-            counts[f"{schema}.{table}"] = int(row[0]) if row else 0
+            key = f"{schema}.{table}"
+            counts[key] = int(row[0]) if row else 0
+            if checksums is not None:
+                checksums[key] = str(row[1]) if row else "0"
     return counts

@@ -39,6 +39,7 @@ from operations.backups.services import Progress, _quiet, backup_dir, backup_ver
 logger = logging.getLogger(__name__)
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_-]{0,62}$")  # stores' schemas are their slugs (hyphens)
 
 
 def restore_create(
@@ -74,12 +75,20 @@ def restore_create(
             plain = Path(scratch_dir) / "plain.dump"
             progress(f"restore {restore.pk}: decrypting and checking backup {backup.pk}")
             backup_verify(backup=backup, plain_out=plain)
+            checksums: dict[str, str] = {}
             if database is not None:
-                counts = _into_database(dump=plain, database=database, backup=backup)
+                counts = _into_database(
+                    dump=plain, database=database, backup=backup, checksums=checksums
+                )
             else:
                 assert schema is not None
                 counts = _into_schema(
-                    dump=plain, schema=schema, backup=backup, restore=restore, work=scratch_dir
+                    dump=plain,
+                    schema=schema,
+                    backup=backup,
+                    restore=restore,
+                    work=scratch_dir,
+                    checksums=checksums,
                 )
     except (BackupError, OSError, psycopg.Error) as exc:
         restore.outcome = RestoreOutcome.FAILED
@@ -90,6 +99,11 @@ def restore_create(
         return restore
     rename = {backup.tenant_schema: schema} if schema else {}
     restore.diff = count_diff(expected=backup.row_counts, restored=counts, rename=rename)
+    if backup.row_checksums:  # backups taken before checksums were recorded compare counts only
+        for key, sums in checksum_diff(
+            expected=backup.row_checksums, restored=checksums, rename=rename
+        ).items():
+            restore.diff.setdefault(key, {}).update(sums)
     restore.tables_checked = len(backup.row_counts)
     restore.outcome = RestoreOutcome.MISMATCH if restore.diff else RestoreOutcome.VERIFIED
     restore.finished_at = timezone.now()
@@ -118,13 +132,31 @@ def count_diff(
     return diff
 
 
+def checksum_diff(
+    *, expected: dict[str, str], restored: dict[str, str], rename: dict[str, str]
+) -> dict[str, dict[str, str | None]]:
+    """Tables whose restored contents differ from the backup's (same count, other rows)."""
+
+    def renamed(key: str) -> str:
+        schema, _, table = key.partition(".")
+        return f"{rename.get(schema, schema)}.{table}"
+
+    wanted = {renamed(key): value for key, value in expected.items()}
+    return {
+        key: {"expected_checksum": wanted.get(key), "restored_checksum": restored.get(key)}
+        for key in sorted(set(wanted) | set(restored))
+        if wanted.get(key) != restored.get(key)
+    }
+
+
 def _check_target(*, backup: Backup, database: str | None, schema: str | None) -> None:
     if backup.status != BackupStatus.SUCCEEDED:
         raise BackupNotRestorable(f"backup {backup.pk} is {backup.status}")
     if (database is None) == (schema is None):
         raise RestoreTargetInvalid("restore into a new database or a new schema, one of them")
     name = database if database is not None else schema
-    if not name or not _IDENTIFIER.match(name):
+    pattern = _IDENTIFIER if database is not None else _SCHEMA
+    if not name or not pattern.match(name):
         raise RestoreTargetInvalid(f"{name!r} is not a plain lower-case identifier")
     if schema is not None and backup.kind != BackupKind.TENANT:
         raise RestoreTargetInvalid("only a store's backup restores into a schema")
@@ -160,19 +192,27 @@ def _schemas_of(backup: Backup) -> list[str]:
     return sorted({key.partition(".")[0] for key in backup.row_counts})
 
 
-def _into_database(*, dump: Path, database: str, backup: Backup) -> dict[str, int]:
+def _into_database(
+    *, dump: Path, database: str, backup: Backup, checksums: dict[str, str]
+) -> dict[str, int]:
     database_create(database)
     try:
         _pg_restore(dump=dump, database=database)
         with connect(database=database) as conn:
-            return table_counts(conn, schemas=_schemas_of(backup))
+            return table_counts(conn, schemas=_schemas_of(backup), checksums=checksums)
     except BaseException:
         database_drop(database)
         raise
 
 
 def _into_schema(
-    *, dump: Path, schema: str, backup: Backup, restore: Restore, work: str
+    *,
+    dump: Path,
+    schema: str,
+    backup: Backup,
+    restore: Restore,
+    work: str,
+    checksums: dict[str, str],
 ) -> dict[str, int]:
     scratch = f"peepers_restore_scratch_{restore.pk}"
     database_create(scratch)
@@ -195,12 +235,13 @@ def _into_schema(
             conn.execute("DROP SCHEMA public CASCADE")  # the dump creates it
         _pg_restore(dump=public, database=scratch)
         _pg_restore(dump=dump, database=scratch)
-        with connect(database=scratch) as conn:
-            conn.execute(
-                sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
-                    sql.Identifier(backup.tenant_schema), sql.Identifier(schema)
+        if schema != backup.tenant_schema:  # else: the store's own schema, dropped, comes back
+            with connect(database=scratch) as conn:
+                conn.execute(
+                    sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(
+                        sql.Identifier(backup.tenant_schema), sql.Identifier(schema)
+                    )
                 )
-            )
         renamed = Path(work) / "renamed.dump"
         run_tool(
             [
@@ -216,7 +257,7 @@ def _into_schema(
         database_drop(scratch)
     _pg_restore(dump=renamed, database=current_database(), single_transaction=True)
     with connect(database=current_database()) as conn:
-        return table_counts(conn, schemas=[schema])
+        return table_counts(conn, schemas=[schema], checksums=checksums)
 
 
 def restore_drill(*, by: str, now: str | None = None) -> Restore:

@@ -108,7 +108,11 @@ def _dump(*, backup: Backup, schema: str | None, out: Path, progress: Progress) 
             cursor.execute("SELECT pg_export_snapshot()")
             row = cursor.fetchone()
             snapshot = str(row[0]) if row else ""
-        backup.row_counts = table_counts(conn, schemas=[schema] if schema else None)
+        checksums: dict[str, str] = {}
+        backup.row_counts = table_counts(
+            conn, schemas=[schema] if schema else None, checksums=checksums
+        )
+        backup.row_checksums = checksums
         progress(f"backup {backup.pk}: counted rows of {len(backup.row_counts)} tables")
         args = [pg_program("pg_dump"), "--format=custom", f"--snapshot={snapshot}"]
         args += client_args(database=database)

@@ -10,10 +10,13 @@ from django_tenants.utils import tenant_context
 
 from operations.backups.errors import ArchiveCorrupted, RestoreTargetExists
 from operations.backups.models import Backup, BackupStatus, RestoreOutcome
+from operations.backups.postgres import connect, current_database, table_counts
 from operations.backups.restores import database_drop, restore_create
 from operations.backups.services import backup_create, backup_verify
 from tenants.models import Tenant
+from tenants.services import tenant_create
 from tenants.users.models import User
+from tests.support.db import OWNER_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -126,3 +129,58 @@ def test_full_backup_restores_into_a_new_database_and_verifies() -> None:
     assert any(key.startswith("tenant-b.") for key in backup.row_counts)
     assert any(key.startswith("public.") for key in backup.row_counts)
     assert restore.tables_checked == len(backup.row_counts) > 0
+
+
+def _contents(schema: str) -> tuple[dict[str, int], dict[str, str]]:
+    checksums: dict[str, str] = {}
+    with connect(database=current_database()) as conn:
+        counts = table_counts(conn, schemas=[schema], checksums=checksums)
+    return counts, checksums
+
+
+def test_a_dropped_store_comes_back_from_its_backup_with_identical_counts_and_checksums() -> None:
+    tenant = tenant_create(
+        name="Store C",
+        slug="tenant-c",
+        owner_email="owner@c.example.com",
+        owner_password=OWNER_PASSWORD,
+        plan_code="starter",
+        terms_accepted=True,
+        channel="command",
+    ).tenant
+    with tenant_context(tenant):
+        for n in range(5):
+            User.objects.create_user(f"seller{n}@c.example.com", "a-long-password-1")
+    counts, checksums = _contents("tenant-c")
+    backup = backup_create(kind="tenant", tenant=tenant, by="test")
+
+    with connection.cursor() as cursor:
+        cursor.execute('DROP SCHEMA "tenant-c" CASCADE')
+    assert not _schema_exists("tenant-c")
+    restore = restore_create(backup=backup, schema="tenant-c", by="test")
+
+    assert restore.outcome == RestoreOutcome.VERIFIED, restore.error or restore.diff
+    assert backup.row_checksums == checksums
+    assert _contents("tenant-c") == (counts, checksums)
+    assert counts[f"tenant-c.{User._meta.db_table}"] == 6
+    with tenant_context(tenant):
+        assert User.objects.filter(email__endswith="@c.example.com").count() == 6
+
+
+def test_a_restore_whose_rows_differ_from_the_backup_is_a_mismatch() -> None:
+    tenant = _store_with_users(2)
+    backup = backup_create(kind="tenant", tenant=tenant, by="test")
+    table = User._meta.db_table
+    real = backup.row_checksums[f"tenant-a.{table}"]
+    # As if the dump had missed an update: same row count, different contents.
+    Backup.objects.filter(pk=backup.pk).update(
+        row_checksums={**backup.row_checksums, f"tenant-a.{table}": "1"}
+    )
+    backup.refresh_from_db()
+
+    restore = restore_create(backup=backup, schema="restored_mismatch", by="test")
+
+    assert restore.outcome == RestoreOutcome.MISMATCH
+    assert restore.diff == {
+        f"restored_mismatch.{table}": {"expected_checksum": "1", "restored_checksum": real}
+    }
