@@ -8,7 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from operations.kpis import kpi_table
+from operations.alerts.models import AlertState, AlertStatus
+from operations.alerts.probes import queue_depths
+from operations.kpis import business_kpis, kpi_table
 from operations.models import MetricMinute
 
 
@@ -37,6 +39,9 @@ class KpiDashboardAdmin(admin.ModelAdmin[MetricMinute]):
             "title": "KPI dashboard",
             "opts": self.model._meta,
             "kpis": kpi_table(minutes=minutes),
+            "business": business_kpis(),
+            "queues": queue_depths(),
+            "firing": AlertState.objects.filter(status=AlertStatus.FIRING).order_by("rule"),
             "minutes": minutes,
             "windows": [
                 (15, "15 min"),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -116,10 +117,28 @@ def _oauth_success(start: datetime, end: datetime) -> float | None:
     return min(100.0, fields.get("outcome=connected", 0.0) / started * 100)
 
 
+def _uptime(start: datetime, end: datetime) -> float | None:
+    """Health probes (evaluate_alerts, every 30 s) that found every dependency up."""
+    fields = {k: v for k, v in _fields("health_probe", start, end).items() if "check=all" in k}
+    share = _ratio(fields, lambda k: "outcome=up" in k)
+    return None if share is None else share * 100
+
+
+def _rate_limit_usage(start: datetime, end: datetime) -> float | None:
+    """Mercado Livre calls per minute against the application's budget."""
+    calls = sum(_fields("ml_api_calls", start, end).values())
+    if not calls:
+        return None
+    minutes = max(1.0, (end - start).total_seconds() / 60)
+    return float(calls / minutes / float(settings.ML_RATE_LIMIT_PER_MINUTE) * 100)
+
+
 KPIS = (
     _Definition("API response time (p95)", "< 500 ms", "ms", _api_p95, lambda v: v < 500),
     _Definition("Webhook processing (p95)", "< 500 ms", "ms", _webhook_p95, lambda v: v < 500),
     _Definition("Error rate", "< 1%", "%", _error_rate, lambda v: v < 1),
+    _Definition("Uptime (health probes)", "> 99.9%", "%", _uptime, lambda v: v > 99.9),
+    _Definition("Rate-limit usage", "< 80%", "%", _rate_limit_usage, lambda v: v < 80),
     _Definition("Token refresh success", "> 99%", "%", _refresh_success, lambda v: v > 99),
     _Definition("Webhook delivery success", "> 99%", "%", _webhook_delivery, lambda v: v > 99),
     _Definition("OAuth flow success", "> 99%", "%", _oauth_success, lambda v: v > 99),
@@ -144,3 +163,63 @@ def kpi_table(*, minutes: int = 60, now: datetime | None = None) -> list[Kpi]:
             )
         )
     return table
+
+
+@dataclass(frozen=True)
+class Business:
+    """The runbook's business metrics from the daily ``process_analytics`` snapshots."""
+
+    day: date
+    active_tenants: int
+    tenants_total: int
+    mrr_cents: int
+    arr_cents: int
+    past_due_mrr_cents: int
+    ml_api_calls: int
+    calls_per_tenant: float | None
+    top_tenants: list[tuple[str, int]]
+    compared_with: date | None
+    active_growth: float | None  # % since ``compared_with``
+    mrr_growth: float | None
+
+
+def _growth(now: float, then: float | None) -> float | None:
+    if then is None or not then:
+        return None
+    return (now - then) / then * 100
+
+
+def business_kpis(*, days: int = 30) -> Business | None:
+    """The latest snapshot against the one ``days`` earlier (or the oldest one after it);
+    None before process_analytics has run once."""
+    from operations.maintenance.models import DailySnapshot
+
+    latest = DailySnapshot.objects.order_by("-day").first()
+    if latest is None:
+        return None
+    earlier = (
+        DailySnapshot.objects.filter(day__gte=latest.day - timedelta(days=days), day__lt=latest.day)
+        .order_by("day")
+        .first()
+    )
+    active = int(latest.tenants_by_status.get("active", 0))
+    calls = {
+        schema: int(numbers.get("ml_api_calls", 0))
+        for schema, numbers in (latest.per_tenant or {}).items()
+    }
+    return Business(
+        day=latest.day,
+        active_tenants=active,
+        tenants_total=latest.tenants_total,
+        mrr_cents=latest.mrr_cents,
+        arr_cents=latest.arr_cents,
+        past_due_mrr_cents=latest.past_due_mrr_cents,
+        ml_api_calls=latest.ml_api_calls,
+        calls_per_tenant=latest.ml_api_calls / active if active else None,
+        top_tenants=sorted(calls.items(), key=lambda item: -item[1])[:10],
+        compared_with=earlier.day if earlier else None,
+        active_growth=_growth(
+            active, int(earlier.tenants_by_status.get("active", 0)) if earlier else None
+        ),
+        mrr_growth=_growth(latest.mrr_cents, earlier.mrr_cents if earlier else None),
+    )

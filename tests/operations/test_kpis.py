@@ -1,7 +1,7 @@
 """Metrics from the request path, rolled up per minute into PostgreSQL, read as the KPI table."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
@@ -118,3 +118,68 @@ def test_metrics_are_off_without_a_token(settings):
     settings.METRICS_TOKEN = ""
 
     assert Client(HTTP_HOST="localhost").get("/metrics").status_code == 404
+
+
+def test_uptime_and_rate_limit_usage_come_from_probes_and_ml_calls(settings):
+    settings.ML_RATE_LIMIT_PER_MINUTE = 100
+    at = BASE + 30
+    metric_count("health_probe", {"check": "all", "outcome": "up"}, 999, at=at)
+    metric_count("health_probe", {"check": "all", "outcome": "down"}, 1, at=at)
+    metric_count("health_probe", {"check": "database", "outcome": "down"}, 1, at=at)
+    metric_count(
+        "ml_api_calls", {"status": "2xx", "tenant": "tenant-a", "endpoint": "/x"}, 900, at=at
+    )
+    metrics_flush()
+    metrics_rollup(now=BASE + 120, minutes=3)
+    now = datetime.fromtimestamp(BASE + 120, tz=UTC)
+
+    kpis = {k.name: k for k in kpi_table(minutes=15, now=now)}
+
+    assert kpis["Uptime (health probes)"].value == pytest.approx(99.9)
+    assert kpis["Uptime (health probes)"].met is False  # the target is > 99.9%
+    assert kpis["Rate-limit usage"].value == pytest.approx(60.0)  # 900 calls / 15 min / 100
+    assert kpis["Rate-limit usage"].met is True
+
+
+def test_the_dashboard_shows_business_numbers_and_firing_alerts(staff_client):
+    from operations.alerts.models import AlertState
+    from operations.maintenance.models import DailySnapshot
+
+    now = datetime.now(tz=UTC)
+    DailySnapshot.objects.create(
+        day=date(2026, 10, 15),
+        taken_at=now,
+        tenants_total=10,
+        tenants_by_status={"active": 8},
+        mrr_cents=80_000,
+        arr_cents=960_000,
+    )
+    DailySnapshot.objects.create(
+        day=date(2026, 11, 10),
+        taken_at=now,
+        tenants_total=12,
+        tenants_by_status={"active": 10, "suspended": 2},
+        mrr_cents=123_456,
+        arr_cents=1_481_472,
+        ml_api_calls=500,
+        per_tenant={"tenant-a": {"ml_api_calls": 400}, "tenant-b": {"ml_api_calls": 100}},
+    )
+    AlertState.objects.create(
+        rule="ml_api_down", status="firing", since=now, evaluated_at=now, detail="60 of 100"
+    )
+
+    page = staff_client.get("/admin/operations/metricminute/").text
+
+    assert "Uptime (health probes)" in page
+    assert "Rate-limit usage" in page
+    assert "ml_api_down" in page
+    assert "R$ 1.234,56" in page  # MRR in BRL
+    assert "10 of 12" in page
+    assert "25.0% since 2026-10-15" in page  # active stores 8 -> 10
+    assert "tenant-a 400" in page
+
+
+def test_the_dashboard_says_when_no_snapshot_exists(staff_client):
+    page = staff_client.get("/admin/operations/metricminute/").text
+
+    assert "No daily snapshot yet" in page
