@@ -10,8 +10,9 @@ at saturation (closed loop). Each pair of rounds runs back to back; the targets 
 median over the pairs (under 0.3 ms added at the median, under 5% throughput lost), which a burst
 of other load on the machine during one round cannot swing. Pooled figures are reported too.
 
-A cross-check immune to other processes: the same request through the two Django handlers in
-this process, in alternating blocks, timed in CPU time (``time.process_time``).
+A cross-check less exposed to other processes: the same request through the two Django handlers
+in this process, in alternating blocks, timed in CPU time (``time.process_time``); the throughput
+target must hold on both measures.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "6"))
 ROUND_SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 SATURATE_ROUNDS = 10
 SATURATE_SECONDS = 3
-CPU_BLOCKS = 10
-CPU_BLOCK_REQUESTS = 2000
+CPU_PAIRS = 30
+CPU_BLOCK_REQUESTS = 500
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 PATH = "/api/ping"
@@ -78,7 +79,7 @@ def _environ() -> dict[str, Any]:
 
 
 def _cpu_per_request() -> dict[str, Any]:
-    """CPU microseconds per request through each handler, alternating blocks."""
+    """CPU microseconds per request through each handler: blocks in alternating pairs."""
     handlers = {"with_metrics": WSGIHandler(), "without_metrics": _WithoutMetrics()}
     statuses: list[str] = []
 
@@ -88,27 +89,32 @@ def _cpu_per_request() -> dict[str, Any]:
         statuses.append(status)
         return lambda _: None
 
+    def block(handler: WSGIHandler) -> float:
+        started = time.process_time()
+        for _ in range(CPU_BLOCK_REQUESTS):
+            response = handler(_environ(), start_response)
+            b"".join(response)
+            response.close()
+        return (time.process_time() - started) / CPU_BLOCK_REQUESTS * 1e6
+
+    for handler in handlers.values():
+        block(handler)  # warm-up
     spent: dict[str, list[float]] = {name: [] for name in handlers}
-    for block in range(CPU_BLOCKS):
-        order = list(handlers) if block % 2 == 0 else list(reversed(handlers))
+    for pair in range(CPU_PAIRS):
+        order = list(handlers) if pair % 2 == 0 else list(reversed(handlers))
         for name in order:
-            handler = handlers[name]
-            started = time.process_time()
-            for _ in range(CPU_BLOCK_REQUESTS):
-                response = handler(_environ(), start_response)
-                b"".join(response)
-                response.close()
-            spent[name].append((time.process_time() - started) / CPU_BLOCK_REQUESTS * 1e6)
+            spent[name].append(block(handlers[name]))
     assert set(statuses) == {"200 OK"}, set(statuses)
-    per_request = {name: round(statistics.median(blocks), 1) for name, blocks in spent.items()}
+    added = [a - b for a, b in zip(spent["with_metrics"], spent["without_metrics"], strict=True)]
+    ratios = [b / a for a, b in zip(spent["with_metrics"], spent["without_metrics"], strict=True)]
     return {
-        "blocks": CPU_BLOCKS,
+        "pairs": CPU_PAIRS,
         "requests_per_block": CPU_BLOCK_REQUESTS,
-        "cpu_us_per_request": per_request,
-        "added_cpu_us": round(per_request["with_metrics"] - per_request["without_metrics"], 1),
-        "cpu_without_over_with": round(
-            per_request["without_metrics"] / per_request["with_metrics"], 3
-        ),
+        "cpu_us_per_request": {
+            name: round(statistics.median(blocks), 1) for name, blocks in spent.items()
+        },
+        "added_cpu_us": round(statistics.median(added), 1),
+        "cpu_without_over_with": round(statistics.median(ratios), 3),
     }
 
 
@@ -186,6 +192,9 @@ def run() -> dict[str, Any]:
     ]
     added_ms = round(statistics.median(paired), 3)
     ratio = round(statistics.median(ratios), 3)
+    # Throughput is judged twice: over HTTP (the direct measure, noisy on a shared machine) and
+    # by the CPU each request costs in-process (what bounds throughput when the CPU is the limit).
+    throughput_kept = min(ratio, in_process["cpu_without_over_with"])
     errors = sum(
         result.errors + sum(n for status, n in result.statuses.items() if status >= 400)
         for rounds in (*fixed.values(), *peak.values())
@@ -230,7 +239,7 @@ def run() -> dict[str, Any]:
         "errors": errors,
         "targets": {
             "median_added_under_0_3_ms": added_ms < 0.3,
-            "throughput_loss_under_5_percent": ratio >= 0.95,
+            "throughput_loss_under_5_percent": throughput_kept >= 0.95,
         },
-        "target_met": errors == 0 and added_ms < 0.3 and ratio >= 0.95,
+        "target_met": errors == 0 and added_ms < 0.3 and throughput_kept >= 0.95,
     }
