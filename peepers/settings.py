@@ -259,6 +259,12 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_ROOT = PEEPERS_DATA_DIR / "media"
 MEDIA_URL = "media/"
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(PEEPERS_DATA_DIR / "backups")))
+# Off-site copies of backups on S3-compatible storage: "s3://bucket/prefix", empty = local only.
+# The endpoint is for non-AWS services (MinIO, R2, ...); boto3 reads the credentials from
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY itself (docs/operations-backups.md).
+BACKUP_S3_URL = env.str("BACKUP_S3_URL", default="")
+BACKUP_S3_ENDPOINT_URL = env.str("BACKUP_S3_ENDPOINT_URL", default="")
+BACKUP_S3_REGION = env.str("BACKUP_S3_REGION", default="")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
