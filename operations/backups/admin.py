@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from operations.backups.errors import BackupError
 from operations.backups.models import Backup, Restore
-from operations.backups.services import backup_verify
+from operations.backups.services import backup_location, backup_verify
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -26,10 +26,24 @@ class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(Backup)
 class BackupAdmin(_ReadOnly):
-    list_display = ["pk", "kind", "tenant_schema", "started_at", "status", "size_bytes", "by"]
+    list_display = [
+        "pk",
+        "kind",
+        "tenant_schema",
+        "started_at",
+        "status",
+        "size_bytes",
+        "stored",
+        "by",
+    ]
     list_filter = ["kind", "status"]
-    search_fields = ["tenant_schema", "sha256_plain", "sha256_encrypted"]
+    search_fields = ["tenant_schema", "sha256_plain", "sha256_encrypted", "s3_key"]
     actions = ["verify"]
+
+    @admin.display(description="stored")
+    def stored(self, obj: Backup) -> str:
+        where = backup_location(obj)
+        return f"{where} (upload failed)" if obj.upload_error and not obj.s3_key else where
 
     @admin.action(description="Verify checksums and authentication tags")
     def verify(self, request: HttpRequest, queryset: QuerySet[Backup]) -> None:

@@ -29,3 +29,17 @@ class RestoreTargetExists(BackupError):
 
 class RestoreTargetInvalid(BackupError):
     """The target name is not a plain identifier, or does not fit the backup's kind."""
+
+
+class OffsiteStorageFailed(BackupError):
+    """The S3-compatible storage could not be reached, refused a request, or holds an object
+    that does not match its backup; the message carries the storage's error."""
+
+
+class BackupUploadFailed(OffsiteStorageFailed):
+    """The backup succeeded locally but its off-site copy did not: the row stays
+    ``succeeded`` with ``upload_error`` set, and this is raised so the scheduled run fails."""
+
+    def __init__(self, message: str, *, backup_id: int) -> None:
+        super().__init__(message)
+        self.backup_id = backup_id

@@ -19,8 +19,8 @@ class BackupStatus(models.TextChoices):
 
 
 class Backup(models.Model):
-    """One pg_dump run: where its encrypted file is, its checksums, exact row counts and table
-    content checksums."""
+    """One pg_dump run: where its encrypted file is (locally, and off-site when uploaded), its
+    checksums, exact row counts and table content checksums."""
 
     kind = models.CharField(max_length=16, choices=BackupKind.choices)
     tenant_schema = models.CharField(max_length=63, blank=True)
@@ -41,6 +41,14 @@ class Backup(models.Model):
     status = models.CharField(max_length=16, choices=BackupStatus.choices)
     error = models.TextField(blank=True)
     by = models.CharField(max_length=254, help_text="Staff member or scheduled job.")
+    s3_bucket = models.CharField(max_length=63, blank=True, help_text="Off-site copy's bucket.")
+    s3_key = models.CharField(max_length=1024, blank=True, help_text="Off-site copy's key.")
+    uploaded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the off-site copy was uploaded and checked."
+    )
+    upload_error = models.TextField(
+        blank=True, help_text="Why the off-site copy failed; the local file is still good."
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -49,6 +57,10 @@ class Backup(models.Model):
     def __str__(self) -> str:
         scope = f" {self.tenant_schema}" if self.tenant_schema else ""
         return f"{self.kind}{scope} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def s3_url(self) -> str:
+        return f"s3://{self.s3_bucket}/{self.s3_key}" if self.s3_key else ""
 
 
 class RestoreOutcome(models.TextChoices):
