@@ -158,6 +158,9 @@ TENANT_APPS = [
     "tenants.users",
     "integrations.mercadolivre",
     "compliance.consent",
+    "accounts",
+    "api",
+    "dashboard",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,5 @@
+"""URLs of the accounts app on a store's host."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
