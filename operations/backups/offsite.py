@@ -70,6 +70,9 @@ def _client() -> S3Client:
         # headers are rejected by several S3-compatible services.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
+        # Self-hosted services (MinIO, ...) behind an endpoint URL rarely resolve
+        # bucket.host names; AWS itself keeps the virtual-host default.
+        s3={"addressing_style": "path" if settings.BACKUP_S3_ENDPOINT_URL else "auto"},
     )
     return boto3.client(
         "s3",
