@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from operations.deploy import DeployCheck, Thresholds, deploy_watch
 
@@ -83,14 +84,17 @@ class Command(BaseCommand):
             self.stdout.write(check.line())
             self.stdout.flush()
 
-        result = deploy_watch(
-            minutes=minutes,
-            interval=options["interval"],
-            baseline_hours=options["baseline_hours"],
-            thresholds=thresholds,
-            since=since,
-            report=report,
-        )
+        try:
+            result = deploy_watch(
+                minutes=minutes,
+                interval=options["interval"],
+                baseline_hours=options["baseline_hours"],
+                thresholds=thresholds,
+                since=since,
+                report=report,
+            )
+        except DatabaseError as exc:
+            raise CommandError(f"cannot read the baseline rollups: {exc}") from exc
         messages = {
             "clean": f"no regression in {len(result.checks)} check(s)",
             "regression": "REGRESSION confirmed: roll back (docs/deploy.md)",
