@@ -23,7 +23,12 @@ from moto.server import ThreadedMotoServer
 from mypy_boto3_s3.client import S3Client
 
 from operations.backups import offsite
-from operations.backups.errors import ArchiveCorrupted, BackupNotRestorable, BackupUploadFailed
+from operations.backups.errors import (
+    ArchiveCorrupted,
+    BackupNotRestorable,
+    BackupUploadFailed,
+    OffsiteStorageFailed,
+)
 from operations.backups.models import Backup, BackupStatus, RestoreOutcome
 from operations.backups.postgres import connect, current_database, table_counts
 from operations.backups.restores import restore_create
@@ -306,3 +311,43 @@ def test_backup_command_exits_1_when_the_upload_fails(settings: Any, aws_env: No
 
     assert raised.value.returncode == 1
     assert Backup.objects.get().status == BackupStatus.SUCCEEDED
+
+
+def test_an_etag_that_is_not_an_md5_is_checked_by_reading_the_object_back(
+    s3: S3Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As with AWS SSE-KMS, whose ETags are not the MD5 of the object.
+    monkeypatch.setattr(offsite, "expected_etag", lambda path, *, size: "not-an-md5")
+    read_back: list[str] = []
+    real = offsite._object_sha256
+
+    def spy(client: S3Client, *, bucket: str, key: str) -> str:
+        read_back.append(key)
+        return real(client, bucket=bucket, key=key)
+
+    monkeypatch.setattr(offsite, "_object_sha256", spy)
+
+    backup = backup_create(kind="tenant", tenant=_store_with_users(0), by="test")
+
+    assert read_back == [backup.s3_key]
+    assert backup.uploaded_at is not None
+    assert _object_exists(s3, backup.s3_key)
+
+
+def test_prune_keeps_a_backup_whose_object_cannot_be_deleted_and_raises(
+    s3: S3Client, settings: Any
+) -> None:
+    tenant = _store_with_users(0)
+    older = backup_create(kind="tenant", tenant=tenant, by="test")
+    newest = backup_create(kind="tenant", tenant=tenant, by="test")
+    s3_endpoint = settings.BACKUP_S3_ENDPOINT_URL
+    settings.BACKUP_S3_ENDPOINT_URL = f"http://127.0.0.1:{_closed_port()}"
+
+    with pytest.raises(OffsiteStorageFailed, match=f"backup {older.pk}"):
+        backup_prune()
+
+    assert set(Backup.objects.values_list("pk", flat=True)) == {older.pk, newest.pk}
+    assert Path(older.path).exists()
+    settings.BACKUP_S3_ENDPOINT_URL = s3_endpoint
+    assert backup_prune() == [older.pk]
+    assert not _object_exists(s3, older.s3_key)
