@@ -313,27 +313,6 @@ def test_backup_command_exits_1_when_the_upload_fails(settings: Any, aws_env: No
     assert Backup.objects.get().status == BackupStatus.SUCCEEDED
 
 
-def test_an_etag_that_is_not_an_md5_is_checked_by_reading_the_object_back(
-    s3: S3Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # As with AWS SSE-KMS, whose ETags are not the MD5 of the object.
-    monkeypatch.setattr(offsite, "expected_etag", lambda path, *, size: "not-an-md5")
-    read_back: list[str] = []
-    real = offsite._object_sha256
-
-    def spy(client: S3Client, *, bucket: str, key: str) -> str:
-        read_back.append(key)
-        return real(client, bucket=bucket, key=key)
-
-    monkeypatch.setattr(offsite, "_object_sha256", spy)
-
-    backup = backup_create(kind="tenant", tenant=_store_with_users(0), by="test")
-
-    assert read_back == [backup.s3_key]
-    assert backup.uploaded_at is not None
-    assert _object_exists(s3, backup.s3_key)
-
-
 def test_prune_keeps_a_backup_whose_object_cannot_be_deleted_and_raises(
     s3: S3Client, settings: Any
 ) -> None:
