@@ -147,6 +147,11 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "rest_framework",
+    # Staff in public get their own login throttling and OTP tables, like sessions.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Users, sessions and the admin log live on both sides: staff in public, each seller's users
 # in their own schema, so a session or a deletion never crosses from one to the other.
@@ -158,6 +163,11 @@ TENANT_APPS = [
     "tenants.users",
     "integrations.mercadolivre",
     "compliance.consent",
+    # Failed-login counters and OTP devices live beside each store's users (accounts/throttling.py).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "api",
     "dashboard",
@@ -189,11 +199,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A store user with two-factor on counts as logged in only once a code was verified.
+    "accounts.middleware.TwoFactorMiddleware",
     # Records staff opening a store's data in admin (once per staff, store and hour).
     "compliance.audit.middleware.StaffTenantAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 # PEEPERS_REQUEST_METRICS=0 serves without the request metrics, for bench/metrics_overhead.py to
 # measure what they cost; every deployment keeps the default (on).
@@ -223,7 +238,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "peepers.wsgi.application"
 AUTH_USER_MODEL = "users.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username+address before any password is checked.
+    "accounts.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -235,6 +254,30 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
+# Days a team invitation link stays valid (accounts/tokens.py).
+ACCOUNTS_INVITATION_DAYS = env.int("ACCOUNTS_INVITATION_DAYS", default=7)
+
+# Login throttling (django-axes, docs/accounts.md): 5 failures of one e-mail from one address lock
+# that pair out for 15 minutes. Counters live in the schema of the host tried (axes is in both
+# app lists), so one store's lockouts never touch another's or staff's.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours, as a float
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Logins and failures are already in the audit log (compliance/audit/receivers.py).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_CALLABLE = "accounts.throttling.claimed_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+AXES_VERBOSE = False
+
+# Two-factor (django-otp): the issuer shown in authenticator apps; failed codes back off.
+OTP_TOTP_ISSUER = "Peepers"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Source strings are English and marked for translation; pt-BR catalogues become the default
 # once they exist (the seller dashboard work).
@@ -291,7 +334,10 @@ CACHES = {
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -1,6 +1,5 @@
 """URLs of a store's host (``<slug>.PEEPERS_BASE_DOMAIN``)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
@@ -16,8 +15,6 @@ api.register("team", TeamMemberViewSet, basename="team")
 
 urlpatterns = [
     path("", tenant_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("welcome/<str:token>/", tenant_views.welcome, name="welcome"),
     path("legal/terms/", tenant_views.legal_terms, name="legal-terms"),
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
