@@ -10,16 +10,18 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from billing.catalog import stripe_catalog_sync
+from billing.entitlements import entitlements_for
 from billing.errors import BillingError
-from billing.events import events_replay
+from billing.events import HANDLERS, events_replay
 from billing.forms import RefundForm
 from billing.models import (
     BillingCustomer,
@@ -32,11 +34,17 @@ from billing.models import (
     RefundReason,
     StripeEvent,
     SubscriptionMirror,
+    SubscriptionStatus,
     TaxRate,
 )
 from billing.refunds import refund_create, refund_retry
 from billing.sync import invoices_sync, subscription_sync
 from billing.tax import brl
+from peepers.admin_paging import EstimatedCountAdminMixin
+from tenants.admin import StoreListColumn, store_list_column, store_page_section
+from tenants.models import Tenant
+
+NO_SUBSCRIPTION = "none"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -160,16 +168,30 @@ class SubscriptionMirrorAdmin(ReadOnlyAdmin):
         self.message_user(request, f"Synced {done} store(s) from Stripe.")
 
 
+class EventTypeFilter(admin.SimpleListFilter):
+    """The types Peepers handles (a fixed list: no ``DISTINCT`` over the whole inbox)."""
+
+    title = "type"
+    parameter_name = "type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(name, name) for name in sorted(HANDLERS)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(type=value) if value else queryset
+
+
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
     """The Stripe webhook inbox: what arrived, what became of it, replay for failures."""
 
     list_display = ["received_at", "type", "event_id", "status", "tries", "tenant", "error"]
-    list_filter = ["status", "type"]
+    list_filter = ["status", EventTypeFilter, ("received_at", admin.DateFieldListFilter)]
     list_select_related = ["tenant"]
     search_fields = ["=event_id", "=object_id"]
-    date_hierarchy = "received_at"
-    show_full_result_count = False
+    search_help_text = "A Stripe event id (evt_…) or the id of its object (sub_…, in_…)."
+    list_per_page = 100
     actions = ["replay"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -178,6 +200,15 @@ class StripeEventAdmin(ReadOnlyAdmin):
     @admin.display(description="Last error")
     def error(self, obj: StripeEvent) -> str:
         return obj.last_error[:120]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[StripeEvent], search_term: str
+    ) -> tuple[QuerySet[StripeEvent], bool]:
+        # Exact and case-sensitive: Stripe ids are, and so the unique index on event_id serves it.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(Q(event_id=term) | Q(object_id=term)), False
 
     @admin.action(description="Replay (process again)")
     def replay(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
@@ -188,9 +219,6 @@ class StripeEventAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StripeEvent]:
         return super().get_queryset(request).defer("payload")
-
-    def get_list_filter(self, request: HttpRequest) -> list[Any]:
-        return ["status", "type"]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         extra_context = extra_context or {}
@@ -331,3 +359,72 @@ class CheckoutAttemptAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "tenant", "plan", "status", "started_by", "expires_at"]
     list_filter = ["status"]
     list_select_related = ["tenant", "plan"]
+
+
+class SubscriptionStatusFilter(admin.SimpleListFilter):
+    title = "subscription"
+    parameter_name = "subscription"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(value), str(label)) for value, label in SubscriptionStatus.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == NO_SUBSCRIPTION:
+            return queryset.filter(
+                Q(subscription__isnull=True) | Q(subscription__status=NO_SUBSCRIPTION)
+            )
+        return queryset.filter(subscription__status=value)
+
+
+def _subscription_label(value: str | None) -> str:
+    return str(SubscriptionStatus(value).label) if value else "—"
+
+
+store_list_column(
+    StoreListColumn(
+        name="subscription_status",
+        description="Subscription",
+        annotation=lambda: Subquery(
+            SubscriptionMirror.objects.filter(tenant=OuterRef("pk")).values("status")[:1]
+        ),
+        render=_subscription_label,
+        list_filter=SubscriptionStatusFilter,
+    )
+)
+
+
+def _changelist(model: str, tenant: Tenant) -> str:
+    return f"{reverse(f'admin:billing_{model}_changelist')}?tenant__id__exact={tenant.pk}"
+
+
+@store_page_section("Subscription and billing")
+def _billing_section(tenant: Tenant) -> SafeString:
+    mirror = SubscriptionMirror.objects.select_related("plan").filter(tenant=tenant).first()
+    access = entitlements_for(tenant=tenant)
+    rows: list[tuple[str, Any]] = [("Access", f"{access.access} ({access.reason})")]
+    if mirror is None:
+        rows.append(("Subscription", "none"))
+    else:
+        rows += [
+            ("Subscription", mirror.get_status_display()),
+            ("Stripe plan", mirror.plan.name if mirror.plan else mirror.stripe_price_id or "—"),
+            ("Period ends", mirror.current_period_end or "—"),
+            ("Cancels at period end", "yes" if mirror.cancel_at_period_end else "no"),
+            ("Latest invoice", mirror.latest_invoice_status or "—"),
+            ("Payment failing since", mirror.payment_failed_since or "—"),
+            ("Synced from Stripe", mirror.synced_at),
+        ]
+    links = [
+        ("Stripe events", _changelist("stripeevent", tenant)),
+        ("Invoices", _changelist("invoicerecord", tenant)),
+        ("Refunds", _changelist("refund", tenant)),
+        ("Subscription", _changelist("subscriptionmirror", tenant)),
+    ]
+    return format_html(
+        "<table>{}</table><p>{}</p>",
+        format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
+        format_html_join(" · ", '<a href="{}">{}</a>', ((url, name) for name, url in links)),
+    )

@@ -43,6 +43,11 @@ class Tenant(TenantMixin):
         constraints = [
             models.UniqueConstraint(Lower("owner_email"), name="tenant_owner_email_unique_ci"),
         ]
+        # The admin store list: ordered by name, filtered by plan.
+        indexes = [
+            models.Index(fields=["name", "id"], name="tenant_name"),
+            models.Index(fields=["plan_code", "name"], name="tenant_plan_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.schema_name})"

@@ -301,9 +301,11 @@ class BreachCaseAdmin(NoDeleteAdmin):
 class BreachDrillAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "outcome", "run_by", "duration_ms", "case"]
     list_filter = ["outcome"]
+    list_select_related = ["case"]
 
 
 @admin.register(BreachAlert)
 class BreachAlertAdmin(ReadOnlyAdmin):
     list_display = ["case", "deadline", "threshold", "due_at", "sent_at"]
     list_filter = ["deadline", "threshold"]
+    list_select_related = ["case"]

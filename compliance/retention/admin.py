@@ -19,6 +19,8 @@ from compliance.retention.models import (
 )
 from compliance.retention.offboarding import store_offboard
 from compliance.retention.services import retention_run
+from tenants.admin import store_offboarding_set
+from tenants.models import Tenant
 
 
 @admin.register(RetentionPolicy)
@@ -155,3 +157,14 @@ class StoreOffboardingAdmin(_ReadOnly):
                 self.message_user(request, f"{offboarding}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{offboarding.schema_name}: offboarded.")
+
+
+def _offboard_now(tenant: Tenant, by: str) -> str | None:
+    try:
+        store_offboard(tenant=tenant, by=by)
+    except RetentionError as exc:
+        return exc.message
+    return None
+
+
+store_offboarding_set(_offboard_now)

@@ -41,6 +41,7 @@ def _duration(run: RunbookRun) -> str:
 class RunbookRunAdmin(_ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["started_at", "runbook", "action", "outcome", "started_by", "took", "linked"]
     list_filter = ["runbook", "action", "outcome"]
+    list_select_related = ["incident"]
     search_fields = ["runbook", "started_by", "output"]
     date_hierarchy = "started_at"
     fields = readonly_fields = (

@@ -1,0 +1,21 @@
+"""Indexes for the admin store list: ordered by name, filtered by plan."""
+
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [("tenants", "0002_tenant_is_small_agent")]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="tenant",
+            index=models.Index(fields=["name", "id"], name="tenant_name"),
+        ),
+        AddIndexConcurrently(
+            model_name="tenant",
+            index=models.Index(fields=["plan_code", "name"], name="tenant_plan_name"),
+        ),
+    ]
