@@ -21,6 +21,7 @@ help: ## List the targets
 	@touch $@
 
 install: .venv/.synced ## Install Python dependencies into .venv (uv, from uv.lock)
+	$(PY) -m peepers.i18n_compile
 
 dev: install ## Run Peepers: migrate, seed the demo, web (autoreload) + worker + beat
 	$(PY) -m peepers.run dev

@@ -1,0 +1,95 @@
+"""The dashboard's filter and answer forms: validated at the edge, errors shown by their field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dashboard.selectors import OrderFilters, ProductFilters
+from integrations.mercadolivre.answers import ANSWER_MAX_CHARS
+
+ITEM_STATUSES = [
+    ("", _("Any status")),
+    ("active", _("Active")),
+    ("paused", _("Paused")),
+    ("closed", _("Closed")),
+    ("under_review", _("Under review")),
+    ("inactive", _("Inactive")),
+]
+STOCK_CHOICES = [("", _("Any stock")), ("in", _("In stock")), ("out", _("Out of stock"))]
+SORT_CHOICES = [
+    ("recent", _("Recently updated")),
+    ("title", _("Title (A to Z)")),
+    ("price_asc", _("Price: lowest first")),
+    ("price_desc", _("Price: highest first")),
+    ("stock", _("Stock: lowest first")),
+    ("sold", _("Best selling")),
+]
+ORDER_STATUSES = [
+    ("", _("Any status")),
+    ("paid", _("Paid")),
+    ("confirmed", _("Confirmed")),
+    ("payment_required", _("Payment required")),
+    ("payment_in_process", _("Payment in process")),
+    ("partially_paid", _("Partially paid")),
+    ("partially_refunded", _("Partially refunded")),
+    ("pending_cancel", _("Pending cancellation")),
+    ("cancelled", _("Cancelled")),
+    ("invalid", _("Invalid")),
+]
+
+
+class ProductFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), choices=ITEM_STATUSES, required=False)
+    stock = forms.ChoiceField(label=_("Stock"), choices=STOCK_CHOICES, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    def filters(self) -> ProductFilters:
+        """The valid fields' values; a field with an error falls back to its default."""
+        data: dict[str, Any] = getattr(self, "cleaned_data", {})
+        return ProductFilters(
+            q=data.get("q") or "",
+            status=data.get("status") or "",
+            stock=data.get("stock") or "",
+            sort=data.get("sort") or "recent",
+        )
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ORDER_STATUSES, required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    q = forms.CharField(label=_("Order or buyer"), required=False, max_length=100)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> OrderFilters:
+        data: dict[str, Any] = getattr(self, "cleaned_data", {})
+        return OrderFilters(
+            status=data.get("status") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to") if "date_to" not in self.errors else None,
+            q=data.get("q") or "",
+        )
+
+
+class AnswerForm(forms.Form):
+    # Blankness and length are the answering service's rules; the widget only hints at them.
+    text = forms.CharField(
+        label=_("Your answer"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": ANSWER_MAX_CHARS}),
+    )

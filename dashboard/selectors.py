@@ -1,0 +1,453 @@
+"""What the seller dashboard reads: each page's rows and figures, in queries whose number does
+not grow with the store's data (pinned by tests/dashboard/test_query_counts.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from dashboard.pagination import Page, Sort, keyset_page
+from integrations.mercadolivre.models import (
+    MLAccount,
+    MLAccountStatus,
+    MLItem,
+    MLOrder,
+    MLQuestion,
+    SyncRun,
+    SyncStatus,
+)
+from integrations.models import MLNotification
+from operations.incidents.models import Incident, State
+from peepers.metrics import metric_read
+from tenants.models import Tenant
+
+SELLER_TZ = ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
+PAGE_SIZE = 50
+CHART_DAYS = 30
+# Orders that never became a sale: left out of order counts and revenue.
+NOT_SALES = ("cancelled", "invalid")
+PAID = "paid"
+UNANSWERED = "UNANSWERED"
+ML_ITEM_ID = re.compile(r"^[A-Za-z]{3}\d+$")
+
+ITEM_LIST_FIELDS = (
+    "id",
+    "title",
+    "price_cents",
+    "currency",
+    "available_quantity",
+    "sold_quantity",
+    "status",
+    "permalink",
+    "thumbnail",
+    "sku",
+    "last_updated",
+)
+ORDER_LIST_FIELDS = (
+    "id",
+    "status",
+    "date_created",
+    "total_cents",
+    "paid_cents",
+    "currency",
+    "buyer_id",
+    "buyer_nickname",
+    "items",
+)
+
+
+def seller_day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the seller's time zone, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=SELLER_TZ)
+
+
+def seller_today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), SELLER_TZ).date()
+
+
+# -- the account ---------------------------------------------------------------------------------
+
+
+def ml_account_current() -> MLAccount | None:
+    """The store's connected (or needing reconnection) ML account; None if never connected."""
+    return (
+        MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED)
+        .only("ml_user_id", "nickname", "status", "connected_at", "needs_reconnection_since")
+        .first()
+    )
+
+
+# -- overview ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodSales:
+    key: str
+    orders: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: date
+    orders: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True)
+class SalesSummary:
+    periods: list[PeriodSales]
+    days: list[DaySales]
+
+    @property
+    def peak_revenue_cents(self) -> int:
+        return max((d.revenue_cents for d in self.days), default=0)
+
+
+def sales_summary(*, now: datetime | None = None) -> SalesSummary:
+    """Orders (not cancelled) and revenue (paid orders) today, in 7 and 30 days, and per day.
+
+    Days are the seller's (São Paulo) calendar days; "7 days" is today and the six before.
+    """
+    today = seller_today(now)
+    starts = {
+        "today": seller_day_start(today),
+        "7d": seller_day_start(today - timedelta(days=6)),
+        "30d": seller_day_start(today - timedelta(days=CHART_DAYS - 1)),
+    }
+    sales = MLOrder.objects.filter(date_created__gte=starts["30d"]).exclude(status__in=NOT_SALES)
+    aggregates: dict[str, Any] = {}
+    for key, start in starts.items():
+        aggregates[f"orders_{key}"] = Count("id", filter=Q(date_created__gte=start))
+        aggregates[f"revenue_{key}"] = Sum(
+            "total_cents", filter=Q(date_created__gte=start, status=PAID), default=0
+        )
+    totals = sales.aggregate(**aggregates)
+    periods = [
+        PeriodSales(key, int(totals[f"orders_{key}"]), int(totals[f"revenue_{key}"]))
+        for key in starts
+    ]
+    per_day = {
+        row["day"]: row
+        for row in sales.annotate(day=TruncDate("date_created", tzinfo=SELLER_TZ))
+        .values("day")
+        .annotate(
+            orders=Count("id"),
+            revenue=Sum("total_cents", filter=Q(status=PAID), default=0),
+        )
+        .order_by()
+    }
+    days = []
+    for offset in range(CHART_DAYS - 1, -1, -1):
+        day = today - timedelta(days=offset)
+        row = per_day.get(day)
+        days.append(
+            DaySales(day, int(row["orders"]) if row else 0, int(row["revenue"]) if row else 0)
+        )
+    return SalesSummary(periods=periods, days=days)
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    items: int
+    out_of_stock: int
+    open_questions: int
+    orders_this_month: int
+
+
+def store_counts(*, now: datetime | None = None) -> StoreCounts:
+    today = seller_today(now)
+    month_start = seller_day_start(today.replace(day=1))
+    items = MLItem.objects.aggregate(
+        items=Count("id"),
+        out_of_stock=Count("id", filter=Q(available_quantity__lte=0) & ~Q(status="closed")),
+    )
+    return StoreCounts(
+        items=items["items"],
+        out_of_stock=items["out_of_stock"],
+        open_questions=MLQuestion.objects.filter(status=UNANSWERED).count(),
+        orders_this_month=MLOrder.objects.filter(date_created__gte=month_start)
+        .exclude(status__in=NOT_SALES)
+        .count(),
+    )
+
+
+def api_calls_last_day(*, tenant: Tenant) -> int:
+    """Calls to ML made for ``tenant`` in the last 24 hours (the ``ml_api_calls`` metric)."""
+    label = f"tenant={tenant.schema_name}"
+    return int(
+        sum(
+            value
+            for labels, value in metric_read("ml_api_calls", minutes=24 * 60).items()
+            if label in labels.split(",")
+        )
+    )
+
+
+def sync_run_latest() -> SyncRun | None:
+    return SyncRun.objects.defer("cursor").order_by("-started_at").first()
+
+
+def sync_run_last_success(*, kind: str | None = None) -> SyncRun | None:
+    runs = SyncRun.objects.filter(status=SyncStatus.SUCCEEDED)
+    if kind:
+        runs = runs.filter(kind=kind)
+    return runs.defer("cursor").order_by("-started_at").first()
+
+
+def incidents_open_for(*, tenant: Tenant) -> list[Incident]:
+    """Open incidents raised for this store (alert rules scoped by tenant end in its schema)."""
+    return list(
+        Incident.objects.exclude(state=State.RESOLVED)
+        .filter(key__endswith=f":{tenant.schema_name}")
+        .only("title", "priority", "state", "triggered_at")
+        .order_by("-triggered_at")[:10]
+    )
+
+
+# -- products ------------------------------------------------------------------------------------
+
+PRODUCT_SORTS: dict[str, Sort] = {
+    "recent": Sort("last_updated", descending=True),
+    "title": Sort("title"),
+    "price_asc": Sort("price_cents"),
+    "price_desc": Sort("price_cents", descending=True),
+    "stock": Sort("available_quantity"),
+    "sold": Sort("sold_quantity", descending=True),
+}
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    q: str = ""
+    status: str = ""
+    stock: str = ""  # "in" | "out" | ""
+    sort: str = "recent"
+
+
+def products_filtered(*, filters: ProductFilters) -> QuerySet[MLItem]:
+    items = MLItem.objects.only(*ITEM_LIST_FIELDS)
+    q = filters.q.strip()
+    if q:
+        match = Q(title__icontains=q) | Q(sku=q)
+        if ML_ITEM_ID.match(q):
+            match |= Q(id=q.upper())
+        items = items.filter(match)
+    if filters.status:
+        items = items.filter(status=filters.status)
+    if filters.stock == "in":
+        items = items.filter(available_quantity__gt=0)
+    elif filters.stock == "out":
+        items = items.filter(available_quantity__lte=0)
+    return items
+
+
+def product_page(
+    *, filters: ProductFilters, cursor: str = "", size: int = PAGE_SIZE
+) -> Page[MLItem]:
+    sort = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["recent"])
+    return keyset_page(products_filtered(filters=filters), sort=sort, cursor=cursor, size=size)
+
+
+def product_get(*, item_id: str) -> MLItem | None:
+    return MLItem.objects.filter(pk=item_id).first()
+
+
+def product_questions(*, item_id: str, limit: int = 20) -> list[MLQuestion]:
+    return list(
+        MLQuestion.objects.filter(item_id=item_id).defer("raw").order_by("-date_created")[:limit]
+    )
+
+
+# -- orders --------------------------------------------------------------------------------------
+
+ORDER_SORT = Sort("date_created", descending=True)
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+
+def orders_filtered(*, filters: OrderFilters) -> QuerySet[MLOrder]:
+    orders = MLOrder.objects.all()
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.date_from:
+        orders = orders.filter(date_created__gte=seller_day_start(filters.date_from))
+    if filters.date_to:
+        orders = orders.filter(
+            date_created__lt=seller_day_start(filters.date_to + timedelta(days=1))
+        )
+    q = filters.q.strip()
+    if q:
+        if q.isdigit():
+            orders = orders.filter(Q(pk=int(q)) | Q(buyer_id=int(q)))
+        else:
+            orders = orders.filter(buyer_nickname__icontains=q)
+    return orders
+
+
+def order_page(*, filters: OrderFilters, cursor: str = "", size: int = PAGE_SIZE) -> Page[MLOrder]:
+    orders = orders_filtered(filters=filters).only(*ORDER_LIST_FIELDS)
+    return keyset_page(orders, sort=ORDER_SORT, cursor=cursor, size=size)
+
+
+def order_get(*, order_id: int) -> MLOrder | None:
+    return MLOrder.objects.defer("raw").filter(pk=order_id).first()
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "date_created",
+    "status",
+    "buyer_id",
+    "buyer_nickname",
+    "total_cents",
+    "paid_cents",
+    "currency",
+    "items",
+)
+
+
+def orders_for_export(*, filters: OrderFilters) -> Iterator[tuple[Any, ...]]:
+    """Every matching order, newest first, read in chunks through a server-side cursor."""
+    return (
+        orders_filtered(filters=filters)
+        .order_by("-date_created", "-id")
+        .values_list(*EXPORT_COLUMNS)
+        .iterator(chunk_size=2000)
+    )
+
+
+# -- questions -----------------------------------------------------------------------------------
+
+QUESTION_SORT = Sort("date_created", descending=True)
+
+
+@dataclass(frozen=True)
+class QuestionsView:
+    open: Page[MLQuestion]
+    answered: list[MLQuestion]
+    items: dict[str, MLItem] = field(default_factory=dict)
+
+
+def questions_view(*, cursor: str = "", size: int = PAGE_SIZE, answered: int = 10) -> QuestionsView:
+    """Unanswered questions (newest first, paginated), then the latest answered ones."""
+    fields = ("id", "item_id", "text", "status", "date_created", "answer_text", "answer_date")
+    open_page = keyset_page(
+        MLQuestion.objects.filter(status=UNANSWERED).only(*fields),
+        sort=QUESTION_SORT,
+        cursor=cursor,
+        size=size,
+    )
+    recent = list(
+        MLQuestion.objects.exclude(status=UNANSWERED)
+        .only(*fields)
+        .order_by("-date_created")[:answered]
+    )
+    return QuestionsView(
+        open=open_page,
+        answered=recent,
+        items=items_by_id({q.item_id for q in [*open_page.rows, *recent]}),
+    )
+
+
+def items_by_id(ids: set[str]) -> dict[str, MLItem]:
+    if not ids:
+        return {}
+    return {
+        item.pk: item
+        for item in MLItem.objects.filter(pk__in=ids).only("id", "title", "permalink", "thumbnail")
+    }
+
+
+def question_get(*, question_id: int) -> MLQuestion | None:
+    return MLQuestion.objects.defer("raw").filter(pk=question_id).first()
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+
+def sync_runs(*, limit: int = 20) -> list[SyncRun]:
+    return list(SyncRun.objects.defer("cursor").order_by("-started_at")[:limit])
+
+
+def sync_run_running() -> SyncRun | None:
+    return SyncRun.objects.filter(status=SyncStatus.RUNNING).defer("cursor").first()
+
+
+NOTIFICATION_FIELDS = (
+    "topic",
+    "resource",
+    "status",
+    "arrived_at",
+    "processed_at",
+    "tries",
+    "next_attempt_at",
+    "last_error",
+    "source",
+)
+
+
+def store_notifications(
+    *, tenant: Tenant, status: str = "", limit: int = 50
+) -> tuple[list[MLNotification], dict[str, int]]:
+    """The store's latest ML notifications and how many it has in each state.
+
+    Rows are the store's ML user's; a row already routed to another store (the ML user was
+    connected elsewhere before) is not this store's.
+    """
+    if tenant.ml_user_id is None:
+        return [], {}
+    mine = MLNotification.objects.filter(ml_user_id=tenant.ml_user_id).filter(
+        Q(tenant_id=tenant.pk) | Q(tenant__isnull=True)
+    )
+    by_status = {
+        row["status"]: row["n"] for row in mine.values("status").annotate(n=Count("id")).order_by()
+    }
+    rows = mine.filter(status=status) if status else mine
+    return list(rows.only(*NOTIFICATION_FIELDS).order_by("-arrived_at", "-id")[:limit]), by_status
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    kind: str
+    done: int
+    total: int | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))
+
+
+SYNC_PHASES = ("questions", "orders", "items")
+
+
+def run_progress(run: SyncRun) -> list[PhaseProgress]:
+    """Rows written against rows ML reported, per kind, for a run's progress bars."""
+    counts = run.counts or {}
+    totals = run.totals or {}
+    return [
+        PhaseProgress(
+            kind=kind,
+            done=int(counts.get(kind) or 0),
+            total=int(totals[kind]) if isinstance(totals.get(kind), int) else None,
+        )
+        for kind in SYNC_PHASES
+        if kind in counts or kind in totals
+    ]

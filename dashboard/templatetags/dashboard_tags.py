@@ -1,0 +1,68 @@
+"""Seller-facing formatting: dates in the seller's time zone, grouped numbers, bar heights."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from dashboard.selectors import SELLER_TZ
+
+register = template.Library()
+
+
+@register.filter
+def seller_datetime(value: datetime | None) -> str:
+    """``27/11/2026 07:41`` in pt-BR, in the seller's time zone (America/Sao_Paulo)."""
+    if value is None:
+        return "—"
+    return formats.date_format(timezone.localtime(value, SELLER_TZ), "SHORT_DATETIME_FORMAT")
+
+
+@register.filter
+def seller_time(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return formats.time_format(timezone.localtime(value, SELLER_TZ), "H:i")
+
+
+@register.filter
+def seller_date(value: datetime | date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, SELLER_TZ).date()
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def number(value: int | float | None) -> str:
+    """Grouped in the active language: ``1.234`` in pt-BR, ``1,234`` in English."""
+    return formats.number_format(value or 0, force_grouping=True)
+
+
+@register.filter
+def percent_of(used: int | float | None, limit: int | float | None) -> int:
+    """``used`` as a whole percentage of ``limit``, capped at 100 (for meters)."""
+    if not limit:
+        return 0
+    return min(100, round(100 * float(used or 0) / float(limit)))
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context: template.Context, path: str, label: str) -> str:
+    """A top-bar link, marked ``aria-current="page"`` on its own section."""
+    request = context.get("request")
+    current = getattr(request, "path", "")
+    active = current == path if path == "/" else current.startswith(path)
+    return format_html(
+        '<a href="{}"{}>{}</a>', path, mark_safe(' aria-current="page"') if active else "", label
+    )
+
+
+@register.filter
+def get_item(mapping: dict[str, object] | None, key: str) -> object:
+    return (mapping or {}).get(key)
