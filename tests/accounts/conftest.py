@@ -1,0 +1,49 @@
+"""Accounts test setup: store users, logins through the real forms, TOTP codes."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import tenant_context
+
+from tenants.models import Tenant
+from tenants.users.models import Role, User
+from tests.support.clients import store_client
+from tests.support.db import OWNER_PASSWORD
+
+PASSWORD = "another-long-test-password-7"
+
+
+def user_create(tenant: Tenant, email: str, *, role: str = Role.MEMBER) -> User:
+    with tenant_context(tenant):
+        return User.objects.create_user(email, PASSWORD, role=role)
+
+
+def login(client: Client, email: str, password: str = PASSWORD, **extra: str):
+    return client.post("/login/", {"username": email, "password": password}, **extra)
+
+
+def logged_in(tenant: Tenant, email: str, password: str = PASSWORD) -> Client:
+    client = store_client(tenant)
+    response = login(client, email, password)
+    assert response.status_code == 302, response.content
+    return client
+
+
+def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The code the user's app shows now (or ``steps_ahead`` 30-second steps later)."""
+    code = totp(
+        device.bin_key,
+        step=device.step,
+        t0=device.t0,
+        digits=device.digits,
+        drift=device.drift + steps_ahead,
+    )
+    return f"{code:0{device.digits}d}"
+
+
+@pytest.fixture
+def owner_password() -> str:
+    return OWNER_PASSWORD
