@@ -1,0 +1,1 @@
+"""The store API's endpoints, one module per resource."""

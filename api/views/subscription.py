@@ -1,0 +1,111 @@
+"""``/api/v1/subscription/``: the store's plan, subscription state, limits and usage.
+
+Answered even when the store is blocked, so a client can tell why everything else is 402.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import StoreApiView
+from api.throttling import api_calls_today
+from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
+from tenants.models import Tenant
+
+
+class PlanSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class LimitsSerializer(serializers.Serializer[Any]):
+    max_ml_accounts = serializers.IntegerField()
+    max_items = serializers.IntegerField()
+    max_orders_per_month = serializers.IntegerField()
+    sync_interval_minutes = serializers.IntegerField()
+    api_calls_per_day = serializers.IntegerField()
+    features = serializers.ListField(child=serializers.CharField())
+
+
+class UsageSerializer(serializers.Serializer[Any]):
+    api_calls_today = serializers.IntegerField()
+    items = serializers.IntegerField()
+    orders_this_month = serializers.IntegerField()
+    ml_accounts = serializers.IntegerField()
+
+
+class SubscriptionSerializer(serializers.Serializer[Any]):
+    plan = PlanSerializer()
+    status = serializers.CharField(help_text="Stripe's subscription status, or `none`.")
+    access = serializers.ChoiceField(choices=[a.value for a in Access])
+    reason = serializers.CharField()
+    until = serializers.DateTimeField(allow_null=True)
+    invoice_url = serializers.CharField(allow_blank=True)
+    upgrade_url = serializers.URLField()
+    limits = LimitsSerializer()
+    usage = UsageSerializer()
+
+
+def _month_start(now: datetime) -> datetime:
+    local = now.astimezone(ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE))
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _usage(tenant: Tenant) -> dict[str, int]:
+    now = timezone.now()
+    with tenant_context(tenant):
+        items = MLItem.objects.count()
+        orders = MLOrder.objects.filter(date_created__gte=_month_start(now)).count()
+        accounts = MLAccount.objects.filter(~Q(status=MLAccountStatus.DISCONNECTED)).count()
+    return {
+        "api_calls_today": api_calls_today(tenant=tenant, now=now),
+        "items": items,
+        "orders_this_month": orders,
+        "ml_accounts": accounts,
+    }
+
+
+class SubscriptionView(StoreApiView):
+    allowed_when_blocked = True
+
+    @extend_schema(
+        summary="The store's subscription, limits and usage",
+        responses={200: SubscriptionSerializer},
+        tags=["subscription"],
+    )
+    def get(self, request: Request) -> Response:
+        entitlement = entitlements_for(tenant=self.tenant)
+        limits = entitlement.limits
+        body = SubscriptionSerializer(
+            {
+                "plan": {"code": limits.code, "name": limits.name},
+                "status": entitlement.status,
+                "access": entitlement.access.value,
+                "reason": entitlement.reason,
+                "until": entitlement.until,
+                "invoice_url": entitlement.invoice_url,
+                "upgrade_url": request.build_absolute_uri(UPGRADE_PATH),
+                "limits": {
+                    "max_ml_accounts": limits.max_ml_accounts,
+                    "max_items": limits.max_items,
+                    "max_orders_per_month": limits.max_orders_per_month,
+                    "sync_interval_minutes": limits.sync_interval_minutes,
+                    "api_calls_per_day": limits.api_calls_per_day,
+                    "features": list(limits.features),
+                },
+                "usage": _usage(self.tenant),
+            }
+        )
+        return Response(body.data)
