@@ -147,9 +147,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "rest_framework",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
+    "django_htmx",
     # Staff in public get their own login throttling and OTP tables, like sessions.
     "axes",
     "django_otp",
@@ -208,6 +206,7 @@ MIDDLEWARE = [
     # Records staff opening a store's data in admin (once per staff, store and hour).
     "compliance.audit.middleware.StaffTenantAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "billing.middleware.EntitlementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a login refused for too many failures into the lockout page.
@@ -282,10 +281,12 @@ OTP_TOTP_ISSUER = "Peepers"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 
-# Source strings are English and marked for translation; pt-BR catalogues become the default
-# once they exist (the seller dashboard work).
-LANGUAGE_CODE = "en"
+# Source strings are English and marked for translation; sellers get pt-BR unless they pick
+# English (language cookie, or a browser that asks for it). Catalogues: locale/, compiled by
+# `python -m peepers.i18n_compile` at install.
+LANGUAGE_CODE = "pt-br"
 LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 PEEPERS_SELLER_TIME_ZONE = "America/Sao_Paulo"
 USE_I18N = True
@@ -343,45 +344,10 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
-        "api.authentication.BearerTokenAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        "api.permissions.StoreEntitlement",
-    ],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PlanRateThrottle"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
-}
-# Per token (or session user) and minute, on top of the plan's api_calls_per_day per store.
-PEEPERS_API_BURST_PER_MINUTE = env.int("PEEPERS_API_BURST_PER_MINUTE", default=120)
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Peepers API",
-    "DESCRIPTION": (
-        "A store's products, orders, questions, syncs, Mercado Livre notifications, "
-        "subscription and privacy requests. Every error is "
-        '`{"error": {"code", "message", "details"}}`.'
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SCHEMA_PATH_PREFIX": "/api/v1/",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "PREPROCESSING_HOOKS": ["api.schema.canonical_routes_only"],
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.error_responses",
-    ],
-    "ENUM_NAME_OVERRIDES": {
-        "SyncKindEnum": "integrations.mercadolivre.models.SyncKind",
-        "PrivacyRequestKindEnum": "compliance.models.RequestKind",
-    },
 }
 
 # -- Celery -----------------------------------------------------------------------------------

@@ -63,7 +63,11 @@ def test_granting_and_revoking_is_one_click_each(tenant_a):
 def test_a_bad_decision_is_answered_next_to_the_field(tenant_a):
     client = store_client(tenant_a, login=True)
 
-    response = client.post("/privacy/consent", {"purpose": "service_contract", "decision": "grant"})
+    response = client.post(
+        "/privacy/consent",
+        {"purpose": "service_contract", "decision": "grant"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 400
     row = response.text.split('id="purpose-service_contract"', 1)[1].split("</tr>", 1)[0]

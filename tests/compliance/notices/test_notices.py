@@ -116,7 +116,7 @@ def test_the_legal_pages_render_the_published_notice(host, tenant_a):
 
 
 def test_the_legal_pages_fall_back_to_their_templates(settings):
-    response = Client(HTTP_HOST="localhost").get("/legal/privacy/")
+    response = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en").get("/legal/privacy/")
 
     assert response.status_code == 200
     assert settings.PEEPERS_PRIVACY_NOTICE_VERSION in response.text
