@@ -147,6 +147,9 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     # Staff in public get their own login throttling and OTP tables, like sessions.
     "axes",
@@ -344,10 +347,45 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.BearerTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.StoreEntitlement",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PlanRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+}
+# Per token (or session user) and minute, on top of the plan's api_calls_per_day per store.
+PEEPERS_API_BURST_PER_MINUTE = env.int("PEEPERS_API_BURST_PER_MINUTE", default=120)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peepers API",
+    "DESCRIPTION": (
+        "A store's products, orders, questions, syncs, Mercado Livre notifications, "
+        "subscription and privacy requests. Every error is "
+        '`{"error": {"code", "message", "details"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["api.schema.canonical_routes_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "SyncKindEnum": "integrations.mercadolivre.models.SyncKind",
+        "PrivacyRequestKindEnum": "compliance.models.RequestKind",
+    },
 }
 
 # -- Celery -----------------------------------------------------------------------------------
