@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.test import Client
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import totp  # type: ignore[import-untyped]
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 from tenants.users.models import Role, User
 from tests.support.clients import store_client
-from tests.support.db import OWNER_PASSWORD
 
 PASSWORD = "another-long-test-password-7"
 
@@ -21,7 +23,7 @@ def user_create(tenant: Tenant, email: str, *, role: str = Role.MEMBER) -> User:
         return User.objects.create_user(email, PASSWORD, role=role)
 
 
-def login(client: Client, email: str, password: str = PASSWORD, **extra: str):
+def login(client: Client, email: str, password: str = PASSWORD, **extra: Any) -> Any:
     return client.post("/login/", {"username": email, "password": password}, **extra)
 
 
@@ -44,6 +46,14 @@ def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{code:0{device.digits}d}"
 
 
-@pytest.fixture
-def owner_password() -> str:
-    return OWNER_PASSWORD
+@pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Pages in the source language, so assertions read the msgids whatever the catalogue."""
+    settings.LANGUAGE_CODE = "en"
+
+
+def reset_link(message) -> str:
+    """The password-reset link in ``message``."""
+    match = re.search(r"https?://(\S+?)(/reset/\S+/)", message.body)
+    assert match, message.body
+    return match.group(0)

@@ -3,15 +3,14 @@ the store (or public) schema the attempts were made on only."""
 
 from datetime import timedelta
 
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt  # type: ignore[import-untyped]
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from tenants.users.models import User
-from tests.accounts.conftest import PASSWORD, login, user_create
-from tests.accounts.test_password_reset import reset_link
+from tests.accounts.conftest import PASSWORD, login, reset_link, user_create
 from tests.support.clients import store_client
 
 STAFF_EMAIL = "staff-lockout@peepers.test"
@@ -110,7 +109,9 @@ def test_staff_admin_logins_are_throttled_on_the_public_host(db):
         ).status_code
         for _ in range(5)
     ]
-    right = client.post("/admin/login/?next=/admin/", {"username": STAFF_EMAIL, "password": PASSWORD})
+    right = client.post(
+        "/admin/login/?next=/admin/", {"username": STAFF_EMAIL, "password": PASSWORD}
+    )
 
     assert statuses == [200, 200, 200, 200, 429]
     assert right.status_code == 429

@@ -1,19 +1,11 @@
 """Password reset by e-mail on a store's host: no enumeration, links on that host, one store."""
 
-import re
-
 from django.core import mail
 
-from tests.accounts.conftest import login
+from tests.accounts.conftest import login, reset_link
 from tests.support.clients import store_client
 
 NEW_PASSWORD = "a-brand-new-password-42"
-
-
-def reset_link(message) -> str:
-    match = re.search(r"https?://(\S+?)(/reset/\S+/)", message.body)
-    assert match, message.body
-    return match.group(0)
 
 
 def test_a_reset_link_is_mailed_with_the_stores_host_and_sets_a_new_password(tenant_a):

@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_static.models import StaticDevice  # type: ignore[import-untyped]
+from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
 from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction, AuditEvent
@@ -44,7 +44,8 @@ def test_the_setup_page_shows_a_qr_code_and_the_secret(tenant_a):
 
     assert "<svg" in html
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', html)
-    assert secret and len(secret.group(1).replace(" ", "")) == 32
+    assert secret
+    assert len(secret.group(1).replace(" ", "")) == 32
     with tenant_context(tenant_a):
         assert not TOTPDevice.objects.exists()  # nothing stored until confirmed
 
