@@ -268,9 +268,9 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 3)
 # Days a team invitation link stays valid (accounts/tokens.py).
 ACCOUNTS_INVITATION_DAYS = env.int("ACCOUNTS_INVITATION_DAYS", default=7)
 
-# Login throttling (django-axes, docs/accounts.md): 5 failures of one e-mail from one address lock
-# that pair out for 15 minutes. Counters live in the schema of the host tried (axes is in both
-# app lists), so one store's lockouts never touch another's or staff's.
+# Login throttling (django-axes, accounts/throttling.py): 5 failures of one e-mail from one
+# address lock that pair out for 15 minutes. Counters live in the schema of the host tried (axes
+# is in both app lists), so one store's lockouts never touch another's or staff's.
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=15) / 60  # hours, as a float
