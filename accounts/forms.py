@@ -7,13 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import ROLE_CHOICES
 from tenants.users.models import Role
-
-ROLE_CHOICES = [
-    (Role.OWNER.value, _("Owner")),
-    (Role.ADMIN.value, _("Admin")),
-    (Role.MEMBER.value, _("Member")),
-]
 
 
 class CodeForm(forms.Form):

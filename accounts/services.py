@@ -28,6 +28,7 @@ from accounts.errors import (
     NotAllowed,
 )
 from accounts.models import Invitation
+from accounts.roles import role_label
 from accounts.tokens import invitation_path
 from compliance.audit.models import AuditAction
 from compliance.audit.services import actor_for_user, audit_record
@@ -125,7 +126,7 @@ def team_invite(
             request=request,
         )
         link = store_url(tenant.slug, invitation_path(user))
-        context = {"store": tenant, "link": link, "inviter": actor, "role": Role(role).label}
+        context = {"store": tenant, "link": link, "inviter": actor, "role": role_label(role)}
         subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
         body = render_to_string("accounts/email/invitation.txt", context)
         transaction.on_commit(

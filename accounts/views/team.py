@@ -16,7 +16,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AccountError, NotAllowed
-from accounts.forms import ROLE_CHOICES, InviteForm, RoleForm
+from accounts.forms import InviteForm, RoleForm
+from accounts.roles import ROLE_CHOICES, role_label
 from accounts.selectors import team_members
 from accounts.services import (
     MANAGERS,
@@ -48,6 +49,7 @@ def _page(
     members = list(team_members())
     for member in members:
         member.errors = (row_errors or {}).get(member.pk, [])  # type: ignore[attr-defined]
+        member.role_label = role_label(member.role)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "members": members,
         "can_manage": can_manage,

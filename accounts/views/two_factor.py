@@ -85,7 +85,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "qr_svg": segno.make(device.config_url, error="m").svg_inline(
-            scale=5, title=_("QR code for your authenticator app")
+            scale=5, omitsize=True, title=_("QR code for your authenticator app")
         ),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
     }

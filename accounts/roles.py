@@ -1,0 +1,17 @@
+"""Team roles as sellers read them (translated); stored values are ``tenants.users.Role``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from tenants.users.models import Role
+
+ROLE_CHOICES = [
+    (Role.OWNER.value, _("Owner")),
+    (Role.ADMIN.value, _("Admin")),
+    (Role.MEMBER.value, _("Member")),
+]
+
+
+def role_label(role: str) -> str:
+    return str(dict(ROLE_CHOICES).get(role, role))
