@@ -24,6 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from api.filtering import as_utc
+
 if TYPE_CHECKING:
     from rest_framework.views import APIView
 
@@ -110,6 +112,8 @@ class KeysetPagination(BasePagination):
         try:
             value = model._meta.get_field(ordering.field).to_python(data["v"])  # type: ignore[union-attr]
             key = model._meta.pk.to_python(data.get("k"))
+            if isinstance(value, datetime):
+                value = as_utc(value)
         except (DjangoValidationError, TypeError, ValueError, OverflowError) as exc:
             raise _invalid_cursor() from exc
         if value is None or key is None or isinstance(value, dict | list):

@@ -16,6 +16,10 @@ ITEM_ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
 
 
 class ItemSerializer(serializers.ModelSerializer[MLItem]):
+    # ML leaves these empty on some listings, so they are strings, not always URLs.
+    permalink = serializers.CharField(read_only=True, help_text="The listing's URL, or empty.")
+    thumbnail = serializers.CharField(read_only=True, help_text="An image URL, or empty.")
+
     class Meta:
         model = MLItem
         fields = [

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from api.base import StoreReadViewSet
-from api.filtering import django_filters
+from api.filtering import UtcDateTimeFilter, django_filters
 from integrations.mercadolivre.models import MLOrder
 
 ORDER_ID_PATTERN = r"[0-9]{1,18}"
@@ -64,10 +64,10 @@ class OrderDetailSerializer(OrderSerializer):
 
 class OrderFilter(django_filters.FilterSet):  # type: ignore[misc]
     status = django_filters.CharFilter(field_name="status", help_text="ML status, e.g. paid.")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="date_created", lookup_expr="gte", help_text="Created at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="date_created", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
 

@@ -60,16 +60,24 @@ def client_a(tenant_a: Tenant, token_a: str) -> Client:
     return api_client(tenant_a, token_a)
 
 
-def make_items(tenant: Tenant, count: int, *, start: int = 0, **fields: object) -> list[str]:
+def make_items(
+    tenant: Tenant,
+    count: int,
+    *,
+    start: int = 0,
+    title: str | None = None,
+    status: str = "active",
+    available_quantity: int | None = None,
+) -> list[str]:
     rows = [
         MLItem(
             id=f"MLB{start + n:09d}",
-            title=fields.get("title", f"Produto {start + n}"),  # type: ignore[arg-type]
+            title=title if title is not None else f"Produto {start + n}",
             price_cents=1000 + n,
             currency="BRL",
-            available_quantity=fields.get("available_quantity", n % 3),  # type: ignore[arg-type]
+            available_quantity=available_quantity if available_quantity is not None else n % 3,
             sold_quantity=n,
-            status=fields.get("status", "active"),  # type: ignore[arg-type]
+            status=status,
             last_updated=BASE + timedelta(minutes=(start + n) // 2),
             raw={},
             synced_at=BASE,
@@ -81,11 +89,11 @@ def make_items(tenant: Tenant, count: int, *, start: int = 0, **fields: object) 
     return [row.id for row in rows]
 
 
-def make_orders(tenant: Tenant, count: int, *, start: int = 1, **fields: object) -> list[int]:
+def make_orders(tenant: Tenant, count: int, *, start: int = 1, status: str = "paid") -> list[int]:
     rows = [
         MLOrder(
             id=2_000_000_000 + start + n,
-            status=fields.get("status", "paid"),  # type: ignore[arg-type]
+            status=status,
             date_created=BASE + timedelta(hours=start + n),
             last_updated=BASE + timedelta(hours=start + n),
             total_cents=5000 + n,
@@ -127,3 +135,9 @@ def make_questions(
     with tenant_context(tenant):
         MLQuestion.objects.bulk_create(rows)
     return [row.id for row in rows]
+
+
+# The ML sandbox (a real HTTP server) and its per-test reset, shared with the integration tests.
+from tests.integrations.conftest import _fresh_ml_redis_state, ml_sandbox, sandbox  # noqa: E402
+
+__all__ = ["_fresh_ml_redis_state", "ml_sandbox", "sandbox"]

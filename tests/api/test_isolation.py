@@ -110,7 +110,9 @@ def test_webhook_events_follow_the_stores_ml_user_id(tenant_a, tenant_b, token_b
 def test_the_answer_action_is_404_for_another_stores_question(tenant_a, tenant_b, token_b):
     question_id = make_questions(tenant_a, 1)[0]
     response = api_client(tenant_b, token_b).post(
-        f"/api/v1/questions/{question_id}/answer/", {"text": "Sim."}, content_type="application/json"
+        f"/api/v1/questions/{question_id}/answer/",
+        {"text": "Sim."},
+        content_type="application/json",
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
