@@ -241,8 +241,10 @@ class StripeEvent(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="stripe_evt_status_next"),
             models.Index(fields=["type", "received_at"], name="stripe_evt_type_received"),
             # The admin inbox: newest first, by status, and found by the object's id.
-            models.Index(fields=["-received_at"], name="stripe_evt_received"),
-            models.Index(fields=["status", "-received_at"], name="stripe_evt_status_received"),
+            models.Index(fields=["-received_at", "-id"], name="stripe_evt_received"),
+            models.Index(
+                fields=["status", "-received_at", "-id"], name="stripe_evt_status_received"
+            ),
             models.Index(fields=["object_id"], name="stripe_evt_object"),
         ]
 

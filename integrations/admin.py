@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -184,6 +194,20 @@ class MLConnectionFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(connections.filter(status=value)))
 
 
+def _connection_state() -> Case:
+    """One store may connect several ML accounts: any that needs reconnecting shows."""
+    connections = MLConnection.objects.filter(tenant=OuterRef("pk"))
+    return Case(
+        When(
+            Exists(connections.filter(status=MLConnectionStatus.NEEDS_RECONNECTION)),
+            then=Value(MLConnectionStatus.NEEDS_RECONNECTION.value),
+        ),
+        When(Exists(connections), then=Value(MLConnectionStatus.ACTIVE.value)),
+        default=None,
+        output_field=CharField(),
+    )
+
+
 def _connection_label(value: str | None) -> str:
     return str(MLConnectionStatus(value).label) if value else "Not connected"
 
@@ -192,13 +216,7 @@ store_list_column(
     StoreListColumn(
         name="ml_connection_status",
         description="Mercado Livre",
-        # One store may connect several ML accounts: "needs_reconnection" sorts after "active",
-        # so a store with any account to reconnect shows that.
-        annotation=lambda: Subquery(
-            MLConnection.objects.filter(tenant=OuterRef("pk"))
-            .order_by("-status")
-            .values("status")[:1]
-        ),
+        annotation=_connection_state,
         render=_connection_label,
         list_filter=MLConnectionFilter,
     )

@@ -118,9 +118,10 @@ class MLNotification(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="mlnotif_status_next"),
             models.Index(fields=["topic", "arrived_at"], name="mlnotif_topic_arrived"),
-            # The admin inbox: newest first, by status, and found by resource.
-            models.Index(fields=["-arrived_at"], name="mlnotif_arrived"),
-            models.Index(fields=["status", "-arrived_at"], name="mlnotif_status_arrived"),
+            # The admin inbox: newest first, by status or store, and found by resource.
+            models.Index(fields=["-arrived_at", "-id"], name="mlnotif_arrived"),
+            models.Index(fields=["status", "-arrived_at", "-id"], name="mlnotif_status_arrived"),
+            models.Index(fields=["tenant", "-arrived_at", "-id"], name="mlnotif_tenant_arrived"),
             models.Index(fields=["resource"], name="mlnotif_resource"),
         ]
 

@@ -46,7 +46,7 @@ class Tenant(TenantMixin):
         # The admin store list: ordered by name, filtered by plan.
         indexes = [
             models.Index(fields=["name", "id"], name="tenant_name"),
-            models.Index(fields=["plan_code", "name"], name="tenant_plan_name"),
+            models.Index(fields=["plan_code", "name", "id"], name="tenant_plan_name"),
         ]
 
     def __str__(self) -> str:

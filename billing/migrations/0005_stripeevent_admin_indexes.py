@@ -12,12 +12,12 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name="stripeevent",
-            index=models.Index(fields=["-received_at"], name="stripe_evt_received"),
+            index=models.Index(fields=["-received_at", "-id"], name="stripe_evt_received"),
         ),
         AddIndexConcurrently(
             model_name="stripeevent",
             index=models.Index(
-                fields=["status", "-received_at"], name="stripe_evt_status_received"
+                fields=["status", "-received_at", "-id"], name="stripe_evt_status_received"
             ),
         ),
         AddIndexConcurrently(

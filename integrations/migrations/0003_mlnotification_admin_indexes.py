@@ -12,11 +12,19 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name="mlnotification",
-            index=models.Index(fields=["-arrived_at"], name="mlnotif_arrived"),
+            index=models.Index(fields=["-arrived_at", "-id"], name="mlnotif_arrived"),
         ),
         AddIndexConcurrently(
             model_name="mlnotification",
-            index=models.Index(fields=["status", "-arrived_at"], name="mlnotif_status_arrived"),
+            index=models.Index(
+                fields=["status", "-arrived_at", "-id"], name="mlnotif_status_arrived"
+            ),
+        ),
+        AddIndexConcurrently(
+            model_name="mlnotification",
+            index=models.Index(
+                fields=["tenant", "-arrived_at", "-id"], name="mlnotif_tenant_arrived"
+            ),
         ),
         AddIndexConcurrently(
             model_name="mlnotification",

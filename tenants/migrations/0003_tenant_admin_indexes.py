@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         ),
         AddIndexConcurrently(
             model_name="tenant",
-            index=models.Index(fields=["plan_code", "name"], name="tenant_plan_name"),
+            index=models.Index(fields=["plan_code", "name", "id"], name="tenant_plan_name"),
         ),
     ]
