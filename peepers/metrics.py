@@ -33,12 +33,29 @@ GAUGE_PREFIX = "metrics-gauge:"  # last value of a gauge (queue depth...), for /
 STREAKS_MS = {"ml_webhook_ack": 500.0}
 
 
+_BUCKET_NAMES = {bound: str(bound) for bound in LATENCY_BUCKETS_MS}
+
+
 def _labels(labels: Mapping[str, object]) -> str:
     return ",".join(f"{key}={labels[key]}" for key in sorted(labels)) or "-"
 
 
+_minute: tuple[int, str] = (-1, "")  # the last minute formatted, shared by every caller
+
+
+def _stamp(at: float) -> str:
+    global _minute
+    minute = int(at // 60)
+    cached = _minute
+    if cached[0] == minute:
+        return cached[1]
+    stamp = time.strftime("%Y%m%d%H%M", time.gmtime(minute * 60))
+    _minute = (minute, stamp)
+    return stamp
+
+
 def _key(name: str, at: float) -> str:
-    return f"metrics:{name}:{time.strftime('%Y%m%d%H%M', time.gmtime(at))}"
+    return f"metrics:{name}:{_stamp(at)}"
 
 
 class _Run:
@@ -85,6 +102,22 @@ class _Buffer:
         with self.lock:
             self._started()
             self.counts[(key, field)] += amount
+
+    def observe(
+        self, key: str, base: str, bucket: str, milliseconds: float, streak: str | None
+    ) -> None:
+        """A histogram sample's three fields (and its streak) under one lock."""
+        with self.lock:
+            self._started()
+            counts = self.counts
+            counts[(key, base + "|count")] += 1
+            counts[(key, base + "|sum_ms")] += milliseconds
+            counts[(key, base + "|le_" + bucket)] += 1
+            if streak is not None:
+                run = self.runs.get(streak)
+                if run is None:
+                    run = self.runs[streak] = _Run()
+                run.add(milliseconds > STREAKS_MS[streak])
 
     def streak(self, name: str, bad: bool) -> None:
         with self.lock:
@@ -198,14 +231,14 @@ def metric_observe(
     name: str, labels: Mapping[str, object], milliseconds: float, *, at: float | None = None
 ) -> None:
     key = _key(name, time.time() if at is None else at)
-    base = _labels(labels)
-    bucket = next((str(b) for b in LATENCY_BUCKETS_MS if milliseconds <= b), "inf")
-    _buffer.add(key, f"{base}|count", 1)
-    _buffer.add(key, f"{base}|sum_ms", milliseconds)
-    _buffer.add(key, f"{base}|le_{bucket}", 1)
-    bound = STREAKS_MS.get(name)
-    if bound is not None:
-        _buffer.streak(name, milliseconds > bound)
+    bucket = "inf"
+    for bound in LATENCY_BUCKETS_MS:
+        if milliseconds <= bound:
+            bucket = _BUCKET_NAMES[bound]
+            break
+    _buffer.observe(
+        key, _labels(labels), bucket, milliseconds, name if name in STREAKS_MS else None
+    )
 
 
 def metric_streak(name: str) -> tuple[int, int]:
