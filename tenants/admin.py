@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django_tenants.utils import get_public_schema_name
 
 from peepers.admin_paging import EstimatedCountAdminMixin
 from tenants.errors import TenantError
@@ -194,7 +195,9 @@ class TenantAdmin(EstimatedCountAdminMixin, admin.ModelAdmin[Tenant]):
         self, request: HttpRequest, queryset: QuerySet[Tenant], status: TenantStatus
     ) -> list[Tenant]:
         changed = []
-        for tenant in queryset.exclude(schema_name="public"):
+        if queryset.filter(schema_name=get_public_schema_name()).exists():
+            self.message_user(request, "The public tenant was left as it is.", messages.WARNING)
+        for tenant in queryset.exclude(schema_name=get_public_schema_name()):
             try:
                 tenant = tenant_set_status(tenant=tenant, status=status)
             except TenantError as exc:
@@ -216,7 +219,7 @@ class TenantAdmin(EstimatedCountAdminMixin, admin.ModelAdmin[Tenant]):
 
     @admin.action(description="Close selected stores (410 page, billing stops; confirm next)")
     def close(self, request: HttpRequest, queryset: QuerySet[Tenant]) -> HttpResponse | None:
-        stores = list(queryset.exclude(schema_name="public"))
+        stores = list(queryset.exclude(schema_name=get_public_schema_name()))
         if request.POST.get("confirmed") != "yes":
             context = {
                 **self.admin_site.each_context(request),

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from billing.models import StripeEvent, SubscriptionMirror, SubscriptionStatus
+from billing.models import InvoiceRecord, StripeEvent, SubscriptionMirror, SubscriptionStatus
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
+from compliance.models import DataSubjectRequest, RequestKind, RequestScope
 from integrations.models import MLConnection, MLConnectionStatus, MLNotification
 from operations.incidents.models import Incident, Notification
 from operations.runbooks.models import RunbookRun
@@ -146,4 +147,36 @@ def incident_notifications(count: int) -> list[Notification]:
             created_at=timezone.now(),
         )
         for incident in made
+    )
+
+
+def subject_requests(count: int, *, tenant: Tenant) -> list[DataSubjectRequest]:
+    now = timezone.now()
+    return DataSubjectRequest.objects.bulk_create(
+        DataSubjectRequest(
+            tenant=tenant,
+            scope=RequestScope.SELLER_USER,
+            kind=RequestKind.ACCESS,
+            subject_email=f"subject{n}@example.com",
+            channel="e-mail",
+            received_at=now,
+            due_at=now + timedelta(days=n % 15),
+        )
+        for n in (next(_serial) for _ in range(count))
+    )
+
+
+def invoices(count: int, *, tenant: Tenant) -> list[InvoiceRecord]:
+    now = timezone.now()
+    return InvoiceRecord.objects.bulk_create(
+        InvoiceRecord(
+            tenant=tenant,
+            stripe_invoice_id=f"in_bulkrec{n}",
+            status="paid",
+            total=9900,
+            amount_paid=9900,
+            stripe_created=now,
+            synced_at=now,
+        )
+        for n in (next(_serial) for _ in range(count))
     )

@@ -51,8 +51,10 @@ def test_list_queries_do_not_grow_with_rows(staff_client, url, add):
         ("/admin/integrations/mlnotification/", rows.notifications),
         ("/admin/billing/stripeevent/", rows.stripe_events),
         ("/admin/audit/auditevent/", rows.audit_events),
+        ("/admin/compliance/datasubjectrequest/", rows.subject_requests),
+        ("/admin/billing/invoicerecord/", rows.invoices),
     ],
-    ids=["ml-inbox", "stripe-events", "audit-log"],
+    ids=["ml-inbox", "stripe-events", "audit-log", "subject-requests", "invoices"],
 )
 def test_store_rows_lists_do_not_grow_with_rows(staff_client, tenant_a: Tenant, url, add):
     assert_constant(staff_client, url, lambda n: add(n, tenant=tenant_a))

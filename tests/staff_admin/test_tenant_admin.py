@@ -135,10 +135,11 @@ def test_suspend_and_reactivate_call_the_service_and_leave_a_trail(staff_client,
 def test_the_public_tenant_is_never_suspended(staff_client):
     public = Tenant.objects.get(schema_name="public")
 
-    act(staff_client, "suspend", public)
+    done = act(staff_client, "suspend", public)
 
     public.refresh_from_db()
     assert public.status == TenantStatus.ACTIVE
+    assert "The public tenant was left as it is." in [str(m) for m in done.context["messages"]]
 
 
 def test_close_asks_for_confirmation_first(staff_client, tenant_a):
