@@ -63,6 +63,9 @@ class PlanRateThrottle(BaseThrottle):
         tenant: Tenant | None = getattr(request, "tenant", None)
         if tenant is None or tenant.is_public:
             return True
+        if not request.user or not request.user.is_authenticated:
+            # Open endpoints (the schema) must not let strangers spend a store's quota.
+            return True
         entitlement: Entitlement = getattr(request, "entitlement", None) or entitlements_for(
             tenant=tenant
         )

@@ -63,3 +63,10 @@ def test_the_subscription_reports_todays_usage(tenant_a, client_a):
     client_a.get("/api/v1/items/")
     usage = client_a.get("/api/v1/subscription/").json()["usage"]
     assert usage["api_calls_today"] == 3
+
+
+def test_strangers_do_not_spend_the_stores_quota(three_calls_a_day, tenant_a, client_a):
+    stranger = api_client(tenant_a)
+    for _ in range(5):
+        assert stranger.get("/api/schema/").status_code == 200
+    assert client_a.get("/api/v1/items/").status_code == 200
