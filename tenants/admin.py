@@ -10,6 +10,7 @@ start at once (``store_offboarding_set``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ def _staff_email(request: HttpRequest) -> str:
     return str(getattr(request.user, "email", "") or request.user.get_username())
 
 
+@functools.cache  # one function per column: admin tells sortable columns apart by identity
 def _column_display(column: StoreListColumn) -> Callable[[Tenant], str]:
     @admin.display(description=column.description, ordering=column.name)
     def display(obj: Tenant) -> str:

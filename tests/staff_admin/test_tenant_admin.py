@@ -46,6 +46,20 @@ def test_the_list_shows_subscription_and_ml_connection_per_store(staff_client, t
     assert "Not connected" in body
 
 
+def test_the_subscription_and_ml_columns_sort(staff_client):
+    paid, bare = rows.stores(2)
+
+    up = listed_in_order(staff_client, "?q=Bulk&o=5")
+    down = listed_in_order(staff_client, "?q=Bulk&o=-5")
+
+    assert up == [paid.schema_name, bare.schema_name]  # NULLs (no subscription) last
+    assert down == [bare.schema_name, paid.schema_name]
+
+
+def listed_in_order(client, query: str) -> list[str]:
+    return [t.schema_name for t in client.get(f"{LIST}{query}").context["cl"].result_list]
+
+
 def test_a_store_with_any_ml_account_to_reconnect_shows_that(staff_client, tenant_a):
     _fine, broken = rows.ml_connections(2, tenant=tenant_a)
     MLConnection.objects.filter(pk=broken.pk).update(status=MLConnectionStatus.NEEDS_RECONNECTION)
