@@ -33,7 +33,7 @@ def page_plan(client, url: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
-    return response.context["cl"].result_list.explain()
+    return str(response.context["cl"].result_list.explain())
 
 
 def assert_indexed(plan: str, *, ordered: bool = True) -> None:
