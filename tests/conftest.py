@@ -26,6 +26,14 @@ from tests.support.db import OWNER_PASSWORD, database_reset
 def pytest_configure(config: pytest.Config) -> None:
     if not settings.TESTING:
         raise pytest.UsageError("run the tests with DJANGO_ENV=test, e.g. `make test`")
+    # The translation catalogues are build output (make install compiles them); a plain
+    # `pytest` must see the current ones too.
+    from django.utils.translation import trans_real
+
+    from peepers.i18n_compile import catalogues_compile
+
+    if catalogues_compile():
+        trans_real._translations = {}
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.utils.translation import trans_real
-
-from peepers.i18n_compile import catalogues_compile
 from peepers.redis import redis_client, redis_key
 from tests.integrations.conftest import _fresh_ml_redis_state, ml_sandbox, sandbox
 
 __all__ = ["_fresh_ml_redis_state", "ml_sandbox", "sandbox"]
-
-# The catalogues are build output (make install compiles them); the tests need them current.
-if catalogues_compile():
-    trans_real._translations = {}
 
 
 @pytest.fixture(autouse=True)
