@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from peepers.redis import redis_client, redis_key
 from tests.integrations.conftest import _fresh_ml_redis_state, ml_sandbox, sandbox
 
