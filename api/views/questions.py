@@ -59,7 +59,8 @@ class QuestionSerializer(serializers.ModelSerializer[MLQuestion]):
 
 
 class AnswerSerializer(serializers.Serializer[Any]):
-    # Blankness and length are the service's rules; the schema states them for clients.
+    # Bounds the body only: blankness and the 2,000 characters after trimming are the
+    # service's rules (answer_text_clean), answered as 400 answer_invalid.
     text = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=ANSWER_MAX_CHARS * 4
     )
