@@ -14,6 +14,7 @@ BENCHMARKS = [
     "webhook_ingest",
     "stripe_webhook_ingest",
     "metrics_overhead",
+    "pages",
 ]
 
 
