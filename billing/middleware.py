@@ -1,8 +1,9 @@
 """Holds a store to what its subscription allows, on every request to its host.
 
 Blocked: every page but billing (and login/logout) redirects to the billing page. Read-only:
-pages and API reads work, writes are refused with the reason and an upgrade link (HTML: a
-message and a redirect; API: 402 in DRF's error shape). Public-host requests pass through.
+pages work, writes are refused with the reason and an upgrade link (a message and a
+redirect). The REST API under /api/ enforces the same rules itself, in its error shape.
+Public-host requests pass through.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
@@ -20,6 +21,13 @@ EXEMPT_PREFIXES = (
     "/login/",
     "/logout/",
     "/welcome/",
+    # Getting into one's account: password reset, invitations.
+    "/password-reset/",
+    "/reset/",
+    "/invite/",
+    # The REST API checks entitlements itself (api/permissions.py), in its own error shape,
+    # and lets a blocked store read its subscription and make privacy requests.
+    "/api/",
     "/legal/",
     "/static/",
     # Data-subject rights do not depend on paying (LGPD Art. 18).
@@ -47,14 +55,5 @@ class EntitlementMiddleware:
         )
         if not refused:
             return self.get_response(request)
-        if request.path.startswith("/api/"):
-            return JsonResponse(
-                {
-                    "detail": entitlement.reason,
-                    "code": f"subscription_{entitlement.access}",
-                    "upgrade_url": request.build_absolute_uri(UPGRADE_PATH),
-                },
-                status=402,
-            )
         messages.warning(request, entitlement.reason)
         return redirect(UPGRADE_PATH)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -47,6 +49,11 @@ class TeamMemberSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
+@extend_schema_view(
+    retrieve=extend_schema(
+        parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)]
+    )
+)
 class TeamMemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StoreViewSet[User]):
     """The store's users: ``GET /api/v1/team/`` and ``/api/v1/team/<id>/``."""
 

@@ -1,6 +1,6 @@
 """Indexes for the admin Stripe event list, built without locking the inbox against inserts."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from peepers.migration_operations import AddIndexConcurrentlyWhereMigrated
 from django.db import migrations, models
 
 
@@ -10,17 +10,17 @@ class Migration(migrations.Migration):
     dependencies = [("billing", "0004_plan_limits")]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="stripeevent",
             index=models.Index(fields=["-received_at", "-id"], name="stripe_evt_received"),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="stripeevent",
             index=models.Index(
                 fields=["status", "-received_at", "-id"], name="stripe_evt_status_received"
             ),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="stripeevent",
             index=models.Index(fields=["object_id"], name="stripe_evt_object"),
         ),

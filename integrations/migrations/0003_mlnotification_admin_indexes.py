@@ -1,6 +1,6 @@
 """Indexes for the admin inbox list, built without locking the inbox against inserts."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from peepers.migration_operations import AddIndexConcurrentlyWhereMigrated
 from django.db import migrations, models
 
 
@@ -10,23 +10,23 @@ class Migration(migrations.Migration):
     dependencies = [("integrations", "0002_mlnotification")]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="mlnotification",
             index=models.Index(fields=["-arrived_at", "-id"], name="mlnotif_arrived"),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="mlnotification",
             index=models.Index(
                 fields=["status", "-arrived_at", "-id"], name="mlnotif_status_arrived"
             ),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="mlnotification",
             index=models.Index(
                 fields=["tenant", "-arrived_at", "-id"], name="mlnotif_tenant_arrived"
             ),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="mlnotification",
             index=models.Index(fields=["resource"], name="mlnotif_resource"),
         ),

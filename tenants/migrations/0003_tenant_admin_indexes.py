@@ -1,6 +1,6 @@
 """Indexes for the admin store list: ordered by name, filtered by plan."""
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from peepers.migration_operations import AddIndexConcurrentlyWhereMigrated
 from django.db import migrations, models
 
 
@@ -10,11 +10,11 @@ class Migration(migrations.Migration):
     dependencies = [("tenants", "0002_tenant_is_small_agent")]
 
     operations = [
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="tenant",
             index=models.Index(fields=["name", "id"], name="tenant_name"),
         ),
-        AddIndexConcurrently(
+        AddIndexConcurrentlyWhereMigrated(
             model_name="tenant",
             index=models.Index(fields=["plan_code", "name", "id"], name="tenant_plan_name"),
         ),

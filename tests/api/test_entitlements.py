@@ -53,11 +53,6 @@ def test_the_subscription_says_read_only_and_why(tenant_a, client_a):
     assert body["limits"]["api_calls_per_day"] == Plan.objects.get(code="pro").api_calls_per_day
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="billing/middleware.py answers /api/ requests of blocked stores with its own 402 "
-    "before the API runs; it must let /api/v1/ through (the API checks entitlements itself)",
-)
 def test_a_blocked_store_still_reads_its_subscription(tenant_a, client_a):
     subscription(tenant_a, "canceled")
     response = client_a.get("/api/v1/subscription/")
@@ -65,11 +60,6 @@ def test_a_blocked_store_still_reads_its_subscription(tenant_a, client_a):
     assert response.json()["access"] == "blocked"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="billing/middleware.py writes its 402 as {detail, code, upgrade_url}, not the API's "
-    "error shape",
-)
 def test_402_is_in_the_error_shape(tenant_a, client_a):
     subscription(tenant_a, "unpaid")
     body = client_a.post("/api/v1/sync-runs/").json()
@@ -77,11 +67,6 @@ def test_402_is_in_the_error_shape(tenant_a, client_a):
     assert body["error"]["details"]["upgrade_url"].endswith("/billing/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="billing/middleware.py exempts /privacy/ but not /api/v1/privacy-requests/ from "
-    "billing refusals; data-subject rights do not depend on paying",
-)
 def test_privacy_requests_are_taken_whatever_the_subscription(tenant_a, token_a):
     subscription(tenant_a, "canceled")
     response = api_client(tenant_a, token_a).post(

@@ -113,8 +113,8 @@ def test_a_read_only_store_reads_but_cannot_write(tenant_a):
     assert "https://pay.example/in_1" in page.text
     assert (write.status_code, write["Location"]) == (302, "/billing/")
     assert api_write.status_code == 402
-    assert api_write.json()["code"] == "subscription_read_only"
-    assert api_write.json()["upgrade_url"].endswith("/billing/")
+    assert api_write.json()["error"]["code"] == "subscription_read_only"
+    assert api_write.json()["error"]["details"]["upgrade_url"].endswith("/billing/")
 
 
 def test_a_paying_store_has_no_banner(tenant_a):

@@ -82,8 +82,8 @@ def test_too_long_an_answer_is_refused_before_calling_ml(store, sandbox, questio
     )
 
     assert response.status_code == 400
-    assert response.json()["code"] == "answer_invalid"
-    assert "at most 2000" in response.json()["detail"]
+    assert response.json()["error"]["code"] == "answer_invalid"
+    assert "at most 2000" in response.json()["error"]["message"]
     assert answers_posted(sandbox) == 0
 
 
@@ -102,9 +102,9 @@ def test_answering_twice_says_it_is_already_answered(store, sandbox, question_id
     second = client.post(answer_url(question_id), {"text": "Não."}, content_type="application/json")
 
     assert first.status_code == 200
-    assert second.status_code == 400
-    assert second.json()["code"] == "already_answered"
-    assert "already answered" in second.json()["detail"]
+    assert second.status_code == 409  # a conflict with the question's state, not bad input
+    assert second.json()["error"]["code"] == "already_answered"
+    assert "already answered" in second.json()["error"]["message"]
     assert answers_posted(sandbox) == 1  # known locally: ML was only asked to refresh it
     assert sandbox.server.state.dataset.questions[question_id].answer.text == "Sim."
 
@@ -166,7 +166,7 @@ def test_an_anonymous_request_is_refused(store, sandbox, question_id):
     response = store_client(store).post(
         answer_url(question_id), {"text": "Sim."}, content_type="application/json"
     )
-    assert response.status_code == 403
+    assert response.status_code == 401  # the API asks for credentials (Bearer or session)
     assert answers_posted(sandbox) == 0
 
 

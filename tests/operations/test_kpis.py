@@ -168,7 +168,9 @@ def test_the_dashboard_shows_business_numbers_and_firing_alerts(staff_client):
         rule="ml_api_down", status="firing", since=now, evaluated_at=now, detail="60 of 100"
     )
 
-    page = staff_client.get("/admin/operations/metricminute/").text
+    page = staff_client.get(
+        "/admin/operations/metricminute/", headers={"Accept-Language": "en"}
+    ).text
 
     assert "Uptime (health probes)" in page
     assert "Rate-limit usage" in page
