@@ -1,89 +1,275 @@
-"""A real Chromium (Debian's, installed by `make browser`) driving a real server."""
+"""A real Chromium (Debian's, installed by `make browser`) driven by Playwright, against the real
+stack: gunicorn on the test database, the ML sandbox and the Stripe emulator."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
-import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from django.conf import settings
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
+from playwright.sync_api import Error as PlaywrightError
 
+from billing.catalog import stripe_catalog_sync
+from billing.emulator import EmulatorConfig, StripeEmulator
+from billing.models import Plan
+from billing.sync import entitlement_forget
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
-from tests.support.processes import free_port, web_server
+from tenants.models import Tenant
+from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
+from tests.support.processes import celery_worker, free_port, web_server
+from tests.support.sandbox import SandboxAdmin
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 812}
+CHROMIUM_MISSING = (
+    "Chromium is missing: run `make browser` (make test installs it for you with apt-get)."
+)
+CANNOT_INSTALL = (
+    "\n" + "!" * 78 + "\n"
+    "!! BROWSER TESTS SKIPPED: Chromium is not installed and this machine has no apt-get\n"
+    "!! to install Debian's `chromium` package. Nothing in tests/browser was checked.\n" + "!" * 78
+)
+
+_saved_screenshots: list[Path] = []
+_skipped_loudly: list[str] = []
+
+
+# -- reports, so fixtures know whether their test failed ------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    item.stash.setdefault(_reports_key, {})[report.when] = report
+    return report
+
+
+_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    reports = request.node.stash.get(_reports_key, {})
+    return any(report.failed for report in reports.values())
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _skipped_loudly:
+        terminalreporter.write_line(CANNOT_INSTALL, red=True, bold=True)
+    if _saved_screenshots:
+        folders = sorted({path.parent for path in _saved_screenshots})
+        terminalreporter.write_sep("-", f"browser screenshots: {len(_saved_screenshots)}")
+        for folder in folders:
+            terminalreporter.write_line(f"  {folder}/")
+
+
+# -- the browser --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[webdriver.Chrome]:
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not binary or not driver:
-        pytest.fail("Chromium is missing: run `make browser` (make test does it for you)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    profile = tempfile.mkdtemp(prefix="peepers-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1280,900",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
-    browser.set_page_load_timeout(30)
+def playwright_driver() -> Iterator[Playwright]:
+    binary = shutil.which("chromium")
+    if binary is None:
+        if shutil.which("apt-get") is None:
+            _skipped_loudly.append(CANNOT_INSTALL)
+            pytest.skip(CANNOT_INSTALL)
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
+    # Playwright's synchronous API keeps an event loop running on this thread; the ORM calls the
+    # tests make around it are still synchronous and on one thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    driver = sync_playwright().start()
     try:
-        yield browser
+        yield driver
     finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+        driver.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
-def browser_sandbox() -> Iterator[tuple[SandboxServer, int]]:
-    """An ML sandbox whose registered redirect URI is the test web server's callback."""
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=shutil.which("chromium"),
+        args=[
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@dataclass
+class Screenshots:
+    """Full-page screenshots of a test's steps: ``artifacts/<test>/<NN-step>.png``."""
+
+    folder: Path
+    taken: list[Path] = field(default_factory=list)
+
+    def take(self, page: Page, step: str) -> Path:
+        slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
+        path = self.folder / f"{len(self.taken) + 1:02d}-{slug}.png"
+        page.screenshot(path=str(path), full_page=True)
+        self.taken.append(path)
+        _saved_screenshots.append(path)
+        return path
+
+
+@pytest.fixture
+def screenshots(request: pytest.FixtureRequest) -> Screenshots:
+    folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return Screenshots(folder)
+
+
+@pytest.fixture
+def context(
+    browser: Browser, screenshots: Screenshots, request: pytest.FixtureRequest
+) -> Iterator[BrowserContext]:
+    """A fresh context (cookies, storage) per test; a screenshot of each open page on failure."""
+    fresh = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="en-US")
+    fresh.set_default_timeout(15_000)
+    fresh.set_default_navigation_timeout(30_000)
+    try:
+        yield fresh
+    finally:
+        if _failed(request):
+            for number, open_page in enumerate(fresh.pages):
+                try:
+                    screenshots.take(open_page, f"failure-{number}")
+                except PlaywrightError as exc:
+                    print(f"no failure screenshot of page {number}: {exc}")
+        fresh.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+# -- the stack the browser talks to --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stack:
+    port: int
+    public_url: str
+    sandbox: SandboxAdmin
+    stripe_emulator: StripeEmulator
+    env: dict[str, str]
+
+    def store_url(self, slug: str) -> str:
+        return f"http://{slug}.{settings.PEEPERS_BASE_DOMAIN}:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def stack(django_db_setup: None) -> Iterator[Stack]:
+    """gunicorn on the test database, an ML sandbox whose redirect URI is its callback, and a
+    Stripe emulator it bills through; the same settings go to the tests' Celery workers."""
     port = free_port()
-    server = SandboxServer(
+    callback = f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}/auth/callback"
+    sandbox = SandboxServer(
         SandboxConfig(
             client_id=settings.ML_CLIENT_ID,
             client_secret=settings.ML_CLIENT_SECRET,
-            redirect_uris=(f"http://localhost:{port}/auth/callback",),
+            redirect_uris=(callback,),
             sellers=2,
-            items=5,
-            orders=3,
-            questions=2,
+            items=8,
+            orders=5,
+            questions=3,
+            seed=3,
             webhook_url=None,
         ),
         host="127.0.0.1",
         port=0,
     )
-    server.start()
+    sandbox.start()
+    emulator = StripeEmulator(EmulatorConfig(webhook_secret=WEBHOOK_SECRET, retry_scale=0.01))
+    emulator.start()
+    env = {
+        "ML_API_BASE": sandbox.url,
+        "ML_AUTH_BASE": sandbox.url,
+        "ML_REDIRECT_URI": callback,
+        "STRIPE_API_BASE": emulator.url,
+        "STRIPE_SECRET_KEY": SECRET_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": "0",
+    }
     try:
-        yield server, port
+        with web_server(port, **env) as public_url:
+            yield Stack(
+                port=port,
+                public_url=public_url,
+                sandbox=SandboxAdmin(sandbox, settings.ML_CLIENT_SECRET),
+                stripe_emulator=emulator,
+                env=env,
+            )
     finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def _web_server(django_db_setup: None, browser_sandbox: tuple[SandboxServer, int]) -> Iterator[str]:
-    sandbox, port = browser_sandbox
-    with web_server(
-        port,
-        ML_API_BASE=sandbox.url,
-        ML_AUTH_BASE=sandbox.url,
-        ML_REDIRECT_URI=f"http://localhost:{port}/auth/callback",
-    ) as url:
-        yield url
+        emulator.stop()
+        sandbox.stop()
 
 
 @pytest.fixture
-def live_server_url(committed_db: None, _web_server: str) -> str:
-    """A gunicorn server on the test database; what the test commits is put back after it."""
-    return _web_server
+def live_server_url(committed_db: None, stack: Stack) -> str:
+    """The public host's URL; the sandbox starts from its seed, and what the test commits to
+    the database is put back after it."""
+    stack.sandbox.reset()
+    return stack.public_url
+
+
+@pytest.fixture
+def stripe(live_server_url: str, stack: Stack, settings: Any) -> Iterator[Stripe]:
+    """The emulator, reset, with the plan catalogue synced into it and webhooks sent to the
+    test server."""
+    settings.STRIPE_API_BASE = stack.stripe_emulator.url
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = [WEBHOOK_SECRET]
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    with httpx.Client(base_url=stack.stripe_emulator.url, timeout=30) as http:
+        emulator = Stripe(http=http, url=stack.stripe_emulator.url)
+        emulator.admin("reset")
+        for tenant_id in Tenant.objects.values_list("pk", flat=True):
+            entitlement_forget(tenant_id)
+        # Ids from another emulator run mean nothing to this one.
+        Plan.objects.update(stripe_product_id="", stripe_price_id="", stripe_price_amount=None)
+        stripe_catalog_sync()
+        emulator.admin(
+            "webhooks", {"url": f"{live_server_url}/api/webhook/stripe", "secret": WEBHOOK_SECRET}
+        )
+        try:
+            yield emulator
+        finally:
+            emulator.admin("webhooks", {"url": None})
+
+
+@pytest.fixture
+def worker(live_server_url: str, stack: Stack) -> Iterator[None]:
+    """A real Celery worker on the test database and broker, with the stack's settings."""
+    with celery_worker(**stack.env):
+        yield

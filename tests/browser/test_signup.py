@@ -2,34 +2,26 @@
 
 from urllib.parse import urlsplit
 
-from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
+from playwright.sync_api import Page, expect
 
 from tenants.models import Tenant
 
 
-def fill_signup(browser, **values):
+def fill_signup(page: Page, *, accept_terms: bool, plan: str, **values: str) -> None:
     for name, value in values.items():
-        field = browser.find_element(By.NAME, name)
-        if name == "plan":
-            Select(field).select_by_value(value)
-        elif name == "accept_terms":
-            if value and not field.is_selected():
-                field.click()
-        else:
-            field.clear()
-            field.send_keys(value)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        page.locator(f"[name={name}]").fill(value)
+    page.locator("select[name=plan]").select_option(plan)
+    page.locator("input[name=accept_terms]").set_checked(accept_terms)
+    page.locator("main button[type=submit]").click()
 
 
-def test_signup_lands_the_owner_logged_in_on_the_store_host(chromium, live_server_url):
-    chromium.get(f"{live_server_url}/signup/")
-    assert chromium.find_element(By.TAG_NAME, "h1").text == "Create your store"
+def test_signup_lands_the_owner_logged_in_on_the_store_host(page, live_server_url, screenshots):
+    page.goto(f"{live_server_url}/signup/")
+    expect(page.locator("h1")).to_have_text("Create your store")
+    screenshots.take(page, "signup")
 
     fill_signup(
-        chromium,
+        page,
         name="Loja do Browser",
         slug="loja-browser",
         email="browser@example.com",
@@ -38,25 +30,26 @@ def test_signup_lands_the_owner_logged_in_on_the_store_host(chromium, live_serve
         accept_terms=True,
     )
 
-    WebDriverWait(chromium, 30).until(expected_conditions.url_contains("loja-browser.localhost"))
-    url = urlsplit(chromium.current_url)
+    page.wait_for_url("http://loja-browser.localhost:*/")
+    url = urlsplit(page.url)
     assert url.hostname == "loja-browser.localhost"
     assert url.path == "/"
-    page = chromium.find_element(By.TAG_NAME, "main").text
-    assert "Welcome to Loja do Browser" in page
-    assert "browser@example.com" in page
+    expect(page.locator("main h1")).to_have_text("Welcome to Loja do Browser")
+    expect(page.locator("header .who")).to_have_text("browser@example.com")
+    screenshots.take(page, "store-home")
     assert Tenant.objects.filter(schema_name="loja-browser", plan_code="pro").exists()
 
     # Logging out on the store's host leaves the visitor at its login page.
-    chromium.find_element(By.CSS_SELECTOR, "form[action='/logout/'] button").click()
-    WebDriverWait(chromium, 10).until(expected_conditions.url_contains("/login/"))
+    page.locator("form[action='/logout/'] button").click()
+    page.wait_for_url("**/login/**")
+    screenshots.take(page, "logged-out")
 
 
-def test_signup_errors_appear_next_to_their_fields(chromium, live_server_url):
-    chromium.get(f"{live_server_url}/signup/")
+def test_signup_errors_appear_next_to_their_fields(page, live_server_url, screenshots):
+    page.goto(f"{live_server_url}/signup/")
 
     fill_signup(
-        chromium,
+        page,
         name="Loja",
         slug="Admin Store",
         email="dup@example.com",
@@ -65,12 +58,8 @@ def test_signup_errors_appear_next_to_their_fields(chromium, live_server_url):
         accept_terms=False,
     )
 
-    WebDriverWait(chromium, 30).until(
-        expected_conditions.presence_of_element_located((By.ID, "id_slug_errors"))
-    )
-    slug_error = chromium.find_element(By.ID, "id_slug_errors").text
-    terms_error = chromium.find_element(By.ID, "id_accept_terms_errors").text
-    assert "lowercase letters" in slug_error
-    assert "must accept" in terms_error
-    assert chromium.find_element(By.NAME, "name").get_attribute("value") == "Loja"
+    expect(page.locator("#id_slug_errors")).to_contain_text("lowercase letters")
+    expect(page.locator("#id_accept_terms_errors")).to_contain_text("must accept")
+    expect(page.locator("[name=name]")).to_have_value("Loja")
+    screenshots.take(page, "signup-errors")
     assert not Tenant.objects.filter(owner_email="dup@example.com").exists()
