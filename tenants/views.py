@@ -10,7 +10,6 @@ from typing import Protocol
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,7 +21,6 @@ from tenants.context import request_tenant
 from tenants.errors import TenantError, TenantInvalid
 from tenants.forms import SignupForm
 from tenants.models import Tenant
-from tenants.plans import plan_get
 from tenants.services import tenant_create
 from tenants.users.models import User
 
@@ -111,12 +109,6 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("home")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    tenant = request_tenant(request)
-    return render(request, "tenants/home.html", {"plan": plan_get(tenant.plan_code)})
 
 
 class LegalNotice(Protocol):
