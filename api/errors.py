@@ -22,31 +22,6 @@ class ApiTokenInvalid(ApiTokenError):
     """A token name that is empty or too long, or an expiry in the past."""
 
 
-class SyncRefused(Exception):
-    """A "sync now" that cannot start; ``retry_after`` seconds when waiting will help."""
-
-    code = "sync_refused"
-
-    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
-class SyncTooSoon(SyncRefused):
-    code = "sync_too_soon"
-
-
-class SyncRunning(SyncRefused):
-    code = "sync_running"
-
-
-class SyncNotPossible(SyncRefused):
-    """No usable Mercado Livre account, or the subscription does not allow syncing."""
-
-    code = "sync_not_possible"
-
-
 class ApiError(APIException):
     """An API answer with a status, a code, a message and optional details."""
 

@@ -17,10 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from billing.entitlements import Entitlement, entitlements_for
 from dashboard import selectors
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
-from dashboard.errors import SyncRefused
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
 from dashboard.pagination import CursorInvalid
-from dashboard.services import sync_next_allowed, sync_now_request, sync_request_pending
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     AnswerInvalid,
@@ -37,6 +35,12 @@ from integrations.mercadolivre.errors import (
     MLUnavailable,
 )
 from integrations.mercadolivre.models import MLAccountStatus, MLQuestion
+from integrations.mercadolivre.sync_now import (
+    SyncRefused,
+    sync_next_allowed,
+    sync_now_request,
+    sync_request_pending,
+)
 from integrations.models import NotificationStatus
 from tenants.context import request_tenant
 

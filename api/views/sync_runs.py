@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StoreReadViewSet
-from api.errors import Conflict, SyncNotPossible, SyncRefused, SyncTooSoon, TooManyRequests
+from api.errors import Conflict, TooManyRequests
 from api.filtering import django_filters
-from api.services import sync_now_request
 from integrations.mercadolivre.models import SyncKind, SyncRun, SyncStatus
+from integrations.mercadolivre.sync_now import SyncRefused, SyncTooSoon, sync_now_request
 from tenants.context import request_tenant
 
 
@@ -82,10 +82,12 @@ class SyncRunViewSet(StoreReadViewSet[SyncRun]):
     )
     def create(self, request: Request) -> Response:
         try:
-            queued = sync_now_request(tenant=request_tenant(request))
+            queued = sync_now_request(
+                tenant=request_tenant(request), requested_by=f"api:{request.user.get_username()}"
+            )
         except SyncTooSoon as exc:
             raise TooManyRequests(exc.message, code=exc.code, retry_after=exc.retry_after) from exc
-        except (SyncNotPossible, SyncRefused) as exc:
+        except SyncRefused as exc:
             raise Conflict(exc.message, code=exc.code) from exc
         body = SyncQueuedSerializer(
             {

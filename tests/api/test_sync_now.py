@@ -60,7 +60,8 @@ def test_a_recent_successful_sync_makes_it_too_soon(connected, token_a):
         SyncRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(minutes=1))
     response = sync_now(connected, token_a)
     assert response.status_code == 429
-    assert "minutes" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "sync_too_soon"
+    assert 0 < int(response["Retry-After"]) <= 60 * 60
 
 
 def test_an_old_sync_does_not_hold_it_back(connected, token_a):

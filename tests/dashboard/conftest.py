@@ -16,5 +16,5 @@ __all__ = ["_fresh_ml_redis_state", "ml_sandbox", "sandbox"]
 def _no_sync_requests() -> Iterator[None]:
     yield
     client = redis_client()
-    for key in client.scan_iter(redis_key("tenant", "*", "dashboard", "*")):
+    for key in client.scan_iter(redis_key("tenant", "*", "ml", "sync-requested")):
         client.delete(key)

@@ -141,7 +141,7 @@ def test_sync_now_enqueues_then_respects_the_plan_interval(
     with tenant_context(tenant_a):
         run = SyncRun.objects.create(kind=SyncKind.INCREMENTAL, status=SyncStatus.SUCCEEDED)
         SyncRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
-    redis_client().delete(redis_key("tenant", tenant_a.schema_name, "dashboard", "sync-requested"))
+    redis_client().delete(redis_key("tenant", tenant_a.schema_name, "ml", "sync-requested"))
     again = client.post("/sync/now", HTTP_HX_REQUEST="true")
     assert 'id="sync-refused"' in again.content.decode()
     assert "60 minutos" in again.content.decode()
