@@ -122,6 +122,9 @@ def _no_cached_entitlements() -> Iterator[None]:
     client = redis_client()
     for key in client.scan_iter(redis_key("tenant", "*", "billing", "entitlement")):
         client.delete(key)
+    # "Sync now" markers (integrations.mercadolivre.sync_now) outlive a rolled-back test too.
+    for key in client.scan_iter(redis_key("tenant", "*", "ml", "sync-requested")):
+        client.delete(key)
 
 
 @pytest.fixture
