@@ -340,13 +340,17 @@ def _sync_context(request: HttpRequest) -> dict[str, Any]:
     runs = selectors.sync_runs()
     for run in runs:
         run.progress = selectors.run_progress(run)  # type: ignore[attr-defined]
+    account = selectors.ml_account_current()
+    if not runs and pending is None and account and account.status == MLAccountStatus.ACTIVE:
+        # Connecting queued the initial sync; until a worker starts it there is no run to show.
+        pending = account.connected_at
     return {
         "runs": runs,
         "running": running,
         "pending": pending,
         "polling": running is not None or pending is not None,
         "next_allowed": None if running or pending else sync_next_allowed(tenant=tenant),
-        "account": selectors.ml_account_current(),
+        "account": account,
     }
 
 
