@@ -43,6 +43,8 @@ def database_reset() -> None:
     if not connection.settings_dict["NAME"].startswith("test_"):
         raise RuntimeError("database_reset() only ever runs on the test database")
     use_public_schema()
+    # Public rows first: some protect the store they belong to (data-subject requests).
+    _truncate("public", PUBLIC_KEEP)
     for tenant in Tenant.objects.exclude(schema_name__in=BASELINE_SCHEMAS):
         with connection.cursor() as cursor:
             cursor.execute(f"DROP SCHEMA IF EXISTS {quote_schema_name(tenant.schema_name)} CASCADE")
@@ -55,7 +57,6 @@ def database_reset() -> None:
         )
         for (stray,) in cursor.fetchall():
             cursor.execute(f"DROP SCHEMA {quote_schema_name(stray)} CASCADE")
-    _truncate("public", PUBLIC_KEEP)
     # The baseline stores' own rows go back to how the session created them.
     Tenant.objects.filter(schema_name__in=BASELINE_SCHEMAS[1:]).update(
         ml_user_id=None, status="active", plan_code="starter"
