@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,7 +270,12 @@ def stripe(live_server_url: str, stack: Stack, settings: Any) -> Iterator[Stripe
 
 
 @pytest.fixture
-def worker(live_server_url: str, stack: Stack) -> Iterator[None]:
-    """A real Celery worker on the test database and broker, with the stack's settings."""
-    with celery_worker(**stack.env):
-        yield
+def start_worker(live_server_url: str, stack: Stack) -> Iterator[Callable[[], None]]:
+    """Starts a real Celery worker (test database and broker, the stack's settings) when the
+    test calls it; it stops after the test."""
+    with ExitStack() as workers:
+
+        def start() -> None:
+            workers.enter_context(celery_worker(**stack.env))
+
+        yield start

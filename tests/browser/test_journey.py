@@ -1,0 +1,203 @@
+"""A new seller's first hour in a real browser, through the real stack: sign up, connect Mercado
+Livre (sandbox), watch the initial sync, products, orders, answer a question, subscribe (Stripe
+emulator checkout + webhooks), revoke a consent, download their data."""
+
+import io
+import json
+import re
+import time
+import zipfile
+from collections.abc import Callable
+
+from django_tenants.utils import tenant_context
+from playwright.sync_api import Page, expect
+
+from billing.models import EventStatus, StripeEvent, SubscriptionMirror
+from integrations.mercadolivre.models import MLAccount
+from tenants.models import Tenant
+
+SLUG = "loja-jornada"
+EMAIL = "jornada@example.com"
+PASSWORD = "a-long-enough-password-9"
+SYNC_TIMEOUT_MS = 60_000
+
+
+def wait_until(predicate: Callable[[], bool], *, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def nav(page: Page, name: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def webhooks_settled(tenant: Tenant) -> bool:
+    events = StripeEvent.objects.filter(tenant_id=tenant.pk)
+    return events.exists() and not events.exclude(status=EventStatus.PROCESSED).exists()
+
+
+def test_a_new_seller_goes_from_signup_to_downloading_their_data(
+    page, live_server_url, stack, stripe, start_worker, screenshots
+):
+    sandbox_state = stack.sandbox.server.state
+    seller = sandbox_state.sellers[0]
+    store = stack.store_url(SLUG)
+
+    # Sign up on the public host, as a visitor would.
+    page.goto(f"{live_server_url}/signup/")
+    screenshots.take(page, "signup")
+    page.get_by_label("Store name").fill("Loja Jornada")
+    page.get_by_label("Store address").fill(SLUG)
+    page.get_by_label("E-mail").fill(EMAIL)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Plan").select_option("starter")
+    page.get_by_label("I accept the terms of service").check()
+    page.get_by_role("button", name="Create store").click()
+
+    page.wait_for_url(f"{store}/")
+    expect(page.locator("main h1")).to_have_text("Welcome to Loja Jornada")
+    screenshots.take(page, "overview-new-store")
+    tenant = Tenant.objects.get(schema_name=SLUG)
+
+    # Connect Mercado Livre: the sandbox's consent page, then back on the store.
+    page.get_by_role("main").get_by_role("link", name="Connect Mercado Livre").click()
+    page.wait_for_url(f"{store}/settings/mercado-livre/")
+    screenshots.take(page, "ml-settings")
+    page.get_by_role("button", name="Connect Mercado Livre", exact=True).click()
+    page.wait_for_url(f"{stack.sandbox.server.url}/**")
+    page.locator(f"input[name=sandbox_user_id][value='{seller.id}']").check()
+    screenshots.take(page, "sandbox-consent")
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{store}/settings/mercado-livre/?connected=1")
+    expect(page.get_by_role("main")).to_contain_text(seller.nickname)
+    screenshots.take(page, "ml-connected")
+
+    # The sync page follows the initial sync by itself: queued (no worker is running yet), then
+    # running, then finished.
+    nav(page, "Sync")
+    expect(page.locator("#sync-pending")).to_be_visible()
+    screenshots.take(page, "sync-queued")
+    start_worker()
+    finished = page.locator("#runs tbody tr.run-succeeded", has_text="Initial")
+    expect(finished).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    expect(page.locator("#sync-pending, #sync-running")).to_have_count(0)
+    screenshots.take(page, "sync-finished")
+
+    # Products: the sandbox seller's items, and a search that finds one of them.
+    items = [item for item in sandbox_state.dataset.items.values() if item.seller_id == seller.id]
+    nav(page, "Products")
+    rows = page.locator("#products tbody tr")
+    expect(rows).to_have_count(len(items))
+    screenshots.take(page, "products")
+    wanted = items[0]
+    # The first word of its title that no other item has, or its whole title.
+    words = [
+        w
+        for w in re.findall(r"\w{4,}", wanted.title)
+        if not any(w.lower() in other.title.lower() for other in items if other is not wanted)
+    ]
+    page.get_by_role("search").get_by_label("Search").fill(words[0] if words else wanted.title)
+    page.get_by_role("search").get_by_role("button", name="Filter").click()
+    expect(page.locator(f"#item-{wanted.id}")).to_be_visible()
+    expect(rows).to_have_count(1)
+    screenshots.take(page, "products-search")
+
+    # Orders: the list, then one order's page.
+    nav(page, "Orders")
+    order_rows = page.locator("#orders tbody tr")
+    expect(order_rows.first).to_be_visible()
+    assert order_rows.count() > 0
+    screenshots.take(page, "orders")
+    first = order_rows.first.get_by_role("link").first
+    order_label = first.inner_text()
+    first.click()
+    expect(page.locator("#order-title")).to_have_text(f"Order {order_label.lstrip('#')}")
+    expect(page.locator("#order-items tbody tr").first).to_be_visible()
+    screenshots.take(page, "order-detail")
+
+    # Questions: answer one inline; it moves to answered, and ML (the sandbox) has the answer.
+    nav(page, "Questions")
+    screenshots.take(page, "questions")
+    question = page.locator("article.question", has=page.locator("textarea")).first
+    question_id = int((question.get_attribute("id") or "").removeprefix("question-"))
+    answer = "Olá! Sim, temos em estoque e enviamos no mesmo dia."
+    question.locator("textarea").fill(answer)
+    question.get_by_role("button", name="Send answer").click()
+    answered = page.locator(f"#question-{question_id}")
+    expect(answered.locator(".answer")).to_contain_text(answer)
+    expect(answered.locator("textarea")).to_have_count(0)
+    screenshots.take(page, "question-answered")
+    ml_question = sandbox_state.dataset.questions[question_id]
+    assert ml_question.answer is not None
+    assert ml_question.answer.text == answer
+
+    # Billing: subscribe, pay on the emulator's hosted checkout, come back to an active plan.
+    nav(page, "Billing")
+    expect(page.locator("#subscription-status")).to_have_text("No subscription")
+    screenshots.take(page, "billing")
+    page.locator("#subscribe-pro").click()
+    page.wait_for_url(f"{stack.stripe_emulator.url}/**")
+    expect(page.locator("#line-item")).to_contain_text("Pro")
+    screenshots.take(page, "stripe-checkout")
+    page.locator("#pay-card").click()
+    page.wait_for_url(f"{store}/billing/")
+    expect(page.locator("ul.messages")).to_contain_text("Your store is now on Pro")
+    # The webhooks then reach the server and the worker applies them.
+    assert wait_until(lambda: webhooks_settled(tenant)), list(
+        StripeEvent.objects.filter(tenant_id=tenant.pk).values_list("event_type", "status")
+    )
+    page.reload()
+    expect(page.locator("#current-plan")).to_have_text("Pro")
+    expect(page.locator("#subscription-status")).to_have_text(re.compile("Trialing|Active"))
+    expect(
+        page.get_by_role("row", name=re.compile("^Pro")).get_by_text("Current plan")
+    ).to_be_visible()
+    screenshots.take(page, "billing-subscribed")
+    tenant.refresh_from_db()
+    assert tenant.plan_code == "pro"
+    assert SubscriptionMirror.objects.get(tenant=tenant).status in ("trialing", "active")
+
+    # Privacy: grant a consent, then revoke it with one click.
+    nav(page, "Privacy")
+    screenshots.take(page, "privacy")
+    grant = page.locator("#consents button[id^=grant-]").first
+    purpose = (grant.get_attribute("id") or "").removeprefix("grant-")
+    grant.click()
+    row = page.locator(f"#purpose-{purpose}")
+    expect(row.locator(".consent-status")).to_contain_text("Granted")
+    row.locator(f"#revoke-{purpose}").click()
+    expect(row.locator(".consent-status")).to_contain_text("Revoked")
+    expect(row.locator(f"#grant-{purpose}")).to_be_visible()
+    screenshots.take(page, "consent-revoked")
+
+    # Download my data: the export link gives a zip of the store's data about this owner.
+    page.locator("#download-my-data").click()
+    link = page.locator("#export-link a")
+    expect(link).to_be_visible()
+    screenshots.take(page, "export-ready")
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    saved = screenshots.folder / download.suggested_filename
+    download.save_as(saved)
+    assert saved.suffix == ".zip"
+    with zipfile.ZipFile(io.BytesIO(saved.read_bytes())) as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        consents = json.loads(archive.read("consent_ConsentRecord.json"))
+        ml_accounts = json.loads(archive.read("mercadolivre_MLAccount.json"))
+    assert manifest["store"]["name"] == "Loja Jornada"
+    assert manifest["subject"] == EMAIL
+    rows = {entry["model"]: entry["rows"] for entry in manifest["models"]}
+    assert rows["users.User"] == 1
+    assert rows["consent.ConsentRecord"] == len(consents) == 2  # granted, then revoked
+    assert rows["billing.CheckoutAttempt"] == 1
+    assert [account["nickname"] for account in ml_accounts] == [seller.nickname]
+    print(f"data export: {saved} ({len(names)} files)")
+    with tenant_context(tenant):
+        assert MLAccount.objects.get().ml_user_id == seller.id
