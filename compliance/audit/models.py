@@ -35,6 +35,7 @@ class AuditAction(models.TextChoices):
     STAFF_DISABLED = "staff_disabled", "Staff account disabled"
     AUDIT_REDACTION = "audit_redaction", "Audit entries redacted (data-subject erasure)"
     AUDIT_PURGE = "audit_purge", "Audit entries past retention deleted"
+    TENANT_STATUS_CHANGED = "tenant_status_changed", "Store suspended, reactivated or closed"
 
 
 class ActorKind(models.TextChoices):

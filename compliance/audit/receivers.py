@@ -21,6 +21,7 @@ from compliance.audit.services import (
     is_store_side,
 )
 from tenants.context import current_schema
+from tenants.signals import tenant_status_changed
 from tenants.users.models import User
 
 FLAGS = ("is_staff", "is_superuser", "is_active")
@@ -212,4 +213,18 @@ def _group_permissions_changed(
             "permissions": _names(Permission, pk_set),
             "members": sorted(instance.user_set.values_list("email", flat=True)),
         },
+    )
+
+
+@receiver(tenant_status_changed, dispatch_uid="audit_tenant_status_changed")
+def _tenant_status_changed(
+    sender: Any, tenant: Any, previous: str, status: str, **kwargs: Any
+) -> None:
+    """Suspending, reactivating or closing a store: who (the request's user, staff in admin,
+    or the system), which store, from what to what."""
+    audit_record(
+        action=AuditAction.TENANT_STATUS_CHANGED,
+        tenant=tenant,
+        obj=tenant,
+        details={"from": str(previous), "to": str(status)},
     )

@@ -8,6 +8,7 @@ from django.core import mail
 from django_tenants.utils import schema_exists
 
 from billing.models import SubscriptionMirror, SubscriptionStatus
+from compliance.audit.models import AuditAction, AuditEvent
 from compliance.models import DataSubjectRequest
 from compliance.retention.models import StoreOffboarding
 from integrations.models import MLConnection, MLConnectionStatus
@@ -144,6 +145,14 @@ def test_suspend_and_reactivate_call_the_service_and_leave_a_trail(staff_client,
         "Status set to suspended from the store list.",
         "Status set to active from the store list.",
     ]
+    audit = AuditEvent.objects.filter(
+        action=AuditAction.TENANT_STATUS_CHANGED, tenant=tenant_a
+    ).order_by("pk")
+    assert [(e.actor_kind, e.details["from"], e.details["to"]) for e in audit] == [
+        ("staff", "active", "suspended"),
+        ("staff", "suspended", "active"),
+    ]
+    assert all(e.actor_email for e in audit)
 
 
 def test_the_public_tenant_is_never_suspended(staff_client):
