@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -117,31 +117,23 @@ def sales_summary(*, now: datetime | None = None) -> SalesSummary:
     """Orders (not cancelled) and revenue (paid orders) today, in 7 and 30 days, and per day.
 
     Days are the seller's (São Paulo) calendar days; "7 days" is today and the six before.
+    One query, per day, read from the ``mlorder_created_sales`` index alone (``COUNT(*)``, not
+    of a column the index lacks); the periods are sums of whole days.
     """
     today = seller_today(now)
     starts = {
-        "today": seller_day_start(today),
-        "7d": seller_day_start(today - timedelta(days=6)),
-        "30d": seller_day_start(today - timedelta(days=CHART_DAYS - 1)),
+        "today": today,
+        "7d": today - timedelta(days=6),
+        "30d": today - timedelta(days=CHART_DAYS - 1),
     }
-    sales = MLOrder.objects.filter(date_created__gte=starts["30d"]).exclude(status__in=NOT_SALES)
-    aggregates: dict[str, Any] = {}
-    for key, start in starts.items():
-        aggregates[f"orders_{key}"] = Count("id", filter=Q(date_created__gte=start))
-        aggregates[f"revenue_{key}"] = Sum(
-            "total_cents", filter=Q(date_created__gte=start, status=PAID), default=0
-        )
-    totals = sales.aggregate(**aggregates)
-    periods = [
-        PeriodSales(key, int(totals[f"orders_{key}"]), int(totals[f"revenue_{key}"]))
-        for key in starts
-    ]
     per_day = {
         row["day"]: row
-        for row in sales.annotate(day=TruncDate("date_created", tzinfo=SELLER_TZ))
+        for row in MLOrder.objects.filter(date_created__gte=seller_day_start(starts["30d"]))
+        .exclude(status__in=NOT_SALES)
+        .annotate(day=TruncDate("date_created", tzinfo=SELLER_TZ))
         .values("day")
         .annotate(
-            orders=Count("id"),
+            orders=Count("*"),
             revenue=Sum("total_cents", filter=Q(status=PAID), default=0),
         )
         .order_by()
@@ -153,6 +145,14 @@ def sales_summary(*, now: datetime | None = None) -> SalesSummary:
         days.append(
             DaySales(day, int(row["orders"]) if row else 0, int(row["revenue"]) if row else 0)
         )
+    periods = [
+        PeriodSales(
+            key,
+            sum(int(row["orders"]) for day, row in per_day.items() if day >= start),
+            sum(int(row["revenue"]) for day, row in per_day.items() if day >= start),
+        )
+        for key, start in starts.items()
+    ]
     return SalesSummary(periods=periods, days=days)
 
 
@@ -234,8 +234,10 @@ class ProductFilters:
     sort: str = "recent"
 
 
-def products_filtered(*, filters: ProductFilters) -> QuerySet[MLItem]:
-    items = MLItem.objects.only(*ITEM_LIST_FIELDS)
+def products_filtered(
+    *, filters: ProductFilters, fields: tuple[str, ...] = ITEM_LIST_FIELDS
+) -> QuerySet[MLItem]:
+    items = MLItem.objects.only(*fields)
     q = filters.q.strip()
     if q:
         match = Q(title__icontains=q) | Q(sku=q)
@@ -254,8 +256,17 @@ def products_filtered(*, filters: ProductFilters) -> QuerySet[MLItem]:
 def product_page(
     *, filters: ProductFilters, cursor: str = "", size: int = PAGE_SIZE
 ) -> Page[MLItem]:
+    """The page's keys first, then its rows by key.
+
+    The keys' query reads only what ``mlitem_recent_cover`` holds (title, SKU, status, stock,
+    the default order), so a search that matches few titles scans that index instead of the
+    table; the rows' query then reads 50 rows by primary key.
+    """
     sort = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["recent"])
-    return keyset_page(products_filtered(filters=filters), sort=sort, cursor=cursor, size=size)
+    keys = products_filtered(filters=filters, fields=("id", sort.field))
+    page = keyset_page(keys, sort=sort, cursor=cursor, size=size)
+    rows = MLItem.objects.only(*ITEM_LIST_FIELDS).in_bulk([row.pk for row in page.rows])
+    return replace(page, rows=[rows[row.pk] for row in page.rows if row.pk in rows])
 
 
 def product_get(*, item_id: str) -> MLItem | None:

@@ -65,6 +65,16 @@ class MLItem(models.Model):
 
     class Meta:
         ordering = ["-last_updated"]
+        indexes = [
+            # The product list's default order with what its search, filters and the overview's
+            # counts read: those scans stay in this index (index-only) instead of the table,
+            # whose rows carry ML's whole answer.
+            models.Index(
+                fields=["last_updated", "id"],
+                include=["title", "sku", "status", "available_quantity"],
+                name="mlitem_recent_cover",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id} {self.title}"
@@ -89,6 +99,16 @@ class MLOrder(models.Model):
 
     class Meta:
         ordering = ["-date_created"]
+        indexes = [
+            # The overview's sales per day, index-only.
+            models.Index(
+                fields=["date_created"],
+                include=["status", "total_cents"],
+                name="mlorder_created_sales",
+            ),
+            # Orders filtered by status, newest first (keyset pages and their capped count).
+            models.Index(fields=["status", "date_created", "id"], name="mlorder_status_created"),
+        ]
 
     def __str__(self) -> str:
         return f"order {self.id} ({self.status})"
