@@ -1,7 +1,7 @@
 """URLs of the public host (``PEEPERS_BASE_DOMAIN``): onboarding, staff admin, health, webhooks."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from billing.urls import public_urlpatterns as billing_public_urls
 from compliance.retention.urls import public_urlpatterns as retention_public_urls
@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/health", health, name="health"),
     path("api/ping", ping, name="ping"),
     path("admin/", admin.site.urls),
+    # The language switch (Django's set_language), as on the stores' hosts.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),
     *ml_public_urls,
     *billing_public_urls,
