@@ -27,7 +27,6 @@ from integrations.mercadolivre.models import (
 )
 from integrations.models import MLNotification
 from operations.incidents.models import Incident, State
-from peepers.metrics import metric_read
 from tenants.models import Tenant
 
 SELLER_TZ = ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
@@ -178,18 +177,6 @@ def store_counts(*, now: datetime | None = None) -> StoreCounts:
         orders_this_month=MLOrder.objects.filter(date_created__gte=month_start)
         .exclude(status__in=NOT_SALES)
         .count(),
-    )
-
-
-def api_calls_last_day(*, tenant: Tenant) -> int:
-    """Calls to ML made for ``tenant`` in the last 24 hours (the ``ml_api_calls`` metric)."""
-    label = f"tenant={tenant.schema_name}"
-    return int(
-        sum(
-            value
-            for labels, value in metric_read("ml_api_calls", minutes=24 * 60).items()
-            if label in labels.split(",")
-        )
     )
 
 

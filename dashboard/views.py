@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from api.throttling import api_calls_today
 from billing.entitlements import Entitlement, entitlements_for
 from dashboard import selectors
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
@@ -90,7 +91,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             counts=counts,
             last_run=last_run,
             last_success=selectors.sync_run_last_success(),
-            api_calls=selectors.api_calls_last_day(tenant=tenant),
+            api_calls=api_calls_today(tenant=tenant),
             incidents=selectors.incidents_open_for(tenant=tenant),
             needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,

@@ -122,9 +122,13 @@ def _no_cached_entitlements() -> Iterator[None]:
     client = redis_client()
     for key in client.scan_iter(redis_key("tenant", "*", "billing", "entitlement")):
         client.delete(key)
-    # "Sync now" markers (integrations.mercadolivre.sync_now) outlive a rolled-back test too.
-    for key in client.scan_iter(redis_key("tenant", "*", "ml", "sync-requested")):
-        client.delete(key)
+    # "Sync now" markers and the REST API's rate-limit counters outlive a rolled-back test too.
+    for pattern in (
+        redis_key("tenant", "*", "ml", "sync-requested"),
+        redis_key("tenant", "*", "api", "*"),
+    ):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
 
 
 @pytest.fixture
