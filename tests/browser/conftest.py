@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -224,6 +225,7 @@ def stack(django_db_setup: None) -> Iterator[Stack]:
     }
     try:
         with web_server(port, **env) as public_url:
+            _wait_for_a_worker(public_url)
             yield Stack(
                 port=port,
                 public_url=public_url,
@@ -234,6 +236,20 @@ def stack(django_db_setup: None) -> Iterator[Stack]:
     finally:
         emulator.stop()
         sandbox.stop()
+
+
+def _wait_for_a_worker(public_url: str, timeout: float = 90.0) -> None:
+    """gunicorn listens before its workers have booted; the first page would wait for them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{public_url}/api/ping", timeout=timeout).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no gunicorn worker answered within {timeout:.0f}s")
+        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -1,19 +1,11 @@
 """An owner connects Mercado Livre in a real browser: store → sandbox consent page → store."""
 
 from django_tenants.utils import tenant_context
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from tenants.models import Tenant
-from tests.support.db import OWNER_PASSWORD
-
-
-def log_in(page: Page, store: str) -> None:
-    page.goto(f"{store}/login/")
-    page.locator("[name=username]").fill("owner@a.example.com")
-    page.locator("[name=password]").fill(OWNER_PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{store}/")
+from tests.browser.support import log_in
 
 
 def test_owner_connects_mercado_livre_through_the_consent_page(
