@@ -32,8 +32,11 @@ def wait_until(predicate: Callable[[], bool], *, timeout: float = 30.0) -> bool:
 
 
 def nav(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
-    page.wait_for_load_state()
+    """Follow a link of the main navigation and wait for its page."""
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
+    path = link.get_attribute("href") or ""
+    link.click()
+    page.wait_for_url(re.compile(rf"^https?://[^/]+{re.escape(path)}$"))
 
 
 def webhooks_settled(tenant: Tenant) -> bool:
@@ -77,8 +80,8 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     expect(page.get_by_role("main")).to_contain_text(seller.nickname)
     screenshots.take(page, "ml-connected")
 
-    # The sync page follows the initial sync by itself: queued (no worker is running yet), then
-    # running, then finished.
+    # The sync page follows the initial sync by itself, from queued (no worker is running yet)
+    # until it has finished.
     nav(page, "Sync")
     expect(page.locator("#sync-pending")).to_be_visible()
     screenshots.take(page, "sync-queued")
@@ -87,6 +90,15 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     expect(finished).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     expect(page.locator("#sync-pending, #sync-running")).to_have_count(0)
     screenshots.take(page, "sync-finished")
+
+    # The overview now has the store's numbers.
+    orders = [
+        order for order in sandbox_state.dataset.orders.values() if order.seller_id == seller.id
+    ]
+    nav(page, "Overview")
+    expect(page.locator("#ml-health .stat-value")).to_have_text("Connected")
+    expect(page.locator("#ml-health")).to_contain_text("Last successful sync")
+    screenshots.take(page, "overview-synced")
 
     # Products: the sandbox seller's items, and a search that finds one of them.
     items = [item for item in sandbox_state.dataset.items.values() if item.seller_id == seller.id]
@@ -110,8 +122,7 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     # Orders: the list, then one order's page.
     nav(page, "Orders")
     order_rows = page.locator("#orders tbody tr")
-    expect(order_rows.first).to_be_visible()
-    assert order_rows.count() > 0
+    expect(order_rows).to_have_count(len(orders))
     screenshots.take(page, "orders")
     first = order_rows.first.get_by_role("link").first
     order_label = first.inner_text()
@@ -193,10 +204,10 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
         ml_accounts = json.loads(archive.read("mercadolivre_MLAccount.json"))
     assert manifest["store"]["name"] == "Loja Jornada"
     assert manifest["subject"] == EMAIL
-    rows = {entry["model"]: entry["rows"] for entry in manifest["models"]}
-    assert rows["users.User"] == 1
-    assert rows["consent.ConsentRecord"] == len(consents) == 2  # granted, then revoked
-    assert rows["billing.CheckoutAttempt"] == 1
+    exported = {entry["model"]: entry["rows"] for entry in manifest["models"]}
+    assert exported["users.User"] == 1
+    assert exported["consent.ConsentRecord"] == len(consents) == 2  # granted, then revoked
+    assert exported["billing.CheckoutAttempt"] == 1
     assert [account["nickname"] for account in ml_accounts] == [seller.nickname]
     print(f"data export: {saved} ({len(names)} files)")
     with tenant_context(tenant):
