@@ -139,11 +139,17 @@ def test_a_plan_change_is_previewed_then_confirmed(stripe, tenant_a):
     subscribe(stripe, tenant_a)
     client = store_client(tenant_a, login=True)
 
-    preview = client.get("/billing/change/pro")
+    english = {"Accept-Language": "en"}
+
+    preview = client.get("/billing/change/pro", headers=english)
     token = preview.context["preview"].token
-    forged = client.post("/billing/change/pro", {"preview": token + "x"}, follow=True)
-    elsewhere = client.post("/billing/change/business", {"preview": token}, follow=True)
-    confirmed = client.post("/billing/change/pro", {"preview": token}, follow=True)
+    forged = client.post(
+        "/billing/change/pro", {"preview": token + "x"}, follow=True, headers=english
+    )
+    elsewhere = client.post(
+        "/billing/change/business", {"preview": token}, follow=True, headers=english
+    )
+    confirmed = client.post("/billing/change/pro", {"preview": token}, follow=True, headers=english)
 
     assert preview.status_code == 200
     assert "Charged now" in preview.text

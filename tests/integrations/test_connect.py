@@ -74,7 +74,9 @@ def test_a_seller_connects_their_account(sandbox, tenant_a):
     assert "TG-" not in ciphertext
     assert MLAuthorization.objects.get().outcome == "connected"
 
-    page = store_client(tenant_a, login=True).get("/settings/mercado-livre/?connected=1")
+    page = store_client(tenant_a, login=True).get(
+        "/settings/mercado-livre/?connected=1", headers={"Accept-Language": "en"}
+    )
     assert seller.nickname.encode() in page.content
     assert b"Connected. Peepers can now sync this account." in page.content
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from tenants.models import TenantStatus
@@ -46,10 +47,17 @@ def test_store_sees_its_own_objects(tenant_a):
     assert response.json()["email"] == "clerk@a.example.com"
 
 
+# The unknown-host, suspended and closed pages are rendered by the tenant router, before
+# LocaleMiddleware: they come out in the language active on the thread (LANGUAGE_CODE, pt-BR,
+# for a fresh one), whatever the request's Accept-Language. Pin it so that an earlier test's
+# request in English does not decide.
+
+
 def test_unknown_host_is_a_404_page():
-    response = Client(HTTP_HOST="no-such-store.localhost").get("/")
+    with translation.override("pt-br"):
+        response = Client(HTTP_HOST="no-such-store.localhost").get("/")
     assert response.status_code == 404
-    assert b"There is no store at this address" in response.content
+    assert "Não há nenhuma loja neste endereço" in response.text
 
 
 def test_public_host_does_not_serve_store_routes():
@@ -66,16 +74,18 @@ def test_store_host_does_not_serve_public_routes(tenant_a):
 
 def test_suspended_store_shows_a_403_page(tenant_a):
     tenant_set_status(tenant=tenant_a, status=TenantStatus.SUSPENDED)
-    response = store_client(tenant_a).get("/login/")
+    with translation.override("pt-br"):
+        response = store_client(tenant_a).get("/login/")
     assert response.status_code == 403
-    assert b"This account is suspended" in response.content
+    assert "Esta conta está suspensa" in response.text
 
 
 def test_closed_store_shows_a_410_page(tenant_a):
     tenant_set_status(tenant=tenant_a, status=TenantStatus.CLOSED)
-    response = store_client(tenant_a).get("/")
+    with translation.override("pt-br"):
+        response = store_client(tenant_a).get("/")
     assert response.status_code == 410
-    assert b"This store has been closed" in response.content
+    assert "Esta loja foi encerrada" in response.text
 
 
 def test_store_api_base_refuses_subclasses_that_bypass_scoping():

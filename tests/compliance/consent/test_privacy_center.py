@@ -27,7 +27,9 @@ def test_the_page_lists_purposes_the_notice_and_the_dpo(tenant_a, settings):
     settings.PEEPERS_DPO_CONTACT = "dpo@peepers.example"
     publish_privacy("2026-12-01", days_ago=1)
 
-    response = store_client(tenant_a, login=True).get("/privacy/")
+    response = store_client(tenant_a, login=True).get(
+        "/privacy/", headers={"Accept-Language": "en"}
+    )
 
     assert response.status_code == 200
     page = response.text
@@ -102,8 +104,10 @@ def test_download_my_data_gives_a_link_to_a_zip(tenant_a):
 def test_a_deletion_request_needs_confirming_then_shows_its_due_date(tenant_a):
     client = store_client(tenant_a, login=True)
 
-    unconfirmed = client.post("/privacy/erasure", {})
-    confirmed = client.post("/privacy/erasure", {"confirm": "on"}, follow=True)
+    english = {"Accept-Language": "en"}
+
+    unconfirmed = client.post("/privacy/erasure", {}, headers=english)
+    confirmed = client.post("/privacy/erasure", {"confirm": "on"}, follow=True, headers=english)
 
     assert unconfirmed.status_code == 400
     assert 'id="confirm-errors"' in unconfirmed.text
