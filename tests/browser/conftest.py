@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings
+from kombu import Queue
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -31,6 +32,7 @@ from billing.emulator import EmulatorConfig, StripeEmulator
 from billing.models import Plan
 from billing.sync import entitlement_forget
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
+from peepers.celery import app as celery_app
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 from tests.support.processes import celery_worker, free_port, web_server
@@ -39,6 +41,7 @@ from tests.support.sandbox import SandboxAdmin
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 375, "height": 812}
+WORKER_QUEUES = ("critical", "high", "default", "low")  # tests.support.processes.celery_worker
 CHROMIUM_MISSING = (
     "Chromium is missing: run `make browser` (make test installs it for you with apt-get)."
 )
@@ -285,10 +288,18 @@ def stripe(live_server_url: str, stack: Stack, settings: Any) -> Iterator[Stripe
             emulator.admin("webhooks", {"url": None})
 
 
+def _broker_purge() -> int:
+    """Drop what earlier tests queued with no worker running: it is not this test's to run."""
+    with celery_app.connection_for_write() as connection:
+        channel = connection.default_channel
+        return sum(Queue(name, channel=channel).purge() or 0 for name in WORKER_QUEUES)
+
+
 @pytest.fixture
 def start_worker(live_server_url: str, stack: Stack) -> Iterator[Callable[[], None]]:
     """Starts a real Celery worker (test database and broker, the stack's settings) when the
     test calls it; it stops after the test."""
+    _broker_purge()
     with ExitStack() as workers:
 
         def start() -> None:
