@@ -57,15 +57,14 @@ _skipped_loudly: list[str] = []
 
 # -- reports, so fixtures know whether their test failed ------------------------------------------
 
+_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     item.stash.setdefault(_reports_key, {})[report.when] = report
     return report
-
-
-_reports_key = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 def _failed(request: pytest.FixtureRequest) -> bool:
