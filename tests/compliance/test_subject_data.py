@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from accounts.models import Invitation
 from billing.models import BillingCustomer, BillingNotice, CheckoutAttempt, Plan, StripeEvent
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, audit_record
@@ -91,6 +93,19 @@ def seed_store(tenant, *, suffix: str) -> None:
             connected_at=NOW,
             connected_by=tenant.owner_email,
         )
+        # The owner invited a member, and once mistyped the password (django-axes' records).
+        invitee = User.objects.create_user(f"convidado@{suffix.lower()}.example.com", None)
+        Invitation.objects.create(user=invitee, role="member", invited_by_email=tenant.owner_email)
+        trace = {
+            "username": tenant.owner_email,
+            "ip_address": f"198.51.100.{ML_SELLER[suffix] % 100}",
+            "user_agent": f"Navegador-{suffix}",
+            "http_accept": "text/html",
+            "path_info": "/login/",
+        }
+        AccessAttempt.objects.create(**trace, failures_since_start=1)
+        AccessFailureLog.objects.create(**trace)
+        AccessLog.objects.create(**trace)
     MLConnection.objects.create(
         ml_user_id=ML_SELLER[suffix], tenant=tenant, nickname=f"LOJA_{suffix}", connected_at=NOW
     )
