@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.models import (  # type: ignore[import-untyped]  # django-axes ships no types
+from axes.models import (
     AccessAttempt,
     AccessFailureLog,
     AccessLog,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.backends import AxesStandaloneBackend  # type: ignore[import-untyped]
-from axes.helpers import get_cool_off  # type: ignore[import-untyped]
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

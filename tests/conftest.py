@@ -33,7 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from peepers.i18n_compile import catalogues_compile
 
     if catalogues_compile():
-        trans_real._translations = {}
+        trans_real._translations = {}  # type: ignore[attr-defined]  # Django's cache, reset
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from axes.handlers.proxy import AxesProxyHandler  # type: ignore[import-untyped]
-from axes.utils import reset as axes_reset  # type: ignore[import-untyped]
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp.util import random_hex  # type: ignore[import-untyped]
+from django_otp.util import random_hex
 
 from accounts.errors import AccountError
 from accounts.forms import CodeForm

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django_otp.oath import totp  # type: ignore[import-untyped]
-from django_otp.plugins.otp_totp.models import TOTPDevice  # type: ignore[import-untyped]
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant

@@ -3,7 +3,7 @@ the store (or public) schema the attempts were made on only."""
 
 from datetime import timedelta
 
-from axes.models import AccessAttempt  # type: ignore[import-untyped]
+from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.utils import timezone

@@ -39,12 +39,12 @@ def items_seed(
     rows = [
         MLItem(
             id=f"MLB{prefix}{start + n:07d}",
-            title=fields.get("title", f"{prefix} produto {start + n:05d}"),  # type: ignore[arg-type]
-            price_cents=fields.get("price_cents", 1000 + (start + n) * 7 % 50_000),  # type: ignore[arg-type]
+            title=str(fields.get("title", f"{prefix} produto {start + n:05d}")),
+            price_cents=int(fields.get("price_cents", 1000 + (start + n) * 7 % 50_000)),  # type: ignore[call-overload]
             currency="BRL",
-            available_quantity=fields.get("available_quantity", (start + n) % 5),  # type: ignore[arg-type]
+            available_quantity=int(fields.get("available_quantity", (start + n) % 5)),  # type: ignore[call-overload]
             sold_quantity=(start + n) % 13,
-            status=fields.get("status", "active"),  # type: ignore[arg-type]
+            status=str(fields.get("status", "active")),
             permalink=f"https://produto.mercadolivre.com.br/MLB-{prefix}{start + n}",
             sku=f"SKU-{prefix}-{start + n}",
             last_updated=now - timedelta(minutes=start + n),
