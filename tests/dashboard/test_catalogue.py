@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import polib  # type: ignore[import-untyped]  # polib ships no type hints
-from django.template.base import Lexer, TokenType
+from django.template.base import Lexer, Token, TokenType
 from django.utils.translation import trim_whitespace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,16 +84,16 @@ def template_messages(path: Path) -> Iterator[Message]:
         if token.token_type != TokenType.BLOCK:
             continue
         contents = token.contents
-        for match in INLINE_GETTEXT.finditer(contents):
-            yield Message(_unquote(match["msgid"]), None, None, where)
-        if match := TRANSLATE_TAG.match(contents):
-            context = _unquote(match["context"]) if match["context"] else None
-            yield Message(_unquote(match["msgid"]), None, context, where)
+        for inline in INLINE_GETTEXT.finditer(contents):
+            yield Message(_unquote(inline["msgid"]), None, None, where)
+        if tag := TRANSLATE_TAG.match(contents):
+            context = _unquote(tag["context"]) if tag["context"] else None
+            yield Message(_unquote(tag["msgid"]), None, context, where)
         elif BLOCK_START.match(contents):
             yield _block_message(contents, tokens, where)
 
 
-def _block_message(start: str, tokens: Iterator, where: str) -> Message:
+def _block_message(start: str, tokens: Iterator[Token], where: str) -> Message:
     """The msgid of a ``{% blocktranslate %}`` block: ``{{ x }}`` → ``%(x)s``, ``%`` → ``%%``."""
     singular: list[str] = []
     plural: list[str] = []
@@ -134,7 +134,7 @@ def python_messages(path: Path) -> Iterator[Message]:
             continue
         where = f"{path.relative_to(ROOT)}:{node.lineno}"
         positions = PY_FUNCTIONS[name]
-        values = []
+        values: list[str | None] = []
         for position in positions:
             if position is None:
                 values.append(None)
@@ -143,6 +143,7 @@ def python_messages(path: Path) -> Iterator[Message]:
             if not (isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
                 raise AssertionError(f"{where}: {name}() needs a literal string to be extracted")
             values.append(argument.value)
+        assert values[0] is not None
         yield Message(values[0], values[1], values[2], where)
 
 
@@ -152,7 +153,9 @@ def used_messages() -> list[Message]:
     return messages
 
 
-def missing_messages(catalogue: polib.POFile | None = None) -> dict[tuple, list[Message]]:
+def missing_messages(
+    catalogue: polib.POFile | None = None,
+) -> dict[tuple[str, str | None, str | None], list[Message]]:
     """Used msgids with no confirmed pt_BR translation, keyed by (msgid, plural, context)."""
     catalogue = catalogue if catalogue is not None else polib.pofile(str(CATALOGUE))
     translated = {}
@@ -164,7 +167,7 @@ def missing_messages(catalogue: polib.POFile | None = None) -> dict[tuple, list[
         else:
             done = bool(entry.msgstr)
         translated[(entry.msgid, entry.msgid_plural or None, entry.msgctxt)] = done
-    missing: dict[tuple, list[Message]] = {}
+    missing: dict[tuple[str, str | None, str | None], list[Message]] = {}
     for message in used_messages():
         key = (message.msgid, message.plural, message.context)
         if not translated.get(key):
