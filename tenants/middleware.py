@@ -11,7 +11,6 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
@@ -52,9 +51,6 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request_tenant(request)
-        if tenant.status in (TenantStatus.SUSPENDED, TenantStatus.CLOSED):
-            # Answered before LocaleMiddleware runs: choose the visitor's language here.
-            translation.activate(translation.get_language_from_request(request))
         if tenant.status == TenantStatus.SUSPENDED:
             return render(request, "tenants/suspended.html", {"store": tenant}, status=403)
         if tenant.status == TenantStatus.CLOSED:

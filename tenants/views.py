@@ -14,7 +14,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
 
@@ -33,8 +32,6 @@ def unknown_host(request: HttpRequest) -> HttpResponse:
     """No store answers to this host (``DEFAULT_NOT_FOUND_TENANT_VIEW``)."""
     # The routing middleware validated the host before it looked for a store.
     host = request.get_host().split(":")[0]
-    # Answered before LocaleMiddleware runs: choose the visitor's language here.
-    translation.activate(translation.get_language_from_request(request))
     return render(request, "tenants/unknown_host.html", {"host": host}, status=404)
 
 
