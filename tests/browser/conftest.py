@@ -85,7 +85,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # -- the browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     binary = shutil.which("chromium")
     if binary is None:
@@ -94,7 +94,8 @@ def playwright_driver() -> Iterator[Playwright]:
             pytest.skip(CANNOT_INSTALL)
         pytest.fail(CHROMIUM_MISSING, pytrace=False)
     # Playwright's synchronous API keeps an event loop running on this thread; the ORM calls the
-    # tests make around it are still synchronous and on one thread.
+    # tests make around it are still synchronous and on one thread. Package scope: the variable
+    # is gone again for the tests after these (`check --deploy` refuses it).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     driver = sync_playwright().start()
@@ -108,7 +109,7 @@ def playwright_driver() -> Iterator[Playwright]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     launched = playwright_driver.chromium.launch(
         executable_path=shutil.which("chromium"),
@@ -192,7 +193,7 @@ class Stack:
         return f"http://{slug}.{settings.PEEPERS_BASE_DOMAIN}:{self.port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(django_db_setup: None) -> Iterator[Stack]:
     """gunicorn on the test database, an ML sandbox whose redirect URI is its callback, and a
     Stripe emulator it bills through; the same settings go to the tests' Celery workers."""
