@@ -9,9 +9,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from operations.alerts.models import AlertState, AlertStatus
-from operations.alerts.probes import queue_depths
 from operations.kpis import business_kpis, kpi_table
 from operations.models import MetricMinute
+from peepers.tasks import queue_depths
 
 
 @admin.register(MetricMinute)

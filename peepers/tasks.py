@@ -24,6 +24,8 @@ from tenants.context import current_schema
 logger = logging.getLogger(__name__)
 
 QUEUES = ("critical", "high", "default", "low")
+# Kombu's Redis transport keeps a queue's messages of priority N > 0 in "<queue>\x06\x16N".
+_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 # Task name -> queue, filled by @task and read by the router (CELERY_TASK_ROUTES).
 _QUEUE_OF: dict[str, str] = {}
 
@@ -166,3 +168,25 @@ def enqueue_on_commit(
             logger.exception("could not enqueue %s for schema %s", task.name, schema)
 
     transaction.on_commit(send)
+
+
+def queue_depths() -> dict[str, int] | None:
+    """Messages waiting in each Celery queue (every priority); None when the broker is down."""
+    from redis.exceptions import RedisError
+
+    from peepers.redis import broker_redis_client
+
+    try:
+        pipe = broker_redis_client().pipeline(transaction=False)
+        for queue in QUEUES:
+            for suffix in _PRIORITY_SUFFIXES:
+                pipe.llen(queue + suffix)
+        lengths = pipe.execute()
+    except RedisError:
+        logger.warning("queue depth unavailable: the broker did not answer", exc_info=True)
+        return None
+    step = len(_PRIORITY_SUFFIXES)
+    return {
+        queue: sum(int(n) for n in lengths[i * step : (i + 1) * step])
+        for i, queue in enumerate(QUEUES)
+    }

@@ -6,8 +6,7 @@ import logging
 
 from peepers.health import run_checks
 from peepers.metrics import metric_count, metric_gauges, metric_labels
-from peepers.redis import broker_redis_client
-from peepers.tasks import QUEUES
+from peepers.tasks import queue_depths
 
 logger = logging.getLogger(__name__)
 
@@ -20,18 +19,6 @@ def health_probe() -> dict[str, dict[str, object]]:
     healthy = all(result["ok"] for result in results.values())
     metric_count("health_probe", {"check": "all", "outcome": "up" if healthy else "down"})
     return results
-
-
-def queue_depths() -> dict[str, int] | None:
-    """Tasks waiting per Celery queue (the broker's lists); None when the broker is down."""
-    try:
-        pipe = broker_redis_client().pipeline(transaction=False)
-        for queue in QUEUES:
-            pipe.llen(queue)
-        return dict(zip(QUEUES, (int(n) for n in pipe.execute()), strict=True))
-    except Exception:
-        logger.warning("queue depth unavailable: the broker did not answer", exc_info=True)
-        return None
 
 
 def queue_depth_record() -> dict[str, int] | None:

@@ -183,7 +183,7 @@ def _oauth_success(now: datetime, window: int, scope: str) -> Readings:
 
 
 def _queue_depth(now: datetime, window: int, scope: str) -> Readings:
-    from operations.alerts.probes import queue_depths
+    from peepers.tasks import queue_depths
 
     depths = queue_depths()
     if depths is None:

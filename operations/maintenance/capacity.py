@@ -22,7 +22,7 @@ from django.db import DatabaseError, connection, transaction
 
 from operations.maintenance.errors import MaintenanceJobFailed
 from operations.maintenance.models import DailySnapshot
-from peepers.tasks import QUEUES
+from peepers.tasks import queue_depths
 
 HISTORY_DAYS = 90
 WARN_DAYS = 90
@@ -30,7 +30,6 @@ WARN_DAYS = 90
 # down markedly: time to move to Citus schema-based sharding (docs/scale-out).
 SCHEMA_COUNT_LIMIT = 5000
 # kombu's Redis transport keeps a queue's priorities in lists suffixed like this.
-_PRIORITY_SUFFIXES = ("", *(f"\x06\x16{step}" for step in (3, 6, 9)))
 
 
 @dataclass(frozen=True)
@@ -114,16 +113,11 @@ def _database_directory() -> Path | None:
     return path if path is not None and path.exists() else None
 
 
-def queue_depths() -> dict[str, int]:
-    """Messages waiting in each Celery queue of the broker, now."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    try:
-        return {
-            queue: sum(int(client.llen(queue + suffix)) for suffix in _PRIORITY_SUFFIXES)
-            for queue in QUEUES
-        }
-    finally:
-        client.close()
+def _queue_depths_now() -> dict[str, int]:
+    depths = queue_depths()
+    if depths is None:
+        raise redis.ConnectionError("the broker did not answer: queue depths unknown")
+    return depths
 
 
 def capacity_analyze(*, now: datetime) -> dict[str, Any]:
@@ -162,7 +156,7 @@ def capacity_analyze(*, now: datetime) -> dict[str, Any]:
     report = {
         "snapshots": len(snapshots),
         "disk_free_bytes": {"data_dir": data_free, "backup_dir": backup_free},
-        "queue_depths": queue_depths(),
+        "queue_depths": _queue_depths_now(),
         "projections": [p.as_dict() for p in projections],
         "near_limits": [p.metric for p in near],
     }

@@ -8,7 +8,6 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from redis.exceptions import RedisError
@@ -16,30 +15,6 @@ from redis.exceptions import RedisError
 from operations.runbooks.measures import timed_ms
 from peepers.celery import app
 from peepers.redis import redis_client
-from peepers.tasks import QUEUES
-
-# Kombu's Redis transport keeps a queue's messages of priority N > 0 in "<queue>\x06\x16N".
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-
-
-def queue_depths() -> dict[str, int] | None:
-    """Messages waiting in each Celery queue; None when the broker is unreachable."""
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        pipe = client.pipeline(transaction=False)
-        for queue in QUEUES:
-            for suffix in _PRIORITY_SUFFIXES:
-                pipe.llen(queue + suffix)
-        lengths = pipe.execute()
-    except RedisError:
-        return None
-    finally:
-        client.close()
-    step = len(_PRIORITY_SUFFIXES)
-    return {
-        queue: sum(int(n) for n in lengths[i * step : (i + 1) * step])
-        for i, queue in enumerate(QUEUES)
-    }
 
 
 @dataclass(frozen=True)

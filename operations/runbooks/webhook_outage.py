@@ -32,11 +32,11 @@ from operations.runbooks.measures import Latency, counts_by, latency, metric_win
 from operations.runbooks.probes import (
     database_probe,
     last_deploy,
-    queue_depths,
     redis_probe,
     worker_pools,
 )
 from operations.runbooks.registry import Options, Outcome, Result
+from peepers.tasks import queue_depths
 
 ACK_LIMIT_MS = 500  # ML switches a topic off above this
 BACKLOG_STALE = timedelta(minutes=5)  # a pending notification older than this is a backlog
