@@ -42,7 +42,12 @@ ORDER_STATUSES = [
 
 
 class ProductFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Title words, item id or SKU")}),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=ITEM_STATUSES, required=False)
     stock = forms.ChoiceField(label=_("Stock"), choices=STOCK_CHOICES, required=False)
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)

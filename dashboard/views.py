@@ -95,7 +95,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             incidents=selectors.incidents_open_for(tenant=tenant),
             needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,
-            orders_over_limit=counts.orders_this_month
+            orders_over_limit=summary.orders_this_month
             >= entitlement.limits.max_orders_per_month
             > 0,
         )

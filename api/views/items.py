@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from api.base import StoreReadViewSet
 from api.filtering import django_filters
 from integrations.mercadolivre.models import MLItem
+from integrations.mercadolivre.search import items_search
 
 ITEM_ID_PATTERN = r"[A-Za-z0-9_-]{1,32}"
 
@@ -50,7 +51,8 @@ class ItemFilter(django_filters.FilterSet):  # type: ignore[misc]
         help_text="`in`: available quantity above 0; `out`: none available.",
     )
     q = django_filters.CharFilter(
-        method="filter_search", help_text="Words in the title, or an exact item id or SKU."
+        method="filter_search",
+        help_text="Words the title's words begin with (all of them), or an exact item id or SKU.",
     )
 
     class Meta:
@@ -63,10 +65,7 @@ class ItemFilter(django_filters.FilterSet):  # type: ignore[misc]
         return queryset.filter(available_quantity__lte=0)
 
     def filter_search(self, queryset: QuerySet[MLItem], name: str, value: str) -> QuerySet[MLItem]:
-        term = value.strip()
-        if not term:
-            return queryset
-        return queryset.filter(Q(title__icontains=term) | Q(id__iexact=term) | Q(sku__iexact=term))
+        return items_search(queryset, value)
 
 
 @extend_schema_view(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 
 
@@ -43,6 +45,11 @@ class MLAccount(models.Model):
         return self.status == MLAccountStatus.ACTIVE and bool(self.access_token)
 
 
+# The words of a listing's title for the products search: lower-cased, not stemmed ("simple"),
+# so a word typed matches the title words it begins.
+TITLE_SEARCH_VECTOR = SearchVector("title", config="simple")
+
+
 class MLItem(models.Model):
     """A listing, as ML last described it. Money in centavos; ``raw`` is ML's whole answer."""
 
@@ -73,6 +80,14 @@ class MLItem(models.Model):
                 fields=["last_updated", "id"],
                 include=["title", "sku", "status", "available_quantity"],
                 name="mlitem_recent_cover",
+            ),
+            # The products search: words of the title (``integrations.mercadolivre.search``).
+            GinIndex(TITLE_SEARCH_VECTOR, name="mlitem_title_search"),
+            # The overview's "out of stock" count, index-only.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(available_quantity__lte=0) & ~models.Q(status="closed"),
+                name="mlitem_out_of_stock",
             ),
         ]
 
