@@ -10,12 +10,12 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from tenants.context import request_tenant, use_public_schema
 from tenants.models import Domain, Tenant, TenantStatus
+from tenants.views import render_for_visitor
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +52,11 @@ class TenantRoutingMiddleware(TenantMainMiddleware):
             return response
         tenant = request_tenant(request)
         if tenant.status == TenantStatus.SUSPENDED:
-            return render(request, "tenants/suspended.html", {"store": tenant}, status=403)
+            return render_for_visitor(
+                request, "tenants/suspended.html", {"store": tenant}, status=403
+            )
         if tenant.status == TenantStatus.CLOSED:
-            return render(request, "tenants/closed.html", {"store": tenant}, status=410)
+            return render_for_visitor(request, "tenants/closed.html", {"store": tenant}, status=410)
         return None
 
 

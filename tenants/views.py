@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +14,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
 
@@ -28,11 +30,28 @@ _HANDOFF_SALT = "peepers.tenants.handoff"
 _HANDOFF_MAX_AGE = 120
 
 
+def render_for_visitor(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int
+) -> HttpResponse:
+    """A page answered by the tenant router, before ``LocaleMiddleware`` has run.
+
+    It is rendered in the visitor's language (language cookie, then Accept-Language, then
+    ``LANGUAGE_CODE``), chosen here for this response only: the thread's language is left as
+    it was.
+    """
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    response.headers.setdefault("Content-Language", language)
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
 def unknown_host(request: HttpRequest) -> HttpResponse:
     """No store answers to this host (``DEFAULT_NOT_FOUND_TENANT_VIEW``)."""
     # The routing middleware validated the host before it looked for a store.
     host = request.get_host().split(":")[0]
-    return render(request, "tenants/unknown_host.html", {"host": host}, status=404)
+    return render_for_visitor(request, "tenants/unknown_host.html", {"host": host}, status=404)
 
 
 def landing(request: HttpRequest) -> HttpResponse:

@@ -47,17 +47,27 @@ def test_store_sees_its_own_objects(tenant_a):
     assert response.json()["email"] == "clerk@a.example.com"
 
 
-# The unknown-host, suspended and closed pages are rendered by the tenant router, before
-# LocaleMiddleware: they come out in the language active on the thread (LANGUAGE_CODE, pt-BR,
-# for a fresh one), whatever the request's Accept-Language. Pin it so that an earlier test's
-# request in English does not decide.
+# The unknown-host, suspended and closed pages are answered by the tenant router, before
+# LocaleMiddleware: they choose the visitor's language themselves, for that response only.
 
 
-def test_unknown_host_is_a_404_page():
-    with translation.override("pt-br"):
-        response = Client(HTTP_HOST="no-such-store.localhost").get("/")
+def test_unknown_host_is_a_404_page_in_the_visitors_language():
+    client = Client(HTTP_HOST="no-such-store.localhost")
+    with translation.override("en"):  # whatever the thread had before
+        response = client.get("/")
+        assert translation.get_language() == "en"
     assert response.status_code == 404
     assert "Não há nenhuma loja neste endereço" in response.text
+    assert response["Content-Language"] == "pt-br"
+    assert "Accept-Language" in response["Vary"]
+
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert english["Content-Language"] == "en"
+    assert "Não há nenhuma loja" not in english.text
+    assert '<html lang="en">' in english.text
+
+    client.cookies["django_language"] = "en"
+    assert client.get("/")["Content-Language"] == "en"
 
 
 def test_public_host_does_not_serve_store_routes():
@@ -74,15 +84,19 @@ def test_store_host_does_not_serve_public_routes(tenant_a):
 
 def test_suspended_store_shows_a_403_page(tenant_a):
     tenant_set_status(tenant=tenant_a, status=TenantStatus.SUSPENDED)
-    with translation.override("pt-br"):
+    with translation.override("en"):
         response = store_client(tenant_a).get("/login/")
     assert response.status_code == 403
     assert "Esta conta está suspensa" in response.text
+    english = store_client(tenant_a).get("/login/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 403
+    assert english["Content-Language"] == "en"
+    assert "Esta conta está suspensa" not in english.text
 
 
 def test_closed_store_shows_a_410_page(tenant_a):
     tenant_set_status(tenant=tenant_a, status=TenantStatus.CLOSED)
-    with translation.override("pt-br"):
+    with translation.override("en"):
         response = store_client(tenant_a).get("/")
     assert response.status_code == 410
     assert "Esta loja foi encerrada" in response.text
