@@ -1,8 +1,11 @@
-"""Two-factor enforcement: a store user with a confirmed device is anonymous until verified.
+"""Two-factor enforcement: a user with a confirmed device is anonymous until verified.
 
-The login view only logs such a user in after a code (``accounts.views.auth``); this covers the
-other ways a session can exist: one opened before two-factor was turned on, or any future login
-path. After django-otp's ``OTPMiddleware``, which says whether the session was verified.
+The login views only log such a user in after a code (``accounts.views.auth`` on a store's
+host, ``accounts.staff_login`` for admin); this covers the other ways a session can exist: one
+opened before two-factor was turned on, or any future login path. On the public host, a staff
+member without two-factor is anonymous too where policy requires it
+(``PEEPERS_STAFF_TWO_FACTOR_REQUIRED``). After django-otp's ``OTPMiddleware``, which says
+whether the session was verified.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.selectors import two_factor_enabled
+from accounts.staff_login import staff_two_factor_missing
 
 
 class TwoFactorMiddleware:
@@ -25,18 +29,24 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant = getattr(request, "tenant", None)
         user = getattr(request, "user", None)
-        if user is not None and tenant is not None and not tenant.is_public:
+        if user is not None and tenant is not None:
             request.user = SimpleLazyObject(  # type: ignore[assignment]
-                functools.partial(_verified_or_anonymous, user)
+                functools.partial(_verified_or_anonymous, user, staff=tenant.is_public)
             )
         return self.get_response(request)
 
 
-def _verified_or_anonymous(user: Any) -> Any:
-    if not user.is_authenticated:
+def _verified_or_anonymous(user: Any, *, staff: bool) -> Any:
+    if not user.is_authenticated or user.is_verified():
         return user
-    if user.is_verified() or not two_factor_enabled(user=user):
-        return user
+    if two_factor_enabled(user=user):
+        return _unverified()
+    if staff and staff_two_factor_missing(user):
+        return _unverified()
+    return user
+
+
+def _unverified() -> AnonymousUser:
     anonymous = AnonymousUser()
     anonymous.is_verified = lambda: False  # type: ignore[attr-defined]
     return anonymous

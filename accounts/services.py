@@ -42,7 +42,7 @@ BACKUP_CODE_COUNT = 10
 
 def _audit_permission_change(
     *,
-    tenant: Tenant,
+    tenant: Tenant | None,
     actor: User | None,
     member: User,
     operation: str,
@@ -264,9 +264,11 @@ def totp_device_for_setup(*, user: User, key: str) -> TOTPDevice:
 
 
 def two_factor_enable(
-    *, tenant: Tenant, user: User, key: str, code: str, request: HttpRequest | None = None
+    *, tenant: Tenant | None, user: User, key: str, code: str, request: HttpRequest | None = None
 ) -> list[str]:
     """Turn two-factor on once ``code`` proves the app holds ``key``; the backup codes.
+
+    ``tenant`` is the user's store, or None for staff (the public schema).
 
     The codes are returned once and never shown again.
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +19,7 @@ from billing.entitlements import Entitlement, entitlements_for
 from dashboard import selectors
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
-from dashboard.pagination import CursorInvalid
+from dashboard.pagination import CursorInvalid, Page
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     AnswerInvalid,
@@ -105,25 +105,45 @@ def overview(request: HttpRequest) -> HttpResponse:
 # -- products ------------------------------------------------------------------------------------
 
 
+def _list_page(
+    request: HttpRequest,
+    form: ProductFilterForm | OrderFilterForm,
+    page_of: Callable[..., Page[Any]],
+    *,
+    template: str,
+    results_template: str,
+    **context: Any,
+) -> HttpResponse:
+    """A filtered list: the whole page, or only its results when htmx asks.
+
+    Invalid filters are left out (each says why next to its field); a page link that no longer
+    fits goes back to the list's top.
+    """
+    form.is_valid()
+    try:
+        page = page_of(filters=form.filters(), cursor=_cursor(request))
+    except CursorInvalid:
+        return _bad_cursor(request)
+    if request.htmx:  # type: ignore[attr-defined]
+        template = results_template
+    context.update(
+        form=form,
+        page=page,
+        query=_query(request),
+        has_account=selectors.ml_account_current() is not None,
+    )
+    return render(request, template, context)
+
+
 @login_required
 @require_GET
 def products(request: HttpRequest) -> HttpResponse:
-    form = ProductFilterForm(request.GET)
-    form.is_valid()
-    try:
-        page = selectors.product_page(filters=form.filters(), cursor=_cursor(request))
-    except CursorInvalid:
-        return _bad_cursor(request)
-    template = "dashboard/_products_table.html" if request.htmx else "dashboard/products.html"  # type: ignore[attr-defined]
-    return render(
+    return _list_page(
         request,
-        template,
-        {
-            "form": form,
-            "page": page,
-            "query": _query(request),
-            "has_account": selectors.ml_account_current() is not None,
-        },
+        ProductFilterForm(request.GET),
+        selectors.product_page,
+        template="dashboard/products.html",
+        results_template="dashboard/_products_table.html",
     )
 
 
@@ -146,23 +166,13 @@ def product_detail(request: HttpRequest, item_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def orders(request: HttpRequest) -> HttpResponse:
-    form = OrderFilterForm(request.GET)
-    form.is_valid()
-    try:
-        page = selectors.order_page(filters=form.filters(), cursor=_cursor(request))
-    except CursorInvalid:
-        return _bad_cursor(request)
-    template = "dashboard/_orders_table.html" if request.htmx else "dashboard/orders.html"  # type: ignore[attr-defined]
-    return render(
+    return _list_page(
         request,
-        template,
-        {
-            "form": form,
-            "page": page,
-            "query": _query(request),
-            "may_export": CSV_EXPORT_FEATURE in _entitlement(request).limits.features,
-            "has_account": selectors.ml_account_current() is not None,
-        },
+        OrderFilterForm(request.GET),
+        selectors.order_page,
+        template="dashboard/orders.html",
+        results_template="dashboard/_orders_table.html",
+        may_export=CSV_EXPORT_FEATURE in _entitlement(request).limits.features,
     )
 
 

@@ -283,6 +283,10 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Peepers"
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+# Staff sign in to admin with a code too (accounts/staff_login.py); production requires it.
+PEEPERS_STAFF_TWO_FACTOR_REQUIRED = env.bool(
+    "PEEPERS_STAFF_TWO_FACTOR_REQUIRED", default=PRODUCTION
+)
 
 # Source strings are English and marked for translation; sellers get pt-BR unless they pick
 # English (language cookie, or a browser that asks for it). Catalogues: locale/, compiled by

@@ -3,12 +3,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.staff_login import StaffAuthenticationForm
 from billing.urls import public_urlpatterns as billing_public_urls
 from compliance.retention.urls import public_urlpatterns as retention_public_urls
 from integrations.mercadolivre.urls import public_urlpatterns as ml_public_urls
 from operations.prometheus import metrics_view
 from peepers.health import health, ping
 from tenants import views as tenant_views
+
+# Staff sign in with a two-factor code where they have one (required in production).
+admin.site.login_form = StaffAuthenticationForm
+admin.site.login_template = "admin/staff_login.html"
 
 urlpatterns = [
     path("", tenant_views.landing, name="landing"),

@@ -23,88 +23,32 @@ SP = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2026, 12, 31, 15, 0, tzinfo=SP)
 
 
-def test_sales_fall_in_the_sellers_days_and_periods(tenant_a, tenant_b):
+# (seller's date and time, status, total): what each order tests.
+SALES = [
     # 23:30 in São Paulo is 02:30 UTC the next day: still the seller's 30th.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=1,
-        nickname="a",
-        created=datetime(2026, 12, 30, 23, 30, tzinfo=SP),
-        total_cents=1_000,
-    )
+    ((2026, 12, 30, 23, 30), "paid", 1_000),
     # 00:00 of the 31st, the first instant of today.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=2,
-        nickname="a",
-        created=datetime(2026, 12, 31, 0, 0, tzinfo=SP),
-        total_cents=2_000,
-    )
-    # Not paid yet: an order, but no revenue.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=3,
-        nickname="a",
-        created=datetime(2026, 12, 31, 9, 0, tzinfo=SP),
-        status="payment_required",
-        total_cents=4_000,
-    )
-    # Cancelled: neither.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=4,
-        nickname="a",
-        created=datetime(2026, 12, 31, 9, 0, tzinfo=SP),
-        status="cancelled",
-        total_cents=8_000,
-    )
+    ((2026, 12, 31, 0, 0), "paid", 2_000),
+    # Not paid yet: an order, but no revenue. Cancelled: neither.
+    ((2026, 12, 31, 9, 0), "payment_required", 4_000),
+    ((2026, 12, 31, 9, 0), "cancelled", 8_000),
     # Six days ago (in 7 days), 29 days ago (in 30 days, the chart's first bar), 30 days ago
     # (this month, the 1st, but out of the 30 days), and the month before.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=5,
-        nickname="a",
-        created=datetime(2026, 12, 25, 12, 0, tzinfo=SP),
-        total_cents=16_000,
-    )
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=6,
-        nickname="a",
-        created=datetime(2026, 12, 2, 0, 0, tzinfo=SP),
-        total_cents=32_000,
-    )
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=7,
-        nickname="a",
-        created=datetime(2026, 12, 1, 0, 0, tzinfo=SP),
-        total_cents=64_000,
-    )
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=8,
-        nickname="a",
-        created=datetime(2026, 11, 30, 23, 59, tzinfo=SP),
-        total_cents=128_000,
-    )
+    ((2026, 12, 25, 12, 0), "paid", 16_000),
+    ((2026, 12, 2, 0, 0), "paid", 32_000),
+    ((2026, 12, 1, 0, 0), "paid", 64_000),
+    ((2026, 11, 30, 23, 59), "paid", 128_000),
     # Tomorrow (a clock ahead): counted nowhere.
-    orders_seed(
-        tenant_a,
-        1,
-        first_id=9,
-        nickname="a",
-        created=datetime(2027, 1, 1, 0, 0, tzinfo=SP),
-        total_cents=256_000,
-    )
+    ((2027, 1, 1, 0, 0), "paid", 256_000),
+]
+
+
+def test_sales_fall_in_the_sellers_days_and_periods(tenant_a, tenant_b):
+    for n, (moment, status, total) in enumerate(SALES, start=1):
+        created = datetime(*moment, tzinfo=SP)
+        orders_seed(
+            tenant_a, 1, first_id=n, nickname="a", created=created, status=status, total_cents=total
+        )
     orders_seed(tenant_b, 5, first_id=100, nickname="b", created=NOW - timedelta(hours=1))
 
     with tenant_context(tenant_a), CaptureQueriesContext(connection) as captured:
