@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.views.items import ItemViewSet
 from api.views.orders import OrderViewSet
+from api.views.overview import OverviewView
 from api.views.privacy import PrivacyRequestViewSet
 from api.views.questions import QuestionViewSet
 from api.views.subscription import SubscriptionView
@@ -26,6 +27,7 @@ router.register("privacy-requests", PrivacyRequestViewSet, basename="api-privacy
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", include(router.urls)),
     path("api/v1/subscription/", SubscriptionView.as_view(), name="api-subscription"),
+    path("api/v1/overview/", OverviewView.as_view(), name="api-overview"),
     # The answer route predates the router; scripts call it without the trailing slash.
     re_path(
         r"^api/v1/questions/(?P<pk>[0-9]{1,18})/answer$",

@@ -1,4 +1,5 @@
-"""The seller's busiest pages on a big store: p95 under 200 ms, under gunicorn, on 2 cores.
+"""The seller's busiest pages on a big store, and their API equivalents: p95 under 200 ms,
+under gunicorn, on 2 cores.
 
 A fresh benchmark database with two stores: one with ``ITEMS`` listings and ``ORDERS`` orders
 (written with COPY straight into its schema, then ``VACUUM ANALYZE`` as autovacuum would leave a
@@ -402,6 +403,7 @@ def _endpoints(port: int, creds: Credentials) -> dict[str, list[str]]:
         "products_search_page_2": _second_pages(searches, _next_cursor_html, port, creds),
         "orders_filter": [orders],
         "orders_filter_page_2": _second_pages([orders], _next_cursor_html, port, creds),
+        "api_overview": ["/api/v1/overview/"],
         "api_items_search": api_searches,
         "api_items_search_page_2": _second_pages(api_searches, _next_cursor_api, port, creds),
         "api_orders_filter": [api_orders],

@@ -5,11 +5,8 @@ Answered even when the store is blocked, so a client can tell why everything els
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -21,6 +18,7 @@ from rest_framework.response import Response
 from api.base import StoreApiView
 from api.throttling import api_calls_today
 from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
+from dashboard.selectors import NOT_SALES, seller_day_start, seller_today
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
 from tenants.models import Tenant
 
@@ -58,16 +56,17 @@ class SubscriptionSerializer(serializers.Serializer[Any]):
     usage = UsageSerializer()
 
 
-def _month_start(now: datetime) -> datetime:
-    local = now.astimezone(ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE))
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def _usage(tenant: Tenant) -> dict[str, int]:
     now = timezone.now()
     with tenant_context(tenant):
         items = MLItem.objects.count()
-        orders = MLOrder.objects.filter(date_created__gte=_month_start(now)).count()
+        # Counted as the Overview counts them: the seller's month, sales only.
+        month_start = seller_day_start(seller_today(now).replace(day=1))
+        orders = (
+            MLOrder.objects.filter(date_created__gte=month_start)
+            .exclude(status__in=NOT_SALES)
+            .count()
+        )
         accounts = MLAccount.objects.filter(~Q(status=MLAccountStatus.DISCONNECTED)).count()
     return {
         "api_calls_today": api_calls_today(tenant=tenant, now=now),

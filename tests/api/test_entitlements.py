@@ -40,7 +40,7 @@ def test_a_read_only_store_reads_but_writes_are_402(tenant_a, client_a):
 
 def test_a_blocked_store_gets_402_on_reads(tenant_a, client_a):
     subscription(tenant_a, "canceled")
-    for path in ["/api/v1/items/", "/api/v1/orders/", "/api/v1/questions/"]:
+    for path in ["/api/v1/overview/", "/api/v1/items/", "/api/v1/orders/", "/api/v1/questions/"]:
         assert client_a.get(path).status_code == 402
 
 

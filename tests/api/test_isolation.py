@@ -71,7 +71,7 @@ def test_every_registered_route_is_covered():
     }
 
 
-@pytest.mark.parametrize("path", [*LIST_ROUTES, "/api/v1/subscription/"])
+@pytest.mark.parametrize("path", [*LIST_ROUTES, "/api/v1/subscription/", "/api/v1/overview/"])
 def test_a_token_of_store_a_is_refused_on_store_bs_host(tenant_a, tenant_b, token_a, path):
     response = api_client(tenant_b, token_a).get(path)
     assert response.status_code in (401, 403)
@@ -122,5 +122,5 @@ def test_the_public_host_serves_no_api_route(token_a):
     from django.test import Client
 
     client = Client(HTTP_HOST="localhost")
-    for path in [*LIST_ROUTES, "/api/v1/subscription/", "/api/schema/"]:
+    for path in [*LIST_ROUTES, "/api/v1/subscription/", "/api/v1/overview/", "/api/schema/"]:
         assert client.get(path, HTTP_AUTHORIZATION=f"Bearer {token_a}").status_code == 404

@@ -70,6 +70,7 @@ def test_the_schema_describes_every_endpoint():
         "/api/v1/webhook-events/",
         "/api/v1/webhook-events/{id}/",
         "/api/v1/subscription/",
+        "/api/v1/overview/",
         "/api/v1/privacy-requests/",
         "/api/v1/privacy-requests/{id}/",
         "/api/v1/team/",

@@ -155,3 +155,39 @@ def test_the_products_page_and_the_api_find_the_same_listings(tenant_a):
     assert "Fone de Ouvido com fio" not in page
     rows = client.get("/api/v1/items/?q=ouvido+blue", HTTP_ACCEPT="application/json").json()
     assert [row["title"] for row in rows["results"]] == ["Fone de Ouvido Bluetooth"]
+
+
+def test_the_api_overview_gives_the_pages_figures_for_its_store_only(tenant_a, tenant_b):
+    account_connect(tenant_a, ml_user_id=111)
+    orders_seed(tenant_a, 3, first_id=1, nickname="a", total_cents=10_000)
+    orders_seed(tenant_a, 1, first_id=10, nickname="a", status="cancelled")
+    items_seed(tenant_a, 4, prefix="A", available_quantity=0)
+    orders_seed(tenant_b, 7, first_id=100, nickname="b", total_cents=99_900)
+    items_seed(tenant_b, 9, prefix="B")
+    client = store_client(tenant_a, login=True)
+
+    body = client.get("/api/v1/overview/", HTTP_ACCEPT="application/json").json()
+    assert body["sales"]["today"] == {"orders": 3, "revenue_cents": 30_000}
+    assert body["sales"]["last_30_days"] == {"orders": 3, "revenue_cents": 30_000}
+    assert len(body["days"]) == 30
+    assert body["days"][-1]["orders"] == 3
+    assert (body["items"], body["out_of_stock"], body["orders_this_month"]) == (4, 4, 3)
+    assert body["ml_account"]["ml_user_id"] == 111
+    assert body["last_sync"] is None
+
+    # The subscription's usage counts the month's orders the same way.
+    usage = client.get("/api/v1/subscription/", HTTP_ACCEPT="application/json").json()["usage"]
+    assert usage["orders_this_month"] == 3
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/overview/")
+    orders_seed(tenant_a, 300, first_id=1000, nickname="a")
+    with CaptureQueriesContext(connection) as many:
+        client.get("/api/v1/overview/")
+    assert len(many) == len(few)
+
+
+def test_the_api_overview_of_a_store_without_mercado_livre(tenant_a):
+    body = store_client(tenant_a, login=True).get("/api/v1/overview/").json()
+    assert body["ml_account"] is None
+    assert body["sales"]["today"] == {"orders": 0, "revenue_cents": 0}

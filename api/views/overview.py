@@ -1,0 +1,102 @@
+"""``/api/v1/overview/``: the Overview page's figures, for integrators and dashboards of their own.
+
+Sales today, in 7 and 30 days and per day (the seller's São Paulo days), the month's orders,
+listings and stock-outs, open questions, the Mercado Livre connection and the last syncs. The
+same selectors as the page, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import StoreApiView
+from dashboard import selectors
+
+
+class PeriodSerializer(serializers.Serializer[Any]):
+    orders = serializers.IntegerField(
+        help_text="Orders placed, cancelled and invalid ones left out."
+    )
+    revenue_cents = serializers.IntegerField(help_text="Totals of the paid orders, in centavos.")
+
+
+class SalesSerializer(serializers.Serializer[Any]):
+    today = PeriodSerializer()
+    last_7_days = PeriodSerializer(help_text="Today and the six days before.")
+    last_30_days = PeriodSerializer(help_text="Today and the 29 days before.")
+
+
+class DaySerializer(serializers.Serializer[Any]):
+    day = serializers.DateField()
+    orders = serializers.IntegerField()
+    revenue_cents = serializers.IntegerField()
+
+
+class AccountSerializer(serializers.Serializer[Any]):
+    ml_user_id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    status = serializers.CharField(help_text="`active` or `needs_reconnection`.")
+    connected_at = serializers.DateTimeField(allow_null=True)
+
+
+class SyncSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class OverviewSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField()
+    sales = SalesSerializer()
+    days = DaySerializer(many=True, help_text="The last 30 days, oldest first.")
+    orders_this_month = serializers.IntegerField()
+    items = serializers.IntegerField()
+    out_of_stock = serializers.IntegerField(help_text="Listings not closed with nothing to sell.")
+    open_questions = serializers.IntegerField()
+    ml_account = AccountSerializer(
+        allow_null=True, help_text="Null until Mercado Livre is connected."
+    )
+    last_sync = SyncSerializer(allow_null=True)
+    last_successful_sync = SyncSerializer(allow_null=True)
+
+
+PERIOD_NAMES = {"today": "today", "7d": "last_7_days", "30d": "last_30_days"}
+
+
+class OverviewView(StoreApiView):
+    @extend_schema(
+        summary="The store's sales, stock, questions and sync state",
+        responses={200: OverviewSerializer},
+        tags=["overview"],
+    )
+    def get(self, request: Request) -> Response:
+        summary = selectors.sales_summary()
+        counts = selectors.store_counts()
+        body = OverviewSerializer(
+            {
+                "currency": "BRL",
+                "sales": {
+                    PERIOD_NAMES[period.key]: {
+                        "orders": period.orders,
+                        "revenue_cents": period.revenue_cents,
+                    }
+                    for period in summary.periods
+                },
+                "days": summary.days,
+                "orders_this_month": summary.orders_this_month,
+                "items": counts.items,
+                "out_of_stock": counts.out_of_stock,
+                "open_questions": counts.open_questions,
+                "ml_account": selectors.ml_account_current(),
+                "last_sync": selectors.sync_run_latest(),
+                "last_successful_sync": selectors.sync_run_last_success(),
+            }
+        )
+        return Response(body.data)
