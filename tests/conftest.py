@@ -38,6 +38,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the embedded servers this run used, unless another process (make dev) still does."""
+    # The last buffered metric samples go now, while Redis still answers (not at exit).
+    from peepers.metrics import metrics_flush
+
+    metrics_flush()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         embedded.stop_if_unused(Path(settings.PEEPERS_DATA_DIR))
 
