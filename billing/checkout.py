@@ -3,7 +3,8 @@
 Each operation runs under a lock on the store's row, so two tabs (or a double click) are
 serialised: the second finds the customer, or the open Checkout Session, the first created.
 Every Stripe write carries an idempotency key made of our ids, so a retry after a timeout gets
-the object the first try made instead of a second one.
+the object the first try made instead of a second one. Refusals carry a message for the seller,
+translated when raised (in the request's language; pt-BR outside a request).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.errors import (
     BillingError,
@@ -132,7 +134,8 @@ def checkout_start(
     if not plan.stripe_price_id or plan.stripe_price_amount != plan.monthly_price_cents:
         # The price shown would not be the price charged until the catalogue is synced.
         raise CheckoutNotAllowed(
-            f"The {plan.name} plan is not on sale right now; please try again later."
+            _("The %(plan)s plan is not on sale right now; please try again later.")
+            % {"plan": plan.name}
         )
     # The customer commits on its own: a failed session below must not roll back a customer
     # that Stripe keeps (a retry would then meet a stale idempotency key).
@@ -144,7 +147,7 @@ def checkout_start(
         mirror = SubscriptionMirror.objects.filter(tenant=tenant).first()
         if mirror is not None and mirror.status in LIVE_STATUSES:
             raise CheckoutNotAllowed(
-                "This store already has a subscription; change the plan or manage it instead."
+                _("This store already has a subscription; change the plan or manage it instead.")
             )
         now = timezone.now()
         reusable = CheckoutAttempt.objects.filter(
@@ -190,7 +193,7 @@ def checkout_start(
     if completed:
         _sync_quietly(customer)
         raise CheckoutNotAllowed(
-            "This store has just subscribed; its subscription appears here in a moment."
+            _("This store has just subscribed; its subscription appears here in a moment.")
         )
     logger.info("checkout started for %s on plan %s", tenant.schema_name, plan.code)
     return CheckoutStarted(url=str(session["url"]), reused=False)
@@ -289,21 +292,23 @@ def proration_from_token(*, tenant: Tenant, plan: Plan, token: str) -> int:
         payload = signing.loads(token, salt=PRORATION_SALT, max_age=PRORATION_MAX_AGE)
     except signing.BadSignature:
         raise PlanChangeNotAllowed(
-            "That preview is no longer valid (it lasts 15 minutes); preview the change again."
+            _("That preview is no longer valid (it lasts 15 minutes); preview the change again.")
         ) from None
     if payload.get("store") != tenant.pk or payload.get("plan") != plan.code:
-        raise PlanChangeNotAllowed("That preview is for another change; preview it again.")
+        raise PlanChangeNotAllowed(_("That preview is for another change; preview it again."))
     return int(payload["at"])
 
 
 def _live_mirror(tenant: Tenant, plan: Plan) -> SubscriptionMirror:
     mirror = SubscriptionMirror.objects.filter(tenant=tenant).first()
     if mirror is None or mirror.status not in LIVE_STATUSES or not mirror.stripe_subscription_id:
-        raise PlanChangeNotAllowed("There is no subscription to change; subscribe first.")
+        raise PlanChangeNotAllowed(_("There is no subscription to change; subscribe first."))
     if mirror.plan_id == plan.pk:
-        raise PlanChangeNotAllowed(f"The store is already on the {plan.name} plan.")
+        raise PlanChangeNotAllowed(
+            _("The store is already on the %(plan)s plan.") % {"plan": plan.name}
+        )
     if not plan.stripe_price_id:
-        raise PlanChangeNotAllowed(f"The {plan.name} plan is not on sale yet.")
+        raise PlanChangeNotAllowed(_("The %(plan)s plan is not on sale yet.") % {"plan": plan.name})
     return mirror
 
 
@@ -313,7 +318,7 @@ def _subscription_item(subscription_id: str) -> str:
     )
     items = (sub.get("items") or {}).get("data") or []
     if not items:
-        raise StripeRejected("The subscription has no item to change.")
+        raise StripeRejected(_("The subscription has no item to change."))
     return str(items[0]["id"])
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
@@ -51,7 +52,7 @@ class Entitlement:
     access: Access
     status: str
     limits: PlanLimits
-    reason: str
+    reason: str  # shown to the seller: in the language active when ``entitlements_for`` ran
     until: datetime | None = None  # when FULL access under a trial or grace period ends
     invoice_url: str = ""  # the unpaid invoice to pay, for the dunning banner
 
@@ -181,22 +182,22 @@ def entitlements_for(*, tenant: Tenant, now: datetime | None = None) -> Entitlem
     facts = _facts(tenant)
     limits = facts.limits
     if facts.tenant_status != TenantStatus.ACTIVE:
-        return Entitlement(Access.BLOCKED, facts.status, limits, "This store is not active.")
+        return Entitlement(Access.BLOCKED, facts.status, limits, _("This store is not active."))
     status = facts.status
     if status in (SubscriptionStatus.NONE, SubscriptionStatus.INCOMPLETE):
         if facts.trial_end is not None and now < facts.trial_end:
-            return Entitlement(Access.FULL, status, limits, "Free trial.", until=facts.trial_end)
+            return Entitlement(Access.FULL, status, limits, _("Free trial."), until=facts.trial_end)
         reason = (
-            "The first payment did not go through; complete it to use Peepers again."
+            _("The first payment did not go through; complete it to use Peepers again.")
             if status == SubscriptionStatus.INCOMPLETE
-            else "Your free trial has ended; choose a plan to keep syncing."
+            else _("Your free trial has ended; choose a plan to keep syncing.")
         )
         return Entitlement(Access.READ_ONLY, status, limits, reason, invoice_url=facts.invoice_url)
     if status == SubscriptionStatus.TRIALING:
-        return Entitlement(Access.FULL, status, limits, "Trial.", until=facts.trial_end)
+        return Entitlement(Access.FULL, status, limits, _("Trial."), until=facts.trial_end)
     if status == SubscriptionStatus.ACTIVE:
         until = facts.current_period_end if facts.cancel_at_period_end else None
-        return Entitlement(Access.FULL, status, limits, "Active.", until=until)
+        return Entitlement(Access.FULL, status, limits, _("Active."), until=until)
     if status == SubscriptionStatus.PAST_DUE:
         since = facts.payment_failed_since
         # No unpaid invoice to count from: fail closed rather than grant grace forever.
@@ -206,7 +207,7 @@ def entitlements_for(*, tenant: Tenant, now: datetime | None = None) -> Entitlem
                 Access.FULL,
                 status,
                 limits,
-                "A payment failed; update your payment method to avoid interruption.",
+                _("A payment failed; update your payment method to avoid interruption."),
                 until=grace_until,
                 invoice_url=facts.invoice_url,
             )
@@ -214,7 +215,7 @@ def entitlements_for(*, tenant: Tenant, now: datetime | None = None) -> Entitlem
             Access.READ_ONLY,
             status,
             limits,
-            "A payment is overdue; Peepers is read-only until the invoice is paid.",
+            _("A payment is overdue; Peepers is read-only until the invoice is paid."),
             invoice_url=facts.invoice_url,
         )
     if status == SubscriptionStatus.UNPAID:
@@ -222,11 +223,11 @@ def entitlements_for(*, tenant: Tenant, now: datetime | None = None) -> Entitlem
             Access.READ_ONLY,
             status,
             limits,
-            "Your subscription is unpaid; Peepers is read-only until the invoice is paid.",
+            _("Your subscription is unpaid; Peepers is read-only until the invoice is paid."),
             invoice_url=facts.invoice_url,
         )
     if status == SubscriptionStatus.PAUSED:
-        reason = "Your trial ended without a payment method; add one to resume."
+        reason = _("Your trial ended without a payment method; add one to resume.")
     else:  # canceled, incomplete_expired
-        reason = "Your subscription has ended; subscribe again to use Peepers."
+        reason = _("Your subscription has ended; subscribe again to use Peepers.")
     return Entitlement(Access.BLOCKED, status, limits, reason)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Now
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Tenant
 
@@ -99,15 +100,20 @@ class BillingCustomer(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    NONE = "none", "No subscription"
-    TRIALING = "trialing", "Trialing"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Past due"
-    UNPAID = "unpaid", "Unpaid"
-    CANCELED = "canceled", "Canceled"
-    INCOMPLETE = "incomplete", "Incomplete"
-    INCOMPLETE_EXPIRED = "incomplete_expired", "Incomplete (expired)"
-    PAUSED = "paused", "Paused"
+    # Shown on the billing page. The context keeps these apart from other "Active"/"Paused"
+    # (an item's): in Portuguese a subscription (assinatura) takes the feminine.
+    NONE = "none", pgettext_lazy("subscription status", "No subscription")
+    TRIALING = "trialing", pgettext_lazy("subscription status", "Trialing")
+    ACTIVE = "active", pgettext_lazy("subscription status", "Active")
+    PAST_DUE = "past_due", pgettext_lazy("subscription status", "Past due")
+    UNPAID = "unpaid", pgettext_lazy("subscription status", "Unpaid")
+    CANCELED = "canceled", pgettext_lazy("subscription status", "Canceled")
+    INCOMPLETE = "incomplete", pgettext_lazy("subscription status", "Incomplete")
+    INCOMPLETE_EXPIRED = (
+        "incomplete_expired",
+        pgettext_lazy("subscription status", "Incomplete (expired)"),
+    )
+    PAUSED = "paused", pgettext_lazy("subscription status", "Paused")
 
 
 # Statuses of a subscription that still bills or may bill again (checkout must not add another).

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.checkout import (
@@ -44,7 +45,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
     tenant = request_tenant(request)
     mirror = SubscriptionMirror.objects.select_related("plan").filter(tenant=tenant).first()
     if request.GET.get("checkout") == "canceled":
-        messages.info(request, "Checkout canceled; nothing was charged.")
+        messages.info(request, _("Checkout canceled; nothing was charged."))
     plans = [
         {"plan": plan, "price": plan_price_breakdown(plan)}
         for plan in Plan.objects.filter(is_public=True).prefetch_related("tax_rates")
@@ -65,7 +66,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
 
 
 def _refuse(request: HttpRequest) -> HttpResponse:
-    messages.error(request, "Only the store's owner or an admin can change billing.")
+    messages.error(request, _("Only the store's owner or an admin can change billing."))
     return redirect("billing")
 
 
@@ -76,7 +77,7 @@ def checkout_view(request: HttpRequest) -> HttpResponse:
         return _refuse(request)
     plan = Plan.objects.filter(code=request.POST.get("plan", ""), is_public=True).first()
     if plan is None:
-        messages.error(request, "Choose one of the plans below.")
+        messages.error(request, _("Choose one of the plans below."))
         return redirect("billing")
     try:
         started = checkout_start(
@@ -100,13 +101,18 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     except BillingError:
         mirror = None
     if mirror is not None and mirror.status in ("active", "trialing"):
-        plan = mirror.plan.name if mirror.plan else "your plan"
-        messages.success(request, f"Thank you! Your store is now on {plan}.")
+        if mirror.plan is not None:
+            thanks = _("Thank you! Your store is now on %(plan)s.") % {"plan": mirror.plan.name}
+        else:
+            thanks = _("Thank you! Your store is now subscribed.")
+        messages.success(request, thanks)
     else:
         messages.info(
             request,
-            "Thank you! Stripe is confirming your payment; this page updates when it does "
-            "(boleto payments take up to one business day).",
+            _(
+                "Thank you! Stripe is confirming your payment; this page updates when it does "
+                "(boleto payments take up to one business day)."
+            ),
         )
     return redirect("billing")
 
@@ -137,7 +143,9 @@ def plan_change_view(request: HttpRequest, code: str) -> HttpResponse:
             )
             mirror = plan_change_apply(tenant=tenant, plan=plan, proration_date=proration_date)
             messages.success(
-                request, f"Your store is now on {mirror.plan.name if mirror.plan else plan.name}."
+                request,
+                _("Your store is now on %(plan)s.")
+                % {"plan": mirror.plan.name if mirror.plan else plan.name},
             )
             return redirect("billing")
         preview = plan_change_preview(tenant=tenant, plan=plan)

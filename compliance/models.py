@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
 
 
 class RequestKind(models.TextChoices):
-    CONFIRMATION = "confirmation", "Confirmation of processing"
-    ACCESS = "access", "Access to the data"
-    CORRECTION = "correction", "Correction"
-    ERASURE = "erasure", "Anonymization, blocking or deletion"
-    PORTABILITY = "portability", "Portability"
-    SHARING = "sharing", "Information about sharing"
-    CONSENT_REVOCATION = "consent_revocation", "Consent revocation"
+    # Shown to sellers in the privacy center's open requests.
+    CONFIRMATION = "confirmation", _("Confirmation of processing")
+    ACCESS = "access", _("Access to the data")
+    CORRECTION = "correction", _("Correction")
+    ERASURE = "erasure", _("Anonymization, blocking or deletion")
+    PORTABILITY = "portability", _("Portability")
+    SHARING = "sharing", _("Information about sharing")
+    CONSENT_REVOCATION = "consent_revocation", _("Consent revocation")
 
 
 class RequestScope(models.TextChoices):

@@ -13,20 +13,24 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from compliance.consent.errors import ConsentRecordImmutable
 
 
+# Both shown to the seller in the privacy center's consent history.
 class ConsentAction(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    REVOKED = "revoked", "Revoked"
+    GRANTED = "granted", _("Granted")
+    REVOKED = "revoked", _("Revoked")
 
 
 class ConsentChannel(models.TextChoices):
-    SIGNUP = "signup", "Signup"
-    PRIVACY_CENTER = "privacy_center", "Privacy center"
-    EMAIL_LINK = "email_link", "E-mail link"
-    ADMIN = "admin", "Admin"
+    SIGNUP = "signup", _("Signup")
+    PRIVACY_CENTER = "privacy_center", _("Privacy center")
+    EMAIL_LINK = "email_link", _("E-mail link")
+    # Recorded by Peepers' staff; the context keeps it apart from the "Admin" role.
+    ADMIN = "admin", pgettext_lazy("consent channel", "Admin")
 
 
 class ConsentRecord(models.Model):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from compliance.notices.errors import NoticePublished
 
@@ -18,12 +19,12 @@ from compliance.notices.errors import NoticePublished
 class LegalBasis(models.TextChoices):
     """The hypotheses of LGPD Art. 7 that apply to a SaaS (III, IV, VII and VIII do not)."""
 
-    CONSENT = "consent", "Consent (Art. 7 I)"
-    LEGAL_OBLIGATION = "legal_obligation", "Legal or regulatory obligation (Art. 7 II)"
-    CONTRACT = "contract", "Performance of a contract (Art. 7 V)"
-    LEGAL_CLAIMS = "legal_claims", "Exercise of rights in proceedings (Art. 7 VI)"
-    LEGITIMATE_INTEREST = "legitimate_interest", "Legitimate interest (Art. 7 IX)"
-    CREDIT_PROTECTION = "credit_protection", "Credit protection (Art. 7 X)"
+    CONSENT = "consent", _("Consent (Art. 7 I)")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal or regulatory obligation (Art. 7 II)")
+    CONTRACT = "contract", _("Performance of a contract (Art. 7 V)")
+    LEGAL_CLAIMS = "legal_claims", _("Exercise of rights in proceedings (Art. 7 VI)")
+    LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest (Art. 7 IX)")
+    CREDIT_PROTECTION = "credit_protection", _("Credit protection (Art. 7 X)")
 
 
 class Purpose(models.Model):

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from integrations.mercadolivre.errors import MLConnectError
@@ -38,7 +39,7 @@ def ml_settings(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ml_connect(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
-        messages.error(request, "Only the store's owner or an admin can connect Mercado Livre.")
+        messages.error(request, _("Only the store's owner or an admin can connect Mercado Livre."))
         return redirect("ml-settings")
     try:
         started = ml_connect_start(tenant=request_tenant(request), started_by=request.user.email)  # type: ignore[union-attr]
@@ -52,10 +53,14 @@ def ml_connect(request: HttpRequest) -> HttpResponse:
 @require_POST
 def ml_disconnect_view(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
-        messages.error(request, "Only the store's owner or an admin can disconnect Mercado Livre.")
+        messages.error(
+            request, _("Only the store's owner or an admin can disconnect Mercado Livre.")
+        )
         return redirect("ml-settings")
     if ml_disconnect(tenant=request_tenant(request)):
-        messages.success(request, "Mercado Livre disconnected. Peepers deleted its access tokens.")
+        messages.success(
+            request, _("Mercado Livre disconnected. Peepers deleted its access tokens.")
+        )
     return redirect("ml-settings")
 
 
