@@ -1,6 +1,7 @@
 """Billing tests run against the Stripe emulator over HTTP, with the app's settings pointed at it.
 
-Fixtures here are not autouse: the emulator's own tests (``emulator/``) need no database.
+Fixtures here are not autouse (the emulator's own tests, ``emulator/``, need no database), but
+the language: English, which needs none.
 """
 
 from __future__ import annotations
@@ -16,6 +17,13 @@ from billing.models import Plan
 from billing.sync import entitlement_forget
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
+
+
+@pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Pages and messages in the source language, so assertions read the msgids (the
+    Portuguese ones are checked where a test asks for pt-br)."""
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,13 @@ from tests.support.clock import FakeClock
 
 
 @pytest.fixture(autouse=True)
+def _english(settings) -> None:
+    """Pages and messages in the source language, so assertions read the msgids (the
+    Portuguese ones are checked where a test asks for pt-br)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_ml_redis_state() -> None:
     """Rate-limit budgets and breaker state are shared through Redis: start each test clean."""
     client = redis_client()
