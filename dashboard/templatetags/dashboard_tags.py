@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from dashboard.forms import ITEM_STATUSES, ORDER_STATUSES
 from dashboard.selectors import SELLER_TZ
 
 register = template.Library()
@@ -36,6 +37,22 @@ def seller_date(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value, SELLER_TZ).date()
     return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+_ITEM_STATUS_LABELS = {code: label for code, label in ITEM_STATUSES if code}
+_ORDER_STATUS_LABELS = {code: label for code, label in ORDER_STATUSES if code}
+
+
+@register.filter
+def item_status(code: str) -> str:
+    """A listing's ML status in the seller's language (ML's code if it is a new one)."""
+    return str(_ITEM_STATUS_LABELS.get(code, code))
+
+
+@register.filter
+def order_status(code: str) -> str:
+    """An order's ML status in the seller's language (ML's code if it is a new one)."""
+    return str(_ORDER_STATUS_LABELS.get(code, code))
 
 
 @register.filter

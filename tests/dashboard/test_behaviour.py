@@ -179,6 +179,7 @@ def test_portuguese_by_default_english_when_chosen_brl_and_sao_paulo_time(tenant
     pt = client.get("/orders/").content.decode()
     assert "Pedidos" in pt
     assert "R$ 1.234,56" in pt
+    assert '<span class="badge badge-paid">Pago</span>' in pt  # ML's status, in Portuguese
     assert "10/11/2026 23:30" in pt
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/orders/"})
@@ -186,6 +187,7 @@ def test_portuguese_by_default_english_when_chosen_brl_and_sao_paulo_time(tenant
     assert '<html lang="en">' in en
     assert "Export CSV" in en or "CSV export comes with" in en
     assert "R$ 1.234,56" in en
+    assert '<span class="badge badge-paid">Paid</span>' in en
 
 
 @pytest.fixture
