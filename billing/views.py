@@ -22,6 +22,7 @@ from billing.entitlements import entitlements_for
 from billing.errors import BillingError
 from billing.models import LIVE_STATUSES, InvoiceRecord, Plan, SubscriptionMirror
 from billing.tax import brl
+from dashboard.selectors import store_usage
 from tenants.context import request_tenant
 from tenants.services import store_url
 from tenants.users.models import Role, User
@@ -51,13 +52,16 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         for plan in Plan.objects.filter(is_public=True).prefetch_related("tax_rates")
     ]
     invoices = InvoiceRecord.objects.filter(tenant=tenant)[:INVOICES_SHOWN]
+    entitlement = entitlements_for(tenant=tenant)
     return render(
         request,
         "billing/billing.html",
         {
             "mirror": mirror,
             "live": mirror is not None and mirror.status in LIVE_STATUSES,
-            "entitlement": entitlements_for(tenant=tenant),
+            "entitlement": entitlement,
+            "limits": entitlement.limits,
+            "usage": store_usage(tenant=tenant),
             "plans": plans,
             "invoices": invoices,
             "may_manage": _may_manage(request),

@@ -14,6 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, DateTimeField, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from api.throttling import api_calls_today
 from dashboard.pagination import Page, Sort, keyset_page
 from integrations.mercadolivre.models import (
     MLAccount,
@@ -193,6 +194,33 @@ def store_counts() -> StoreCounts:
         items=MLItem.objects.count(),
         out_of_stock=MLItem.objects.filter(OUT_OF_STOCK).count(),
         open_questions=MLQuestion.objects.filter(status=UNANSWERED).count(),
+    )
+
+
+def orders_this_month(*, now: datetime | None = None) -> int:
+    """Orders this calendar month of the seller's, sales only (the plan's monthly limit)."""
+    month_start = seller_day_start(seller_today(now).replace(day=1))
+    return (
+        MLOrder.objects.filter(date_created__gte=month_start).exclude(status__in=NOT_SALES).count()
+    )
+
+
+@dataclass(frozen=True)
+class StoreUsage:
+    api_calls_today: int
+    items: int
+    orders_this_month: int
+    ml_accounts: int
+
+
+def store_usage(*, tenant: Tenant, now: datetime | None = None) -> StoreUsage:
+    """What the store uses of its plan's limits (the Billing page, ``/api/v1/subscription/``)."""
+    now = now or timezone.now()
+    return StoreUsage(
+        api_calls_today=api_calls_today(tenant=tenant, now=now),
+        items=MLItem.objects.count(),
+        orders_this_month=orders_this_month(now=now),
+        ml_accounts=MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).count(),
     )
 
 

@@ -7,20 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-from django.utils import timezone
-from django_tenants.utils import tenant_context
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StoreApiView
-from api.throttling import api_calls_today
 from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
-from dashboard.selectors import NOT_SALES, seller_day_start, seller_today
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
-from tenants.models import Tenant
+from dashboard.selectors import store_usage
 
 
 class PlanSerializer(serializers.Serializer[Any]):
@@ -56,26 +50,6 @@ class SubscriptionSerializer(serializers.Serializer[Any]):
     usage = UsageSerializer()
 
 
-def _usage(tenant: Tenant) -> dict[str, int]:
-    now = timezone.now()
-    with tenant_context(tenant):
-        items = MLItem.objects.count()
-        # Counted as the Overview counts them: the seller's month, sales only.
-        month_start = seller_day_start(seller_today(now).replace(day=1))
-        orders = (
-            MLOrder.objects.filter(date_created__gte=month_start)
-            .exclude(status__in=NOT_SALES)
-            .count()
-        )
-        accounts = MLAccount.objects.filter(~Q(status=MLAccountStatus.DISCONNECTED)).count()
-    return {
-        "api_calls_today": api_calls_today(tenant=tenant, now=now),
-        "items": items,
-        "orders_this_month": orders,
-        "ml_accounts": accounts,
-    }
-
-
 class SubscriptionView(StoreApiView):
     allowed_when_blocked = True
 
@@ -104,7 +78,7 @@ class SubscriptionView(StoreApiView):
                     "api_calls_per_day": limits.api_calls_per_day,
                     "features": list(limits.features),
                 },
-                "usage": _usage(self.tenant),
+                "usage": vars(store_usage(tenant=self.tenant)),
             }
         )
         return Response(body.data)

@@ -191,3 +191,15 @@ def test_the_api_overview_of_a_store_without_mercado_livre(tenant_a):
     body = store_client(tenant_a, login=True).get("/api/v1/overview/").json()
     assert body["ml_account"] is None
     assert body["sales"]["today"] == {"orders": 0, "revenue_cents": 0}
+
+
+def test_the_billing_page_shows_the_plans_usage_as_the_overview_does(tenant_a, tenant_b):
+    account_connect(tenant_a, ml_user_id=111)
+    items_seed(tenant_a, 4, prefix="A")
+    orders_seed(tenant_a, 2, first_id=1, nickname="a")
+    items_seed(tenant_b, 9, prefix="B")
+    client = store_client(tenant_a, login=True)
+    for path in ("/", "/billing/"):
+        html = client.get(path).content.decode()
+        assert 'aria-labelledby="usage-items"></meter> 4 /' in html, path
+        assert 'aria-labelledby="usage-orders"></meter> 2 /' in html, path
