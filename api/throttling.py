@@ -2,7 +2,8 @@
 
 Two fixed windows per request: the store's calls today (UTC) against its plan's
 ``api_calls_per_day``, and the calls of this credential (token, or user for sessions) in the
-current minute against ``PEEPERS_API_BURST_PER_MINUTE``. Over either: 429 with Retry-After.
+current minute against ``PEEPERS_API_BURST_PER_MINUTE``. Over either: 429 with Retry-After and
+a ``detail`` in the request's language (Accept-Language, through LocaleMiddleware).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
@@ -79,7 +81,7 @@ class PlanRateThrottle(BaseThrottle):
             pipe.expire(day_key, DAY_SECONDS + 3600)
             pipe.incr(minute_key)
             pipe.expire(minute_key, 120)
-            day_count, _, minute_count, _ = pipe.execute()
+            day_count, _day_ttl, minute_count, _minute_ttl = pipe.execute()
         except RedisError:
             # Limits protect us from heavy clients; an outage of the counter is not theirs.
             logger.warning("API rate limit counters unavailable; request let through")
@@ -92,7 +94,12 @@ class PlanRateThrottle(BaseThrottle):
             raise Throttled(
                 wait=max(1, int((tomorrow - now).total_seconds())),
                 detail=entitlement.limit_message(
-                    f"The {entitlement.limits.name} plan allows {per_day} API calls a day."
+                    ngettext(
+                        "The %(plan)s plan allows %(n)s API call a day.",
+                        "The %(plan)s plan allows %(n)s API calls a day.",
+                        per_day,
+                    )
+                    % {"plan": entitlement.limits.name, "n": per_day}
                 ),
                 code="daily_limit_exceeded",
             )
@@ -100,7 +107,12 @@ class PlanRateThrottle(BaseThrottle):
         if int(minute_count) > per_minute:
             raise Throttled(
                 wait=max(1, 60 - int(now.timestamp()) % 60),
-                detail=f"At most {per_minute} API calls a minute per token; slow down.",
+                detail=ngettext(
+                    "At most %(n)s API call a minute per token; slow down.",
+                    "At most %(n)s API calls a minute per token; slow down.",
+                    per_minute,
+                )
+                % {"n": per_minute},
                 code="burst_limit_exceeded",
             )
         return True

@@ -67,8 +67,11 @@ class Entitlement:
         return self.access != Access.BLOCKED
 
     def limit_message(self, what: str) -> str:
-        """A refusal that names the limit and where to lift it."""
-        return f"{what} Upgrade your plan at {UPGRADE_PATH} to raise this limit."
+        """A refusal that names the limit (``what``, already translated) and where to lift it."""
+        return _("%(what)s Upgrade your plan at %(path)s to raise this limit.") % {
+            "what": what,
+            "path": UPGRADE_PATH,
+        }
 
 
 @dataclass(frozen=True)

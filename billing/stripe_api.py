@@ -3,7 +3,8 @@
 ``STRIPE_API_BASE`` points the SDK at Stripe or at the local emulator; nothing else in the app
 knows which. Every write passes an explicit idempotency key built from our own ids, so a job or
 a user retrying an operation cannot create a second object. SDK errors become ``StripeUnavailable``
-(retry later) or ``StripeRejected`` (don't).
+(retry later) or ``StripeRejected`` (don't), with a message for the seller translated when
+raised (Stripe's own ``user_message``, when it sends one, is passed on as it is).
 """
 
 from __future__ import annotations
@@ -15,16 +16,13 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from billing.errors import StripeRejected, StripeUnavailable
 
 logger = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
-
-UNAVAILABLE_MESSAGE = (
-    "Stripe is not answering right now. Nothing was charged; please try again in a minute."
-)
 
 
 @functools.cache
@@ -53,15 +51,22 @@ def stripe_call(call: Callable[[stripe.StripeClient], Any], *, what: str) -> JSO
         result = call(stripe_client())
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
         logger.warning("stripe unavailable during %s: %s", what, exc)
-        raise StripeUnavailable(UNAVAILABLE_MESSAGE) from exc
+        raise StripeUnavailable(
+            _(
+                "Stripe is not answering right now. Nothing was charged; please try again in a "
+                "minute."
+            )
+        ) from exc
     except stripe.AuthenticationError as exc:
         logger.error("stripe rejected our API key during %s", what)
         raise StripeUnavailable(
-            "Billing is misconfigured on our side (Stripe refused the API key); our team has "
-            "been alerted. Nothing was charged."
+            _(
+                "Billing is misconfigured on our side (Stripe refused the API key); our team has "
+                "been alerted. Nothing was charged."
+            )
         ) from exc
     except stripe.StripeError as exc:
-        message = exc.user_message or str(exc) or "Stripe refused the request."
+        message = exc.user_message or str(exc) or _("Stripe refused the request.")
         logger.info("stripe refused %s: %s", what, message)
         raise StripeRejected(message) from exc
     if result is None:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
 from compliance.audit.models import AuditAction
@@ -146,13 +147,13 @@ def export_from_token(*, token: str, tenant: Tenant) -> Path:
     try:
         payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired:
-        raise ExportLinkInvalid("This download link has expired; ask for a new one.") from None
+        raise ExportLinkInvalid(_("This download link has expired; ask for a new one.")) from None
     except signing.BadSignature:
-        raise ExportLinkInvalid("This download link is not valid.") from None
+        raise ExportLinkInvalid(_("This download link is not valid.")) from None
     if payload.get("store") != tenant.pk:
-        raise ExportLinkInvalid("This download link is not valid.")
+        raise ExportLinkInvalid(_("This download link is not valid."))
     root = Path(settings.MEDIA_ROOT).resolve()
     path = (root / str(payload.get("path", ""))).resolve()
     if root not in path.parents or not path.is_file():
-        raise ExportLinkInvalid("This export is no longer available; ask for a new one.")
+        raise ExportLinkInvalid(_("This export is no longer available; ask for a new one."))
     return path

@@ -8,6 +8,7 @@ import uuid
 
 from django.db import models
 from django.db.models.functions import Now
+from django.utils.translation import pgettext_lazy
 
 from tenants.models import Tenant
 
@@ -70,12 +71,18 @@ class MLAuthorization(models.Model):
 
 
 class NotificationStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    PROCESSING = "processing", "Processing"
-    PROCESSED = "processed", "Processed"
-    IGNORED = "ignored", "Ignored (topic not synced)"
-    ORPHANED = "orphaned", "Orphaned (no store for this ML user)"
-    DEAD = "dead", "Dead (gave up; replayable)"
+    # Shown per notification on the sync page. The context keeps these apart from the page's
+    # filter chips (plural there: "Pendentes"); one notification (notificação) takes the
+    # feminine singular.
+    PENDING = "pending", pgettext_lazy("notification status", "Pending")
+    PROCESSING = "processing", pgettext_lazy("notification status", "Processing")
+    PROCESSED = "processed", pgettext_lazy("notification status", "Processed")
+    IGNORED = "ignored", pgettext_lazy("notification status", "Ignored (topic not synced)")
+    ORPHANED = (
+        "orphaned",
+        pgettext_lazy("notification status", "Orphaned (no store for this ML user)"),
+    )
+    DEAD = "dead", pgettext_lazy("notification status", "Dead (gave up; replayable)")
 
 
 class MLNotification(models.Model):

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tenants.context import request_tenant
@@ -115,7 +116,7 @@ def welcome(request: HttpRequest, token: str) -> HttpResponse:
         or not cache.add(f"handoff:{payload.get('nonce')}", 1, timeout=_HANDOFF_MAX_AGE * 2)
     ):
         messages.info(
-            request, "That sign-in link has expired. Log in with your e-mail and password."
+            request, _("That sign-in link has expired. Log in with your e-mail and password.")
         )
         return redirect("login")
     user_pk = payload.get("user")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from compliance.audit.models import AuditAction
 from compliance.audit.network import user_agent
@@ -58,7 +59,8 @@ def _decide(
     found = purpose_get(code=purpose)
     if not found.needs_consent:
         raise ConsentNotApplicable(
-            f"“{found.name}” rests on {found.get_legal_basis_display()}, not on consent."
+            _("“%(purpose)s” rests on %(basis)s, not on consent.")
+            % {"purpose": found.name, "basis": found.get_legal_basis_display()}
         )
     with transaction.atomic():
         _lock(user)

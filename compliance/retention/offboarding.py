@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_exists
 
 from compliance.audit.models import AuditAction
@@ -173,9 +174,11 @@ def offboarding_export_from_token(*, token: str) -> Path:
     try:
         payload = signing.loads(token, salt=LINK_SALT, max_age=max_age)
     except signing.SignatureExpired:
-        raise OffboardingLinkInvalid("This download link has expired; ask support.") from None
+        raise OffboardingLinkInvalid(
+            gettext("This download link has expired; ask support.")
+        ) from None
     except signing.BadSignature:
-        raise OffboardingLinkInvalid("This download link is not valid.") from None
+        raise OffboardingLinkInvalid(gettext("This download link is not valid.")) from None
     path_text = str(payload.get("path", ""))
     known = StoreOffboarding.objects.filter(
         tenant_id=payload.get("store"), request_id=payload.get("request"), export_path=path_text
@@ -183,5 +186,5 @@ def offboarding_export_from_token(*, token: str) -> Path:
     root = (Path(settings.MEDIA_ROOT) / OFFBOARDING_DIR).resolve()
     path = (Path(settings.MEDIA_ROOT) / path_text).resolve()
     if not known or not path_text or root not in path.parents or not path.is_file():
-        raise OffboardingLinkInvalid("This export is no longer available; ask support.")
+        raise OffboardingLinkInvalid(gettext("This export is no longer available; ask support."))
     return path

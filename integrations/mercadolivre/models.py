@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MLAccountStatus(models.TextChoices):
-    ACTIVE = "active", "Connected"
-    NEEDS_RECONNECTION = "needs_reconnection", "Needs reconnection"
-    DISCONNECTED = "disconnected", "Disconnected"
+    # Shown on the Mercado Livre settings page (the same words as the overview's account card).
+    ACTIVE = "active", _("Connected")
+    NEEDS_RECONNECTION = "needs_reconnection", _("Needs reconnection")
+    DISCONNECTED = "disconnected", _("Disconnected")
 
 
 class MLAccount(models.Model):

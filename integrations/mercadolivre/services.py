@@ -4,7 +4,9 @@
 authorization URL; the ``state`` is a signed, expiring reference to that attempt.
 ``ml_connect_complete`` runs on the public host's ``/auth/callback``: it checks the state,
 claims the attempt (a second use is refused), exchanges the code, reads ``/users/me`` and binds
-the account to the store, or raises a typed error and changes nothing stored.
+the account to the store, or raises a typed error and changes nothing stored. The errors'
+messages are for the seller, translated when raised (in the request's language; pt-BR outside a
+request).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
 
@@ -69,7 +73,9 @@ def ml_connect_start(*, tenant: Tenant, started_by: str) -> ConnectStarted:
     """Record a connect attempt for ``tenant`` and return where to send the seller."""
     entitlement = entitlements_for(tenant=tenant)
     if not entitlement.may_write:
-        raise MLPlanLimitReached(f"{entitlement.reason} See {UPGRADE_PATH}.")
+        raise MLPlanLimitReached(
+            _("%(reason)s See %(path)s.") % {"reason": entitlement.reason, "path": UPGRADE_PATH}
+        )
     verifier = secrets.token_urlsafe(VERIFIER_BYTES)
     attempt = MLAuthorization.objects.create(
         tenant=tenant,
@@ -110,16 +116,16 @@ def ml_connect_complete(*, callback_data: dict[str, Any]) -> Connected:
 
 def _claim_attempt(state: object) -> MLAuthorization:
     if not isinstance(state, str) or not state:
-        raise MLStateInvalid("The link back from Mercado Livre has no state; start again.")
+        raise MLStateInvalid(_("The link back from Mercado Livre has no state; start again."))
     try:
         payload = signing.loads(state, salt=STATE_SALT, max_age=STATE_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise MLStateInvalid("This connection attempt expired; start again.") from exc
+        raise MLStateInvalid(_("This connection attempt expired; start again.")) from exc
     except signing.BadSignature as exc:
-        raise MLStateInvalid("This link was altered or is not ours; start again.") from exc
+        raise MLStateInvalid(_("This link was altered or is not ours; start again.")) from exc
     attempt_id = payload.get("attempt") if isinstance(payload, dict) else None
     if not isinstance(attempt_id, str):
-        raise MLStateInvalid("This link was altered or is not ours; start again.")
+        raise MLStateInvalid(_("This link was altered or is not ours; start again."))
     with transaction.atomic():
         # Claimed once: a replayed callback (back button, a leaked URL) finds it completed.
         attempt = (
@@ -129,9 +135,9 @@ def _claim_attempt(state: object) -> MLAuthorization:
             .first()
         )
         if attempt is None:
-            raise MLStateInvalid("This connection attempt is unknown; start again.")
+            raise MLStateInvalid(_("This connection attempt is unknown; start again."))
         if attempt.completed_at is not None:
-            raise MLStateInvalid("This connection link was already used; start again.")
+            raise MLStateInvalid(_("This connection link was already used; start again."))
         attempt.completed_at = timezone.now()
         attempt.save(update_fields=["completed_at"])
     return attempt
@@ -140,12 +146,12 @@ def _claim_attempt(state: object) -> MLAuthorization:
 def _complete(attempt: MLAuthorization, callback_data: dict[str, Any]) -> Connected:
     if callback_data.get("error"):
         raise MLAuthorizationDenied(
-            "You did not authorize Peepers on Mercado Livre, so nothing was connected.",
+            _("You did not authorize Peepers on Mercado Livre, so nothing was connected."),
             error=str(callback_data.get("error"))[:60],
         )
     code = callback_data.get("code")
     if not isinstance(code, str) or not code.strip() or len(code) > 512:
-        raise MLConnectError("Mercado Livre sent no usable authorization code; start again.")
+        raise MLConnectError(_("Mercado Livre sent no usable authorization code; start again."))
     backend = MercadoLivreOAuth2(
         ConnectStrategy(
             state=str(callback_data["state"]),
@@ -157,17 +163,19 @@ def _complete(attempt: MLAuthorization, callback_data: dict[str, Any]) -> Connec
         result: dict[str, Any] = backend.auth_complete()  # type: ignore[assignment]
     except AuthCanceled as exc:
         raise MLAuthorizationDenied(
-            "You did not authorize Peepers on Mercado Livre, so nothing was connected."
+            _("You did not authorize Peepers on Mercado Livre, so nothing was connected.")
         ) from exc
     except (AuthException, SocialAuthBaseException) as exc:
         raise MLConnectError(_explain(exc), error=str(getattr(exc, "code", ""))) from exc
     try:
         grant = grant_from_response(result.get("token"))
     except MLBadRequest as exc:
-        raise MLConnectError(f"Mercado Livre answered oddly: {exc.message}") from exc
+        raise MLConnectError(
+            _("Mercado Livre answered oddly: %(detail)s") % {"detail": exc.message}
+        ) from exc
     user = result.get("user") or {}
     if not isinstance(user, dict) or user.get("id") != grant.user_id:
-        raise MLConnectError("Mercado Livre's account details did not match the authorization.")
+        raise MLConnectError(_("Mercado Livre's account details did not match the authorization."))
     return _bind(attempt=attempt, grant_user=user, grant=grant)
 
 
@@ -175,14 +183,20 @@ def _explain(exc: Exception) -> str:
     code = str(getattr(exc, "code", ""))
     provider = str(getattr(exc, "provider_code", "") or "")
     if code in {"timeout", "connection_failed", "unavailable"}:
-        return "Mercado Livre could not be reached to finish connecting; try again in a minute."
+        return _("Mercado Livre could not be reached to finish connecting; try again in a minute.")
     if code == "rate_limited":
-        return "Mercado Livre is busy right now; try again in a minute."
+        return _("Mercado Livre is busy right now; try again in a minute.")
     if provider == "invalid_grant" or code in {"invalid_grant", "access_denied"}:
-        return "Mercado Livre refused the authorization (it expired or was used); start again."
+        return _("Mercado Livre refused the authorization (it expired or was used); start again.")
     if code == "malformed_response":
-        return "Mercado Livre answered something we could not read; try again."
-    return "Mercado Livre refused to finish connecting; start again."
+        return _("Mercado Livre answered something we could not read; try again.")
+    return _("Mercado Livre refused to finish connecting; start again.")
+
+
+def _bound_elsewhere(account: object) -> str:
+    return _(
+        "The Mercado Livre account %(account)s is already connected to another Peepers store."
+    ) % {"account": account}
 
 
 def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenGrant) -> Connected:
@@ -195,23 +209,29 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
             if tenant.ml_user_id is not None and tenant.ml_user_id != ml_user_id:
                 raise MLAccountMismatch(
-                    f"This store belongs to Mercado Livre user {tenant.ml_user_id}; you signed "
-                    f"in as {nickname or ml_user_id}. Sign in with the store's account."
+                    _(
+                        "This store belongs to Mercado Livre user %(store_user)s; you signed in "
+                        "as %(signed_in_as)s. Sign in with the store's account."
+                    )
+                    % {"store_user": tenant.ml_user_id, "signed_in_as": nickname or ml_user_id}
                 )
             existing = MLConnection.objects.filter(ml_user_id=ml_user_id).first()
             if existing is not None and existing.tenant_id != tenant.pk:
-                raise MLAccountBoundElsewhere(
-                    f"The Mercado Livre account {nickname or ml_user_id} is already connected "
-                    "to another Peepers store."
-                )
+                raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id))
             limits = entitlements_for(tenant=tenant).limits
             connected = MLConnection.objects.filter(
                 tenant=tenant, status=MLConnectionStatus.ACTIVE
             ).exclude(ml_user_id=ml_user_id)
             if connected.count() >= limits.max_ml_accounts:
                 raise MLPlanLimitReached(
-                    f"The {limits.name} plan allows {limits.max_ml_accounts} Mercado Livre "
-                    f"account(s). Upgrade your plan at {UPGRADE_PATH} to connect another."
+                    ngettext(
+                        "The %(plan)s plan allows %(n)s Mercado Livre account. Upgrade your "
+                        "plan at %(path)s to connect another.",
+                        "The %(plan)s plan allows %(n)s Mercado Livre accounts. Upgrade your "
+                        "plan at %(path)s to connect another.",
+                        limits.max_ml_accounts,
+                    )
+                    % {"plan": limits.name, "n": limits.max_ml_accounts, "path": UPGRADE_PATH}
                 )
             if tenant.ml_user_id is None:
                 tenant.ml_user_id = ml_user_id
@@ -245,10 +265,7 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             enqueue_on_commit(ml_initial_sync, tenant=tenant)
     except IntegrityError as exc:
         # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
-        raise MLAccountBoundElsewhere(
-            f"The Mercado Livre account {nickname or ml_user_id} is already connected to "
-            "another Peepers store."
-        ) from exc
+        raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id)) from exc
     return Connected(tenant=tenant, ml_user_id=ml_user_id, nickname=nickname)
 
 

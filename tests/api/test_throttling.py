@@ -22,7 +22,7 @@ def test_the_daily_limit_comes_from_the_plan(three_calls_a_day, tenant_a, client
     statuses = [client_a.get("/api/v1/items/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
-    refused = client_a.get("/api/v1/orders/")
+    refused = client_a.get("/api/v1/orders/", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 429
     error = refused.json()["error"]
     assert error["code"] == "daily_limit_exceeded"

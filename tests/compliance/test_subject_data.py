@@ -277,7 +277,9 @@ def test_an_expired_export_link_says_so(stores, settings):
     token = export_link_token(request=request)
     settings.COMPLIANCE_EXPORT_LINK_DAYS = -1
 
-    response = Client(HTTP_HOST="tenant-a.localhost").get(f"/privacy/exports/{token}")
+    response = Client(HTTP_HOST="tenant-a.localhost", HTTP_ACCEPT_LANGUAGE="en").get(
+        f"/privacy/exports/{token}"
+    )
 
     assert response.status_code == 404
     assert "expired" in response.text

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
@@ -184,8 +185,15 @@ def ml_sync_incremental(
                 kind=kind,
                 status="skipped",
                 reason=entitlement.limit_message(
-                    f"The {entitlement.limits.name} plan syncs every "
-                    f"{entitlement.limits.sync_interval_minutes} minutes."
+                    ngettext(
+                        "The %(plan)s plan syncs every %(n)s minute.",
+                        "The %(plan)s plan syncs every %(n)s minutes.",
+                        entitlement.limits.sync_interval_minutes,
+                    )
+                    % {
+                        "plan": entitlement.limits.name,
+                        "n": entitlement.limits.sync_interval_minutes,
+                    }
                 ),
             )
         with sync_lock(kind) as held:

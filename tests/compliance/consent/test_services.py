@@ -102,7 +102,8 @@ def test_a_notice_that_changes_nothing_keeps_consents(owner):
     assert consent_current(user=owner, purpose=MARKETING)
 
 
-def test_purposes_not_based_on_consent_cannot_be_granted(owner):
+def test_purposes_not_based_on_consent_cannot_be_granted(owner, settings):
+    settings.LANGUAGE_CODE = "en"
     with pytest.raises(ConsentNotApplicable, match="not on consent"):
         grant(owner, "service_contract")
     assert not consent_current(user=owner, purpose="service_contract")
