@@ -8,6 +8,7 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.forms import ITEM_STATUSES, ORDER_STATUSES
 from dashboard.selectors import SELLER_TZ
@@ -53,6 +54,15 @@ def item_status(code: str) -> str:
 def order_status(code: str) -> str:
     """An order's ML status in the seller's language (ML's code if it is a new one)."""
     return str(_ORDER_STATUS_LABELS.get(code, code))
+
+
+_SYNC_PHASES = {"questions": _("Questions"), "orders": _("Orders"), "items": _("Products")}
+
+
+@register.filter
+def sync_phase(code: str) -> str:
+    """A sync phase (``questions``, ``orders``, ``items``) in the seller's language."""
+    return str(_SYNC_PHASES.get(code, code or "—"))
 
 
 @register.filter

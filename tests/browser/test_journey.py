@@ -19,6 +19,8 @@ from tenants.models import Tenant
 SLUG = "loja-jornada"
 EMAIL = "jornada@example.com"
 PASSWORD = "a-long-enough-password-9"
+# Each Mercado Livre call takes this long while the initial sync runs (see the sync step).
+SLOW_ML_MS = 2_000
 SYNC_TIMEOUT_MS = 60_000
 
 
@@ -81,14 +83,22 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     screenshots.take(page, "ml-connected")
 
     # The sync page follows the initial sync by itself, from queued (no worker is running yet)
-    # until it has finished.
+    # through running, with its progress, until it has finished. Mercado Livre answers slowly
+    # here, so the sync runs long enough for the page's 2-second polls to see it.
     nav(page, "Sync")
     expect(page.locator("#sync-pending")).to_be_visible()
     screenshots.take(page, "sync-queued")
+    stack.sandbox.faults(latency_ms=SLOW_ML_MS)
     start_worker()
+    expect(page.locator("#sync-running")).to_be_visible(timeout=SYNC_TIMEOUT_MS)
+    expect(page.locator("#runs tbody tr.run-running progress").first).to_be_visible(
+        timeout=SYNC_TIMEOUT_MS
+    )
+    screenshots.take(page, "sync-running")
     finished = page.locator("#runs tbody tr.run-succeeded", has_text="Initial")
     expect(finished).to_be_visible(timeout=SYNC_TIMEOUT_MS)
     expect(page.locator("#sync-pending, #sync-running")).to_have_count(0)
+    stack.sandbox.faults(latency_ms=0)
     screenshots.take(page, "sync-finished")
 
     # The overview now has the store's numbers.

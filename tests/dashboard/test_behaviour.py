@@ -161,6 +161,7 @@ def test_a_running_sync_is_polled_every_two_seconds(tenant_a):
     html = store_client(tenant_a, login=True).get("/sync/progress").content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert '<progress max="200" value="50"' in html
+    assert "(agora: Pedidos)" in html  # the phase, in the seller's language
 
 
 def test_portuguese_by_default_english_when_chosen_brl_and_sao_paulo_time(tenant_a):
