@@ -14,10 +14,12 @@ import enum
 import pickle
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
@@ -90,7 +92,8 @@ class _Facts:
 
 FALLBACK_LIMITS = PlanLimits(
     code="unknown",
-    name="No plan",
+    # Lazy: it goes into sentences in the language of whoever reads them (``str`` when used).
+    name=cast(str, gettext_lazy("No plan")),
     max_ml_accounts=1,
     max_items=0,
     max_orders_per_month=0,

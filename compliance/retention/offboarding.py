@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name, quote_schema_name, schema_exists
 
@@ -117,20 +118,23 @@ def download_url(offboarding: StoreOffboarding) -> str:
 
 def _owner_notify(offboarding: StoreOffboarding, tenant: Tenant) -> None:
     """E-mail the owner once; a failed send rolls the mark back, so the next run retries."""
-    days = settings.COMPLIANCE_EXPORT_LINK_DAYS
-    body = (
-        f"Your store {tenant.name} on Peepers was closed, and its data is now being deleted "
-        "as our retention policy says.\n\n"
-        f"A copy of your data is available for {days} days at:\n{download_url(offboarding)}\n\n"
-        "After that, ask our support team for it while we still hold it.\n"
-    )
+    context = {
+        "store": tenant,
+        "days": settings.COMPLIANCE_EXPORT_LINK_DAYS,
+        "link": download_url(offboarding),
+    }
+    # In the sellers' default language (pt-BR), not in that of the staff member who runs it:
+    # the owner's own language is not stored.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("compliance/email/offboarding_subject.txt", context).strip()
+        body = render_to_string("compliance/email/offboarding.txt", context)
     with transaction.atomic():
         marked = StoreOffboarding.objects.filter(
             pk=offboarding.pk, notified_at__isnull=True
         ).update(notified_at=timezone.now())
         if marked:
             send_mail(
-                subject=f"Your Peepers store {tenant.name}: your data export",
+                subject=subject,
                 message=body,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 recipient_list=[tenant.owner_email],

@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboard.forms import ITEM_STATUSES, ORDER_STATUSES
 from dashboard.selectors import SELLER_TZ
@@ -54,6 +55,51 @@ def item_status(code: str) -> str:
 def order_status(code: str) -> str:
     """An order's ML status in the seller's language (ML's code if it is a new one)."""
     return str(_ORDER_STATUS_LABELS.get(code, code))
+
+
+# Mercado Livre's payment statuses (Mercado Pago's): "payment status" keeps them apart from the
+# order statuses of the same English word.
+_PAYMENT_STATUS_LABELS = {
+    "approved": pgettext_lazy("payment status", "Approved"),
+    "pending": pgettext_lazy("payment status", "Pending"),
+    "in_process": pgettext_lazy("payment status", "In process"),
+    "authorized": pgettext_lazy("payment status", "Authorized"),
+    "in_mediation": pgettext_lazy("payment status", "In mediation"),
+    "rejected": pgettext_lazy("payment status", "Rejected"),
+    "cancelled": pgettext_lazy("payment status", "Cancelled"),
+    "refunded": pgettext_lazy("payment status", "Refunded"),
+    "charged_back": pgettext_lazy("payment status", "Charged back"),
+}
+
+# ML's ``payment_method_id``: card brands and Pix are names in every language.
+_PAYMENT_METHOD_LABELS = {
+    "pix": "Pix",
+    "master": "Mastercard",
+    "visa": "Visa",
+    "amex": "American Express",
+    "elo": "Elo",
+    "hipercard": "Hipercard",
+    "debmaster": _("Mastercard debit"),
+    "debvisa": _("Visa debit"),
+    "debelo": _("Elo debit"),
+    "bolbradesco": _("Boleto (bank slip)"),
+    "pec": _("Lottery outlet payment"),
+    "account_money": _("Mercado Pago balance"),
+}
+
+
+@register.filter
+def payment_status(code: str) -> str:
+    """A payment's ML status in the seller's language (ML's code if it is a new one)."""
+    return str(_PAYMENT_STATUS_LABELS.get(code, code))
+
+
+@register.filter
+def payment_method(code: str | None) -> str:
+    """A payment's ML method (``payment_method_id``) by name; ML's code if it is a new one."""
+    if not code:
+        return "—"
+    return str(_PAYMENT_METHOD_LABELS.get(code, code))
 
 
 _SYNC_PHASES = {"questions": _("Questions"), "orders": _("Orders"), "items": _("Products")}

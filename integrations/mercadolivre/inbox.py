@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
@@ -123,7 +125,7 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
     route = ROUTES.get(notification.topic)
     match = route.pattern.match(notification.resource) if route else None
     if route is None or match is None:
-        return _finish(notification, NotificationStatus.IGNORED, "topic or resource not synced")
+        return _finish(notification, NotificationStatus.IGNORED, _("topic or resource not synced"))
     link = (
         MLConnection.objects.select_related("tenant")
         .filter(ml_user_id=notification.ml_user_id)
@@ -131,7 +133,7 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
     )
     if link is None or link.tenant.status != TenantStatus.ACTIVE:
         return _finish(
-            notification, NotificationStatus.ORPHANED, "no active store for this ML user"
+            notification, NotificationStatus.ORPHANED, _("no active store for this ML user")
         )
     entitlement = entitlements_for(tenant=link.tenant)
     if not entitlement.may_sync:
@@ -139,7 +141,7 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
         return _finish(
             notification,
             NotificationStatus.IGNORED,
-            f"billing: {entitlement.reason}",
+            _("billing: %(reason)s") % {"reason": entitlement.reason},
             tenant=link.tenant,
         )
     try:
@@ -150,8 +152,12 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
                 return _finish(
                     notification,
                     NotificationStatus.IGNORED,
-                    f"plan limit: {entitlement.limits.name} stores up to "
-                    f"{entitlement.limits.max_items} items",
+                    ngettext(
+                        "plan limit: the %(plan)s plan stores up to %(n)s product",
+                        "plan limit: the %(plan)s plan stores up to %(n)s products",
+                        entitlement.limits.max_items,
+                    )
+                    % {"plan": entitlement.limits.name, "n": entitlement.limits.max_items},
                     tenant=link.tenant,
                 )
             client = MLClient.for_current_store(

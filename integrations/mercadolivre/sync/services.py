@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
@@ -73,7 +74,7 @@ class SyncOutcome:
     status: str
     run_id: int | None = None
     resumed: bool = False
-    reason: str = ""
+    reason: str = ""  # in the language active when it ran: pt-BR in a worker
     counts: Mapping[str, int] = field(default_factory=dict)
     totals: Mapping[str, int] = field(default_factory=dict)
     stored: Mapping[str, int] = field(default_factory=dict)
@@ -127,7 +128,7 @@ def ml_sync_initial(
                     kind=SyncKind.INITIAL,
                     status="already_done",
                     run_id=previous.pk if previous else None,
-                    reason="the initial sync already succeeded; a full sync starts it again",
+                    reason=_("the initial sync already succeeded; a full sync starts it again"),
                 )
             run, resumed = run_open(kind=SyncKind.INITIAL, fresh=full)
             if not resumed:
@@ -169,7 +170,9 @@ def ml_sync_incremental(
     with tenant_context(tenant):
         account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
         if account is None or not account.is_usable:
-            return SyncOutcome(kind=kind, status="skipped", reason="no usable ML account")
+            return SyncOutcome(
+                kind=kind, status="skipped", reason=_("no usable Mercado Livre account")
+            )
         waiting = _initial_pending(tenant)
         if waiting:
             return SyncOutcome(kind=kind, status="skipped", reason=waiting)
@@ -198,7 +201,9 @@ def ml_sync_incremental(
             )
         with sync_lock(kind) as held:
             if not held:
-                return SyncOutcome(kind=kind, status="skipped", reason="already running")
+                return SyncOutcome(
+                    kind=kind, status="skipped", reason=_("a sync is already running")
+                )
             run, resumed = run_open(kind=kind, fresh=False)
             if not resumed:
                 now = timezone.now()
@@ -225,20 +230,20 @@ def _initial_pending(tenant: Tenant) -> str:
     """Why the incremental sync must wait for the initial one ("" when it need not)."""
     with sync_lock(SyncKind.INITIAL) as free:
         if not free:
-            return "the initial sync is running"
+            return _("the initial sync is running")
         runs = SyncRun.objects.filter(kind=SyncKind.INITIAL)
         unfinished = runs.filter(status=SyncStatus.RUNNING).first()
         if unfinished is None and runs.filter(status=SyncStatus.SUCCEEDED).exists():
             return ""
         if unfinished is not None and unfinished.heartbeat_at > timezone.now() - INITIAL_STALE:
             # Between two slices of a live initial sync: its next slice is already queued.
-            return "the initial sync is between slices"
+            return _("the initial sync is between slices")
     # Never ran, died, or failed: the initial sync (re)starts; it resumes a run that died.
     # Imported here because the tasks module imports this one.
     from integrations.mercadolivre.sync_tasks import ml_initial_sync
 
     enqueue_on_commit(ml_initial_sync, tenant=tenant)
-    return "the initial sync has not finished; it was enqueued"
+    return _("the initial sync has not finished; it was enqueued")
 
 
 def _drive(
