@@ -24,6 +24,10 @@ from tenants.models import Tenant
 ANSWER_MAX_CHARS = 2000  # ML's limit for a question or an answer
 UNANSWERED = "UNANSWERED"
 ANSWERED = "ANSWERED"
+# A seller is waiting on the page (or an integrator on the API call): one quick retry and a short
+# wait for the rate limiter, not the background jobs' backoff of up to half a minute.
+ANSWER_RETRIES = 1
+ANSWER_MAX_WAIT_SECONDS = 5.0
 
 
 class AnswerError(Exception):
@@ -94,7 +98,9 @@ def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError:
     question = MLQuestion.objects.select_for_update().filter(pk=question_id).first()
     if question is None:
         return QuestionNotFound(f"This store has no question {question_id}.")
-    client = MLClient.for_current_store(priority=Priority.HIGH)
+    client = MLClient.for_current_store(
+        priority=Priority.HIGH, retries=ANSWER_RETRIES, max_wait=ANSWER_MAX_WAIT_SECONDS
+    )
     if question.status != UNANSWERED:
         question = _refreshed(client, question_id)
         if question.status != UNANSWERED:
