@@ -3,12 +3,12 @@ under gunicorn, on 2 cores.
 
 A fresh benchmark database with two stores: one with ``ITEMS`` listings and ``ORDERS`` orders
 (written with COPY straight into its schema, then ``VACUUM ANALYZE`` as autovacuum would leave a
-table of that age, and checkpointed), the other empty. The app runs under gunicorn with production settings
-(``bench/server.py``). The owner logs in through the login form (session cookie, CSRF) and gets
-an API token from ``api_token_create``. Each endpoint is then asked ``REQUESTS`` times by
-``CLIENTS`` clients back to back (closed loop) after ``WARMUP`` requests, one endpoint after
-another, each request on a new connection as a proxy in front sends them, with
-``GET /api/ping`` (a bare JSON view) measured in the same run as the floor.
+table of that age, and checkpointed), the other empty. The app runs under gunicorn with
+production settings (``bench/server.py``). The owner logs in through the login form (session
+cookie, CSRF) and gets an API token from ``api_token_create``. Each endpoint is then asked
+``REQUESTS`` times by ``CLIENTS`` clients back to back (closed loop) after ``WARMUP`` requests,
+one endpoint after another, each request on a new connection as a proxy in front sends them,
+with ``GET /api/ping`` (a bare JSON view) measured in the same run as the floor.
 
 The API's per-minute burst limit is raised for the server (the clients would pass 120 calls a
 minute by design); the limiter itself still runs on every API call.
