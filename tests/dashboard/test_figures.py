@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -203,3 +204,5 @@ def test_the_billing_page_shows_the_plans_usage_as_the_overview_does(tenant_a, t
         html = client.get(path).content.decode()
         assert 'aria-labelledby="usage-items"></meter> 4 /' in html, path
         assert 'aria-labelledby="usage-orders"></meter> 2 /' in html, path
+    # The plans' limits grouped as the seller reads numbers ("1.000 produtos").
+    assert re.search(r"\b\d{1,3}(\.\d{3})+ produtos", html)
