@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import staff_password
 from accounts.staff_login import StaffAuthenticationForm
 from billing.urls import public_urlpatterns as billing_public_urls
 from compliance.retention.urls import public_urlpatterns as retention_public_urls
@@ -22,6 +23,7 @@ urlpatterns = [
     path("legal/privacy/", tenant_views.legal_privacy, name="legal-privacy"),
     path("api/health", health, name="health"),
     path("api/ping", ping, name="ping"),
+    *staff_password.urlpatterns,
     path("admin/", admin.site.urls),
     # The language switch (Django's set_language), as on the stores' hosts.
     path("i18n/", include("django.conf.urls.i18n")),
