@@ -14,12 +14,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.selectors import two_factor_enabled
-from accounts.staff_login import staff_two_factor_missing
 
 
 class TwoFactorMiddleware:
@@ -39,9 +39,8 @@ class TwoFactorMiddleware:
 def _verified_or_anonymous(user: Any, *, staff: bool) -> Any:
     if not user.is_authenticated or user.is_verified():
         return user
-    if two_factor_enabled(user=user):
-        return _unverified()
-    if staff and staff_two_factor_missing(user):
+    # Staff where policy requires two-factor need a verified session either way: no query.
+    if (staff and settings.PEEPERS_STAFF_TWO_FACTOR_REQUIRED) or two_factor_enabled(user=user):
         return _unverified()
     return user
 

@@ -324,15 +324,27 @@ def two_factor_disable(
     """Turn two-factor off; a current code (or a backup code) proves it is the user."""
     if two_factor_verify(user=user, code=code) is None:
         raise InvalidCode(_("That code is not right."))
+    two_factor_remove(tenant=tenant, user=user, actor=user, request=request)
+
+
+def two_factor_remove(
+    *,
+    tenant: Tenant | None,
+    user: User,
+    actor: User | None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Delete ``user``'s app and backup codes, audit-logged; ``actor`` None is the system (a
+    command run on a server, the recovery for a lost phone)."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        removed, _count = TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         _audit_permission_change(
             tenant=tenant,
-            actor=user,
+            actor=actor,
             member=user,
             operation="two_factor_disabled",
-            changes={"two_factor": {"old": True, "new": False}},
+            changes={"two_factor": {"old": bool(removed), "new": False}},
             request=request,
         )
 

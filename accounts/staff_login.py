@@ -17,14 +17,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 
 from accounts.selectors import two_factor_enabled
 from accounts.services import two_factor_verify
-from tenants.users.models import User
 
 ENABLE_COMMAND = "python manage.py staff_two_factor enable"
-
-
-def staff_two_factor_missing(user: User) -> bool:
-    """Whether policy requires two-factor of this staff member, who has not turned it on."""
-    return bool(settings.PEEPERS_STAFF_TWO_FACTOR_REQUIRED) and not two_factor_enabled(user=user)
 
 
 class StaffAuthenticationForm(AdminAuthenticationForm):
@@ -51,7 +45,7 @@ class StaffAuthenticationForm(AdminAuthenticationForm):
         if user is None:
             return cleaned
         if not two_factor_enabled(user=user):
-            if staff_two_factor_missing(user):
+            if settings.PEEPERS_STAFF_TWO_FACTOR_REQUIRED:
                 raise forms.ValidationError(
                     self.error_messages["two_factor_required"], code="two_factor_required"
                 )

@@ -8,20 +8,16 @@ recovery for a lost phone, for whoever runs commands on a server; it is audit-lo
 
 from __future__ import annotations
 
+import base64
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from accounts.errors import AccountError
 from accounts.selectors import two_factor_enabled
-from accounts.services import totp_device_for_setup, two_factor_enable
-from compliance.audit.models import AuditAction
-from compliance.audit.services import Actor, audit_record
+from accounts.services import totp_device_for_setup, two_factor_enable, two_factor_remove
 from tenants.context import use_public_schema
 from tenants.users.models import User
 
@@ -67,7 +63,8 @@ class Command(BaseCommand):
         device = totp_device_for_setup(user=staff, key=key)
         self.stdout.write(f"Add this key to {staff.email}'s authenticator app:")
         self.stdout.write(f"  {device.config_url}")
-        secret = device.config_url.split("secret=")[1].split("&")[0]
+        # What authenticator apps take typed in: the key in base32, without padding.
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
         self.stdout.write(f"  or type the key: {secret}")
         self.stdout.write("Code the app shows now: ", ending="")
         self.stdout.flush()
@@ -84,17 +81,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {backup}")
 
     def _disable(self, staff: User) -> None:
-        with transaction.atomic():
-            removed, _ = TOTPDevice.objects.filter(user=staff).delete()
-            StaticDevice.objects.filter(user=staff).delete()
-            audit_record(
-                action=AuditAction.ADMIN_PERMISSION_CHANGE,
-                actor=Actor.system(),
-                obj=staff,
-                details={
-                    "user": staff.email,
-                    "operation": "two_factor_disabled",
-                    "changes": {"two_factor": {"old": bool(removed), "new": False}},
-                },
-            )
+        two_factor_remove(tenant=None, user=staff, actor=None)
         self.stdout.write(f"Two-factor is off for {staff.email}; the next sign-in needs none.")
