@@ -60,7 +60,6 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             "mirror": mirror,
             "live": mirror is not None and mirror.status in LIVE_STATUSES,
             "entitlement": entitlement,
-            "limits": entitlement.limits,
             "usage": store_usage(tenant=tenant),
             "plans": plans,
             "invoices": invoices,

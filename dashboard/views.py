@@ -360,7 +360,9 @@ def _sync_context(request: HttpRequest) -> dict[str, Any]:
         "running": running,
         "pending": pending,
         "polling": running is not None or pending is not None,
-        "next_allowed": None if running or pending else sync_next_allowed(tenant=tenant),
+        "next_allowed": None
+        if running or pending
+        else sync_next_allowed(tenant=tenant, entitlement=_entitlement(request)),
         "account": account,
     }
 

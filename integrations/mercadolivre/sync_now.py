@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 from redis.exceptions import RedisError
 
-from billing.entitlements import entitlements_for
+from billing.entitlements import Entitlement, entitlements_for
 from integrations.mercadolivre.models import (
     MLAccount,
     MLAccountStatus,
@@ -31,6 +31,7 @@ from integrations.mercadolivre.models import (
     SyncRun,
     SyncStatus,
 )
+from integrations.mercadolivre.sync.services import SCHEDULE_SLACK
 from integrations.mercadolivre.sync_tasks import ml_incremental_sync
 from peepers.redis import redis_client, redis_key
 from peepers.tasks import enqueue_on_commit
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 
 # A requested sync that no worker has started within this long is forgotten.
 SYNC_REQUEST_TTL = timedelta(minutes=10)
-# The scheduled incremental sync allows a minute of slack (integrations.mercadolivre.sync).
-SCHEDULE_SLACK = timedelta(minutes=1)
 
 
 class SyncRefused(Exception):
@@ -94,10 +93,16 @@ def sync_request_pending(*, tenant: Tenant) -> datetime | None:
     return None if started else requested_at
 
 
-def sync_next_allowed(*, tenant: Tenant, now: datetime | None = None) -> datetime | None:
-    """The earliest moment the plan allows another incremental sync; None if one may start."""
+def sync_next_allowed(
+    *, tenant: Tenant, entitlement: Entitlement | None = None, now: datetime | None = None
+) -> datetime | None:
+    """The earliest moment the plan allows another incremental sync; None if one may start.
+
+    ``entitlement`` is the store's, when the caller has it already (the request's).
+    """
     now = now or timezone.now()
-    interval = timedelta(minutes=entitlements_for(tenant=tenant).limits.sync_interval_minutes)
+    limits = (entitlement or entitlements_for(tenant=tenant)).limits
+    interval = timedelta(minutes=limits.sync_interval_minutes)
     with tenant_context(tenant):
         last = (
             SyncRun.objects.filter(kind=SyncKind.INCREMENTAL, status=SyncStatus.SUCCEEDED)
@@ -129,7 +134,7 @@ def sync_now_request(
             )
         if SyncRun.objects.filter(status=SyncStatus.RUNNING).exists():
             raise SyncRunning(_("A sync is running now; its progress is shown on the Sync page."))
-    next_at = sync_next_allowed(tenant=tenant, now=now)
+    next_at = sync_next_allowed(tenant=tenant, entitlement=entitlement, now=now)
     if next_at is not None:
         when = timezone.localtime(next_at, ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE))
         raise SyncTooSoon(

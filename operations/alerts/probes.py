@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from peepers.health import run_checks
 from peepers.metrics import metric_count, metric_gauges, metric_labels
 from peepers.tasks import queue_depths
-
-logger = logging.getLogger(__name__)
 
 
 def health_probe() -> dict[str, dict[str, object]]:

@@ -29,7 +29,6 @@ WARN_DAYS = 90
 # Past a few thousand schemas on one server, migrations, pg_dump and the catalog caches slow
 # down markedly: time to move to Citus schema-based sharding (docs/scale-out).
 SCHEMA_COUNT_LIMIT = 5000
-# kombu's Redis transport keeps a queue's priorities in lists suffixed like this.
 
 
 @dataclass(frozen=True)
