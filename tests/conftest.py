@@ -46,6 +46,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         embedded.stop_if_unused(Path(settings.PEEPERS_DATA_DIR))
 
 
+@pytest.fixture
+def portuguese(settings: Any) -> None:
+    """The shipped default language (pt-BR), whatever a package's conftest chose for its
+    English-language assertions."""
+    settings.LANGUAGE_CODE = "pt-br"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any

@@ -46,6 +46,14 @@ def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{code:0{device.digits}d}"
 
 
+@pytest.fixture
+def no_code_backoff(settings) -> None:
+    """django-otp backs off after a wrong code; tests that then enter the right one at once
+    turn it off."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
 @pytest.fixture(autouse=True)
 def _english(settings) -> None:
     """Pages in the source language, so assertions read the msgids whatever the catalogue."""

@@ -16,16 +16,10 @@ from compliance.audit.models import AuditAction, AuditEvent
 from tenants.users.models import User
 from tests.accounts.conftest import totp_code
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_code_backoff")]
 
 EMAIL = "ops@peepers.test"
 PASSWORD = "a-long-staff-password-2"
-
-
-@pytest.fixture(autouse=True)
-def _no_code_backoff(settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
 
 
 @pytest.fixture

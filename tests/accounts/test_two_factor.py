@@ -11,12 +11,7 @@ from compliance.audit.models import AuditAction, AuditEvent
 from tests.accounts.conftest import PASSWORD, logged_in, login, totp_code, user_create
 from tests.support.clients import store_client
 
-
-@pytest.fixture(autouse=True)
-def _no_code_backoff(settings):
-    """django-otp backs off after a wrong code; these tests enter the right one at once."""
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    settings.OTP_STATIC_THROTTLE_FACTOR = 0
+pytestmark = pytest.mark.usefixtures("no_code_backoff")
 
 
 def enable_two_factor(client, tenant):

@@ -2,44 +2,20 @@
 subscription status and the access reason, pt-BR by default and English when chosen."""
 
 import pytest
-from django.utils import timezone
 
-from billing.models import Plan, SubscriptionMirror
-from billing.sync import entitlement_forget
-from tenants.models import Tenant
+from billing.models import Plan
+from tests.support.billing import subscription_set
 from tests.support.clients import store_client
+from tests.support.i18n import choose_english
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _portuguese_by_default(settings) -> None:
-    """The shipped default, whatever a conftest chooses for English-language assertions."""
-    settings.LANGUAGE_CODE = "pt-br"
-
-
-def subscription(tenant: Tenant, status: str) -> None:
-    SubscriptionMirror.objects.create(
-        tenant=tenant,
-        stripe_customer_id="cus_i18n",
-        stripe_subscription_id="sub_i18n",
-        status=status,
-        plan=Plan.objects.get(code="pro"),
-        synced_at=timezone.now(),
-    )
-    entitlement_forget(tenant.pk)
-
-
-def english(client) -> None:
-    response = client.post("/i18n/setlang/", {"language": "en", "next": "/billing/"})
-    assert response.status_code == 302
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portuguese")]
 
 
 def test_a_billing_message_is_portuguese_by_default_and_english_when_chosen(tenant_a):
     client = store_client(tenant_a, login=True)
 
     pt = client.get("/billing/?checkout=canceled").text
-    english(client)
+    choose_english(client, "/billing/")
     en = client.get("/billing/?checkout=canceled").text
 
     assert "Pagamento cancelado; nada foi cobrado." in pt
@@ -53,7 +29,7 @@ def test_a_refusal_raised_by_the_checkout_service_reaches_the_page_translated(te
     client = store_client(tenant_a, login=True)
 
     pt = client.post("/billing/checkout", {"plan": "pro"}, follow=True).text
-    english(client)
+    choose_english(client, "/billing/")
     en = client.post("/billing/checkout", {"plan": "pro"}, follow=True).text
 
     assert "O plano Pro não está à venda no momento; tente novamente mais tarde." in pt
@@ -61,11 +37,11 @@ def test_a_refusal_raised_by_the_checkout_service_reaches_the_page_translated(te
 
 
 def test_the_subscription_status_label_and_access_reason_are_translated(tenant_a):
-    subscription(tenant_a, "active")
+    subscription_set(tenant_a, "active", plan_code="pro")
     client = store_client(tenant_a, login=True)
 
     pt = client.get("/billing/").text
-    english(client)
+    choose_english(client, "/billing/")
     en = client.get("/billing/").text
 
     assert '<dd id="subscription-status">Ativa</dd>' in pt
@@ -75,7 +51,7 @@ def test_the_subscription_status_label_and_access_reason_are_translated(tenant_a
 
 
 def test_a_blocked_store_reads_why_in_portuguese(tenant_a):
-    subscription(tenant_a, "canceled")
+    subscription_set(tenant_a, "canceled", plan_code="pro")
     client = store_client(tenant_a, login=True)
 
     redirected = client.get("/", follow=True).text

@@ -1,8 +1,6 @@
 """The whole Stripe path with real processes: emulator → signed webhooks → gunicorn → inbox →
 Celery worker → mirror; deliveries duplicated and shuffled by the emulator."""
 
-import time
-
 import pytest
 
 from billing.checkout import checkout_start
@@ -11,17 +9,9 @@ from tenants.models import Tenant
 from tests.billing.flows import STORE_URL
 from tests.billing.support import DAY, SECRET_KEY, WEBHOOK_SECRET
 from tests.support.processes import celery_worker, free_port, web_server
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("committed_db")
-
-
-def wait_until(predicate, *, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def settled() -> bool:
@@ -63,11 +53,11 @@ def test_a_subscription_reaches_the_mirror_through_real_webhooks(stripe):
         session = CheckoutAttempt.objects.get(url=started.url).stripe_session_id
         stripe.admin(f"checkout/{session}/complete", {"payment_method": "card"})
         stripe.admin("webhooks/flush")
-        assert wait_until(lambda: status_of(tenant) == "trialing" and settled())
+        assert wait_until(lambda: status_of(tenant) == "trialing" and settled(), timeout=60)
 
         stripe.advance(14 * DAY + 60)
         stripe.admin("webhooks/flush")
-        assert wait_until(lambda: status_of(tenant) == "active" and settled())
+        assert wait_until(lambda: status_of(tenant) == "active" and settled(), timeout=60)
 
     events = StripeEvent.objects.all()
     emitted = {e["id"] for e in stripe.events()} - before

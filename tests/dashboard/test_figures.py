@@ -11,7 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from dashboard.selectors import ProductFilters, products_filtered, sales_summary, store_counts
+from dashboard.selectors import (
+    ProductFilters,
+    products_filtered,
+    sales_summary,
+    seller_day_start,
+    seller_today,
+    store_counts,
+)
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.search import items_search, title_query
 from tests.dashboard.support import account_connect, items_seed, orders_seed
@@ -82,9 +89,15 @@ def test_store_counts_leave_closed_listings_out_of_stock_outs(tenant_a, tenant_b
     assert (counts.items, counts.out_of_stock) == (9, 3)
 
 
+def noon_today() -> datetime:
+    """Today at noon in São Paulo: orders seeded a few minutes apart stay in today and this
+    month whenever the test runs."""
+    return seller_day_start(seller_today()) + timedelta(hours=12)
+
+
 def test_the_overview_shows_the_months_orders_against_the_plan(tenant_a):
     account_connect(tenant_a, ml_user_id=111)
-    orders_seed(tenant_a, 3, first_id=1, nickname="a")
+    orders_seed(tenant_a, 3, first_id=1, nickname="a", created=noon_today())
     html = store_client(tenant_a, login=True).get("/").content.decode()
     assert 'aria-labelledby="usage-orders"></meter> 3 /' in html
 
@@ -160,10 +173,10 @@ def test_the_products_page_and_the_api_find_the_same_listings(tenant_a):
 
 def test_the_api_overview_gives_the_pages_figures_for_its_store_only(tenant_a, tenant_b):
     account_connect(tenant_a, ml_user_id=111)
-    orders_seed(tenant_a, 3, first_id=1, nickname="a", total_cents=10_000)
-    orders_seed(tenant_a, 1, first_id=10, nickname="a", status="cancelled")
+    orders_seed(tenant_a, 3, first_id=1, nickname="a", total_cents=10_000, created=noon_today())
+    orders_seed(tenant_a, 1, first_id=10, nickname="a", status="cancelled", created=noon_today())
     items_seed(tenant_a, 4, prefix="A", available_quantity=0)
-    orders_seed(tenant_b, 7, first_id=100, nickname="b", total_cents=99_900)
+    orders_seed(tenant_b, 7, first_id=100, nickname="b", total_cents=99_900, created=noon_today())
     items_seed(tenant_b, 9, prefix="B")
     client = store_client(tenant_a, login=True)
 
@@ -182,7 +195,7 @@ def test_the_api_overview_gives_the_pages_figures_for_its_store_only(tenant_a, t
 
     with CaptureQueriesContext(connection) as few:
         client.get("/api/v1/overview/")
-    orders_seed(tenant_a, 300, first_id=1000, nickname="a")
+    orders_seed(tenant_a, 300, first_id=1000, nickname="a", created=noon_today())
     with CaptureQueriesContext(connection) as many:
         client.get("/api/v1/overview/")
     assert len(many) == len(few)
@@ -197,7 +210,7 @@ def test_the_api_overview_of_a_store_without_mercado_livre(tenant_a):
 def test_the_billing_page_shows_the_plans_usage_as_the_overview_does(tenant_a, tenant_b):
     account_connect(tenant_a, ml_user_id=111)
     items_seed(tenant_a, 4, prefix="A")
-    orders_seed(tenant_a, 2, first_id=1, nickname="a")
+    orders_seed(tenant_a, 2, first_id=1, nickname="a", created=noon_today())
     items_seed(tenant_b, 9, prefix="B")
     client = store_client(tenant_a, login=True)
     for path in ("/", "/billing/"):

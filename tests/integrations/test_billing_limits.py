@@ -13,6 +13,7 @@ from integrations.mercadolivre.services import ml_connect_start
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from tests.integrations.support import connect
 from tests.integrations.test_inbox import deliver, first
+from tests.support.billing import subscription_set
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db
@@ -23,23 +24,9 @@ def _budget(settings):
     settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 100_000
 
 
-def subscription(tenant, status):
-    SubscriptionMirror.objects.update_or_create(
-        tenant=tenant,
-        defaults={
-            "stripe_customer_id": "cus_x",
-            "stripe_subscription_id": "sub_x",
-            "status": status,
-            "plan": Plan.objects.get(code=tenant.plan_code),
-            "synced_at": timezone.now(),
-        },
-    )
-    entitlement_forget(tenant.pk)
-
-
 def test_an_unpaid_store_does_not_sync(sandbox, tenant_a):
     connect(sandbox, tenant_a)
-    subscription(tenant_a, "unpaid")
+    subscription_set(tenant_a, "unpaid")
 
     outcome = ml_sync_initial(tenant=tenant_a)
 
@@ -79,7 +66,7 @@ def test_a_new_item_over_the_limit_from_a_notification_waits(sandbox, tenant_a, 
 def test_notifications_for_a_blocked_store_are_kept_not_processed(sandbox, tenant_a, clock):
     seller_id = connect(sandbox, tenant_a)
     order = first(tenant_a, "/orders/search", {"seller": seller_id})
-    subscription(tenant_a, "canceled")
+    subscription_set(tenant_a, "canceled")
     row = deliver(seller_id, "orders_v2", f"/orders/{order['id']}", "n-blocked")
 
     assert notification_process(notification_id=row.pk, clock=clock) == "ignored"
@@ -88,7 +75,7 @@ def test_notifications_for_a_blocked_store_are_kept_not_processed(sandbox, tenan
 
 
 def test_a_read_only_store_cannot_connect_mercado_livre(tenant_a):
-    subscription(tenant_a, "unpaid")
+    subscription_set(tenant_a, "unpaid")
 
     with pytest.raises(MLPlanLimitReached, match="unpaid"):
         ml_connect_start(tenant=tenant_a, started_by="owner")
@@ -108,7 +95,7 @@ def test_a_scheduled_sync_waits_for_the_plans_interval(sandbox, tenant_a):
 
 
 def test_the_settings_page_explains_a_refused_connect(tenant_a):
-    subscription(tenant_a, "past_due")
+    subscription_set(tenant_a, "past_due")
     SubscriptionMirror.objects.filter(tenant=tenant_a).update(
         payment_failed_since=timezone.now() - timezone.timedelta(days=30)
     )

@@ -7,37 +7,27 @@ from django_tenants.utils import tenant_context
 from tenants.users.models import Role, User
 from tests.integrations.support import connect
 from tests.support.clients import store_client
+from tests.support.i18n import choose_english
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portuguese")]
 
 SETTINGS_PAGE = "/settings/mercado-livre/"
 
 
-@pytest.fixture(autouse=True)
-def _portuguese_by_default(settings) -> None:
-    """The shipped default, whatever a conftest chooses for English-language assertions."""
-    settings.LANGUAGE_CODE = "pt-br"
-
-
-def english(client: Client) -> None:
-    response = client.post("/i18n/setlang/", {"language": "en", "next": SETTINGS_PAGE})
-    assert response.status_code == 302
-
-
 @pytest.mark.parametrize(
-    ("choose_english", "expected"),
+    ("in_english", "expected"),
     [
         (False, "Mercado Livre desconectado. O Peepers excluiu os tokens de acesso que tinha."),
         (True, "Mercado Livre disconnected. Peepers deleted its access tokens."),
     ],
 )
 def test_disconnecting_is_confirmed_in_the_sellers_language(
-    sandbox, tenant_a, choose_english, expected
+    sandbox, tenant_a, in_english, expected
 ):
     connect(sandbox, tenant_a)
     client = store_client(tenant_a, login=True)
-    if choose_english:
-        english(client)
+    if in_english:
+        choose_english(client, SETTINGS_PAGE)
 
     page = client.post("/settings/mercado-livre/disconnect", follow=True)
 
@@ -52,7 +42,7 @@ def test_a_member_is_refused_connecting_in_portuguese_then_in_english(tenant_a):
     client.post("/login/", {"username": "clerk@a.example.com", "password": "a-long-password-22"})
 
     pt = client.post("/settings/mercado-livre/connect", follow=True).text
-    english(client)
+    choose_english(client, SETTINGS_PAGE)
     en = client.post("/settings/mercado-livre/connect", follow=True).text
 
     assert "Só o proprietário da loja ou um administrador pode conectar o Mercado Livre." in pt

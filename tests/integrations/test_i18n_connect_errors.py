@@ -13,20 +13,14 @@ from integrations.mercadolivre.errors import MLPlanLimitReached
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.services import STATE_SALT, ml_connect_start
 from tests.integrations.support import connect
-from tests.integrations.test_billing_limits import subscription
 from tests.integrations.test_inbox import deliver
+from tests.support.billing import subscription_set
 from tests.support.clients import store_client
 from tests.support.sandbox import approve
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portuguese")]
 
 SETTINGS_PAGE = "/settings/mercado-livre/"
-
-
-@pytest.fixture(autouse=True)
-def _portuguese_by_default(settings) -> None:
-    """The shipped default, whatever the package's conftest chooses for English assertions."""
-    settings.LANGUAGE_CODE = "pt-br"
 
 
 def started_callback(tenant, sandbox) -> dict[str, str]:
@@ -45,7 +39,7 @@ def expired(state: str) -> str:
 
 
 def test_a_read_only_store_is_refused_connecting_in_portuguese_then_in_english(tenant_a):
-    subscription(tenant_a, "unpaid")
+    subscription_set(tenant_a, "unpaid")
 
     with pytest.raises(MLPlanLimitReached) as pt:
         ml_connect_start(tenant=tenant_a, started_by="owner")

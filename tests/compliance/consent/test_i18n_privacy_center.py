@@ -5,13 +5,7 @@ import pytest
 
 from tests.support.clients import store_client
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _portuguese_by_default(settings) -> None:
-    """The shipped default, whatever a conftest chooses for English-language assertions."""
-    settings.LANGUAGE_CODE = "pt-br"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portuguese")]
 
 
 def part(page: str, opening: str, closing: str) -> str:
