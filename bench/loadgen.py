@@ -97,12 +97,26 @@ class _Connection:
         self.reader = self.writer = None
 
 
-def build_request(method: str, host: str, path: str, body: bytes = b"") -> bytes:
-    head = (
-        f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+def build_request(
+    method: str,
+    host: str,
+    path: str,
+    body: bytes = b"",
+    *,
+    headers: dict[str, str] | None = None,
+    keep_alive: bool = True,
+) -> bytes:
+    """One request's bytes. ``keep_alive=False`` asks the server to close the connection
+    after answering: the next request opens a new one, as a proxy in front sends them."""
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}",
+        f"Connection: {'keep-alive' if keep_alive else 'close'}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(body)}",
+    ]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
 def _pool(address: tuple[str, int], count: int) -> asyncio.Queue[_Connection]:
@@ -151,24 +165,34 @@ async def _at_rate(
     return results
 
 
-async def _saturate(
-    address: tuple[str, int], make: Callable[[int], bytes], seconds: float, connections: int
+async def _closed_loop(
+    address: tuple[str, int],
+    make: Callable[[int], bytes],
+    connections: int,
+    *,
+    seconds: float | None = None,
+    total: int | None = None,
 ) -> Results:
+    """``connections`` clients, each sending its next request when the last one answered,
+    for ``seconds`` or until ``total`` requests were sent between them."""
     results = Results()
-    counter = iter(range(10**9))
-    stop = time.perf_counter() + seconds
+    counter = iter(range(total if total is not None else 10**9))
+    stop = time.perf_counter() + seconds if seconds is not None else float("inf")
 
     async def client() -> None:
         connection = _Connection(address)
-        while time.perf_counter() < stop:
+        for index in counter:
+            if time.perf_counter() >= stop:
+                break
             sent = time.perf_counter()
             try:
-                status = await connection.exchange(make(next(counter)))
+                status = await connection.exchange(make(index))
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 results.errors += 1
                 connection.close()
                 continue
             results.record(status, time.perf_counter() - sent)
+        connection.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(connections)))
@@ -190,4 +214,11 @@ def at_rate(
 def saturate(
     address: tuple[str, int], make: Callable[[int], bytes], *, seconds: float, connections: int = 16
 ) -> Results:
-    return asyncio.run(_saturate(address, make, seconds, connections))
+    return asyncio.run(_closed_loop(address, make, connections, seconds=seconds))
+
+
+def closed_loop(
+    address: tuple[str, int], make: Callable[[int], bytes], *, total: int, connections: int
+) -> Results:
+    """``total`` requests shared by ``connections`` clients sending back to back."""
+    return asyncio.run(_closed_loop(address, make, connections, total=total))

@@ -16,7 +16,6 @@ minute by design); the limiter itself still runs on every API call.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import redis
@@ -40,7 +39,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from api.tokens import api_token_create
-from bench.loadgen import Results, _Connection
+from bench.loadgen import Results, build_request, closed_loop
 from bench.server import free_port, serve
 from dashboard.selectors import SELLER_TZ
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
@@ -316,76 +315,38 @@ def _login(port: int, host: str, email: str) -> str:
     return f"sessionid={_cookies(response)['sessionid']}; csrftoken={csrf}"
 
 
+def _measure(address: tuple[str, int], make: Callable[[int], bytes]) -> Results:
+    closed_loop(address, make, total=WARMUP, connections=CLIENTS)
+    return closed_loop(address, make, total=REQUESTS, connections=CLIENTS)
+
+
 def _request(host: str, path: str, headers: dict[str, str]) -> bytes:
     # A new connection per request, as a proxy in front sends them (nginx's default: HTTP/1.0
     # upstream, no keep-alive). Four kept-alive connections stay with whichever gunicorn worker
     # accepted them, and all four can land on one worker: one core for the whole load.
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-async def _closed_loop(
-    address: tuple[str, int], make: Callable[[int], bytes], total: int, clients: int
-) -> Results:
-    """``total`` requests shared by ``clients`` connections, each sending back to back."""
-    results = Results()
-    counter = iter(range(total))
-
-    async def client() -> None:
-        connection = _Connection(address)
-        for index in counter:
-            sent = time.perf_counter()
-            try:
-                status = await connection.exchange(make(index))
-            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-                results.errors += 1
-                connection.close()
-                continue
-            results.record(status, time.perf_counter() - sent)
-        connection.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    results.elapsed = time.perf_counter() - started
-    return results
-
-
-def _measure(address: tuple[str, int], make: Callable[[int], bytes]) -> Results:
-    asyncio.run(_closed_loop(address, make, WARMUP, CLIENTS))
-    return asyncio.run(_closed_loop(address, make, REQUESTS, CLIENTS))
+    return build_request("GET", host, path, headers=headers, keep_alive=False)
 
 
 # Page links in the HTML: "?…&amp;cursor=…".
 _HTML_CURSOR = re.compile(r"[?&;]cursor=([A-Za-z0-9_-]+)")
 
 
-def _next_cursor_html(port: int, creds: Credentials, path: str) -> str | None:
+def _next_cursor(port: int, creds: Credentials, path: str) -> str | None:
+    """The cursor of the page after ``path``'s: from the API's ``next`` link, or from the
+    page's own link in its HTML."""
+    api = path.startswith("/api/")
+    auth = {"Authorization": f"Bearer {creds.token}"} if api else {"Cookie": creds.cookie}
     response = httpx.get(
         f"http://127.0.0.1:{port}{path}",
-        headers={"Host": creds.host, "X-Forwarded-Proto": "https", "Cookie": creds.cookie},
+        headers={"Host": creds.host, "X-Forwarded-Proto": "https", **auth},
         timeout=60,
     )
     response.raise_for_status()
+    if api:
+        link = response.json()["next"]
+        return parse_qs(urlsplit(link).query)["cursor"][0] if link else None
     found = _HTML_CURSOR.search(response.text)
     return found.group(1) if found else None
-
-
-def _next_cursor_api(port: int, creds: Credentials, path: str) -> str | None:
-    response = httpx.get(
-        f"http://127.0.0.1:{port}{path}",
-        headers={
-            "Host": creds.host,
-            "X-Forwarded-Proto": "https",
-            "Authorization": f"Bearer {creds.token}",
-        },
-        timeout=60,
-    )
-    response.raise_for_status()
-    link = response.json()["next"]
-    if not link:
-        return None
-    return str(dict(p.split("=", 1) for p in urlsplit(link).query.split("&"))["cursor"])
 
 
 def _endpoints(port: int, creds: Credentials) -> dict[str, list[str]]:
@@ -407,27 +368,22 @@ def _endpoints(port: int, creds: Credentials) -> dict[str, list[str]]:
     return {
         "overview": ["/"],
         "products_search": searches,
-        "products_search_page_2": _second_pages(searches, _next_cursor_html, port, creds),
+        "products_search_page_2": _second_pages(searches, port, creds),
         "orders_filter": [orders],
-        "orders_filter_page_2": _second_pages([orders], _next_cursor_html, port, creds),
+        "orders_filter_page_2": _second_pages([orders], port, creds),
         "api_overview": ["/api/v1/overview/"],
         "api_items_search": api_searches,
-        "api_items_search_page_2": _second_pages(api_searches, _next_cursor_api, port, creds),
+        "api_items_search_page_2": _second_pages(api_searches, port, creds),
         "api_orders_filter": [api_orders],
-        "api_orders_filter_page_2": _second_pages([api_orders], _next_cursor_api, port, creds),
+        "api_orders_filter_page_2": _second_pages([api_orders], port, creds),
     }
 
 
-def _second_pages(
-    paths: list[str],
-    cursor_of: Callable[[int, Credentials, str], str | None],
-    port: int,
-    creds: Credentials,
-) -> list[str]:
+def _second_pages(paths: list[str], port: int, creds: Credentials) -> list[str]:
     """Each path's next page, by the cursor its first page links to."""
     pages = []
     for path in paths:
-        cursor = cursor_of(port, creds, path)
+        cursor = _next_cursor(port, creds, path)
         if cursor is None:
             raise RuntimeError(f"no next page on {path}")
         pages.append(f"{path}&cursor={cursor}")
