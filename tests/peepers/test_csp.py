@@ -165,7 +165,7 @@ NOT_SERVED = {"compliance/report.html"}
 def our_templates() -> dict[str, Path]:
     """Peepers' templates (the project's folder and its apps'), by name."""
     base = Path(settings.BASE_DIR)
-    folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
+    folders = [base / "templates"]
     folders += [
         Path(config.path) / "templates"
         for config in apps.get_app_configs()
