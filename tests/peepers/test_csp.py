@@ -11,7 +11,9 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.test import Client
+from django.urls import path
 
+from peepers import urls_tenant as tenant_urls
 from tenants.models import TenantStatus
 from tenants.services import tenant_set_status
 from tests.peepers.test_settings import manage
@@ -110,6 +112,24 @@ def test_csrf_failure_page_carries_the_policy(tenant_a):
     client = Client(HTTP_HOST=tenant_a.get_primary_domain().domain, enforce_csrf_checks=True)
     response = client.post("/login/", {"username": "x", "password": "y"})
     assert response.status_code == 403
+    assert_strict(response)
+
+
+def fails(request):
+    raise RuntimeError("a page that fails")
+
+
+# The store hosts' URLs plus a page that fails, for the 500 page (tenant hosts' handler500).
+urlpatterns = [path("fails/", fails), *tenant_urls.urlpatterns]
+handler500 = tenant_urls.handler500
+
+
+def test_server_error_page_carries_the_policy(tenant_a, settings):
+    settings.ROOT_URLCONF = __name__
+    client = Client(HTTP_HOST=tenant_a.get_primary_domain().domain, raise_request_exception=False)
+    response = client.get("/fails/")
+    assert response.status_code == 500
+    assert "<!doctype html>" in response.content.decode()
     assert_strict(response)
 
 
