@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 import django_stubs_ext
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin and form classes be subscripted at runtime (ModelAdmin[Tenant]) for mypy.
@@ -195,6 +196,8 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     # Outermost: request latency and status per endpoint class (operations/middleware.py).
     "operations.middleware.RequestMetricsMiddleware",
+    # Before tenant routing, so its unknown-host, suspended and closed pages carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -481,6 +484,55 @@ ALERT_RULES_FILE = Path(
 )
 # Staff inactive this long are disabled by the monthly access review (docs/compliance-audit.md).
 ACCESS_REVIEW_INACTIVE_DAYS = env.int("ACCESS_REVIEW_INACTIVE_DAYS", default=90)
+
+# -- Content-Security-Policy (django-csp; docs/security.md) -----------------------------------
+# Pages load scripts, styles and fonts from their own host only and run no inline code: htmx
+# comes from static/, its indicator style lives in site.css (base.html turns htmx's injected
+# <style> off), and no template has a style= attribute. NONCE is sent only by a page that asks for
+# one: the API docs, whose Swagger UI starts from an inline script drf-spectacular renders
+# (templates/drf_spectacular/swagger_ui.html). No 'unsafe-inline' and no 'unsafe-eval' anywhere.
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Forms that post to Peepers and are answered with a redirect elsewhere: signup hands over from
+# the public host to the new store's host, "Connect Mercado Livre" to ML's consent page (which
+# sends a visitor not logged in to ML's login on another host of its site), subscribe and manage
+# billing to Stripe's hosted Checkout and portal. Browsers hold those redirects to form-action.
+_ml_auth_pages = [_origin(ML_AUTH_BASE)]
+if (urlsplit(ML_AUTH_BASE).hostname or "").endswith(".mercadolivre.com.br"):
+    _ml_auth_pages.append("https://*.mercadolivre.com.br")
+_stripe_pages = (
+    ["https://checkout.stripe.com", "https://billing.stripe.com"]
+    if urlsplit(STRIPE_API_BASE).hostname == "api.stripe.com"
+    else [_origin(STRIPE_API_BASE)]
+)
+_peepers_hosts = [
+    f"{PEEPERS_URL_SCHEME}://{PEEPERS_BASE_DOMAIN}{PEEPERS_URL_PORT}",
+    f"{PEEPERS_URL_SCHEME}://*.{PEEPERS_BASE_DOMAIN}{PEEPERS_URL_PORT}",
+]
+# Where browsers send violation reports (empty: nowhere; the browser console still shows them).
+CSP_REPORT_URI = env.str("CSP_REPORT_URI", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the stylesheets' inline icons (admin, Swagger UI); product thumbnails are on
+        # Mercado Livre's image CDN.
+        "img-src": [SELF, "data:", "https://*.mlstatic.com"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, *_peepers_hosts, *_ml_auth_pages, *_stripe_pages],
+        "frame-ancestors": [NONE],
+        **({"report-uri": CSP_REPORT_URI} if CSP_REPORT_URI else {}),
+    },
+}
 
 # -- e-mail -----------------------------------------------------------------------------------
 # smtp://user:password@host:587/?tls=True in production; the console in development.

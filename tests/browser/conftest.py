@@ -20,6 +20,7 @@ from kombu import Queue
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     ViewportSize,
@@ -153,24 +154,101 @@ def screenshots(request: pytest.FixtureRequest) -> Screenshots:
     return Screenshots(folder)
 
 
+# -- the Content-Security-Policy: no page may break it ---------------------------------------------
+
+# Every document of the context reports what its policy refused, as it happens, to Python.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__peepersCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    sample: event.sample,
+    source: event.sourceFile,
+    line: event.lineNumber,
+  });
+});
+"""
+
+# Resolves after the tasks a page had queued, so the reports they sent reach Python before it.
+SETTLE = "() => new Promise(resolve => setTimeout(resolve, 50))"
+
+
+@dataclass
+class CspViolations:
+    """What the pages' Content-Security-Policy refused during a test: the browser's
+    ``securitypolicyviolation`` events, and Chromium's console lines about refusals (which
+    also cover what the page's own listener cannot see, such as a form's blocked redirect)."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> None:
+        context.expose_binding(
+            "__peepersCspViolation", lambda _source, report: self.events.append(report)
+        )
+        context.add_init_script(script=CSP_LISTENER)
+        context.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.console.append(f"{message.location.get('url', '?')}: {message.text}")
+
+    def clear(self) -> None:
+        self.events.clear()
+        self.console.clear()
+
+    def report(self) -> str:
+        return "\n".join(
+            [
+                *(
+                    f"{event['page']}: {event['directive']} refused {event['blocked']!r}"
+                    f" ({event['source']}:{event['line']}) {event['sample']!r}"
+                    for event in self.events
+                ),
+                *self.console,
+            ]
+        )
+
+
+@pytest.fixture
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
 @pytest.fixture
 def context(
-    browser: Browser, screenshots: Screenshots, request: pytest.FixtureRequest
+    browser: Browser,
+    screenshots: Screenshots,
+    csp_violations: CspViolations,
+    request: pytest.FixtureRequest,
 ) -> Iterator[BrowserContext]:
-    """A fresh context (cookies, storage) per test; a screenshot of each open page on failure."""
+    """A fresh context (cookies, storage) per test; a screenshot of each open page on failure.
+    The test fails if any page it visited broke the Content-Security-Policy."""
     fresh = browser.new_context(viewport=DESKTOP, accept_downloads=True, locale="en-US")
     fresh.set_default_timeout(15_000)
     fresh.set_default_navigation_timeout(30_000)
+    csp_violations.watch(fresh)
     try:
         yield fresh
+        for open_page in fresh.pages:
+            try:
+                open_page.evaluate(SETTLE)
+            except PlaywrightError as exc:
+                print(f"page {open_page.url} did not answer: {exc}")
     finally:
-        if _failed(request):
+        refused = bool(csp_violations.events or csp_violations.console)
+        if refused or _failed(request):
             for number, open_page in enumerate(fresh.pages):
                 try:
                     screenshots.take(open_page, f"failure-{number}")
                 except PlaywrightError as exc:
                     print(f"no failure screenshot of page {number}: {exc}")
         fresh.close()
+    if refused:
+        pytest.fail(
+            "the Content-Security-Policy refused:\n" + csp_violations.report(), pytrace=False
+        )
 
 
 @pytest.fixture
