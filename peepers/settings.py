@@ -397,6 +397,14 @@ SPECTACULAR_SETTINGS = {
 # -- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage is waited out, however long: the worker reconnects (every 2 s, backing off to
+# 30 s) instead of exiting after Celery's default 100 tries.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the connection drops can no longer be acknowledged and their messages go
+# back to the queue at once: cancel them rather than have them run twice side by side (every
+# task is idempotent, so the redelivered run finishes the work).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3}
 CELERY_TASK_DEFAULT_QUEUE = "default"
