@@ -450,10 +450,12 @@ def _list_or_off(name: str) -> tuple[list[str], bool]:
     Production refuses an unset one (see the end of this module), so leaving a check or a
     channel out is always a decision someone wrote down.
     """
-    raw = env.str(name, default="").strip()
-    if raw.lower() == "off":
+    entries = [entry.strip() for entry in env.str(name, default="").split(",") if entry.strip()]
+    if [entry.lower() for entry in entries] == ["off"]:
         return [], True
-    return [entry.strip() for entry in raw.split(",") if entry.strip()], bool(raw)
+    if "off" in (entry.lower() for entry in entries):
+        raise ImproperlyConfigured(f"{name}: `off` stands alone, not beside other values")
+    return entries, bool(entries)
 
 
 # Addresses or networks allowed to post ML notifications (`off`: anyone; ML's current list is in
@@ -500,7 +502,7 @@ STRIPE_CHECKOUT_PAYMENT_METHODS = env.list("STRIPE_CHECKOUT_PAYMENT_METHODS", de
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # A stored event processing this long was abandoned by a dead worker and is taken up again.
 BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300)
-# Incident channels (apprise URLs; `off`: none, incidents are only seen in admin).
+# Incident channels (apprise URLs; `off`: none).
 NOTIFY_URLS, _notify_urls_decided = _list_or_off("NOTIFY_URLS")
 # Bearer token Prometheus sends to GET /metrics on the public host (empty: /metrics is off).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
@@ -627,7 +629,7 @@ def _check_production() -> None:
         )
     if not _notify_urls_decided:
         problems.append(
-            "NOTIFY_URLS is unset (apprise URLs for incidents, or `off` to page nobody)"
+            "NOTIFY_URLS is unset (apprise URLs for incidents, or `off` for no channel)"
         )
     for key in FIELD_ENCRYPTION_KEYS:
         if key == _DEV_ENCRYPTION_KEY:

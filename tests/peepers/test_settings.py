@@ -134,3 +134,10 @@ def test_listed_values_are_read_as_lists():
         NOTIFY_URLS="p0=json://pager.example.com/",
     )
     assert values == ["['54.88.218.97', '35.245.0.0/16']", "['p0=json://pager.example.com/']"]
+
+
+def test_off_beside_other_values_is_refused():
+    result = manage("check", DJANGO_ENV="development", NOTIFY_URLS="off,json://pager.example.com/")
+
+    assert result.returncode != 0
+    assert "NOTIFY_URLS: `off` stands alone, not beside other values" in result.stderr
