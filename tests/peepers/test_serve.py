@@ -3,8 +3,8 @@ worker, beat and the bundled doubles, with nothing but what the README lists for
 
 It comes up, answers the smoke test and the load balancer's probes (whatever the Host), keeps
 every process up, brings a killed worker back, and stops cleanly on SIGTERM. It shares the
-suite's embedded PostgreSQL and Redis (the ``peepers`` database and Redis databases 0-1; the
-suite uses ``test_peepers`` and 2-3).
+suite's embedded PostgreSQL and Redis (the ``peepers`` database and Redis databases 0-1, as
+``make dev`` does; the suite uses ``test_peepers`` and 2-3).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from peepers.settings import redis_url_with_db
 from tests.support.processes import BASE_DIR, free_port
 from tests.support.waiting import wait_until
 
-STORE_SLUG = "serve-smoke"
+STORE_SLUG = "demo"
 STABLE_SECONDS = 30
 ROLES = {
     "web": ("-m", "gunicorn"),
@@ -206,11 +206,8 @@ def test_make_serve_comes_up_stays_up_restarts_a_killed_worker_and_stops_cleanly
     )
     assert webhook.status_code == 400
 
-    store = _manage(
-        serve,
-        *("create_tenant", "--ml-user-id", "990001", "--email", "owner@serve-smoke.example"),
-        *("--plan", "starter", "--accept-terms", "--slug", STORE_SLUG),
-    )
+    # The store the smoke test renders: make dev's demo, in the database make dev shares.
+    store = _manage(serve, "seed_demo")
     assert store.returncode == 0, store.stderr
     smoke = _manage(serve, "smoke_test", "--base-url", serve.url, "--tenant", STORE_SLUG)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
