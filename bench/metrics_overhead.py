@@ -1,14 +1,15 @@
 """What the request metrics cost: the same endpoint served with and without them, in one run.
 
 Two gunicorn servers run side by side on the benchmark's database, identical but for
-``PEEPERS_REQUEST_METRICS=0`` on one (no ``RequestMetricsMiddleware``, so no recording and no
-flush thread for it). Both serve ``GET /api/ping`` through the full middleware stack: the
-cheapest page there is, touching no database, so the fixed per-request cost of the metrics is
-the largest share it can be. Rounds alternate between the two servers (and which goes first)
-so drift in the machine hits both alike: latency at a fixed rate (open loop), then throughput
-at saturation (closed loop). Each pair of rounds runs back to back; the targets are judged on the
-median over the pairs (under 0.3 ms added at the median, under 5% throughput lost), which a burst
-of other load on the machine during one round cannot swing. Pooled figures are reported too.
+``PEEPERS_REQUEST_METRICS=0`` on one (no ``RequestMetricsMiddleware``, so no recording and no flush
+thread for it). Both serve ``GET /api/ping``, which the probe middleware answers just inside
+``RequestMetricsMiddleware``: the cheapest request there is, touching no database, so the fixed
+per-request cost of the metrics is the largest share it can be. Rounds alternate between the two
+servers (and which goes first) so drift in the machine hits both alike: latency at a fixed rate
+(open loop), then throughput at saturation (closed loop). Each pair of rounds runs back to back;
+the targets are judged on the median over the pairs (under 0.3 ms added at the median, under 5%
+throughput lost), which a burst of other load on the machine during one round cannot swing. Pooled
+figures are reported too.
 
 A cross-check less exposed to other processes: the same request through the two Django handlers
 in this process, in alternating blocks, timed in CPU time (``time.process_time``); the throughput

@@ -48,6 +48,8 @@ def serve(port: int, *, workers: int, threads: int, **extra_env: str) -> subproc
         "STRIPE_SECRET_KEY": "sk_test_bench",
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         "STAFF_ALERT_EMAILS": "staff@localhost",
+        "ML_WEBHOOK_ALLOWED_IPS": "127.0.0.1",
+        "NOTIFY_URLS": "off",
         **extra_env,
     }
     process = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 200 ``{"status": "ok", "checks": {...}}`` when all pass; 503 with ``"failing": [...]`` naming
 the checks that did not. Each check reports its latency so a slow dependency shows before it fails.
+Both probes answer whatever the Host header (``ProbeMiddleware``).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from peepers.celery import app as celery_app
+from tenants.context import use_public_schema
 from tenants.migrations_state import pending_schemas
 from tenants.models import Tenant
 
@@ -151,3 +153,29 @@ def health(request: HttpRequest) -> JsonResponse:
     if failing:
         body["failing"] = failing
     return JsonResponse(body, status=503 if failing else 200)
+
+
+PROBES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+    "/api/health": health,
+    "/api/ping": ping,
+}
+
+
+class ProbeMiddleware:
+    """Answers ``/api/health`` and ``/api/ping`` before host validation, tenant routing and the
+    HTTPS redirect.
+
+    Kubernetes probes and cloud load balancers connect to the server's own address and send it
+    as the Host, which ``ALLOWED_HOSTS`` rightly refuses; for these two paths the answer depends
+    on no host, so any Host gets it. Every other path still goes through host validation.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        probe = PROBES.get(request.path_info)
+        if probe is None:
+            return self.get_response(request)
+        use_public_schema()
+        return probe(request)

@@ -3,7 +3,8 @@
     python -m peepers.run dev     # runserver (autoreload) + worker + beat + ML sandbox + Stripe
     python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + the same
 
-Ctrl-C stops all of them; the embedded PostgreSQL/Redis (when used) stop too unless another
+A process that crashes is restarted with a growing delay (peepers/supervisor.py); Ctrl-C or
+SIGTERM stops all of them, and the embedded PostgreSQL/Redis (when used) stop too unless another
 process still uses them.
 """
 
@@ -34,7 +35,9 @@ def _serve_environment() -> None:
     port = os.environ.get("PORT", "8000")
     os.environ.setdefault("PEEPERS_URL_SCHEME", "http")
     os.environ.setdefault("PEEPERS_URL_PORT", f":{port}")
-    # A local production-style run talks to the bundled ML sandbox unless told otherwise.
+    # A local production-style run talks to the bundled ML sandbox and Stripe emulator unless
+    # told otherwise; they may run under production settings only for such a loopback run.
+    os.environ.setdefault("PEEPERS_LOCAL_DOUBLES", "true")
     sandbox = f"http://localhost:{os.environ.get('ML_SANDBOX_PORT', '8001')}"
     os.environ.setdefault("ML_API_BASE", sandbox)
     os.environ.setdefault("ML_AUTH_BASE", sandbox)
@@ -47,6 +50,10 @@ def _serve_environment() -> None:
     os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_peepers_emulator")
     os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_peepers_emulator")
     os.environ.setdefault("STAFF_ALERT_EMAILS", f"staff@{base}")
+    # Notifications come from the sandbox on this machine; incidents page nobody, staff see
+    # them in admin.
+    os.environ.setdefault("ML_WEBHOOK_ALLOWED_IPS", "127.0.0.1,::1")
+    os.environ.setdefault("NOTIFY_URLS", "off")
     data_dir = Path(os.environ.get("PEEPERS_DATA_DIR", BASE_DIR / ".data"))
     secrets_file = data_dir / "serve-secrets.env"
     if not secrets_file.exists():
@@ -91,9 +98,9 @@ def main(argv: list[str]) -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
-    from honcho.manager import Manager
 
     from peepers import embedded
+    from peepers.supervisor import Supervisor
 
     embedded_in_use = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
     try:
@@ -107,44 +114,50 @@ def main(argv: list[str]) -> int:
         python = sys.executable
         port = settings.PORT
         if mode == "dev":
-            web = f"{python} manage.py runserver 127.0.0.1:{port}"
+            web = [python, "manage.py", "runserver", f"127.0.0.1:{port}"]
         else:
-            workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
             # Threads keep connections alive and overlap database waits; see README.
-            web = (
-                f"{python} -m gunicorn peepers.wsgi --workers {workers} --worker-class gthread "
-                f"--threads 4 --bind 127.0.0.1:{port} --access-logfile - --graceful-timeout 20"
-            )
-        manager = Manager()
-        manager.add_process("web", web)
-        manager.add_process(
-            "worker",
-            f"{python} -m celery -A peepers worker --loglevel INFO "
-            f"--queues critical,high,default,low --concurrency 2 --hostname worker@%h",
-        )
-        manager.add_process("beat", f"{python} -m celery -A peepers beat --loglevel INFO")
+            web = [python, "-m", "gunicorn", "peepers.wsgi", "--bind", f"127.0.0.1:{port}"]
+            web += ["--workers", os.environ.get("WEB_CONCURRENCY", "2")]
+            web += ["--worker-class", "gthread", "--threads", "4"]
+            web += ["--access-logfile", "-", "--graceful-timeout", "20"]
+        celery = [python, "-m", "celery", "-A", "peepers"]
+        worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
+        worker += ["--queues", "critical,high,default,low", "--hostname", "worker@%h"]
+        supervisor = Supervisor()
+        supervisor.add("web", web)
+        supervisor.add("worker", worker)
+        supervisor.add("beat", [*celery, "beat", "--loglevel", "INFO"])
+        manage = [python, "manage.py"]
         sandbox = f"http://localhost:{settings.ML_SANDBOX_PORT}"
         if settings.ML_API_BASE.rstrip("/") == sandbox:
             # Mercado Livre is the bundled sandbox (the development default): run it too.
-            manager.add_process(
+            supervisor.add(
                 "ml-sandbox",
-                f"{python} manage.py ml_sandbox --host 127.0.0.1 --port {settings.ML_SANDBOX_PORT}",
+                [
+                    *manage,
+                    "ml_sandbox",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.ML_SANDBOX_PORT),
+                ],
             )
         emulator = f"http://127.0.0.1:{settings.STRIPE_EMULATOR_PORT}"
         if settings.STRIPE_API_BASE.rstrip("/") == emulator:
             # Stripe is the bundled emulator: run it, with webhooks to this server. It keeps
             # its state in memory, so the plan catalogue is created in it once it answers.
-            manager.add_process(
-                "stripe",
-                f"{python} manage.py stripe_emulator --host 127.0.0.1 "
-                f"--port {settings.STRIPE_EMULATOR_PORT} "
-                f"--webhook-url http://{settings.PEEPERS_BASE_DOMAIN}:{port}/api/webhook/stripe",
-            )
+            stripe = [*manage, "stripe_emulator", "--host", "127.0.0.1"]
+            stripe += ["--port", str(settings.STRIPE_EMULATOR_PORT)]
+            stripe += [
+                "--webhook-url",
+                f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}/api/webhook/stripe",
+            ]
+            supervisor.add("stripe", stripe)
             threading.Thread(
                 target=_catalog_when_stripe_answers, name="stripe-catalog", daemon=True
             ).start()
-        manager.loop()
-        return int(manager.returncode or 0)
+        return supervisor.run()
     finally:
         if embedded_in_use:
             embedded.stop_if_unused(Path(settings.PEEPERS_DATA_DIR))

@@ -196,6 +196,8 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     # Outermost: request latency and status per endpoint class (operations/middleware.py).
     "operations.middleware.RequestMetricsMiddleware",
+    # Health probes answer whatever the Host: load balancers send the server's own address.
+    "peepers.health.ProbeMiddleware",
     # Before tenant routing, so its unknown-host, suspended and closed pages carry the policy too.
     "csp.middleware.CSPMiddleware",
     "tenants.middleware.TenantRoutingMiddleware",
@@ -398,6 +400,14 @@ SPECTACULAR_SETTINGS = {
 # -- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = _celery_broker_url(REDIS_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage is waited out, however long: the worker reconnects (every 2 s, backing off to
+# 30 s) instead of exiting after Celery's default 100 tries.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks running when the connection drops can no longer be acknowledged and their messages go
+# back to the queue at once: cancel them rather than have them run twice side by side (every
+# task is idempotent, so the redelivered run finishes the work).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3}
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -415,6 +425,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 
 # -- integrations (used by later modules; defaults point at the bundled ML sandbox) ------------
+# Outside production the bundled doubles (the ML sandbox, the Stripe emulator) always may run.
+# In production only with this on, which `make serve` sets for its loopback run, and then only
+# while the API bases point at this machine (peepers/doubles.py): a real deploy, talking to
+# Mercado Livre and Stripe, never satisfies that.
+PEEPERS_LOCAL_DOUBLES = env.bool("PEEPERS_LOCAL_DOUBLES", default=False)
 ML_SANDBOX_PORT = env.int("ML_SANDBOX_PORT", default=8001)
 _ml_sandbox = f"http://localhost:{ML_SANDBOX_PORT}"
 ML_API_BASE = env.str(
@@ -430,9 +445,25 @@ ML_CLIENT_SECRET = env.str(
 ML_REDIRECT_URI = env.str(
     "ML_REDIRECT_URI", default=f"http://{PEEPERS_BASE_DOMAIN}:{PORT}/auth/callback"
 )
-# Addresses or networks allowed to post ML notifications (empty: anyone; ML's current list is in
+
+
+def _list_or_off(name: str) -> tuple[list[str], bool]:
+    """A comma-separated variable, and whether it was set at all: ``off`` is the explicit empty.
+
+    Production refuses an unset one (see the end of this module), so leaving a check or a
+    channel out is always a decision someone wrote down.
+    """
+    entries = [entry.strip() for entry in env.str(name, default="").split(",") if entry.strip()]
+    if [entry.lower() for entry in entries] == ["off"]:
+        return [], True
+    if "off" in (entry.lower() for entry in entries):
+        raise ImproperlyConfigured(f"{name}: `off` stands alone, not beside other values")
+    return entries, bool(entries)
+
+
+# Addresses or networks allowed to post ML notifications (`off`: anyone; ML's current list is in
 # docs/mercadolivre.md), and how many proxies in front of Peepers append X-Forwarded-For.
-ML_WEBHOOK_ALLOWED_IPS = env.list("ML_WEBHOOK_ALLOWED_IPS", default=[])
+ML_WEBHOOK_ALLOWED_IPS, _ml_webhook_ips_decided = _list_or_off("ML_WEBHOOK_ALLOWED_IPS")
 ML_WEBHOOK_TRUSTED_PROXIES = env.int("ML_WEBHOOK_TRUSTED_PROXIES", default=0)
 # A notification "processing" this long was abandoned by a dead worker and is taken up again.
 ML_INBOX_STUCK_SECONDS = env.int("ML_INBOX_STUCK_SECONDS", default=300)
@@ -474,7 +505,8 @@ STRIPE_CHECKOUT_PAYMENT_METHODS = env.list("STRIPE_CHECKOUT_PAYMENT_METHODS", de
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=7)
 # A stored event processing this long was abandoned by a dead worker and is taken up again.
 BILLING_INBOX_STUCK_SECONDS = env.int("BILLING_INBOX_STUCK_SECONDS", default=300)
-NOTIFY_URLS = env.list("NOTIFY_URLS", default=[])
+# Incident channels (apprise URLs; `off`: none).
+NOTIFY_URLS, _notify_urls_decided = _list_or_off("NOTIFY_URLS")
 # Bearer token Prometheus sends to GET /metrics on the public host (empty: /metrics is off).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # The alert rules evaluate_alerts reads (docs/operations-alerts.md); a broken file keeps the last
@@ -642,6 +674,15 @@ def _check_production() -> None:
         problems.append("STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET is missing")
     if not ADMINS:
         problems.append("STAFF_ALERT_EMAILS is missing (disputes and deadline alerts go there)")
+    if not _ml_webhook_ips_decided:
+        problems.append(
+            "ML_WEBHOOK_ALLOWED_IPS is unset (Mercado Livre's addresses, or `off` to accept "
+            "notifications from anyone)"
+        )
+    if not _notify_urls_decided:
+        problems.append(
+            "NOTIFY_URLS is unset (apprise URLs for incidents, or `off` for no channel)"
+        )
     for key in FIELD_ENCRYPTION_KEYS:
         if key == _DEV_ENCRYPTION_KEY:
             problems.append("FIELD_ENCRYPTION_KEYS holds the development key")

@@ -18,6 +18,8 @@ PRODUCTION = {
     "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(24),
     "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
     "STAFF_ALERT_EMAILS": "oncall@peepers.example.com",
+    "ML_WEBHOOK_ALLOWED_IPS": "54.88.218.97,18.215.140.160",
+    "NOTIFY_URLS": "off",
 }
 NAMES = [
     "SESSION_COOKIE_SECURE",

@@ -1,4 +1,4 @@
-"""GET /api/health: each dependency checked; 503 names what failed."""
+"""GET /api/health: each dependency checked; 503 names what failed; any Host is answered."""
 
 import pytest
 from django.core.cache import cache
@@ -86,3 +86,32 @@ def test_ping_answers_without_touching_dependencies(settings):
     response = Client(HTTP_HOST="localhost").get("/api/ping")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["10.1.2.3:8000", "10.1.2.3", "[fd00::5]:8000", "probe.invalid"])
+def test_health_answers_whatever_the_host(host):
+    response = Client(HTTP_HOST=host).get("/api/health")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("host", ["10.1.2.3:8000", "probe.invalid"])
+def test_ping_answers_whatever_the_host(host):
+    response = Client(HTTP_HOST=host).get("/api/ping")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/signup/"])
+def test_other_paths_still_refuse_a_host_not_allowed(path):
+    assert Client(HTTP_HOST="localhost").get(path).status_code == 200
+
+    response = Client(HTTP_HOST="10.1.2.3:8000").get(path)
+
+    # django-tenants answers DisallowedHost with an empty 404 (no page, no tenant lookup).
+    assert response.status_code == 404
+    assert response.content == b""

@@ -66,6 +66,78 @@ def test_check_deploy_is_clean_with_production_settings():
         STRIPE_SECRET_KEY="sk_live_" + secrets.token_urlsafe(24),
         STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
         STAFF_ALERT_EMAILS="oncall@peepers.example.com",
+        ML_WEBHOOK_ALLOWED_IPS="54.88.218.97,18.215.140.160",
+        NOTIFY_URLS="p0=json://pager.example.com/",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+# Everything production needs except the two variables under test.
+CONFIGURED = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    "ALLOWED_HOSTS": "peepers.example.com",
+    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(24),
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
+    "STAFF_ALERT_EMAILS": "oncall@peepers.example.com",
+}
+
+
+def settings_values(*names, **env):
+    """The settings ``names`` as production (or ``env``) reads them, one line each."""
+    shown = "; ".join(f"print(settings.{name})" for name in names)
+    code = f"import django; django.setup(); from django.conf import settings; {shown}"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        env=child_environment(**env),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_production_refuses_an_unset_webhook_address_list_or_incident_channel_list():
+    missing_channels = manage("check", **CONFIGURED, ML_WEBHOOK_ALLOWED_IPS="54.88.218.97")
+    missing_addresses = manage("check", **CONFIGURED, NOTIFY_URLS="json://pager.example.com/")
+
+    assert missing_channels.returncode != 0
+    assert "refusing to start with DJANGO_ENV=production" in missing_channels.stderr
+    assert "NOTIFY_URLS is unset" in missing_channels.stderr
+    assert "ML_WEBHOOK_ALLOWED_IPS" not in missing_channels.stderr
+    assert missing_addresses.returncode != 0
+    assert "ML_WEBHOOK_ALLOWED_IPS is unset" in missing_addresses.stderr
+    assert "NOTIFY_URLS" not in missing_addresses.stderr
+
+
+def test_off_is_the_explicit_empty_that_production_accepts():
+    values = settings_values(
+        "ML_WEBHOOK_ALLOWED_IPS",
+        "NOTIFY_URLS",
+        **CONFIGURED,
+        ML_WEBHOOK_ALLOWED_IPS="off",
+        NOTIFY_URLS="OFF",
+    )
+    assert values == ["[]", "[]"]
+
+
+def test_listed_values_are_read_as_lists():
+    values = settings_values(
+        "ML_WEBHOOK_ALLOWED_IPS",
+        "NOTIFY_URLS",
+        **CONFIGURED,
+        ML_WEBHOOK_ALLOWED_IPS=" 54.88.218.97, 35.245.0.0/16 ",
+        NOTIFY_URLS="p0=json://pager.example.com/",
+    )
+    assert values == ["['54.88.218.97', '35.245.0.0/16']", "['p0=json://pager.example.com/']"]
+
+
+def test_off_beside_other_values_is_refused():
+    result = manage("check", DJANGO_ENV="development", NOTIFY_URLS="off,json://pager.example.com/")
+
+    assert result.returncode != 0
+    assert "NOTIFY_URLS: `off` stands alone, not beside other values" in result.stderr

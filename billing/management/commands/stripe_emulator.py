@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from billing.emulator import EmulatorConfig, StripeEmulator
 from billing.emulator.config import DEFAULT_API_VERSION
+from peepers.doubles import double_refusal
 
 DEFAULT_PORT = 12111  # stripe-mock's port, which the SDK's own tests use
 DEFAULT_WEBHOOK_SECRET = "whsec_test"  # noqa: S105 - a test signing secret
@@ -69,8 +70,13 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="do not print each request")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if getattr(settings, "PRODUCTION", False):
-            raise CommandError("the Stripe emulator is for development and tests, not production")
+        refusal = double_refusal(
+            double="Stripe emulator",
+            api_bases={"STRIPE_API_BASE": settings.STRIPE_API_BASE},
+            bind_host=options["host"],
+        )
+        if refusal:
+            raise CommandError(refusal)
         config = EmulatorConfig(
             webhook_url=None if options["no_webhooks"] else options["webhook_url"],
             webhook_secret=options["webhook_secret"],

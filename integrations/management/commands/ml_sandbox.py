@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from integrations.mercadolivre.sandbox.errors import SandboxError
+from peepers.doubles import double_refusal
 
 # command option -> fault setting (POST /_sandbox/faults)
 FAULT_OPTIONS = {
@@ -58,8 +59,13 @@ class Command(BaseCommand):
         parser.add_argument("--outage", action="store_true", help="answer 503 to everything")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.PRODUCTION:
-            raise CommandError("the ML sandbox is for development and tests, not production")
+        refusal = double_refusal(
+            double="ML sandbox",
+            api_bases={"ML_API_BASE": settings.ML_API_BASE, "ML_AUTH_BASE": settings.ML_AUTH_BASE},
+            bind_host=options["host"],
+        )
+        if refusal:
+            raise CommandError(refusal)
         faults: dict[str, object] = {
             setting: options[option]
             for option, setting in FAULT_OPTIONS.items()
