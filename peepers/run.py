@@ -120,7 +120,8 @@ def main(argv: list[str]) -> int:
         manager.add_process(
             "worker",
             f"{python} -m celery -A peepers worker --loglevel INFO "
-            f"--queues critical,high,default,low --concurrency 2 --hostname worker@%h",
+            f"--queues critical,high,default,low,ml-default,ml-low "
+            f"--concurrency 2 --hostname worker@%h",
         )
         manager.add_process("beat", f"{python} -m celery -A peepers beat --loglevel INFO")
         sandbox = f"http://localhost:{settings.ML_SANDBOX_PORT}"

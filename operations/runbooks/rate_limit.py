@@ -1,8 +1,11 @@
 """Runbook "Rate Limit Exceeded (ML API)": P2, respond 1 h, resolve 4 h.
 
 Diagnose: ML calls by status class per store and endpoint, the 429 share, budget use.
-Mitigate: stop the LOW and MEDIUM queues' consumers (``low``, ``default``) and tighten the
-limiter (``ratelimit.limiter_factor_set``, with an expiry); ``--undo`` puts both back.
+Mitigate: stop the consumers of the ML queues of LOW and MEDIUM priority (``ml-low``,
+``ml-default``: syncs, product/shipment notifications, missed feeds) and tighten the limiter
+(``ratelimit.limiter_factor_set``, with an expiry); ``--undo`` puts both back. ``default`` and
+``low`` keep running: they carry e-mails (the reconnect e-mail), the maintenance watchdog and
+jobs, and the data-subject deadline alerts, none of which calls ML.
 Validate: the 429 share over the last 15 minutes is under 5 %.
 """
 
@@ -33,7 +36,7 @@ from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
 VALIDATE_MINUTES = 15
-PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)
+PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)  # == peepers.tasks.ML_QUEUES
 CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
 TOP_ENDPOINTS = 10
 
@@ -183,7 +186,7 @@ def mitigate(options: Options) -> Result:
     if not any(workers.values()):
         lines.append("Verdict: UNKNOWN: limiter tightened, but no worker confirmed the pause")
         return Result(Outcome.UNKNOWN, tuple(lines), data)
-    lines.append("Verdict: OK: LOW and MEDIUM work paused, limiter tightened")
+    lines.append("Verdict: OK: LOW and MEDIUM ML work paused, limiter tightened")
     return Result(Outcome.OK, tuple(lines), data)
 
 
