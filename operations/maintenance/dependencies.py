@@ -209,11 +209,18 @@ def _findings(
         shown = ", ".join(sorted(skipped)[:5]) + (
             f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         )
-        why = sorted({reason.split(":")[0] for reason in skipped.values()})
-        result["reason"] = (
-            f"{len(skipped)} of {packages} packages could not be audited ({shown}): "
-            + "; ".join(why)[:300]
-        )
+        why = "; ".join(sorted({reason.split(":")[0] for reason in skipped.values()}))[:300]
+        if len(skipped) == packages:
+            # The service answered, but with no record of any pin: its vulnerability data was
+            # not reached (e.g. a mirror that serves the index and not the JSON API).
+            result["reason"] = (
+                f"could not reach {_service_name(service, osv_url)}'s vulnerability records: "
+                f"none of the {packages} packages could be audited ({shown}): {why}"
+            )
+        else:
+            result["reason"] = (
+                f"{len(skipped)} of {packages} packages could not be audited ({shown}): {why}"
+            )
     elif not dependencies:
         result["reason"] = "pip-audit audited no package"
     return result

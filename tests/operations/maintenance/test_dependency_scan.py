@@ -252,6 +252,28 @@ def test_skipped_packages_make_the_scan_unknown_never_clean() -> None:
     assert result["reason"].startswith("1 of 2 packages could not be audited (networkx)")
 
 
+def test_every_package_skipped_is_a_service_not_reached() -> None:
+    report = {
+        "dependencies": [
+            {
+                "name": name,
+                "skip_reason": "Dependency not found on PyPI and could not be audited: "
+                f"{name} (1.0)",
+            }
+            for name in ("django", "networkx")
+        ],
+        "fixes": [],
+    }
+
+    result = _findings(report, packages=2, service="pypi", osv_url="")
+
+    assert result["status"] == "unknown"
+    assert result["reason"].startswith(
+        "could not reach PyPI's JSON API (https://pypi.org/pypi)'s vulnerability records: "
+        "none of the 2 packages could be audited (django, networkx)"
+    )
+
+
 def test_a_non_http_osv_url_is_refused(split_lock: Path) -> None:
     with pytest.raises(InvalidArgument, match="http"):
         dependency_vulnerabilities(service="osv", osv_url="file:///etc/passwd", lock=split_lock)
