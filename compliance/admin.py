@@ -219,9 +219,16 @@ class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
     def checklist(self, obj: ComplianceReport) -> str:
         rows = format_html_join(
             "",
-            '<tr><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td></tr>',
+            '<tr><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td><td>{}</td></tr>',
             (
-                (r["checklist"], r["item"], r["outcome"], r["outcome"].upper(), r["evidence"])
+                (
+                    r["checklist"],
+                    r["item"],
+                    r["outcome"],
+                    r["outcome"].upper(),
+                    r.get("basis", "check"),
+                    r["evidence"],
+                )
                 for r in obj.results
             ),
         )
