@@ -1,5 +1,6 @@
 """Known vulnerabilities in the dependencies this interpreter runs: the pins of ``uv.lock`` that
-apply here (the lock's per-Python splits resolved by their markers), audited by pip-audit.
+``uv sync`` installs here (edges and per-Python splits resolved by their markers), audited by
+pip-audit.
 
 ``pass`` only when the service answered for every pin; a pin it skipped, or a service it could
 not reach, makes the scan ``unknown`` with the reason ("could not reach …"), never a pass.
@@ -47,20 +48,74 @@ def lock_file() -> Path | None:
     return found[0] if found else None
 
 
+def _holds_here(marker: str | None, *, where: str) -> bool:
+    if not marker:
+        return True
+    try:
+        return Marker(marker).evaluate({"extra": ""})
+    except InvalidMarker as exc:
+        raise InvalidArgument(f"uv.lock: {where}: bad marker {marker!r}: {exc}") from exc
+
+
 def _applies_here(package: Mapping[str, Any]) -> bool:
     """A package the lock resolved for some Pythons only (``resolution-markers``) applies to this
     interpreter when one of those markers holds here."""
     markers = package.get("resolution-markers")
     if not markers:
         return True
-    try:
-        return any(Marker(marker).evaluate() for marker in markers)
-    except InvalidMarker as exc:
-        raise InvalidArgument(f"uv.lock: {package.get('name')}: bad marker: {exc}") from exc
+    return any(_holds_here(marker, where=str(package.get("name"))) for marker in markers)
+
+
+def _installed_here(packages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The packages ``uv sync`` installs for this interpreter: from the project (its
+    dependencies and dependency groups) along every edge whose marker holds here, with the
+    extras the edges ask for; the one pin of a split package the edge names. A lock without a
+    project entry gives every package whose resolution markers hold here."""
+    roots = [p for p in packages if {"virtual", "editable"} & set(p.get("source", {}))]
+    if not roots:
+        return [p for p in packages if _applies_here(p)]
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for package in packages:
+        by_name.setdefault(package["name"], []).append(package)
+
+    def target(edge: Mapping[str, Any]) -> dict[str, Any]:
+        candidates = [
+            p
+            for p in by_name.get(edge["name"], [])
+            if ("version" not in edge or p["version"] == edge["version"]) and _applies_here(p)
+        ]
+        if len(candidates) != 1:
+            found = ", ".join(p["version"] for p in by_name.get(edge["name"], []))
+            raise InvalidArgument(
+                f"uv.lock: {edge['name']} is pinned {len(candidates)} times for this interpreter"
+                f" ({found or 'no pin'})"
+            )
+        return candidates[0]
+
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    todo: list[tuple[dict[str, Any], tuple[str, ...]]] = [(root, ()) for root in roots]
+    done: set[tuple[str, str, tuple[str, ...]]] = set()
+    while todo:
+        package, extras = todo.pop()
+        key = (package["name"], package["version"], extras)
+        if key in done:
+            continue
+        done.add(key)
+        seen[(package["name"], package["version"])] = package
+        edges = list(package.get("dependencies", []))
+        for extra in extras:
+            edges += package.get("optional-dependencies", {}).get(extra, [])
+        if package in roots:
+            for group in package.get("dev-dependencies", {}).values():
+                edges += group
+        for edge in edges:
+            if _holds_here(edge.get("marker"), where=f"{package['name']} -> {edge['name']}"):
+                todo.append((target(edge), tuple(sorted(edge.get("extra", [])))))
+    return list(seen.values())
 
 
 def lock_requirements(lock: Path) -> list[str]:
-    """``name==version`` of every registry package the lock pins for this interpreter (the
+    """``name==version`` of every registry package the lock installs for this interpreter (the
     project itself is not one); a requirements file is taken as it is. Raises InvalidArgument
     when the lock still pins one name twice for this interpreter."""
     if lock.suffix == ".txt":
@@ -70,8 +125,8 @@ def lock_requirements(lock: Path) -> list[str]:
     except tomllib.TOMLDecodeError as exc:
         raise InvalidArgument(f"{lock}: not a readable lock file: {exc}") from exc
     pins: dict[str, str] = {}
-    for package in data.get("package", []):
-        if "registry" not in package.get("source", {}) or not _applies_here(package):
+    for package in _installed_here(list(data.get("package", []))):
+        if "registry" not in package.get("source", {}):
             continue
         name, version = package["name"], package["version"]
         if pins.get(name, version) != version:

@@ -3,6 +3,7 @@ OSV service run as a real HTTP server (OSV API v1: POST /v1/query, GET /v1/vulns
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import sys
 import threading
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from packaging.utils import canonicalize_name
 
 from operations.maintenance.dependencies import (
     _findings,
@@ -29,32 +31,47 @@ pytestmark = [
 ]
 
 HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
-# Two pins of networkx split by Python version, as uv writes them, around this interpreter.
+REGISTRY = '{ registry = "https://pypi.org/simple" }'
+# As uv writes it: networkx pinned twice, split by Python version around this interpreter, the
+# project's edges naming each pin with its marker; a dev dependency for Windows only.
 SPLIT_LOCK = f"""
 version = 1
 requires-python = ">=3.11"
 
 [[package]]
+name = "colorama"
+version = "0.4.6"
+source = {REGISTRY}
+
+[[package]]
+name = "django"
+version = "5.2.0"
+source = {REGISTRY}
+
+[[package]]
 name = "networkx"
 version = "3.6.1"
-source = {{ registry = "https://pypi.org/simple" }}
+source = {REGISTRY}
 resolution-markers = ["python_full_version < '{HERE}'"]
 
 [[package]]
 name = "networkx"
 version = "3.7"
-source = {{ registry = "https://pypi.org/simple" }}
+source = {REGISTRY}
 resolution-markers = ["python_full_version >= '{HERE}'"]
-
-[[package]]
-name = "django"
-version = "5.2.0"
-source = {{ registry = "https://pypi.org/simple" }}
 
 [[package]]
 name = "peepers"
 version = "0.1.0"
 source = {{ virtual = "." }}
+dependencies = [
+    {{ name = "django" }},
+    {{ name = "networkx", version = "3.6.1", marker = "python_full_version < '{HERE}'" }},
+    {{ name = "networkx", version = "3.7", marker = "python_full_version >= '{HERE}'" }},
+]
+
+[package.dev-dependencies]
+dev = [{{ name = "colorama", marker = "sys_platform == 'win32'" }}]
 """
 ADVISORY = {
     "id": "GHSA-test-0001",
@@ -142,13 +159,15 @@ def test_split_pins_resolve_to_the_one_for_this_interpreter(split_lock: Path) ->
     assert lock_requirements(split_lock) == ["django==5.2.0", "networkx==3.7"]
 
 
-def test_the_project_lock_pins_each_package_once_here(settings: Any) -> None:
+def test_the_project_lock_gives_exactly_what_is_installed_here(settings: Any) -> None:
     pins = lock_requirements(Path(settings.BASE_DIR) / "uv.lock")
 
-    names = [pin.split("==")[0] for pin in pins]
-    assert len(names) == len(set(names))
-    assert "django" in names
-    assert "peepers" not in names
+    installed = {
+        f"{canonicalize_name(d.metadata['Name'])}=={d.version}"
+        for d in importlib.metadata.distributions()
+    }
+    assert {f"{canonicalize_name(p.split('==')[0])}=={p.split('==')[1]}" for p in pins} == installed
+    assert len({pin.split("==")[0] for pin in pins}) == len(pins)
 
 
 def test_a_lock_still_pinning_a_name_twice_here_is_an_error(tmp_path: Path) -> None:
