@@ -26,7 +26,7 @@ from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
 from integrations.models import MLNotification, NotificationStatus
 from operations.runbooks.holds import hold_state, queues_hold, queues_release
-from operations.runbooks.measures import counts_by, metric_window
+from operations.runbooks.measures import Latency, counts_by, latency, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from peepers.redis import redis_client
 from peepers.tasks import ML_QUEUES
@@ -151,6 +151,12 @@ def diagnose(options: Options) -> Result:
             )
         if total >= MIN_CALLS and share > DOWN_SHARE:
             problems.append(f"5xx share {share:.1%} over {DOWN_SHARE:.0%}")
+    observed = latency(metric_window("ml_api_latency", minutes=minutes))
+    if observed.count:
+        lines.append(
+            f"Our calls' latency, last {minutes} min: {observed.count} calls, p95 "
+            f"{Latency.bound(observed.p95_ms)}, slowest {Latency.bound(observed.p100_ms)}"
+        )
     pending = _inbox_pending()
     lines.append(
         "Webhook inbox: "
@@ -171,6 +177,7 @@ def diagnose(options: Options) -> Result:
         "by_status": by_status,
         "by_endpoint": by_endpoint,
         "inbox_pending": pending,
+        "latency": {"count": observed.count, "p95_ms": observed.p95_ms},
     }
     if problems:
         lines.append("Verdict: FAILED: " + "; ".join(problems))

@@ -15,7 +15,7 @@ from operations.runbooks import ml_api_down, rate_limit
 from operations.runbooks.catalog import RUNBOOKS
 from operations.runbooks.registry import Options, Outcome, Result
 from peepers.celery import app
-from peepers.metrics import metric_count
+from peepers.metrics import metric_count, metric_observe
 from peepers.redis import redis_client
 from peepers.tasks import ML_QUEUES, QUEUES
 from tests.support.processes import celery_worker
@@ -44,6 +44,8 @@ def test_the_ml_api_down_alert_points_at_its_runbook_and_every_rule_at_a_real_on
 def test_diagnose_ok_when_ml_answers_and_calls_succeed(sandbox: Any) -> None:
     calls("2xx", 40)
     calls("5xx", 2, endpoint="/items/{id}")
+    for _ in range(42):
+        metric_observe("ml_api_latency", {"endpoint": "/orders/search"}, 120)
 
     result = ml_api_down.diagnose(Options(minutes=15))
 
@@ -52,6 +54,9 @@ def test_diagnose_ok_when_ml_answers_and_calls_succeed(sandbox: Any) -> None:
     assert result.data["probe"]["median_ms"] is not None
     assert result.data["breakers"]["api"]["state"] == "closed"
     assert "  - /items/{id}: 2 calls, 2 5xx (100.0%), 0 429" in result.lines
+    assert "Our calls' latency, last 15 min: 42 calls, p95 ≤ 250 ms, slowest ≤ 250 ms" in (
+        result.lines
+    )
 
 
 def test_diagnose_fails_when_ml_answers_503_to_everything(sandbox: Any) -> None:
