@@ -73,7 +73,7 @@ dependencies = [
 [package.dev-dependencies]
 dev = [{{ name = "colorama", marker = "sys_platform == 'win32'" }}]
 """
-ADVISORY = {
+ADVISORY: dict[str, Any] = {
     "id": "GHSA-test-0001",
     "aliases": ["CVE-2099-0001"],
     "summary": "SQL injection in a test advisory",
@@ -222,6 +222,24 @@ def test_the_command_exits_1_on_a_finding_and_names_it(
 
     assert code == 1
     assert "high  django 5.2.0: CVE-2099-0001 (GHSA-test-0001); fixed in 5.2.1" in out
+
+
+def test_findings_are_listed_worst_first_and_an_unrated_one_says_so(
+    split_lock: Path, osv: tuple[str, type[FakeOSV]]
+) -> None:
+    url, handler = osv
+    unrated = {**ADVISORY, "id": "PYSEC-2099-7", "aliases": [], "database_specific": {}}
+    unrated["affected"] = [
+        {**ADVISORY["affected"][0], "package": {"name": "networkx", "ecosystem": "PyPI"}}
+    ]
+    handler.vulnerable.update({"networkx": unrated, "django": ADVISORY})
+
+    code, out = _command("--service", "osv", "--osv-url", url, "--lock", str(split_lock))
+
+    assert code == 1
+    assert "2 vulnerable package(s) (1 high, 1 unrated)" in out
+    assert out.index("high  django") < out.index("unrated  networkx 3.7: PYSEC-2099-7")
+    assert "unrated: the service gave no severity" in out
 
 
 def test_the_command_exits_0_when_every_pin_was_audited_clean(

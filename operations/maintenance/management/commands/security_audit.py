@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.core.management.base import CommandError, CommandParser
 
 from operations.maintenance.commandline import JobCommand
-from operations.maintenance.dependencies import SERVICES
+from operations.maintenance.dependencies import SERVICES, SEVERITIES
 from operations.maintenance.errors import MaintenanceError
 from operations.maintenance.models import Outcome
 from operations.maintenance.security import CHECKS
@@ -106,14 +106,16 @@ def _dependency_lines(vulns: Mapping[str, Any]) -> list[str]:
     else:
         detail = f"unknown: {vulns.get('reason')}"
     lines = [f"[{MARK.get(status, status)}] dependencies ({where}): {detail}"]
-    for dep in vulns.get("vulnerable", []):
-        for vuln in dep["vulns"]:
-            aliases = f" ({', '.join(vuln['aliases'])})" if vuln.get("aliases") else ""
-            fix = ", ".join(vuln["fix_versions"]) or "no fixed version"
-            lines.append(
-                f"    {vuln['severity']:>8}  {dep['name']} {dep['version']}: "
-                f"{vuln['id']}{aliases}; fixed in {fix}"
-            )
+    findings = [(dep, vuln) for dep in vulns.get("vulnerable", []) for vuln in dep["vulns"]]
+    # Worst first: critical, high, moderate, low, then the ones the service did not rate.
+    findings.sort(key=lambda found: SEVERITIES.index(found[1]["severity"]))
+    for dep, vuln in findings:
+        aliases = f" ({', '.join(vuln['aliases'])})" if vuln.get("aliases") else ""
+        fix = ", ".join(vuln["fix_versions"]) or "no fixed version"
+        lines.append(
+            f"    {vuln['severity']:>8}  {dep['name']} {dep['version']}: "
+            f"{vuln['id']}{aliases}; fixed in {fix}"
+        )
     if status == "fail" and vulns.get("skipped"):
         lines.append(f"    not audited: {vulns.get('reason')}")
     if any(v["severity"] == "unrated" for d in vulns.get("vulnerable", []) for v in d["vulns"]):
