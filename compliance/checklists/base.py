@@ -20,8 +20,8 @@ class Outcome(enum.StrEnum):
 
 class Basis(enum.StrEnum):
     CHECK = "check"  # looks at the live system
-    ATTESTATION = "attestation"  # a person attested it (ChecklistAttestation)
-    CHECK_AND_ATTESTATION = "check and attestation"  # both must hold
+    # The live system, and what a person attested (ChecklistAttestation): both must hold.
+    CHECK_AND_ATTESTATION = "check and attestation"
 
 
 @dataclass(frozen=True)
