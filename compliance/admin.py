@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
@@ -16,6 +17,7 @@ from compliance.erasure import subject_erase
 from compliance.exports import export_link_token, subject_export
 from compliance.models import (
     OPEN_STATUSES,
+    ChecklistAttestation,
     ComplianceReport,
     DataProtectionOfficer,
     DataSubjectRequest,
@@ -140,6 +142,64 @@ class DataProtectionOfficerAdmin(admin.ModelAdmin[DataProtectionOfficer]):
     list_display = ["name", "email", "phone", "updated_at"]
 
 
+@admin.register(ChecklistAttestation)
+class ChecklistAttestationAdmin(admin.ModelAdmin[ChecklistAttestation]):
+    """Manual attestations of checklist items: added here or with ``compliance_attest``, by the
+    signed-in staff member, never edited (a new one supersedes the old)."""
+
+    list_display = ["item", "attested_by", "attested_at", "valid_until"]
+    list_filter = ["item"]
+    fields = ["item", "statement"]
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: ChecklistAttestation | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm[ChecklistAttestation]]:
+        from django import forms
+
+        from compliance.attestations import ATTESTABLE
+
+        base = super().get_form(request, obj, change, **kwargs)
+        attester = getattr(request.user, "email", "") or ""
+
+        class AttestationForm(base):  # type: ignore[misc, valid-type]
+            item = forms.ChoiceField(
+                choices=[(i, f"{i}: {spec.asks}") for i, spec in sorted(ATTESTABLE.items())]
+            )
+
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean()
+                if not attester:
+                    raise forms.ValidationError(
+                        "Your staff account has no e-mail: an attestation must name who made it."
+                    )
+                return cleaned
+
+        return AttestationForm
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or request.method == "GET"
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ChecklistAttestation, form: Any, change: bool
+    ) -> None:
+        from compliance.attestations import attestation_record
+
+        if change:
+            return
+        saved = attestation_record(
+            item=obj.item, by=getattr(request.user, "email", ""), statement=obj.statement
+        )
+        for name in ("pk", "item", "statement", "attested_by", "attested_at", "valid_until"):
+            setattr(obj, name, getattr(saved, name))
+
+
 @admin.register(ComplianceReport)
 class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
     """The live checklists: each run's results; "Run the checklists now" makes a new one."""
@@ -159,9 +219,16 @@ class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
     def checklist(self, obj: ComplianceReport) -> str:
         rows = format_html_join(
             "",
-            '<tr><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td></tr>',
+            '<tr><td>{}</td><td>{}</td><td class="{}">{}</td><td>{}</td><td>{}</td></tr>',
             (
-                (r["checklist"], r["item"], r["outcome"], r["outcome"].upper(), r["evidence"])
+                (
+                    r["checklist"],
+                    r["item"],
+                    r["outcome"],
+                    r["outcome"].upper(),
+                    r.get("basis", "check"),
+                    r["evidence"],
+                )
                 for r in obj.results
             ),
         )

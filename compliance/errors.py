@@ -19,3 +19,7 @@ class RequestInvalid(ComplianceError):
 
 class ExportLinkInvalid(ComplianceError):
     """A download link that is forged, for another store, or expired."""
+
+
+class AttestationInvalid(ComplianceError):
+    """An attestation for an item that takes none, without a statement or a named person."""

@@ -146,3 +146,22 @@ class ComplianceReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M}: {self.passed} pass, {self.failed} fail"
+
+
+class ChecklistAttestation(models.Model):
+    """A named person's statement that a checklist item holds where no check can see it (a
+    review, a self-assessment questionnaire). Rows are only added: the latest one still valid
+    is the item's attestation."""
+
+    item = models.CharField(max_length=200)
+    statement = models.TextField()
+    attested_by = models.EmailField(max_length=254)
+    attested_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-attested_at"]
+        indexes = [models.Index(fields=["item", "-attested_at"], name="attestation_item_at")]
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.attested_by} on {self.attested_at:%Y-%m-%d}"

@@ -8,7 +8,12 @@ from django.db.models import QuerySet
 
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
-from compliance.models import ComplianceReport, DataProtectionOfficer, DataSubjectRequest
+from compliance.models import (
+    ChecklistAttestation,
+    ComplianceReport,
+    DataProtectionOfficer,
+    DataSubjectRequest,
+)
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from compliance.scrub import erased_email
 from tenants.models import SignupAgreement, Tenant
@@ -109,3 +114,8 @@ not_personal(
     reason="the encarregado's contact is published by law (LGPD Art. 41 §1)",
 )
 not_personal(ComplianceReport, fields=["created_by"], reason="the staff member who ran it")
+not_personal(
+    ChecklistAttestation,
+    fields=["attested_by"],
+    reason="the staff member who attested a checklist item, kept as the record of who did",
+)

@@ -101,6 +101,7 @@ def main(argv: list[str]) -> int:
 
     from peepers import embedded
     from peepers.supervisor import Supervisor
+    from peepers.tasks import QUEUES
 
     embedded_in_use = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
     try:
@@ -123,7 +124,7 @@ def main(argv: list[str]) -> int:
             web += ["--access-logfile", "-", "--graceful-timeout", "20"]
         celery = [python, "-m", "celery", "-A", "peepers"]
         worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
-        worker += ["--queues", "critical,high,default,low", "--hostname", "worker@%h"]
+        worker += ["--queues", ",".join(QUEUES), "--hostname", "worker@%h"]
         supervisor = Supervisor()
         supervisor.add("web", web)
         supervisor.add("worker", worker)

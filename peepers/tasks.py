@@ -23,7 +23,12 @@ from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
 
-QUEUES = ("critical", "high", "default", "low")
+# Mercado Livre work of MEDIUM and LOW priority (syncs, product and shipment notifications,
+# missed feeds) has queues of its own, so the rate-limit runbook can hold the calls to ML alone
+# while e-mails, watchdogs and deadline alerts on ``default`` and ``low`` keep running. Every
+# worker command line consumes all six (peepers/run.py, docs/deploy.md).
+ML_QUEUES = ("ml-default", "ml-low")
+QUEUES = ("critical", "high", "default", "low", *ML_QUEUES)
 # Kombu's Redis transport keeps a queue's messages of priority N > 0 in "<queue>\x06\x16N".
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 # Task name -> queue, filled by @task and read by the router (CELERY_TASK_ROUTES).

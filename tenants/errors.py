@@ -38,5 +38,11 @@ class MLUserIdTaken(TenantError):
     field = "ml_user_id"
 
 
+class TenantPlanConflict(TenantError):
+    """Asked again for an existing store with a plan other than the one it is on."""
+
+    field = "plan"
+
+
 class ProvisioningFailed(TenantError):
     """The schema could not be created; nothing of the tenant was kept."""

@@ -16,7 +16,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
@@ -26,12 +26,13 @@ from tenants.errors import (
     TenantEmailTaken,
     TenantError,
     TenantInvalid,
+    TenantPlanConflict,
     TenantSlugTaken,
 )
 from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
 from tenants.plans import plan_get
 from tenants.signals import tenant_created, tenant_status_changed
-from tenants.slugs import slug_problems
+from tenants.slugs import slug_normal, slug_problems
 from tenants.users.models import Role, User
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,10 @@ def tenant_create(
 ) -> TenantCreated:
     """Create a store with its schema, domain and owner, or raise and leave nothing behind.
 
-    Idempotent for ``ml_user_id`` + ``owner_email``: asking again returns the existing store
-    with ``created=False``. An ``ml_user_id`` that belongs to another owner is an error.
+    Idempotent for ``ml_user_id`` + ``owner_email``: asking again with the store's plan returns
+    the existing store with ``created=False``; another plan is ``TenantPlanConflict`` (plans
+    change through billing, not here). An ``ml_user_id`` that belongs to another owner is an
+    error; an unknown plan always is.
     """
     email = owner_email.strip().lower()
     name = name.strip()
@@ -84,6 +87,13 @@ def tenant_create(
         existing = Tenant.objects.filter(ml_user_id=ml_user_id).first()
         if existing is not None:
             if existing.owner_email == email:
+                if plan_get(plan_code) is None:
+                    raise TenantInvalid({"plan": [f"There is no plan “{plan_code}”."]})
+                if plan_code != existing.plan_code:
+                    raise TenantPlanConflict(
+                        f"The store for Mercado Livre user {ml_user_id} is on plan "
+                        f"“{existing.plan_code}”, not “{plan_code}”; change plans from billing."
+                    )
                 return TenantCreated(tenant=existing, owner=None, created=False)
             raise MLUserIdTaken(
                 f"Mercado Livre user {ml_user_id} is already connected to another store."
@@ -167,10 +177,23 @@ def _validate(
             errors["password"] = list(exc.messages)
     if "slug" not in errors and Tenant.objects.filter(schema_name__iexact=slug).exists():
         errors["slug"] = [f"The address “{slug}” is taken; choose another."]
+    elif "slug" not in errors and _schema_exists(slug):
+        errors["slug"] = [f"“{slug}” is reserved; choose another address."]
     if "email" not in errors and Tenant.objects.filter(owner_email=email).exists():
         errors["email"] = ["A store with this e-mail already exists; log in to it instead."]
     if errors:
         raise TenantInvalid(errors)
+
+
+def _schema_exists(slug: str) -> bool:
+    """Whether a schema that is not a store already has this name, in either spelling (an
+    extension's, a restore's scratch schema): a store must never be created on top of it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_namespace WHERE replace(lower(nspname), '_', '-') = %s",
+            [slug_normal(slug)],
+        )
+        return cursor.fetchone() is not None
 
 
 def _tenant_insert(

@@ -12,11 +12,41 @@ SLUG_MAX_LENGTH = 63  # a DNS label and a PostgreSQL identifier both stop at 63 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
+# Schemas that are not stores, whatever the configuration: PostgreSQL's catalogue and Citus'
+# (pg_* is refused as a prefix below). The public schema and the clone template come from
+# settings, with the words reserved for the site's own hosts.
+INTERNAL_SCHEMAS = (
+    "information_schema",
+    "citus",
+    "citus_internal",
+    "columnar",
+    "columnar_internal",
+)
+
+
+def slug_normal(name: str) -> str:
+    """A name compared as a schema and as a host alike: case and ``_``/``-`` do not count."""
+    return name.lower().replace("_", "-")
+
+
+def reserved_slugs() -> frozenset[str]:
+    """Every reserved name, normalised (``slug_normal``)."""
+    names = {
+        *settings.PEEPERS_RESERVED_SLUGS,
+        *INTERNAL_SCHEMAS,
+        getattr(settings, "PUBLIC_SCHEMA_NAME", "public"),
+        settings.PEEPERS_TEMPLATE_SCHEMA,
+    }
+    return frozenset(slug_normal(name) for name in names)
+
+
 def slug_problems(slug: str) -> list[str]:
-    """Why ``slug`` cannot name a store; empty when it can."""
+    """Why ``slug`` cannot name a store; empty when it can. A reserved name is refused in
+    either spelling (``tenant-template`` as well as ``tenant_template``)."""
     if not slug:
         return ["Choose an address for your store."]
-    if slug.lower() in settings.PEEPERS_RESERVED_SLUGS or slug.lower().startswith(("pg_", "pg-")):
+    normal = slug_normal(slug)
+    if normal in reserved_slugs() or normal.startswith("pg-"):
         return [f"“{slug}” is reserved; choose another address."]
     problems = []
     if len(slug) < SLUG_MIN_LENGTH:

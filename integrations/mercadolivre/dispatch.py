@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 _QUEUE_SIZE = 10_000
 _BATCH = 200
 MESSAGE_SIZE = 20
-_QUEUE_ORDER = ["critical", "high", "default", "low"]  # the most urgent are published first
+_QUEUE_ORDER = [p.queue for p in sorted(Priority)]  # the most urgent are published first
 _IDLE_SECONDS = 5.0
 _LINGER_SECONDS = 0.05
 

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
 from peepers.tasks import RetryPolicy, enqueue_on_commit, task
@@ -30,7 +31,7 @@ def _current_tenant() -> Tenant:
 
 @task(
     name="integrations.ml_initial_sync",
-    queue="default",
+    queue=Priority.MEDIUM.queue,
     tenant_scoped=True,
     soft_time_limit=INITIAL_SYNC_SLICE_SECONDS + 300,
     retry=SYNC_RETRY,
@@ -54,7 +55,7 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
 
 @task(
     name="integrations.ml_incremental_sync",
-    queue="low",
+    queue=Priority.LOW.queue,
     tenant_scoped=True,
     soft_time_limit=600,
     retry=RetryPolicy(on=TRANSIENT_ERRORS, max_retries=2, backoff_seconds=60),

@@ -7,6 +7,7 @@ from integrations.mercadolivre.inbox import (
     missed_feeds_recover,
     notification_process,
 )
+from integrations.mercadolivre.priorities import Priority
 from peepers.tasks import task
 
 __all__ = ["ml_inbox_reconcile", "ml_missed_feeds", "ml_notification_process"]
@@ -14,7 +15,7 @@ __all__ = ["ml_inbox_reconcile", "ml_missed_feeds", "ml_notification_process"]
 
 @task(
     name="integrations.ml_notification_process",
-    queue="default",  # sent to the queue of its topics' priority (dispatch.topic_priority)
+    queue=Priority.MEDIUM.queue,  # sent to its topics' priority's queue (dispatch.topic_priority)
     tenant_scoped=False,  # it finds each store itself, from the notification's user_id
     soft_time_limit=600,
 )
@@ -32,6 +33,11 @@ def ml_inbox_reconcile() -> dict[str, int]:
     return inbox_reconcile()
 
 
-@task(name="integrations.ml_missed_feeds", queue="low", tenant_scoped=False, soft_time_limit=600)
+@task(
+    name="integrations.ml_missed_feeds",
+    queue=Priority.LOW.queue,
+    tenant_scoped=False,
+    soft_time_limit=600,
+)
 def ml_missed_feeds() -> int:
     return missed_feeds_recover()

@@ -98,9 +98,16 @@ def _analyze_queries(*, now: datetime, by: str, options: Mapping[str, Any]) -> S
 
 
 def _security_audit(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.security import security_audit
+    from operations.maintenance.security import CHECKS, security_audit
 
-    report = security_audit(now=now, pip_audit_env=options.get("pip_audit_env"))
+    report = security_audit(
+        now=now,
+        pip_audit_env=options.get("pip_audit_env"),
+        service=options.get("service") or "pypi",
+        osv_url=options.get("osv_url"),
+        lock=options.get("lock"),
+        checks_run=options.get("checks") or CHECKS,
+    )
     if report["status"] != "pass":
         raise MaintenanceJobFailed(
             f"security audit: {report['status']} ({'; '.join(report['problems'])})",
@@ -209,8 +216,8 @@ _JOBS = [
         "Security audit",
         "maintenance.security_audit",
         "maintenance-security-audit",
-        "Monday 06:00",
-        7 * DAY,
+        "daily 06:00",
+        DAY,
         timedelta(hours=12),
         "P2",
         1800,

@@ -1,9 +1,9 @@
 """``security_audit``: known vulnerabilities in the locked dependencies, Django's deployment
 checks, and secrets older than their rotation period; and the quarterly rotation reminder.
 
-A check that cannot be made is reported ``unknown`` with the reason, never as a pass: pip-audit
-needs its vulnerability service (PyPI's JSON API by default), and an audit that could not ask
-it says "unknown: vulnerability service unreachable".
+A check that cannot be made is reported ``unknown`` with the reason, never as a pass: the
+dependency scan (``dependencies.py``) needs pip-audit's vulnerability service, and a scan that
+could not ask it says "unknown: could not reach …".
 
 Rotations are read from the audit log (``AuditAction.KEY_ROTATION`` with ``details["keys"]``
 naming the secret): ``rotate_ml_keys`` records ``FIELD_ENCRYPTION_KEYS``; the other secrets are
@@ -12,15 +12,7 @@ rotated outside Peepers and recorded with ``manage.py record_key_rotation --key 
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +26,7 @@ from compliance.audit.models import AuditAction, AuditEvent
 from compliance.audit.services import Actor, audit_record
 from operations.incidents.services import incident_resolve_by_key
 from operations.maintenance.alerting import maintenance_alert
+from operations.maintenance.dependencies import dependency_vulnerabilities
 from operations.maintenance.errors import InvalidArgument
 
 ROTATION_PERIOD = timedelta(days=90)
@@ -47,127 +40,6 @@ SECRETS = {
     "METRICS_TOKEN": "Prometheus bearer token",
 }
 KEY_ROTATION_INCIDENT = "key-rotation-due"
-PIP_AUDIT_TIMEOUT_SECONDS = 600
-_UNREACHABLE = re.compile(
-    r"connection|timed? ?out|max retries|name or service|temporary failure|proxy|"
-    r"network is unreachable|service ?error|ssl",
-    re.IGNORECASE,
-)
-
-
-# -- dependencies ------------------------------------------------------------------------------
-
-
-def lock_file() -> Path | None:
-    """The dependency lock: ``uv.lock``, else a ``requirements*.txt`` beside manage.py."""
-    base = Path(settings.BASE_DIR)
-    if (base / "uv.lock").exists():
-        return base / "uv.lock"
-    found = sorted(base.glob("requirements*.txt"))
-    return found[0] if found else None
-
-
-def lock_requirements(lock: Path) -> list[str]:
-    """``name==version`` of every registry package the lock pins (the project itself is not
-    one); a requirements file is taken as it is."""
-    if lock.suffix == ".txt":
-        return [line.strip() for line in lock.read_text().splitlines() if line.strip()]
-    data = tomllib.loads(lock.read_text())
-    pins = set()
-    for package in data.get("package", []):
-        if "registry" in package.get("source", {}):
-            pins.add(f"{package['name']}=={package['version']}")
-    return sorted(pins)
-
-
-def pip_audit_program() -> list[str] | None:
-    """How to run pip-audit here: the module in this interpreter, else a program on PATH."""
-    if importlib.util.find_spec("pip_audit") is not None:
-        return [sys.executable, "-m", "pip_audit"]
-    found = shutil.which("pip-audit")
-    return [found] if found else None
-
-
-def dependency_vulnerabilities(*, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """pip-audit over the lock's pins: ``status`` pass, fail (vulnerable pins listed) or
-    unknown (``reason``: no lock, no pip-audit, service unreachable, pip-audit failed)."""
-    lock = lock_file()
-    if lock is None:
-        return {"status": "unknown", "reason": "no uv.lock or requirements*.txt found"}
-    program = pip_audit_program()
-    if program is None:
-        return {"status": "unknown", "reason": "pip-audit is not installed", "lock": str(lock)}
-    pins = lock_requirements(lock)
-    with tempfile.TemporaryDirectory() as scratch:
-        requirements = Path(scratch) / "requirements.txt"
-        requirements.write_text("\n".join(pins) + "\n")
-        args = [
-            *program,
-            "--requirement",
-            str(requirements),
-            "--no-deps",
-            "--disable-pip",
-            "--format",
-            "json",
-            "--progress-spinner",
-            "off",
-            "--cache-dir",
-            str(Path(scratch) / "cache"),
-        ]
-        try:
-            # Fixed argv of pip-audit, no shell.
-            done = subprocess.run(  # noqa: S603
-                args,
-                capture_output=True,
-                text=True,
-                timeout=PIP_AUDIT_TIMEOUT_SECONDS,
-                env=dict(env) if env is not None else None,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return {"status": "unknown", "reason": "vulnerability service unreachable (timeout)"}
-    try:
-        report = json.loads(done.stdout)
-    except ValueError:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or [""]
-        if _UNREACHABLE.search(done.stderr or ""):
-            reason = "vulnerability service unreachable"
-        else:
-            reason = f"pip-audit failed (exit {done.returncode}): {tail[0][:300]}"
-        return {"status": "unknown", "reason": reason, "lock": str(lock), "packages": len(pins)}
-    dependencies = report.get("dependencies", []) if isinstance(report, dict) else report
-    vulnerable = [
-        {
-            "name": dep["name"],
-            "version": dep.get("version"),
-            "vulns": [
-                {"id": v.get("id"), "fix_versions": v.get("fix_versions", [])}
-                for v in dep.get("vulns", [])
-            ],
-        }
-        for dep in dependencies
-        if dep.get("vulns")
-    ]
-    skipped = [dep["name"] for dep in dependencies if dep.get("skip_reason")]
-    result: dict[str, Any] = {"lock": str(lock), "packages": len(pins), "vulnerable": vulnerable}
-    if vulnerable:
-        result["status"] = "fail"
-    elif skipped:
-        result["status"] = "unknown"
-        reasons = sorted(
-            {str(d["skip_reason"]).split(":")[0] for d in dependencies if d.get("skip_reason")}
-        )
-        shown = ", ".join(skipped[:5]) + (
-            f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
-        )
-        result["reason"] = (
-            f"{len(skipped)} of {len(pins)} packages could not be audited ({shown}): "
-            + "; ".join(reasons)[:300]
-        )
-        result["skipped"] = skipped
-    else:
-        result["status"] = "pass"
-    return result
 
 
 # -- Django's deployment checks ----------------------------------------------------------------
@@ -261,31 +133,51 @@ def key_rotation_remind(*, now: datetime | None = None) -> dict[str, Any]:
 # -- the audit ---------------------------------------------------------------------------------
 
 
+CHECKS = ("dependencies", "deploy", "keys")
+
+
 def security_audit(
-    *, now: datetime | None = None, pip_audit_env: Mapping[str, str] | None = None
+    *,
+    now: datetime | None = None,
+    pip_audit_env: Mapping[str, str] | None = None,
+    service: str = "pypi",
+    osv_url: str | None = None,
+    lock: Path | None = None,
+    checks_run: Collection[str] = CHECKS,
 ) -> dict[str, Any]:
-    """All three checks; ``status`` pass only when each passed, fail when any found a problem,
-    unknown when none failed but one could not be made. ``problems`` says what, in words."""
+    """The checks in ``checks_run`` (all three by default); ``status`` pass only when each
+    passed, fail when any found a problem, unknown when none failed but one could not be made.
+    ``problems`` says what, in words; a check not run is listed in ``not_run``, never passed."""
+    unknown_checks = set(checks_run) - set(CHECKS)
+    if unknown_checks or not checks_run:
+        raise InvalidArgument(f"checks must be among {', '.join(CHECKS)}")
     now = now or timezone.now()
-    vulnerabilities = dependency_vulnerabilities(env=pip_audit_env)
-    deploy = deploy_check_findings()
-    keys = key_ages(now=now)
+    report: dict[str, Any] = {"not_run": [name for name in CHECKS if name not in checks_run]}
     problems = []
-    if vulnerabilities["status"] == "fail":
-        problems.append(f"{len(vulnerabilities['vulnerable'])} vulnerable package(s)")
-    elif vulnerabilities["status"] == "unknown":
-        problems.append(f"vulnerabilities unknown: {vulnerabilities['reason']}")
-    if deploy:
-        problems.append(f"{len(deploy)} deployment check finding(s)")
-    due = [key.name for key in keys if key.due]
-    if due:
-        problems.append(f"secrets due for rotation: {', '.join(due)}")
-    failed = vulnerabilities["status"] == "fail" or bool(deploy) or bool(due)
-    status = "fail" if failed else ("unknown" if vulnerabilities["status"] == "unknown" else "pass")
-    return {
-        "status": status,
-        "problems": problems,
-        "vulnerabilities": vulnerabilities,
-        "deploy_checks": deploy,
-        "keys": [key.as_dict(now=now) for key in keys],
-    }
+    failed = unknown = False
+    if "dependencies" in checks_run:
+        vulnerabilities = dependency_vulnerabilities(
+            env=pip_audit_env, service=service, osv_url=osv_url, lock=lock
+        )
+        report["vulnerabilities"] = vulnerabilities
+        if vulnerabilities["status"] == "fail":
+            failed = True
+            problems.append(f"{len(vulnerabilities['vulnerable'])} vulnerable package(s)")
+        elif vulnerabilities["status"] == "unknown":
+            unknown = True
+            problems.append(f"vulnerabilities unknown: {vulnerabilities['reason']}")
+    if "deploy" in checks_run:
+        deploy = deploy_check_findings()
+        report["deploy_checks"] = deploy
+        if deploy:
+            failed = True
+            problems.append(f"{len(deploy)} deployment check finding(s)")
+    if "keys" in checks_run:
+        keys = key_ages(now=now)
+        report["keys"] = [key.as_dict(now=now) for key in keys]
+        due = [key.name for key in keys if key.due]
+        if due:
+            failed = True
+            problems.append(f"secrets due for rotation: {', '.join(due)}")
+    status = "fail" if failed else ("unknown" if unknown else "pass")
+    return {"status": status, "problems": problems, **report}

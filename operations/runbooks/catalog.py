@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from operations.runbooks import oauth_refresh, rate_limit, webhook_outage
+from operations.runbooks import ml_api_down, oauth_refresh, rate_limit, webhook_outage
 from operations.runbooks.errors import UnknownRunbook
 from operations.runbooks.registry import (
+    ML_API_DOWN,
     OAUTH_REFRESH_FAILURES,
     RATE_LIMIT_EXCEEDED,
     WEBHOOK_OUTAGE,
@@ -40,6 +41,15 @@ RUNBOOKS: dict[str, Runbook] = {
             diagnose=rate_limit.diagnose,
             mitigate=rate_limit.mitigate,
             validate=rate_limit.validate,
+        ),
+        Runbook(
+            name=ML_API_DOWN,
+            title="Mercado Livre API Down (5xx over 50%)",
+            priority="P0",
+            sla="15 minutes response, 1 hour resolution",
+            diagnose=ml_api_down.diagnose,
+            mitigate=ml_api_down.mitigate,
+            validate=ml_api_down.validate,
         ),
     )
 }

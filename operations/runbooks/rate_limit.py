@@ -1,19 +1,20 @@
 """Runbook "Rate Limit Exceeded (ML API)": P2, respond 1 h, resolve 4 h.
 
 Diagnose: ML calls by status class per store and endpoint, the 429 share, budget use.
-Mitigate: stop the LOW and MEDIUM queues' consumers (``low``, ``default``) and tighten the
-limiter (``ratelimit.limiter_factor_set``, with an expiry); ``--undo`` puts both back.
+Mitigate: stop the consumers of the ML queues of LOW and MEDIUM priority (``ml-low``,
+``ml-default``: syncs, product/shipment notifications, missed feeds) and tighten the limiter
+(``ratelimit.limiter_factor_set``, with an expiry); ``--undo`` puts both back. ``default`` and
+``low`` keep running: they carry e-mails (the reconnect e-mail), the maintenance watchdog and
+jobs, and the data-subject deadline alerts, none of which calls ML.
 Validate: the 429 share over the last 15 minutes is under 5 %.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
 
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
@@ -25,21 +26,16 @@ from integrations.mercadolivre.ratelimit import (
     limiter_factor_clear,
     limiter_factor_set,
 )
+from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
-from peepers.celery import app
-from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
 VALIDATE_MINUTES = 15
-PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)
-CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
+PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)  # == peepers.tasks.ML_QUEUES
+HOLDER = "rate-limit"
 TOP_ENDPOINTS = 10
-
-
-def paused_key() -> str:
-    return redis_key("runbooks", "rate-limit", "paused")
 
 
 def _calls(minutes: int) -> tuple[dict[tuple[str, ...], float], str]:
@@ -142,12 +138,7 @@ def diagnose(options: Options) -> Result:
 
 
 def _paused_state() -> dict[str, Any] | None:
-    raw = redis_client().get(paused_key())
-    return json.loads(raw) if raw else None
-
-
-def _answered(replies: list[dict[str, Any]] | None) -> list[str]:
-    return sorted(name for reply in replies or [] for name in reply)
+    return hold_state(HOLDER)
 
 
 def mitigate(options: Options) -> Result:
@@ -159,57 +150,25 @@ def mitigate(options: Options) -> Result:
         f"Limiter tightened: budgets x{options.factor:g} for {options.minutes} min "
         "(it expires by itself; --undo restores it now)."
     ]
-    workers: dict[str, list[str]] = {}
-    for queue in PAUSED_QUEUES:
-        replies = app.control.cancel_consumer(queue, reply=True, timeout=CONTROL_TIMEOUT)
-        workers[queue] = _answered(replies)
-        lines.append(
-            f"Queue {queue}: consumers stopped on {', '.join(workers[queue])}"
-            if workers[queue]
-            else f"Queue {queue}: no worker answered; nothing to stop"
-        )
-    previous = _paused_state() or {"workers": {}}
-    merged = {
-        queue: sorted(set(previous["workers"].get(queue, [])) | set(names))
-        for queue, names in workers.items()
-    }
-    state = {"queues": list(PAUSED_QUEUES), "workers": merged, "at": timezone.now().isoformat()}
-    redis_client().set(paused_key(), json.dumps(state))
+    held = queues_hold(holder=HOLDER, queues=PAUSED_QUEUES)
+    lines += held.lines
     lines.append(
         "Consumers stay stopped until `manage.py runbook rate-limit-exceeded mitigate --undo` "
         "(a worker restarted meanwhile consumes every queue again)."
     )
-    data = {"factor": options.factor, "minutes": options.minutes, "paused": merged}
-    if not any(workers.values()):
+    data = {"factor": options.factor, "minutes": options.minutes, "paused": held.workers}
+    if not any(held.workers.values()):
         lines.append("Verdict: UNKNOWN: limiter tightened, but no worker confirmed the pause")
         return Result(Outcome.UNKNOWN, tuple(lines), data)
-    lines.append("Verdict: OK: LOW and MEDIUM work paused, limiter tightened")
+    lines.append("Verdict: OK: LOW and MEDIUM ML work paused, limiter tightened")
     return Result(Outcome.OK, tuple(lines), data)
 
 
 def _undo() -> Result:
     limiter_factor_clear()
-    lines = ["Limiter restored (factor 1)."]
-    state = _paused_state()
-    resumed: dict[str, list[str]] = {}
-    if state is None:
-        lines.append("No paused consumers recorded.")
-    else:
-        for queue, names in state["workers"].items():
-            if not names:
-                continue
-            replies = app.control.add_consumer(
-                queue, destination=names, reply=True, timeout=CONTROL_TIMEOUT
-            )
-            resumed[queue] = _answered(replies)
-            missing = sorted(set(names) - set(resumed[queue]))
-            lines.append(
-                f"Queue {queue}: consuming again on {', '.join(resumed[queue]) or 'no worker'}"
-                + (f"; no answer from {', '.join(missing)}" if missing else "")
-            )
-        redis_client().delete(paused_key())
-    lines.append("Verdict: OK: mitigation undone")
-    return Result(Outcome.OK, tuple(lines), {"resumed": resumed})
+    released = queues_release(holder=HOLDER)
+    lines = ["Limiter restored (factor 1).", *released.lines, "Verdict: OK: mitigation undone"]
+    return Result(Outcome.OK, tuple(lines), {"resumed": released.workers})
 
 
 def validate(options: Options) -> Result:

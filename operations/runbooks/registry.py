@@ -11,7 +11,8 @@ from typing import Any
 WEBHOOK_OUTAGE = "webhook-outage"
 OAUTH_REFRESH_FAILURES = "oauth-refresh-failures"
 RATE_LIMIT_EXCEEDED = "rate-limit-exceeded"
-RUNBOOK_NAMES = (WEBHOOK_OUTAGE, OAUTH_REFRESH_FAILURES, RATE_LIMIT_EXCEEDED)
+ML_API_DOWN = "ml-api-down"
+RUNBOOK_NAMES = (WEBHOOK_OUTAGE, OAUTH_REFRESH_FAILURES, RATE_LIMIT_EXCEEDED, ML_API_DOWN)
 
 DIAGNOSE = "diagnose"
 MITIGATE = "mitigate"
@@ -37,7 +38,7 @@ class Options:
     last: int = 100  # oauth validate: the last N refreshes
     url: str = ""  # webhook validate: the endpoint to time
     off: bool = False  # webhook mitigate: leave ack-only mode and drain
-    undo: bool = False  # rate-limit mitigate: resume consumers, restore the limiter
+    undo: bool = False  # rate-limit / ml-api-down mitigate: resume consumers (and the limiter)
     factor: float = 0.5  # rate-limit mitigate: the budget multiplier while tightened
 
 

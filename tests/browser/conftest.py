@@ -34,6 +34,7 @@ from billing.models import Plan
 from billing.sync import entitlement_forget
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from peepers.celery import app as celery_app
+from peepers.tasks import QUEUES
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 from tests.support.processes import celery_worker, free_port, web_server
@@ -42,7 +43,7 @@ from tests.support.sandbox import SandboxAdmin
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 375, "height": 812}
-WORKER_QUEUES = ("critical", "high", "default", "low")  # tests.support.processes.celery_worker
+WORKER_QUEUES = QUEUES  # tests.support.processes.celery_worker consumes them all
 CHROMIUM_MISSING = (
     "Chromium is missing: run `make browser` (make test installs it for you with apt-get)."
 )

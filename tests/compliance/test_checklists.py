@@ -4,12 +4,22 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from compliance.checklists import CHECKS, Outcome, checklist_run
-from compliance.models import ComplianceReport, DataProtectionOfficer, RequestKind, RequestScope
+from compliance.attestations import attestation_record
+from compliance.checklists import CHECKS, Basis, Outcome, checklist_run
+from compliance.errors import AttestationInvalid
+from compliance.models import (
+    ChecklistAttestation,
+    ComplianceReport,
+    DataProtectionOfficer,
+    DataSubjectRequest,
+    RequestKind,
+    RequestScope,
+    RequestStatus,
+)
 from compliance.registry import declarations
 from compliance.reports import records_of_processing
 from compliance.requests import dsr_open
@@ -71,9 +81,159 @@ def test_stripe_security_is_checked_by_forging_a_signature(settings):
     assert result("Stripe integration secure").outcome == Outcome.FAIL
 
 
-def test_card_data_never_touches_our_pages():
+def test_card_data_never_touches_our_pages_but_pci_needs_its_saq_a_attested():
+    found = result("PCI DSS requirements met")
+    assert found.outcome == Outcome.UNKNOWN
+    assert found.basis == Basis.CHECK_AND_ATTESTATION
+    assert found.details["card_data_surfaces"] == []
+    assert "not attested" in found.evidence
+
+    attestation_record(
+        item="PCI DSS requirements met",
+        by="Finance@Peepers.test",
+        statement="SAQ A 2026 signed; PDF in the finance drive",
+    )
+
     found = result("PCI DSS requirements met")
     assert found.outcome == Outcome.PASS
+    assert "attested by finance@peepers.test on" in found.evidence
+    assert found.details["attestation"]["statement"].startswith("SAQ A 2026")
+
+
+def test_a_card_field_in_a_template_fails_pci_and_privacy_by_design(settings, tmp_path):
+    (tmp_path / "templates" / "billing").mkdir(parents=True)
+    (tmp_path / "templates" / "billing" / "pay.html").write_text('<input name="card_number">')
+    settings.BASE_DIR = tmp_path
+
+    pci = result("PCI DSS requirements met")
+    by_design = result("Privacy by design verified")
+
+    assert pci.outcome == Outcome.FAIL
+    assert "template billing/pay.html" in pci.evidence
+    assert by_design.outcome == Outcome.FAIL
+    assert (
+        by_design.details["measures"][
+            "no card field in our pages or models (hosted Checkout/Portal)"
+        ]
+        is False
+    )
+
+
+def test_privacy_by_design_is_unknown_until_its_review_is_attested_and_again_after_a_year(
+    settings,
+):
+    settings.SESSION_COOKIE_SECURE = True
+    assert result("Privacy by design verified").outcome == Outcome.UNKNOWN
+
+    attestation_record(
+        item="Privacy by design verified",
+        by="dpo@peepers.test",
+        statement="2026 review of features and processors done",
+        now=timezone.now() - timedelta(days=366),
+    )
+    assert result("Privacy by design verified").outcome == Outcome.UNKNOWN  # expired
+
+    attestation_record(
+        item="Privacy by design verified", by="dpo@peepers.test", statement="2027 review done"
+    )
+    assert result("Privacy by design verified").outcome == Outcome.PASS
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Subject access requests handled",
+        "Refund processing compliant",
+        "Payment failure handling",
+        "OAuth 2.0 + PKCE compliant",
+        "Subscription lifecycle managed",
+    ],
+)
+def test_an_item_with_nothing_to_check_is_unknown_not_pass(item):
+    found = result(item)
+
+    assert found.outcome == Outcome.UNKNOWN
+    assert "nothing to check" in found.evidence
+
+
+def test_a_request_answered_in_time_passes_the_access_requests_item(tenant_a):
+    opened = dsr_open(
+        tenant=tenant_a,
+        scope=RequestScope.BUYER,
+        kind=RequestKind.ACCESS,
+        channel="e-mail",
+        subject_ml_user_id=5,
+        received_at=timezone.now() - timedelta(days=3),
+    )
+    DataSubjectRequest.objects.filter(pk=opened.request.pk).update(
+        status=RequestStatus.COMPLETED, completed_at=timezone.now()
+    )
+
+    found = result("Subject access requests handled")
+
+    assert found.outcome == Outcome.PASS
+    assert "1 answered in 365 days, 0 after the deadline" in found.evidence
+
+
+def test_a_past_due_store_told_by_e_mail_passes_payment_failure_handling(tenant_a):
+    from billing.models import BillingNotice, SubscriptionMirror
+    from tests.support.billing import subscription_set
+
+    subscription_set(tenant_a, "past_due")
+    SubscriptionMirror.objects.filter(tenant=tenant_a).update(latest_invoice_id="in_1")
+    assert result("Payment failure handling").outcome == Outcome.FAIL
+
+    BillingNotice.objects.create(
+        key="payment_failed:in_1:1", kind="payment_failed", tenant=tenant_a, recipient="a@x.test"
+    )
+    assert result("Payment failure handling").outcome == Outcome.PASS
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"item": "DPO contact updated"}, "takes no attestation"),
+        ({"by": "someone"}, "must be named by e-mail"),
+        ({"statement": "  "}, "say what you attest"),
+    ],
+)
+def test_a_bad_attestation_is_refused(kwargs, message):
+    given = {"item": "PCI DSS requirements met", "by": "a@peepers.test", "statement": "done"}
+
+    with pytest.raises(AttestationInvalid, match=message):
+        attestation_record(**{**given, **kwargs})
+
+
+def test_the_attest_command_records_and_lists(capsys):
+    call_command(
+        "compliance_attest",
+        item="PCI DSS requirements met",
+        by="finance@peepers.test",
+        statement="SAQ A signed",
+    )
+    call_command("compliance_attest", list=True)
+
+    printed = capsys.readouterr().out
+    assert "PCI DSS requirements met: attested by finance@peepers.test" in printed
+    assert "Privacy by design verified: " in printed
+    assert "NOT ATTESTED" in printed
+    with pytest.raises(CommandError, match="takes no attestation"):
+        call_command("compliance_attest", item="Nope", by="a@peepers.test", statement="x")
+
+
+def test_staff_attest_from_admin_under_their_own_name(staff_client):
+    from tests.support.clients import STAFF_EMAIL
+
+    page = staff_client.post(
+        "/admin/compliance/checklistattestation/add/",
+        {"item": "PCI DSS requirements met", "statement": "SAQ A signed"},
+        follow=True,
+    )
+
+    assert page.status_code == 200
+    found = ChecklistAttestation.objects.get()
+    assert found.attested_by == STAFF_EMAIL.lower()
+    assert found.statement == "SAQ A signed"
 
 
 def test_the_ip_allow_list_check(settings):
@@ -90,7 +250,14 @@ def test_the_report_is_saved_and_written(capsys, settings, tmp_path):
     printed = capsys.readouterr().out
     report = ComplianceReport.objects.get()
     assert report.passed + report.failed + report.unknown == 21
-    assert "[FAIL] DPO contact updated" in printed
+    assert "[FAIL] DPO contact updated (check)" in printed
+    assert "[  ? ] PCI DSS requirements met (check and attestation): " in printed
+    assert (
+        "<td>check and attestation</td>"
+        in (tmp_path / "compliance")
+        .joinpath(next(p.name for p in (tmp_path / "compliance").iterdir() if p.suffix == ".html"))
+        .read_text()
+    )
     written = sorted(p.suffix for p in (tmp_path / "compliance").iterdir())
     assert written == [".html", ".json"]
 

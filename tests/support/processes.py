@@ -15,6 +15,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from peepers.tasks import QUEUES
+
 BASE_DIR = Path(settings.BASE_DIR)
 
 
@@ -53,7 +55,7 @@ def celery_worker(*includes: str, **env: str) -> Iterator[subprocess.Popen[bytes
         "--pool",
         "solo",
         "--queues",
-        "critical,high,default,low",
+        ",".join(QUEUES),
         "--loglevel",
         "INFO",
         "--without-mingle",

@@ -90,6 +90,29 @@ def test_create_tenant_refuses_an_ml_user_of_another_store():
         )
 
 
+@pytest.mark.django_db
+def test_create_tenant_again_with_another_plan_is_a_conflict_naming_the_flag():
+    printed, _ = run("create_tenant", *CREATE)
+    before = database_state()
+
+    with pytest.raises(CommandError, match=r"^--plan: .*on plan “pro”, not “starter”") as raised:
+        run("create_tenant", *CREATE[:4], "--plan", "starter", "--accept-terms")
+
+    assert raised.value.returncode == 1
+    assert database_state() == before
+    assert Tenant.objects.get(public_id=uuid.UUID(printed)).plan_code == "pro"
+
+
+@pytest.mark.django_db
+def test_create_tenant_again_with_an_unknown_plan_is_an_error():
+    run("create_tenant", *CREATE)
+
+    with pytest.raises(CommandError, match=r"^--plan: There is no plan “gold”") as raised:
+        run("create_tenant", *CREATE[:4], "--plan", "gold", "--accept-terms")
+
+    assert raised.value.returncode == 1
+
+
 @pytest.mark.usefixtures("committed_db")
 def test_create_tenant_from_the_shell_exits_1_on_error_and_prints_only_the_uuid_on_success():
     command = [sys.executable, "manage.py", "create_tenant", *CREATE]

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from tenants.errors import MLUserIdTaken, TenantInvalid
+from tenants.errors import MLUserIdTaken, TenantInvalid, TenantPlanConflict
 from tenants.models import SignupAgreement, Tenant, TenantStatus
 from tenants.services import tenant_create, tenant_set_status
 from tenants.users.models import Role, User
@@ -119,6 +119,29 @@ def test_ml_user_of_another_store_is_refused():
         create(ml_user_id=778, owner_email="someone-else@example.com", slug="second-store")
 
     assert raised.value.field == "ml_user_id"
+    assert database_state() == before
+
+
+def test_same_ml_user_and_email_with_another_plan_is_a_conflict():
+    create(ml_user_id=779, owner_password=None, channel="command")
+    before = database_state()
+
+    with pytest.raises(TenantPlanConflict) as raised:
+        create(ml_user_id=779, owner_password=None, channel="command", plan_code="starter")
+
+    assert raised.value.field == "plan"
+    assert database_state() == before
+
+
+def test_a_slug_naming_a_schema_that_is_not_a_store_is_refused():
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE SCHEMA "restore_scratch"')
+    before = database_state()
+
+    with pytest.raises(TenantInvalid) as raised:
+        create(slug="restore-scratch")
+
+    assert raised.value.errors["slug"] == ["“restore-scratch” is reserved; choose another address."]
     assert database_state() == before
 
 

@@ -19,6 +19,13 @@ def test_valid_slugs_have_no_problems(slug):
         ("public", "reserved"),
         ("static", "reserved"),
         ("tenant_template", "reserved"),
+        ("tenant-template", "reserved"),
+        ("information-schema", "reserved"),
+        ("information_schema", "reserved"),
+        ("pg-catalog", "reserved"),
+        ("pg-toast", "reserved"),
+        ("citus", "reserved"),
+        ("Public", "reserved"),
         ("pg_catalog", "reserved"),
         ("pg_anything", "reserved"),
         ("Loja", "lowercase"),
@@ -53,3 +60,10 @@ def test_invalid_slugs_are_explained(slug, expected):
 def test_suggested_slug_from_a_store_name_is_valid(name, slug):
     assert slug_suggest(name) == slug
     assert slug_problems(slug) == []
+
+
+def test_every_internal_schema_is_reserved_in_both_spellings(settings):
+    settings.PEEPERS_TEMPLATE_SCHEMA = "clone_source_v2"
+
+    for name in ("clone_source_v2", "clone-source-v2", settings.PUBLIC_SCHEMA_NAME):
+        assert any("reserved" in p for p in slug_problems(name)), name

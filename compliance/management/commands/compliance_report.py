@@ -24,8 +24,9 @@ class Command(BaseCommand):
             if result["checklist"] != checklist:
                 checklist = result["checklist"]
                 self.stdout.write(f"\n{checklist}")
+            basis = result.get("basis", "check")
             self.stdout.write(
-                f"  [{MARK[result['outcome']]}] {result['item']}: {result['evidence']}"
+                f"  [{MARK[result['outcome']]}] {result['item']} ({basis}): {result['evidence']}"
             )
         report = files.report
         self.stdout.write(

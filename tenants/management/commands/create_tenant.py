@@ -1,7 +1,8 @@
 """``create_tenant``: the runbook's onboarding script; same service as the signup page.
 
-Prints the new store's UUID. Running it again with the same ``--ml-user-id`` and ``--email``
-prints the existing store's UUID; an ``--ml-user-id`` owned by another store is an error.
+Prints the new store's UUID. Running it again with the same ``--ml-user-id``, ``--email`` and
+``--plan`` prints the existing store's UUID; an ``--ml-user-id`` owned by another store, or a
+``--plan`` other than the store's, is an error (exit 1, naming the flag); so is an unknown plan.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from peepers.metrics import (
     metrics_flush,
 )
 from peepers.redis import redis_client, redis_key
-from peepers.tasks import task
+from peepers.tasks import QUEUES, task
 
 pytestmark = pytest.mark.django_db
 
@@ -96,12 +96,7 @@ def test_one_run_probes_health_records_queue_depth_and_evaluates():
     assert probes.get("check=all,outcome=up", 0) >= 1
     assert probes.get("check=database,outcome=up", 0) >= 1
     assert AlertState.objects.get(rule="queue_backlog").value is not None
-    assert set(metric_read("queue_depth", minutes=1)) == {
-        "queue=critical",
-        "queue=high",
-        "queue=default",
-        "queue=low",
-    }
+    assert set(metric_read("queue_depth", minutes=1)) == {f"queue={name}" for name in QUEUES}
 
 
 def test_queue_depth_is_exported_to_prometheus_as_a_gauge(settings):

@@ -9,6 +9,7 @@ import pytest
 from operations.maintenance.capacity import capacity_analyze, linear_fit, project
 from operations.maintenance.errors import MaintenanceJobFailed
 from operations.maintenance.models import DailySnapshot
+from peepers.tasks import QUEUES
 
 START = date(2026, 3, 1)
 
@@ -73,7 +74,7 @@ def test_a_limit_within_the_warning_window_fails_the_analysis() -> None:
     assert report["near_limits"] == ["schemas"]
     schemas = next(p for p in report["projections"] if p["metric"] == "schemas")
     assert schemas["days_to_limit"] == pytest.approx(2.0)
-    assert set(report["queue_depths"]) == {"critical", "high", "default", "low"}
+    assert set(report["queue_depths"]) == set(QUEUES)
 
 
 @pytest.mark.django_db

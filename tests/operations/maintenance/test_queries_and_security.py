@@ -10,16 +10,18 @@ import pytest
 from django.utils import timezone
 
 from operations.incidents.models import Incident
+from operations.maintenance.dependencies import (
+    dependency_vulnerabilities,
+    lock_requirements,
+    pip_audit_program,
+)
 from operations.maintenance.models import Outcome
 from operations.maintenance.queries import query_performance_analyze
 from operations.maintenance.security import (
     ROTATION_PERIOD,
-    dependency_vulnerabilities,
     key_ages,
     key_rotation_record,
     key_rotation_remind,
-    lock_requirements,
-    pip_audit_program,
     security_audit,
 )
 from operations.maintenance.services import maintenance_run
@@ -60,7 +62,7 @@ def test_unreachable_vulnerability_service_is_unknown_not_a_pass(closed_port: in
     if pip_audit_program() is None:
         assert result["reason"] == "pip-audit is not installed"
     else:
-        assert result["reason"].startswith("vulnerability service unreachable")
+        assert result["reason"].startswith("could not reach PyPI's JSON API")
 
 
 def test_the_audit_as_a_whole_is_not_a_pass_when_a_check_could_not_be_made(

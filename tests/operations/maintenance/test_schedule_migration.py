@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
 import pytest
@@ -64,3 +65,21 @@ def test_the_backup_entries_left_the_settings_schedule(settings: object) -> None
     from django.conf import settings as live
 
     assert not [name for name in live.CELERY_BEAT_SCHEDULE if name.startswith("backups-")]
+
+
+def test_the_security_audit_moves_to_daily_unless_staff_re_timed_it(
+    schedule_migration: ModuleType,
+) -> None:
+    daily = importlib.import_module("operations.maintenance.migrations.0003_security_audit_daily")
+    PeriodicTask.objects.filter(name__in=_names(schedule_migration)).delete()
+    schedule_migration.schedule_install(apps, None)
+
+    daily.to_daily(apps, None)
+
+    crontab = PeriodicTask.objects.get(name="maintenance-security-audit").crontab
+    assert crontab is not None
+    assert (crontab.minute, crontab.hour, crontab.day_of_week) == ("0", "6", "*")
+    crontab.hour = "9"
+    crontab.save()
+    daily.to_weekly(apps, None)
+    assert PeriodicTask.objects.get(name="maintenance-security-audit").crontab.hour == "9"

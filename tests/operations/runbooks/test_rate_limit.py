@@ -1,11 +1,18 @@
-"""Runbook rate-limit-exceeded: calls by store and endpoint, the 429 share, pausing the low
-queues and tightening the limiter (and undoing both)."""
+"""Runbook rate-limit-exceeded: calls by store and endpoint, the 429 share, pausing the ML
+queues only and tightening the limiter (and undoing both)."""
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+import redis
+from django.conf import settings
+from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.ratelimit import (
     LIMITER_FACTOR_KEY,
@@ -18,6 +25,8 @@ from operations.runbooks.registry import Options, Outcome
 from peepers.celery import app
 from peepers.metrics import metric_count
 from peepers.redis import redis_client
+from peepers.tasks import ML_QUEUES, QUEUES
+from tenants.models import Tenant
 from tests.support.processes import celery_worker
 
 pytestmark = pytest.mark.django_db
@@ -129,18 +138,87 @@ def _wait_for_worker() -> str:
 
 
 @pytest.mark.usefixtures("committed_db")
-def test_mitigate_stops_the_low_and_default_consumers_and_undo_restores_them():
+def test_mitigate_stops_only_the_ml_consumers_and_undo_restores_them():
     with celery_worker():
         worker = _wait_for_worker()
-        assert _consumed_queues(worker) == {"critical", "high", "default", "low"}
+        assert _consumed_queues(worker) == set(QUEUES)
 
         paused = rate_limit.mitigate(Options(minutes=10))
 
         assert paused.outcome == Outcome.OK, text(paused)
-        assert _consumed_queues(worker) == {"critical", "high"}
+        assert _consumed_queues(worker) == set(QUEUES) - set(ML_QUEUES)
 
         resumed = rate_limit.mitigate(Options(undo=True))
 
         assert resumed.outcome == Outcome.OK, text(resumed)
-        assert _consumed_queues(worker) == {"critical", "high", "default", "low"}
-        assert f"Queue low: consuming again on {worker}" in resumed.lines
+        assert _consumed_queues(worker) == set(QUEUES)
+        assert f"Queue ml-low: consuming again on {worker}" in resumed.lines
+
+
+def _ran(worker: str) -> dict[str, int]:
+    stats: dict[str, Any] = app.control.inspect(destination=[worker], timeout=2).stats() or {}
+    return dict(stats.get(worker, {}).get("total", {}))
+
+
+def _until(condition: Callable[[], bool], seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_after_mitigate_ml_work_is_held_and_the_reconnect_email_still_runs():
+    from integrations.mercadolivre.notifications import ml_reconnect_email
+    from integrations.mercadolivre.webhook_tasks import ml_notification_process
+
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    tenant = Tenant.objects.get(schema_name="tenant-a")
+    with celery_worker():
+        worker = _wait_for_worker()
+        assert rate_limit.mitigate(Options(minutes=10)).outcome == Outcome.OK
+
+        ml_notification_process.delay([])  # ML work of MEDIUM priority: ml-default
+        with tenant_context(tenant):
+            ml_reconnect_email.delay(0)  # an e-mail on default: no ML call
+
+        email = "integrations.ml_reconnect_email"
+        assert _until(lambda: _ran(worker).get(email) == 1), _ran(worker)
+        assert "integrations.ml_notification_process" not in _ran(worker)
+        assert broker.llen("ml-default") == 1  # held, not lost
+
+        rate_limit.mitigate(Options(undo=True))
+
+        assert _until(lambda: "integrations.ml_notification_process" in _ran(worker))
+        assert broker.llen("ml-default") == 0
+    broker.close()
+
+
+def test_every_ml_calling_task_is_routed_to_an_ml_queue():
+    from peepers.tasks import route
+
+    ml_tasks = [
+        "integrations.ml_initial_sync",
+        "integrations.ml_incremental_sync",
+        "integrations.ml_notification_process",
+        "integrations.ml_missed_feeds",
+    ]
+
+    assert {
+        name: route(name, [], {}, {})["queue"] in ML_QUEUES for name in ml_tasks
+    } == dict.fromkeys(ml_tasks, True)
+    assert route("integrations.ml_reconnect_email", [], {}, {})["queue"] == "default"
+    assert route("compliance.dsr_deadlines", [], {}, {})["queue"] == "default"
+    assert set(rate_limit.PAUSED_QUEUES) == set(ML_QUEUES)
+
+
+def test_the_worker_started_by_make_dev_and_serve_consumes_every_queue():
+    source = (Path(settings.BASE_DIR) / "peepers" / "run.py").read_text()
+    deploy = (Path(settings.BASE_DIR) / "docs" / "deploy.md").read_text()
+
+    [queues] = re.findall(r"--queues (\S+)", source)
+    [documented] = re.findall(r"worker --queues (\S+) --concurrency 2`", deploy)
+    assert set(queues.split(",")) == set(QUEUES)
+    assert set(documented.split(",")) == set(QUEUES)

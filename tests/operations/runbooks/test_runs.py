@@ -118,7 +118,12 @@ def test_list_shows_every_runbook(capsys):
     call_command("runbook", "--list")
 
     out = capsys.readouterr().out
-    for name in ("webhook-outage ", "oauth-refresh-failures ", "rate-limit-exceeded "):
+    for name in (
+        "webhook-outage ",
+        "oauth-refresh-failures ",
+        "rate-limit-exceeded ",
+        "ml-api-down ",
+    ):
         assert name in out
 
 

@@ -46,7 +46,9 @@ class Command(BaseCommand):
             "--off", action="store_true", help="webhook mitigate: leave ack-only mode, drain"
         )
         parser.add_argument(
-            "--undo", action="store_true", help="rate-limit mitigate: resume and restore"
+            "--undo",
+            action="store_true",
+            help="rate-limit / ml-api-down mitigate: resume the held queues (and the limiter)",
         )
         parser.add_argument(
             "--factor",
