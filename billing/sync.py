@@ -4,6 +4,12 @@ Every event handler ends here: it names a customer (or a charge) and this module
 Stripe says *now*, so duplicate and out-of-order deliveries all converge on Stripe's state. A
 mirror row is locked while it is fetched and written, so two workers syncing the same store
 write one after the other, the later with the later data.
+
+Objects are read as the pinned API version (``2026-10-28.endive``) serves them: the billing
+period is on the subscription's items; an invoice names its subscription in
+``parent.subscription_details`` and says how it was paid only through its invoice payments
+(``payments``, included when expanded, or ``/v1/invoice_payments``); a charge names its
+PaymentIntent, whose invoice payment leads back to the invoice.
 """
 
 from __future__ import annotations
@@ -76,11 +82,8 @@ def subscription_chosen(subscriptions: list[JSON]) -> JSON | None:
 
 
 def _period(sub: JSON) -> tuple[datetime | None, datetime | None]:
-    # Newer API versions keep the period on the items only.
     items = (sub.get("items") or {}).get("data") or [{}]
-    start = sub.get("current_period_start") or items[0].get("current_period_start")
-    end = sub.get("current_period_end") or items[0].get("current_period_end")
-    return moment(start), moment(end)
+    return moment(items[0].get("current_period_start")), moment(items[0].get("current_period_end"))
 
 
 def _price_id(sub: JSON) -> str:
@@ -127,9 +130,7 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
         if sub is not None:
             invoice_id = obj_id(sub.get("latest_invoice"))
             if invoice_id:
-                invoice = stripe_call(
-                    lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch"
-                )
+                invoice = invoice_fetch(invoice_id)
                 _invoice_store(tenant=tenant, invoice=invoice)
             default_method = obj_id(sub.get("default_payment_method"))
             if not default_method:
@@ -210,12 +211,11 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
     invoice_id = str(invoice.get("id") or "")
     if not invoice_id or invoice.get("status") == "draft":
         return None
-    subscription = (
-        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
-    ) or invoice.get("subscription")
+    existing = InvoiceRecord.objects.filter(stripe_invoice_id=invoice_id).first()
+    payment_intent_id, charge_id = _paid_with(invoice, existing)
     values: dict[str, Any] = {
         "tenant": tenant,
-        "stripe_subscription_id": obj_id(subscription),
+        "stripe_subscription_id": invoice_subscription(invoice),
         "number": str(invoice.get("number") or ""),
         "status": str(invoice.get("status") or ""),
         "billing_reason": str(invoice.get("billing_reason") or ""),
@@ -228,8 +228,8 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
         "attempt_count": int(invoice.get("attempt_count") or 0),
         "hosted_invoice_url": str(invoice.get("hosted_invoice_url") or ""),
         "invoice_pdf": str(invoice.get("invoice_pdf") or ""),
-        "charge_id": _charge_of(invoice),
-        "payment_intent_id": _payment_intent_of(invoice),
+        "charge_id": charge_id,
+        "payment_intent_id": payment_intent_id,
         "period_start": moment(invoice.get("period_start")),
         "period_end": moment(invoice.get("period_end")),
         "stripe_created": moment(invoice.get("created")) or timezone.now(),
@@ -241,41 +241,68 @@ def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | N
     return record
 
 
-def _payment_intent_of(invoice: JSON) -> str:
-    """The PaymentIntent that paid (or is paying) the invoice: ``payments`` in API versions since
-    2025-03-31 (``payment_intent`` before)."""
-    for payment in (invoice.get("payments") or {}).get("data") or []:
-        inner = payment.get("payment") or {}
-        if inner.get("type") == "payment_intent" and payment.get("status") == "paid":
-            return obj_id(inner.get("payment_intent"))
-    return obj_id(invoice.get("payment_intent"))
+def invoice_subscription(invoice: JSON) -> str:
+    """The subscription an invoice (or an upcoming-invoice forecast) bills, if any."""
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    return obj_id(details.get("subscription"))
 
 
-def _charge_of(invoice: JSON) -> str:
-    """The charge of a paid invoice, through its PaymentIntent's ``latest_charge``."""
-    if invoice.get("status") != "paid":
-        return ""
-    existing = InvoiceRecord.objects.filter(stripe_invoice_id=invoice.get("id")).first()
-    if existing is not None and existing.charge_id:
-        return existing.charge_id
-    intent_id = _payment_intent_of(invoice)
-    if not intent_id:
-        return obj_id(invoice.get("charge"))  # paid out of band, or an older API version
-    intent = stripe_call(
-        lambda c: c.v1.payment_intents.retrieve(intent_id), what="payment intent fetch"
+def invoice_fetch(invoice_id: str) -> JSON:
+    """An invoice with its payments: an includable field, only there when expanded."""
+    return stripe_call(
+        lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}),
+        what="invoice fetch",
     )
-    return obj_id(intent.get("latest_charge"))
+
+
+def _payments(invoice: JSON) -> list[JSON]:
+    included = invoice.get("payments")
+    if isinstance(included, dict):
+        return list(included.get("data") or [])
+    invoice_id = str(invoice["id"])
+    listed = stripe_call(
+        lambda c: c.v1.invoice_payments.list(params={"invoice": invoice_id, "limit": 100}),
+        what="invoice payment list",
+    )
+    return list(listed.get("data") or [])
+
+
+def _paid_with(invoice: JSON, existing: InvoiceRecord | None) -> tuple[str, str]:
+    """The PaymentIntent paying (or that paid) the invoice, and the charge once it is paid.
+
+    A paid invoice's charge never changes, so a row that has both is not asked again; an
+    invoice that has not been collected (draft, void) asks nothing.
+    """
+    if existing is not None and existing.charge_id and existing.payment_intent_id:
+        return existing.payment_intent_id, existing.charge_id
+    status = invoice.get("status")
+    if status not in ("open", "paid"):
+        return (existing.payment_intent_id, existing.charge_id) if existing else ("", "")
+    payments = _payments(invoice)
+    chosen = next((p for p in payments if p.get("status") == "paid"), None)
+    if chosen is None:
+        chosen = next((p for p in payments if p.get("status") == "open"), None)
+    if chosen is None:
+        return "", ""
+    inner = chosen.get("payment") or {}
+    intent_id = obj_id(inner.get("payment_intent"))
+    charge_id = obj_id(inner.get("charge"))  # paid by a charge that has no PaymentIntent
+    if status != "paid":
+        return intent_id, ""
+    if intent_id and not charge_id:
+        intent = stripe_call(
+            lambda c: c.v1.payment_intents.retrieve(intent_id), what="payment intent fetch"
+        )
+        charge_id = obj_id(intent.get("latest_charge"))
+    return intent_id, charge_id
 
 
 def _taxes(invoice: JSON) -> int:
-    taxes = invoice.get("total_taxes")
-    if taxes is None:  # API versions before 2025-03-31
-        return int(invoice.get("tax") or 0)
-    return sum(int(t.get("amount") or 0) for t in taxes)
+    return sum(int(t.get("amount") or 0) for t in invoice.get("total_taxes") or [])
 
 
 def invoice_sync(*, customer: BillingCustomer, invoice_id: str) -> InvoiceRecord | None:
-    invoice = stripe_call(lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch")
+    invoice = invoice_fetch(invoice_id)
     if obj_id(invoice.get("customer")) != customer.stripe_customer_id:
         return None
     record = _invoice_store(tenant=customer.tenant, invoice=invoice)
@@ -305,16 +332,50 @@ def invoices_sync(*, customer: BillingCustomer) -> int:
         starting_after = str(data[-1]["id"])
 
 
-def charge_sync(*, charge_id: str) -> JSON:
-    """Refunded amount and payment method type of a charge onto its invoice record."""
+def invoice_refresh(*, record: InvoiceRecord) -> InvoiceRecord:
+    """One stored invoice fetched again (with its payments) and written."""
+    stored = _invoice_store(tenant=record.tenant, invoice=invoice_fetch(record.stripe_invoice_id))
+    return stored if stored is not None else record
+
+
+def charge_sync(*, charge_id: str, customer: BillingCustomer | None = None) -> JSON:
+    """Refunded amount and payment method type of a charge onto the invoice it paid.
+
+    The row is found by the charge; failing that (an invoice stored before its charge was
+    known), by the charge's PaymentIntent through the invoice payments, and, given the
+    customer, an invoice never stored is fetched whole.
+    """
     charge = stripe_call(lambda c: c.v1.charges.retrieve(charge_id), what="charge fetch")
     details = charge.get("payment_method_details") or {}
-    InvoiceRecord.objects.filter(charge_id=charge_id).update(
-        amount_refunded=int(charge.get("amount_refunded") or 0),
-        payment_method_type=str(details.get("type") or ""),
-        synced_at=timezone.now(),
+    values: dict[str, Any] = {
+        "amount_refunded": int(charge.get("amount_refunded") or 0),
+        "payment_method_type": str(details.get("type") or ""),
+        "synced_at": timezone.now(),
+    }
+    if InvoiceRecord.objects.filter(charge_id=charge_id).update(**values):
+        return charge
+    intent_id = obj_id(charge.get("payment_intent"))
+    invoice_id = _invoice_paid_by(intent_id) if intent_id else ""
+    if not invoice_id:
+        return charge
+    found = InvoiceRecord.objects.filter(stripe_invoice_id=invoice_id, charge_id="").update(
+        charge_id=charge_id, payment_intent_id=intent_id, **values
     )
+    if not found and customer is not None:
+        invoice_sync(customer=customer, invoice_id=invoice_id)
     return charge
+
+
+def _invoice_paid_by(intent_id: str) -> str:
+    """The invoice a PaymentIntent paid, through its invoice payment."""
+    listed = stripe_call(
+        lambda c: c.v1.invoice_payments.list(
+            params={"payment": {"type": "payment_intent", "payment_intent": intent_id}}
+        ),
+        what="invoice payment lookup",
+    )
+    paid = [p for p in listed.get("data") or [] if p.get("status") == "paid"]
+    return obj_id(paid[0].get("invoice")) if paid else ""
 
 
 def subscriptions_reconcile() -> dict[str, int]:

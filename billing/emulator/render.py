@@ -1,10 +1,10 @@
 """Stripe JSON for every record, and ``expand[]``.
 
-Newer-API choices (the SDK pins ``2026-10-28.endive``): subscriptions carry
-``current_period_start/end`` on each item *and* at the top level; invoices carry
-``parent.subscription_details.subscription`` *and* ``subscription`` (see render_money.py).
-``expand`` follows any dotted path of id fields (``latest_invoice.payment_intent``,
-``data.customer`` on lists) plus the checkout session's ``line_items``.
+Shapes are those of the API version the SDK pins (``2026-10-28.endive``), held to the SDK's
+typed resources by tests/billing/emulator/test_contract.py: the billing period lives on the
+subscription's items only, there is no ``plan``. ``expand`` follows any dotted path of id fields
+(``latest_invoice``, ``data.customer`` on lists) and adds the includable fields, which are absent
+unless asked for: the checkout session's ``line_items`` and the invoice's ``payments``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from billing.emulator.records import (
     InvoiceItem,
     PaymentIntent,
     PaymentMethod,
+    PortalConfiguration,
     PortalSession,
     Price,
     Product,
@@ -30,6 +31,7 @@ from billing.emulator.records import (
     SubscriptionItem,
     TaxRate,
 )
+from billing.emulator.render_portal import portal_configuration
 from billing.emulator.store import Store
 
 JSON = dict[str, object]
@@ -75,6 +77,8 @@ class Renderer:
             return render_money.dispute(record)
         if isinstance(record, Event):
             return self.event(record)
+        if isinstance(record, PortalConfiguration):
+            return portal_configuration(record)
         raise TypeError(f"no Stripe shape for {type(record).__name__}")
 
     # -- catalogue -----------------------------------------------------------------------
@@ -131,7 +135,7 @@ class Renderer:
         }
 
     def plan(self, p: Price) -> JSON:
-        """The legacy ``plan`` mirror of a recurring price, for older readers."""
+        """The ``plan`` a subscription item still carries: its recurring price as a plan."""
         return {
             "id": p.id,
             "object": "plan",
@@ -247,17 +251,32 @@ class Renderer:
             "id": s.id,
             "object": "checkout.session",
             "allow_promotion_codes": s.allow_promotion_codes,
+            "allowed_payment_method_types": s.allowed_payment_method_types,
             "amount_subtotal": amount,
             "amount_total": amount,
+            "automatic_tax": {
+                "enabled": False,
+                "liability": None,
+                "provider": None,
+                "status": None,
+            },
             "cancel_url": s.cancel_url,
             "client_reference_id": s.client_reference_id,
             "created": s.created,
             "currency": "brl",
+            "custom_fields": [],
+            "custom_text": {
+                "after_submit": None,
+                "shipping_address": None,
+                "submit": None,
+                "terms_of_service_acceptance": None,
+            },
             "customer": s.customer,
             "customer_details": None
             if customer is None
             else {"email": customer.email, "name": customer.name, "tax_exempt": "none"},
             "customer_email": s.customer_email,
+            "excluded_payment_method_types": s.excluded_payment_method_types,
             "expires_at": s.expires_at,
             "invoice": s.invoice,
             "livemode": False,
@@ -265,12 +284,16 @@ class Renderer:
             "mode": "subscription",
             "payment_intent": None,
             "payment_method_collection": s.payment_method_collection,
+            "payment_method_configuration_details": None
+            if s.payment_method_configuration is None
+            else {"id": s.payment_method_configuration, "parent": None},
             "payment_method_types": list(s.payment_method_types),
             "payment_status": s.payment_status,
+            "shipping_options": [],
             "status": s.status,
             "subscription": s.subscription,
             "success_url": s.success_url,
-            "ui_mode": "hosted",
+            "ui_mode": "hosted_page",
             "url": f"{self.base_url}/checkout/{s.id}" if s.status == "open" else None,
         }
 
@@ -308,7 +331,7 @@ class Renderer:
         return {
             "id": s.id,
             "object": "billing_portal.session",
-            "configuration": "bpc_emulator",
+            "configuration": s.configuration,
             "created": s.created,
             "customer": s.customer,
             "flow": flow,
@@ -341,13 +364,18 @@ class Renderer:
 
     def subscription(self, s: Subscription) -> JSON:
         items = [self.subscription_item(s, item) for item in s.items]
-        first = self.store.prices.get(s.items[0].price)
         return {
             "id": s.id,
             "object": "subscription",
             "application": None,
             "automatic_tax": {"enabled": False, "liability": None},
             "billing_cycle_anchor": s.billing_cycle_anchor,
+            "billing_mode": {
+                "type": "flexible",
+                "flexible": {"proration_discounts": "included"},
+                "updated_at": None,
+            },
+            "billing_schedules": [],
             "billing_thresholds": None,
             "cancel_at": s.cancel_at,
             "cancel_at_period_end": s.cancel_at_period_end,
@@ -356,8 +384,6 @@ class Renderer:
             "collection_method": "charge_automatically",
             "created": s.created,
             "currency": "brl",
-            "current_period_end": s.current_period_end,
-            "current_period_start": s.current_period_start,
             "customer": s.customer,
             "days_until_due": None,
             "default_payment_method": s.default_payment_method,
@@ -367,10 +393,7 @@ class Renderer:
             "discounts": [],
             "ended_at": s.ended_at,
             "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
-            "items": {
-                **list_object(items, f"/v1/subscription_items?subscription={s.id}"),
-                "total_count": len(items),
-            },
+            "items": list_object(items, f"/v1/subscription_items?subscription={s.id}"),
             "latest_invoice": s.latest_invoice,
             "livemode": False,
             "metadata": dict(s.metadata),
@@ -384,8 +407,6 @@ class Renderer:
             "pending_invoice_item_interval": None,
             "pending_setup_intent": None,
             "pending_update": None,
-            "plan": self.plan(first),
-            "quantity": s.items[0].quantity,
             "schedule": None,
             "start_date": s.start_date,
             "status": s.status,
@@ -443,6 +464,13 @@ class Renderer:
         if key == "line_items" and node.get("object") == "checkout.session":
             node["line_items"] = self.checkout_line_items(
                 self.store.checkout_sessions.get(str(node["id"]))
+            )
+        elif key == "payments" and node.get("object") == "invoice":
+            found = self.store.invoices.find(str(node.get("id")))
+            node["payments"] = (
+                render_money.invoice_payments_list(found)
+                if found is not None
+                else list_object([], "/v1/invoice_payments")
             )
         elif key not in node:
             raise InvalidRequest(f"This property cannot be expanded ({path}).", param="expand")

@@ -1,9 +1,11 @@
 """Stripe JSON for the money objects: invoices and their lines, PaymentIntents, charges, refunds.
 
-Shapes follow the current API (``parent.subscription_details.subscription``, line ``pricing`` and
-``taxes``, invoice ``total_taxes`` and ``payments``) *and* keep the older top-level fields
-(``subscription``, ``payment_intent``, ``charge``, ``paid``, ``tax``, ``total_tax_amounts``,
-line ``price``/``proration``/``tax_amounts``), so code written for either reads them.
+Shapes are those of the API version the SDK pins (``2026-10-28.endive``), held to the SDK's
+typed resources by tests/billing/emulator/test_contract.py: an invoice names its subscription in
+``parent.subscription_details``, its lines carry ``pricing`` and ``parent.*.proration``, taxes are
+``total_taxes``; how it was paid is in its invoice payments (``payments``, an includable field
+rendered only when expanded, or ``/v1/invoice_payments``). Charges and PaymentIntents no longer
+name an invoice.
 """
 
 from __future__ import annotations
@@ -39,16 +41,6 @@ def _tax_new(tax: TaxAmount) -> JSON:
         "taxability_reason": "standard_rated",
         "taxable_amount": tax.taxable_amount,
         "type": "tax_rate_details",
-    }
-
-
-def _tax_old(tax: TaxAmount) -> JSON:
-    return {
-        "amount": tax.amount,
-        "inclusive": tax.inclusive,
-        "tax_rate": tax.tax_rate,
-        "taxability_reason": "standard_rated",
-        "taxable_amount": tax.taxable_amount,
     }
 
 
@@ -123,26 +115,20 @@ def invoice_line(r: Renderer, line: InvoiceLine, invoice_id: str | None) -> JSON
         "subscription": line.subscription,
         "subtotal": line.amount,
         "taxes": [_tax_new(t) for t in line.taxes],
-        # Older API versions:
-        "price": r.price(price) if price is not None else None,
-        "proration": line.proration,
-        "type": "invoiceitem" if line.invoice_item is not None else "subscription",
-        "invoice_item": line.invoice_item,
-        "subscription_item": line.subscription_item,
-        "tax_amounts": [_tax_old(t) for t in line.taxes],
-        "tax_rates": [r.tax_rate_by_id(t) for t in line.tax_rates],
     }
 
 
 def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
     customer = r.store.customers.find(inv.customer)
     subscription = r.store.subscriptions.find(inv.subscription)
-    object_id = None if preview else inv.id
+    # A preview is not saved: its id only names it (``upcoming_…``, as Stripe's previews).
+    object_id = "upcoming_" + inv.id if preview else inv.id
     taxes = _summed_taxes(inv.lines)
     inclusive_tax = sum(t.amount for t in taxes if t.inclusive)
     finalized = inv.finalized_at is not None and not preview
     lines_url = f"/v1/invoices/{inv.id}/lines" if not preview else "/v1/invoices/create_preview"
-    body: JSON = {
+    return {
+        "id": object_id,
         "object": "invoice",
         "account_country": "BR",
         "account_name": "Peepers",
@@ -175,10 +161,10 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
         "hosted_invoice_url": f"{r.base_url}/invoice/{inv.id}" if finalized else None,
         "invoice_pdf": f"{r.base_url}/invoice/{inv.id}/pdf" if finalized else None,
         "last_finalization_error": None,
-        "lines": {
-            **list_object([invoice_line(r, line, object_id) for line in inv.lines], lines_url),
-            "total_count": len(inv.lines),
-        },
+        "issuer": {"type": "self"},
+        "lines": list_object(
+            [invoice_line(r, line, None if preview else inv.id) for line in inv.lines], lines_url
+        ),
         "livemode": False,
         "metadata": dict(inv.metadata),
         "next_payment_attempt": inv.next_payment_attempt,
@@ -193,7 +179,11 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
                 "metadata": dict(subscription.metadata) if subscription else {},
             },
         },
-        "payments": list_object(_payments(inv), "/v1/invoice_payments"),
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
         "period_end": inv.period_end,
         "period_start": inv.period_start,
         "post_payment_credit_notes_amount": 0,
@@ -214,18 +204,7 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
         "total_pretax_credit_amounts": [],
         "total_taxes": [_tax_new(t) for t in taxes],
         "webhooks_delivered_at": inv.finalized_at,
-        # Older API versions:
-        "subscription": inv.subscription,
-        "payment_intent": inv.payment_intent,
-        "charge": inv.charge,
-        "paid": inv.status == "paid",
-        "paid_out_of_band": inv.paid_out_of_band,
-        "tax": inv.tax,
-        "total_tax_amounts": [_tax_old(t) for t in taxes],
     }
-    if not preview:
-        body = {"id": inv.id, **body}
-    return body
 
 
 def invoice_item(r: Renderer, x: InvoiceItem) -> JSON:
@@ -262,20 +241,19 @@ def invoice_item(r: Renderer, x: InvoiceItem) -> JSON:
         },
         "proration": x.proration,
         "quantity": x.quantity,
+        "quantity_decimal": str(x.quantity),
         "tax_rates": [r.tax_rate_by_id(t) for t in x.tax_rates],
-        # Older API versions:
-        "price": r.price(price) if price is not None else None,
-        "subscription": x.subscription,
-        "subscription_item": x.subscription_item,
     }
 
 
-def _payments(inv: Invoice) -> list[JSON]:
+def invoice_payments(inv: Invoice) -> list[JSON]:
+    """The invoice's payments (``invoice_payment`` objects): its default one, once a
+    PaymentIntent was made for it."""
     if inv.payment_intent is None:
         return []
     return [
         {
-            "id": "inpay_" + inv.payment_intent.removeprefix("pi_"),
+            "id": invoice_payment_id(inv.payment_intent),
             "object": "invoice_payment",
             "amount_paid": inv.amount_paid if inv.status == "paid" else None,
             "amount_requested": inv.amount_due,
@@ -289,6 +267,14 @@ def _payments(inv: Invoice) -> list[JSON]:
             "status_transitions": {"canceled_at": None, "paid_at": inv.paid_at},
         }
     ]
+
+
+def invoice_payment_id(payment_intent_id: str) -> str:
+    return "inpay_" + payment_intent_id.removeprefix("pi_")
+
+
+def invoice_payments_list(inv: Invoice) -> JSON:
+    return list_object(invoice_payments(inv), f"/v1/invoice_payments?invoice={inv.id}")
 
 
 def payment_intent(r: Renderer, pi: PaymentIntent) -> JSON:
@@ -310,8 +296,7 @@ def payment_intent(r: Renderer, pi: PaymentIntent) -> JSON:
         "currency": pi.currency,
         "customer": pi.customer,
         "description": pi.description,
-        "invoice": pi.invoice,
-        "last_payment_error": pi.last_payment_error,
+        "last_payment_error": _payment_error(r, pi.last_payment_error),
         "latest_charge": pi.latest_charge,
         "livemode": False,
         "metadata": dict(pi.metadata),
@@ -321,6 +306,14 @@ def payment_intent(r: Renderer, pi: PaymentIntent) -> JSON:
         "setup_future_usage": None,
         "status": pi.status,
     }
+
+
+def _payment_error(r: Renderer, error: JSON | None) -> JSON | None:
+    """The error with its payment method as a whole object, as Stripe sends it."""
+    if error is None:
+        return None
+    method = r.store.payment_methods.find(str(error.get("payment_method")))
+    return {**error, "payment_method": r.payment_method(method) if method else None}
 
 
 def charge(r: Renderer, ch: Charge) -> JSON:
@@ -359,7 +352,6 @@ def charge(r: Renderer, ch: Charge) -> JSON:
         "disputed": ch.disputed,
         "failure_code": ch.failure_code,
         "failure_message": ch.failure_message,
-        "invoice": ch.invoice,
         "livemode": False,
         "metadata": dict(ch.metadata),
         "outcome": _outcome(ch),
@@ -420,11 +412,15 @@ def dispute(x: Dispute) -> JSON:
         "charge": x.charge,
         "created": x.created,
         "currency": x.currency,
+        "enhanced_eligibility_types": [],
+        "evidence": _no_evidence(),
         "evidence_details": {
             "due_by": x.created + 7 * 86400,
+            "enhanced_eligibility": {},
             "has_evidence": False,
             "past_due": False,
             "submission_count": 0,
+            "submission_method": "not_submitted",
         },
         "is_charge_refundable": False,
         "livemode": False,
@@ -433,3 +429,39 @@ def dispute(x: Dispute) -> JSON:
         "reason": x.reason,
         "status": x.status,
     }
+
+
+_EVIDENCE_FIELDS = (
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+)
+
+
+def _no_evidence() -> JSON:
+    """A new dispute's evidence: nothing submitted yet."""
+    return {"enhanced_evidence": {}, **dict.fromkeys(_EVIDENCE_FIELDS)}
