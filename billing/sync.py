@@ -49,10 +49,15 @@ _RANK: dict[str, int] = {
 INVOICES_PAGE = 100
 
 
+LATEST_MOMENT = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+
+
 def moment(value: object) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, tz=UTC)
-    return None
+    """A Stripe timestamp as a datetime; None for anything that is not a moment (NaN, ±inf, a
+    year past 9999 included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, tz=UTC) if 0 < value <= LATEST_MOMENT else None
 
 
 def entitlement_cache_key(tenant_id: int) -> str:
