@@ -35,8 +35,8 @@ from billing.models import (
     Plan,
     SubscriptionMirror,
 )
-from billing.stripe_api import JSON, idempotency, stripe_call
-from billing.sync import moment, subscription_sync
+from billing.stripe_api import JSON, idempotency, moment, stripe_call
+from billing.sync import subscription_sync
 from billing.tax import RateSpec, TaxBreakdown, tax_breakdown
 from tenants.models import Tenant
 

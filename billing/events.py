@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from billing.dispatch import events_send
 from billing.errors import BillingError, StripeRejected, StripeUnavailable
+from billing.invoices import charge_sync, invoice_subscription, invoice_sync
 from billing.models import (
     BillingCustomer,
     EventStatus,
@@ -37,14 +38,8 @@ from billing.notices import (
     trial_ending_notify,
 )
 from billing.offboarding import subscriptions_cancel
-from billing.stripe_api import JSON, obj_id, stripe_call
-from billing.sync import (
-    charge_sync,
-    invoice_subscription,
-    invoice_sync,
-    moment,
-    subscription_sync,
-)
+from billing.stripe_api import JSON, moment, obj_id, stripe_call
+from billing.sync import subscription_sync
 from peepers.metrics import metric_count, metric_observe
 from tenants.models import Tenant
 

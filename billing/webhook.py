@@ -34,7 +34,7 @@ from psycopg.types.json import Jsonb
 from billing.dispatch import event_dispatch
 from billing.errors import PayloadInvalid, SignatureInvalid
 from billing.models import StripeEvent
-from billing.sync import LATEST_MOMENT, moment
+from billing.stripe_api import LATEST_MOMENT, moment
 from peepers.metrics import metric_count, metric_observe
 
 logger = logging.getLogger(__name__)

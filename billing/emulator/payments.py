@@ -129,7 +129,7 @@ def _card_error(
         "decline_code": decline,
         "message": message,
         "charge": charge,
-        "payment_method": method.id,  # rendered in full (render_money.payment_intent)
+        "payment_method": method.id,  # rendered in full (render_payments.payment_intent)
     }
 
 

@@ -16,7 +16,7 @@ from billing.emulator.customers import TEST_TOKENS, customer_update, payment_met
 from billing.emulator.errors import InvalidRequest
 from billing.emulator.proration import PlanChange
 from billing.emulator.records import PortalConfiguration, PortalSession, Price, Subscription
-from billing.emulator.render_portal import default_features
+from billing.emulator.render_sessions import default_features
 from billing.emulator.state import EmulatorState
 from billing.emulator.subscriptions import subscription_cancel, subscription_update
 

@@ -9,7 +9,7 @@ unless asked for: the checkout session's ``line_items`` and the invoice's ``paym
 
 from __future__ import annotations
 
-from billing.emulator import render_money
+from billing.emulator import render_money, render_payments, render_sessions
 from billing.emulator.errors import InvalidRequest
 from billing.emulator.records import (
     Charge,
@@ -31,7 +31,6 @@ from billing.emulator.records import (
     SubscriptionItem,
     TaxRate,
 )
-from billing.emulator.render_portal import portal_configuration
 from billing.emulator.store import Store
 
 JSON = dict[str, object]
@@ -58,9 +57,9 @@ class Renderer:
         if isinstance(record, PaymentMethod):
             return self.payment_method(record)
         if isinstance(record, CheckoutSession):
-            return self.checkout_session(record)
+            return render_sessions.checkout_session(self, record)
         if isinstance(record, PortalSession):
-            return self.portal_session(record)
+            return render_sessions.portal_session(self, record)
         if isinstance(record, Subscription):
             return self.subscription(record)
         if isinstance(record, Invoice):
@@ -68,17 +67,17 @@ class Renderer:
         if isinstance(record, InvoiceItem):
             return render_money.invoice_item(self, record)
         if isinstance(record, PaymentIntent):
-            return render_money.payment_intent(self, record)
+            return render_payments.payment_intent(self, record)
         if isinstance(record, Charge):
-            return render_money.charge(self, record)
+            return render_payments.charge(self, record)
         if isinstance(record, Refund):
-            return render_money.refund(record)
+            return render_payments.refund(record)
         if isinstance(record, Dispute):
-            return render_money.dispute(record)
+            return render_payments.dispute(record)
         if isinstance(record, Event):
             return self.event(record)
         if isinstance(record, PortalConfiguration):
-            return portal_configuration(record)
+            return render_sessions.portal_configuration(record)
         raise TypeError(f"no Stripe shape for {type(record).__name__}")
 
     # -- catalogue -----------------------------------------------------------------------
@@ -241,106 +240,8 @@ class Renderer:
             body["boleto"] = {"tax_id": "00000000000"}
         return body
 
-    # -- sessions ------------------------------------------------------------------------
-
-    def checkout_session(self, s: CheckoutSession) -> JSON:
-        price = self.store.prices.get(s.price)
-        amount = price.unit_amount * s.quantity
-        customer = self.store.customers.find(s.customer)
-        return {
-            "id": s.id,
-            "object": "checkout.session",
-            "allow_promotion_codes": s.allow_promotion_codes,
-            "allowed_payment_method_types": s.allowed_payment_method_types,
-            "amount_subtotal": amount,
-            "amount_total": amount,
-            "automatic_tax": {
-                "enabled": False,
-                "liability": None,
-                "provider": None,
-                "status": None,
-            },
-            "cancel_url": s.cancel_url,
-            "client_reference_id": s.client_reference_id,
-            "created": s.created,
-            "currency": "brl",
-            "custom_fields": [],
-            "custom_text": {
-                "after_submit": None,
-                "shipping_address": None,
-                "submit": None,
-                "terms_of_service_acceptance": None,
-            },
-            "customer": s.customer,
-            "customer_details": None
-            if customer is None
-            else {"email": customer.email, "name": customer.name, "tax_exempt": "none"},
-            "customer_email": s.customer_email,
-            "excluded_payment_method_types": s.excluded_payment_method_types,
-            "expires_at": s.expires_at,
-            "invoice": s.invoice,
-            "livemode": False,
-            "metadata": dict(s.metadata),
-            "mode": "subscription",
-            "payment_intent": None,
-            "payment_method_collection": s.payment_method_collection,
-            "payment_method_configuration_details": None
-            if s.payment_method_configuration is None
-            else {"id": s.payment_method_configuration, "parent": None},
-            "payment_method_types": list(s.payment_method_types),
-            "payment_status": s.payment_status,
-            "shipping_options": [],
-            "status": s.status,
-            "subscription": s.subscription,
-            "success_url": s.success_url,
-            "ui_mode": "hosted_page",
-            "url": f"{self.base_url}/checkout/{s.id}" if s.status == "open" else None,
-        }
-
     def checkout_line_items(self, s: CheckoutSession) -> JSON:
-        price = self.store.prices.get(s.price)
-        product = self.store.products.find(price.product)
-        amount = price.unit_amount * s.quantity
-        item: JSON = {
-            "id": "li_" + s.id.removeprefix("cs_test_")[:24],
-            "object": "item",
-            "amount_discount": 0,
-            "amount_subtotal": amount,
-            "amount_tax": 0,
-            "amount_total": amount,
-            "currency": "brl",
-            "description": product.name if product else None,
-            "price": self.price(price),
-            "quantity": s.quantity,
-        }
-        return list_object([item], f"/v1/checkout/sessions/{s.id}/line_items")
-
-    def portal_session(self, s: PortalSession) -> JSON:
-        flow: JSON | None = None
-        if s.flow_type is not None:
-            flow = {
-                "type": s.flow_type,
-                "after_completion": {"type": "portal_homepage"},
-                "subscription_cancel": {"subscription": s.flow_subscription}
-                if s.flow_type == "subscription_cancel"
-                else None,
-                "subscription_update": {"subscription": s.flow_subscription}
-                if s.flow_type == "subscription_update"
-                else None,
-            }
-        return {
-            "id": s.id,
-            "object": "billing_portal.session",
-            "configuration": s.configuration,
-            "created": s.created,
-            "customer": s.customer,
-            "flow": flow,
-            "livemode": False,
-            "locale": None,
-            "on_behalf_of": None,
-            "return_url": s.return_url,
-            "url": f"{self.base_url}/portal/{s.id}",
-        }
+        return render_sessions.checkout_line_items(self, s)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -424,10 +325,10 @@ class Renderer:
         return render_money.invoice(self, inv)
 
     def payment_intent(self, pi: PaymentIntent) -> JSON:
-        return render_money.payment_intent(self, pi)
+        return render_payments.payment_intent(self, pi)
 
     def charge(self, ch: Charge) -> JSON:
-        return render_money.charge(self, ch)
+        return render_payments.charge(self, ch)
 
     def event(self, e: Event) -> JSON:
         data: JSON = {"object": e.data_object}

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
+from billing.invoices import invoices_sync
 from billing.models import InvoiceRecord, Plan, RefundReason, SubscriptionMirror
 from billing.refunds import refund_create
-from billing.sync import invoices_sync
 from tests.billing.flows import subscribe
 
 
