@@ -17,7 +17,7 @@ import stripe
 from stripe._api_version import _ApiVersion
 
 from .contract import class_for, violations
-from .flows import DAY, paying_customer, plan, subscribe
+from .flows import DAY, invoice_intent, paying_customer, plan, subscribe
 
 # Includable fields of the pinned version: present only when named in ``expand[]`` (the SDK's
 # docs on InvoicePayment.list and checkout line items: "there is an includable … property").
@@ -38,7 +38,7 @@ class Seen:
         """Each object answered, list pages opened into their items."""
         found: list[tuple[str, dict[str, Any]]] = []
         for label, body in self.bodies:
-            if body.get("object") == "list":
+            if body.get("object") in ("list", "search_result"):
                 found.extend((f"{label}[{i}]", item) for i, item in enumerate(body["data"]))
             else:
                 found.append((label, body))
@@ -178,10 +178,64 @@ def _lifecycle(client: stripe.StripeClient, http: Any, admin: Any, seen: Seen) -
     seen("events", client.v1.events.list(params={"limit": 100}))
 
 
+def _other_paths(client: stripe.StripeClient, admin: Any, seen: Seen) -> None:
+    """Trials, boleto, 3-D Secure, voided and uncollectible invoices, expiry, search."""
+    pro = plan(client, "Pro", 4990)
+    trialing = paying_customer(client)
+    trial = subscribe(client, trialing, pro.price, trial_period_days=7)
+    seen("subscription.trialing", client.v1.subscriptions.retrieve(trial.id))
+    admin.advance(8 * DAY)
+    seen("subscription.after_trial", client.v1.subscriptions.retrieve(trial.id))
+
+    boleto = paying_customer(client, "pm_boleto")
+    voucher = subscribe(client, boleto, pro.price)
+    intent = seen(
+        "payment_intent.boleto",
+        client.v1.payment_intents.retrieve(invoice_intent(client, str(voucher.latest_invoice))),
+    )
+    admin.post("pay_boleto", {"payment_intent": intent.id, "paid": True})
+    seen("payment_intent.boleto_paid", client.v1.payment_intents.retrieve(intent.id))
+
+    secure = paying_customer(client, "pm_card_authenticationRequired")
+    pending = subscribe(client, secure, pro.price, payment_behavior="allow_incomplete")
+    seen(
+        "payment_intent.3ds",
+        client.v1.payment_intents.retrieve(invoice_intent(client, str(pending.latest_invoice))),
+    )
+
+    failing = paying_customer(client, "pm_card_chargeCustomerFail")
+    voided = subscribe(client, failing, pro.price, payment_behavior="allow_incomplete")
+    seen("invoice.voided", client.v1.invoices.void_invoice(str(voided.latest_invoice)))
+    other = subscribe(client, failing, pro.price, payment_behavior="allow_incomplete")
+    seen("invoice.uncollectible", client.v1.invoices.mark_uncollectible(str(other.latest_invoice)))
+
+    session = client.v1.checkout.sessions.create(
+        params={
+            "mode": "subscription",
+            "customer_email": "late@a.example.com",
+            "line_items": [{"price": pro.price.id, "quantity": 1}],
+            "success_url": "http://store.example.com/ok",
+        }
+    )
+    seen("checkout.session.expired", client.v1.checkout.sessions.expire(session.id))
+    seen(
+        "customers.search",
+        client.v1.customers.search(params={"query": "email:'late@a.example.com'"}),
+    )
+    card = client.v1.customers.retrieve(trialing.id).invoice_settings
+    assert card is not None
+    seen(
+        "payment_method.detached",
+        client.v1.payment_methods.detach(str(card.default_payment_method)),
+    )
+    seen("events.all", client.v1.events.list(params={"limit": 100}))
+
+
 @pytest.fixture
 def lifecycle(client, http, admin, receiver) -> tuple[Seen, list[dict[str, Any]]]:
     seen = Seen()
     _lifecycle(client, http, admin, seen)
+    _other_paths(client, admin, seen)
     admin.post("webhooks/flush")
     return seen, receiver.events()
 
@@ -195,11 +249,18 @@ def test_every_answer_and_webhook_matches_the_sdk_types(lifecycle):
     assert len(webhooks) > 20
     assert {e["type"] for e in webhooks} >= {
         "checkout.session.completed",
+        "checkout.session.expired",
+        "customer.subscription.trial_will_end",
+        "invoice.upcoming",
         "invoice.paid",
         "invoice.payment_failed",
+        "invoice.payment_action_required",
+        "invoice.voided",
+        "invoice.marked_uncollectible",
         "charge.refunded",
         "charge.dispute.created",
         "customer.subscription.deleted",
+        "payment_method.detached",
     }
     assert found == [], "\n".join(found)
 
