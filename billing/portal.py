@@ -60,22 +60,21 @@ def portal_features() -> JSON:
 
 
 def _differs(current: JSON, wanted: JSON) -> bool:
-    """Whether Stripe's features lack any setting we want (Stripe adds its own defaults)."""
-    for name, settings in wanted.items():
-        have = (current.get(name) or {}) if isinstance(current, dict) else {}
-        for key, value in settings.items():
-            if key == "products":
-                listed = [
-                    {"product": p.get("product"), "prices": list(p.get("prices") or [])}
-                    for p in have.get("products") or []
-                ]
-                if listed != value:
-                    return True
-            elif isinstance(value, dict):
-                if _differs({key: have.get(key) or {}}, {key: value}):
-                    return True
-            elif have.get(key) != value:
+    """Whether Stripe's settings lack any we want (Stripe adds defaults of its own, kept)."""
+    for key, value in wanted.items():
+        have = current.get(key)
+        if key == "products":
+            listed = [
+                {"product": p.get("product"), "prices": list(p.get("prices") or [])}
+                for p in have or []
+            ]
+            if listed != value:
                 return True
+        elif isinstance(value, dict):
+            if not isinstance(have, dict) or _differs(have, value):
+                return True
+        elif have != value:
+            return True
     return False
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing.emulator.errors import ParameterMissing
+from billing.emulator.errors import ParameterInvalid, ParameterMissing
 from billing.emulator.params import Params, metadata_merged
 from billing.emulator.portal import (
     configuration_create,
@@ -45,12 +45,11 @@ CONFIGURATION_PARAMS = (
 
 def _choices(p: Params, key: str, allowed: tuple[str, ...]) -> list[str] | None:
     values = p.str_list(key)
-    if values is None:
-        return None
-    for value in values:
+    for value in values or []:
         if value not in allowed:
-            p.choice(key, allowed)  # raises with Stripe's message
-            raise ParameterMissing(p.name(key))  # unreachable: a bad value always raises
+            raise ParameterInvalid(
+                p.name(key), f"Invalid {p.name(key)}: must be one of {', '.join(allowed)}"
+            )
     return values
 
 
