@@ -69,8 +69,10 @@ def invoice_fetch(invoice_id: str) -> JSON:
 
 
 def _payments(invoice: JSON) -> list[JSON]:
+    """The invoice's payments: the included ones when they are all there (Stripe includes
+    "the first handful"), else the list endpoint's."""
     included = invoice.get("payments")
-    if isinstance(included, dict):
+    if isinstance(included, dict) and not included.get("has_more"):
         return list(included.get("data") or [])
     invoice_id = str(invoice["id"])
     listed = stripe_call(
