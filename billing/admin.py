@@ -23,6 +23,7 @@ from billing.entitlements import entitlements_for
 from billing.errors import BillingError
 from billing.events import HANDLERS, events_replay
 from billing.forms import RefundForm
+from billing.invoices import invoices_sync
 from billing.models import (
     BillingCustomer,
     BillingNotice,
@@ -38,7 +39,7 @@ from billing.models import (
     TaxRate,
 )
 from billing.refunds import refund_create, refund_retry
-from billing.sync import invoices_sync, subscription_sync
+from billing.sync import subscription_sync
 from billing.tax import brl
 from peepers.admin_paging import EstimatedCountAdminMixin
 from tenants.admin import StoreListColumn, store_list_column, store_page_section

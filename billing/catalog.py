@@ -1,4 +1,4 @@
-"""``sync_stripe_catalog``: our plans and tax rates, created or updated in Stripe, idempotently.
+"""``sync_stripe_catalog``: our plans, tax rates and portal configuration in Stripe, idempotently.
 
 One Product per plan (Stripe's advice) and one monthly BRL Price. A Price's amount cannot change
 in Stripe: when a plan's price changes, a new Price takes over the plan's lookup key and the old
@@ -14,6 +14,7 @@ from django.db import transaction
 
 from billing.errors import StripeRejected
 from billing.models import Plan, TaxRate
+from billing.portal import portal_configuration_sync
 from billing.stripe_api import idempotency, stripe_call
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,8 @@ def _price_sync(plan: Plan, report: list[str]) -> None:
 
 
 def stripe_catalog_sync() -> list[str]:
-    """Create or update Stripe's tax rates, products and prices; what changed, line by line."""
+    """Create or update Stripe's tax rates, products and prices, and the Customer Portal
+    configuration that offers those prices; what changed, line by line."""
     report: list[str] = []
     for rate in TaxRate.objects.order_by("pk"):
         _tax_rate_sync(rate, report)
@@ -179,5 +181,6 @@ def stripe_catalog_sync() -> list[str]:
             _product_sync(plan, report)
             _price_sync(plan, report)
             plan.save(update_fields=["stripe_product_id", "stripe_price_id", "stripe_price_amount"])
+    portal_configuration_sync(report)
     logger.info("stripe catalog sync: %d change(s)", len(report))
     return report

@@ -1,4 +1,4 @@
-"""Subscribing and changing plans: the Stripe customer, Checkout, the Portal, plan changes.
+"""Subscribing and changing plans: the Stripe customer, Checkout, plan changes.
 
 Each operation runs under a lock on the store's row, so two tabs (or a double click) are
 serialised: the second finds the customer, or the open Checkout Session, the first created.
@@ -35,8 +35,8 @@ from billing.models import (
     Plan,
     SubscriptionMirror,
 )
-from billing.stripe_api import JSON, idempotency, stripe_call
-from billing.sync import moment, subscription_sync
+from billing.stripe_api import JSON, idempotency, moment, stripe_call
+from billing.sync import subscription_sync
 from billing.tax import RateSpec, TaxBreakdown, tax_breakdown
 from tenants.models import Tenant
 
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 CHECKOUT_REUSE_MARGIN = timedelta(minutes=30)
 
 
-def _locked(tenant: Tenant) -> Tenant:
+def tenant_locked(tenant: Tenant) -> Tenant:
     return Tenant.objects.select_for_update().get(pk=tenant.pk)
 
 
@@ -140,10 +140,10 @@ def checkout_start(
     # The customer commits on its own: a failed session below must not roll back a customer
     # that Stripe keeps (a retry would then meet a stale idempotency key).
     with transaction.atomic():
-        customer = customer_ensure(tenant=_locked(tenant))
+        customer = customer_ensure(tenant=tenant_locked(tenant))
     completed = False
     with transaction.atomic():
-        tenant = _locked(tenant)
+        tenant = tenant_locked(tenant)
         mirror = SubscriptionMirror.objects.filter(tenant=tenant).first()
         if mirror is not None and mirror.status in LIVE_STATUSES:
             raise CheckoutNotAllowed(
@@ -231,7 +231,9 @@ def _session_params(
         "locale": "pt-BR",
     }
     if settings.STRIPE_CHECKOUT_PAYMENT_METHODS:
-        params["payment_method_types"] = list(settings.STRIPE_CHECKOUT_PAYMENT_METHODS)
+        # ``payment_method_types`` is gone from Checkout in the pinned API version: Stripe
+        # offers the methods turned on in the Dashboard, and this list narrows them.
+        params["allowed_payment_method_types"] = list(settings.STRIPE_CHECKOUT_PAYMENT_METHODS)
     return params
 
 
@@ -249,21 +251,6 @@ def checkout_return(*, tenant: Tenant, session_id: str) -> SubscriptionMirror | 
     if status in CheckoutStatus.values and status != attempt.status:
         CheckoutAttempt.objects.filter(pk=attempt.pk).update(status=status)
     return subscription_sync(customer=customer)
-
-
-def portal_session_create(*, tenant: Tenant, base_url: str) -> str:
-    """A short-lived Customer Portal URL (payment method, cancel, invoices)."""
-    with transaction.atomic():
-        customer = customer_ensure(tenant=_locked(tenant))
-    session = stripe_call(
-        lambda c: c.v1.billing_portal.sessions.create(
-            params={"customer": customer.stripe_customer_id, "return_url": f"{base_url}/billing/"},
-            # Each click is its own short-lived session; the key covers the SDK's retries.
-            options=idempotency("portal", customer.stripe_customer_id, uuid.uuid4()),  # type: ignore[arg-type]
-        ),
-        what="portal session create",
-    )
-    return str(session["url"])
 
 
 PRORATION_SALT = "billing.plan-change"

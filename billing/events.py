@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from billing.dispatch import events_send
 from billing.errors import BillingError, StripeRejected, StripeUnavailable
+from billing.invoices import charge_sync, invoice_subscription, invoice_sync
 from billing.models import (
     BillingCustomer,
     EventStatus,
@@ -37,8 +38,8 @@ from billing.notices import (
     trial_ending_notify,
 )
 from billing.offboarding import subscriptions_cancel
-from billing.stripe_api import JSON, obj_id, stripe_call
-from billing.sync import charge_sync, invoice_sync, moment, subscription_sync
+from billing.stripe_api import JSON, moment, obj_id, stripe_call
+from billing.sync import subscription_sync
 from peepers.metrics import metric_count, metric_observe
 from tenants.models import Tenant
 
@@ -88,16 +89,14 @@ def _trial_will_end(customer: BillingCustomer, obj: JSON) -> None:
 def _upcoming(customer: BillingCustomer, obj: JSON) -> None:
     # An upcoming invoice has no id; it is a forecast, so the payload is all there is.
     mirror = subscription_sync(customer=customer)
-    subscription_id = obj_id(obj.get("subscription")) or (
-        mirror.stripe_subscription_id if mirror else ""
-    )
+    subscription_id = invoice_subscription(obj) or (mirror.stripe_subscription_id if mirror else "")
     if mirror is not None and mirror.status in ("active", "trialing") and subscription_id:
         renewal_notify(customer=customer, upcoming=obj, subscription_id=subscription_id)
 
 
 def _refunded(customer: BillingCustomer, obj: JSON) -> None:
     charge_id = str(obj["id"])
-    charge_sync(charge_id=charge_id)
+    charge_sync(charge_id=charge_id, customer=customer)
     refunds = stripe_call(
         lambda c: c.v1.refunds.list(params={"charge": charge_id, "limit": 100}),
         what="refund list",

@@ -84,6 +84,21 @@ class Plan(models.Model):
         return self.name
 
 
+class PortalConfiguration(models.Model):
+    """The Stripe Customer Portal configuration our portal sessions run under.
+
+    Stripe will not open a portal without a saved configuration; ``sync_stripe_catalog`` keeps
+    one (``key`` "default") whose plan switching lists our plans' current prices.
+    """
+
+    key = models.SlugField(max_length=32, unique=True, default="default")
+    stripe_configuration_id = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.stripe_configuration_id or '(not in Stripe yet)'}"
+
+
 class BillingCustomer(models.Model):
     """The Stripe customer of a store. Kept when the store is deleted, to route late events."""
 

@@ -24,8 +24,7 @@ from billing.models import (
     Plan,
     SubscriptionMirror,
 )
-from billing.stripe_api import JSON
-from billing.sync import moment
+from billing.stripe_api import JSON, moment
 from billing.tax import brl
 from peepers.metrics import metric_count
 from tenants.models import Tenant, TenantStatus

@@ -14,9 +14,9 @@ import uuid
 from django.db import IntegrityError, transaction
 
 from billing.errors import RefundNotAllowed, StripeRejected, StripeUnavailable
+from billing.invoices import charge_sync, invoice_refresh
 from billing.models import InvoiceRecord, Refund, RefundReason, RefundStatus
 from billing.stripe_api import idempotency, stripe_call
-from billing.sync import charge_sync
 from billing.tax import brl
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, audit_record
@@ -42,6 +42,8 @@ def refund_create(
     existing = Refund.objects.filter(request_id=request_id).first()
     if existing is not None:
         return refund_retry(refund=existing)
+    if invoice.status == "paid" and not invoice.charge_id:
+        invoice = invoice_refresh(record=invoice)  # stored before its charge was known
     if invoice.status != "paid" or not invoice.charge_id:
         raise RefundNotAllowed("Only a paid invoice can be refunded.")
     charge = charge_sync(charge_id=invoice.charge_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -84,3 +85,14 @@ def obj_id(value: object) -> str:
     if isinstance(value, dict):
         return str(value.get("id") or "")
     return str(value or "")
+
+
+LATEST_MOMENT = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+
+
+def moment(value: object) -> datetime | None:
+    """A Stripe timestamp as a datetime; None for anything that is not a moment (NaN, ±inf, a
+    year past 9999 included)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return datetime.fromtimestamp(value, tz=UTC) if 0 < value <= LATEST_MOMENT else None

@@ -1,31 +1,33 @@
-"""Copy Stripe's current state into the mirror: subscriptions, invoices, charges.
+"""Copy Stripe's current state into the mirror: a store's subscription (invoices: invoices.py).
 
 Every event handler ends here: it names a customer (or a charge) and this module fetches what
 Stripe says *now*, so duplicate and out-of-order deliveries all converge on Stripe's state. A
 mirror row is locked while it is fetched and written, so two workers syncing the same store
 write one after the other, the later with the later data.
+
+Subscriptions are read as the pinned API version (``2026-10-28.endive``) serves them: the
+billing period is on the subscription's items, and there is no ``plan``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from billing.errors import BillingError
+from billing.invoices import invoice_fetch, invoice_store, invoices_sync
 from billing.models import (
     LIVE_STATUSES,
     BillingCustomer,
-    InvoiceRecord,
     Plan,
     SubscriptionMirror,
     SubscriptionStatus,
 )
-from billing.stripe_api import JSON, obj_id, stripe_call
+from billing.stripe_api import JSON, moment, obj_id, stripe_call
 from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 
@@ -40,13 +42,6 @@ _RANK: dict[str, int] = {
     SubscriptionStatus.PAUSED: 3,
     SubscriptionStatus.INCOMPLETE: 4,
 }
-INVOICES_PAGE = 100
-
-
-def moment(value: object) -> datetime | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return datetime.fromtimestamp(value, tz=UTC)
-    return None
 
 
 def entitlement_cache_key(tenant_id: int) -> str:
@@ -76,11 +71,8 @@ def subscription_chosen(subscriptions: list[JSON]) -> JSON | None:
 
 
 def _period(sub: JSON) -> tuple[datetime | None, datetime | None]:
-    # Newer API versions keep the period on the items only.
     items = (sub.get("items") or {}).get("data") or [{}]
-    start = sub.get("current_period_start") or items[0].get("current_period_start")
-    end = sub.get("current_period_end") or items[0].get("current_period_end")
-    return moment(start), moment(end)
+    return moment(items[0].get("current_period_start")), moment(items[0].get("current_period_end"))
 
 
 def _price_id(sub: JSON) -> str:
@@ -127,10 +119,8 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
         if sub is not None:
             invoice_id = obj_id(sub.get("latest_invoice"))
             if invoice_id:
-                invoice = stripe_call(
-                    lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch"
-                )
-                _invoice_store(tenant=tenant, invoice=invoice)
+                invoice = invoice_fetch(invoice_id)
+                invoice_store(tenant=tenant, invoice=invoice)
             default_method = obj_id(sub.get("default_payment_method"))
             if not default_method:
                 found = stripe_call(
@@ -203,118 +193,6 @@ def _oldest_unpaid(subscription_id: str) -> datetime | None:
     ]
     found = [m for m in moments if m is not None]
     return min(found) if found else None
-
-
-def _invoice_store(*, tenant: Tenant | None, invoice: JSON) -> InvoiceRecord | None:
-    """Upsert one invoice; drafts and previews (no id or number yet) are not listed."""
-    invoice_id = str(invoice.get("id") or "")
-    if not invoice_id or invoice.get("status") == "draft":
-        return None
-    subscription = (
-        ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
-    ) or invoice.get("subscription")
-    values: dict[str, Any] = {
-        "tenant": tenant,
-        "stripe_subscription_id": obj_id(subscription),
-        "number": str(invoice.get("number") or ""),
-        "status": str(invoice.get("status") or ""),
-        "billing_reason": str(invoice.get("billing_reason") or ""),
-        "currency": str(invoice.get("currency") or "brl"),
-        "subtotal": int(invoice.get("subtotal") or 0),
-        "tax": _taxes(invoice),
-        "total": int(invoice.get("total") or 0),
-        "amount_paid": int(invoice.get("amount_paid") or 0),
-        "amount_remaining": int(invoice.get("amount_remaining") or 0),
-        "attempt_count": int(invoice.get("attempt_count") or 0),
-        "hosted_invoice_url": str(invoice.get("hosted_invoice_url") or ""),
-        "invoice_pdf": str(invoice.get("invoice_pdf") or ""),
-        "charge_id": _charge_of(invoice),
-        "payment_intent_id": _payment_intent_of(invoice),
-        "period_start": moment(invoice.get("period_start")),
-        "period_end": moment(invoice.get("period_end")),
-        "stripe_created": moment(invoice.get("created")) or timezone.now(),
-        "synced_at": timezone.now(),
-    }
-    record, _ = InvoiceRecord.objects.update_or_create(
-        stripe_invoice_id=invoice_id, defaults=values
-    )
-    return record
-
-
-def _payment_intent_of(invoice: JSON) -> str:
-    """The PaymentIntent that paid (or is paying) the invoice: ``payments`` in API versions since
-    2025-03-31 (``payment_intent`` before)."""
-    for payment in (invoice.get("payments") or {}).get("data") or []:
-        inner = payment.get("payment") or {}
-        if inner.get("type") == "payment_intent" and payment.get("status") == "paid":
-            return obj_id(inner.get("payment_intent"))
-    return obj_id(invoice.get("payment_intent"))
-
-
-def _charge_of(invoice: JSON) -> str:
-    """The charge of a paid invoice, through its PaymentIntent's ``latest_charge``."""
-    if invoice.get("status") != "paid":
-        return ""
-    existing = InvoiceRecord.objects.filter(stripe_invoice_id=invoice.get("id")).first()
-    if existing is not None and existing.charge_id:
-        return existing.charge_id
-    intent_id = _payment_intent_of(invoice)
-    if not intent_id:
-        return obj_id(invoice.get("charge"))  # paid out of band, or an older API version
-    intent = stripe_call(
-        lambda c: c.v1.payment_intents.retrieve(intent_id), what="payment intent fetch"
-    )
-    return obj_id(intent.get("latest_charge"))
-
-
-def _taxes(invoice: JSON) -> int:
-    taxes = invoice.get("total_taxes")
-    if taxes is None:  # API versions before 2025-03-31
-        return int(invoice.get("tax") or 0)
-    return sum(int(t.get("amount") or 0) for t in taxes)
-
-
-def invoice_sync(*, customer: BillingCustomer, invoice_id: str) -> InvoiceRecord | None:
-    invoice = stripe_call(lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch")
-    if obj_id(invoice.get("customer")) != customer.stripe_customer_id:
-        return None
-    record = _invoice_store(tenant=customer.tenant, invoice=invoice)
-    if record is not None and record.charge_id:
-        charge_sync(charge_id=record.charge_id)
-    return record
-
-
-def invoices_sync(*, customer: BillingCustomer) -> int:
-    """Every invoice of the customer (newest first, all pages); how many were stored."""
-    stored = 0
-    starting_after: str | None = None
-    customer_id = customer.stripe_customer_id
-    while True:
-        params: dict[str, Any] = {"customer": customer_id, "limit": INVOICES_PAGE}
-        if starting_after:
-            params["starting_after"] = starting_after
-        page = stripe_call(
-            lambda c, p=params: c.v1.invoices.list(params=p),  # type: ignore[misc]
-            what="invoice list",
-        )
-        data = list(page.get("data") or [])
-        for invoice in data:
-            stored += _invoice_store(tenant=customer.tenant, invoice=invoice) is not None
-        if not page.get("has_more") or not data:
-            return stored
-        starting_after = str(data[-1]["id"])
-
-
-def charge_sync(*, charge_id: str) -> JSON:
-    """Refunded amount and payment method type of a charge onto its invoice record."""
-    charge = stripe_call(lambda c: c.v1.charges.retrieve(charge_id), what="charge fetch")
-    details = charge.get("payment_method_details") or {}
-    InvoiceRecord.objects.filter(charge_id=charge_id).update(
-        amount_refunded=int(charge.get("amount_refunded") or 0),
-        payment_method_type=str(details.get("type") or ""),
-        synced_at=timezone.now(),
-    )
-    return charge
 
 
 def subscriptions_reconcile() -> dict[str, int]:

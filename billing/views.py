@@ -15,12 +15,12 @@ from billing.checkout import (
     plan_change_apply,
     plan_change_preview,
     plan_price_breakdown,
-    portal_session_create,
     proration_from_token,
 )
 from billing.entitlements import entitlements_for
 from billing.errors import BillingError
 from billing.models import LIVE_STATUSES, InvoiceRecord, Plan, SubscriptionMirror
+from billing.portal import portal_session_create
 from billing.tax import brl
 from dashboard.selectors import store_usage
 from tenants.context import request_tenant

@@ -4,6 +4,11 @@ The request path does only this: a size check, the ``Stripe-Signature`` check ag
 configured secret (rotation), one parse, one ``INSERT … ON CONFLICT`` into the event inbox keyed
 by the event id, then 200. Processing runs in Celery (``billing.events``); if the broker is down
 the row stays pending and the reconciler sends it.
+
+A signed body is still checked before it is stored: JSON without ``Infinity``/``NaN``, nested no
+deeper than ``MAX_DEPTH``, no string PostgreSQL cannot keep (NUL, lone surrogates), a ``created``
+that is a real moment. Whatever fails is the sender's fault and answered 400 with the reason;
+503 is kept for a database that is really away, so Stripe retries only what can succeed.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, DataError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -29,7 +34,7 @@ from psycopg.types.json import Jsonb
 from billing.dispatch import event_dispatch
 from billing.errors import PayloadInvalid, SignatureInvalid
 from billing.models import StripeEvent
-from billing.sync import moment
+from billing.stripe_api import LATEST_MOMENT, moment
 from peepers.metrics import metric_count, metric_observe
 
 logger = logging.getLogger(__name__)
@@ -37,6 +42,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024  # Stripe events are a few KB; a full invoice with lines stays far below
 SCHEME = "v1"
 TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() accepts "²"
+MAX_DEPTH = 64  # Stripe's events nest a dozen levels; expanded objects add a few
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: not text to PostgreSQL
 
 
 def signature_verify(
@@ -82,16 +89,52 @@ class IncomingEvent:
     type: str
     api_version: str
     livemode: bool
-    created: datetime | None
+    created: datetime
     object_id: str
     payload: dict[str, Any]
 
 
+def _no_constant(name: str) -> object:
+    raise PayloadInvalid(f"the body is not JSON ({name} is not a JSON value)")
+
+
+def _storable(body: object) -> None:
+    """Refuse what the inbox could not keep: nesting past ``MAX_DEPTH``, text with NUL or lone
+    surrogates (walked without recursion, so no depth can exhaust the stack)."""
+    pending: list[tuple[object, int]] = [(body, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise PayloadInvalid(f"the body nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if UNSTORABLE.search(key):
+                    raise PayloadInvalid("the body holds a NUL character or a lone surrogate")
+                pending.append((value, depth + 1))
+        elif isinstance(node, list):
+            pending.extend((value, depth + 1) for value in node)
+        elif isinstance(node, str) and UNSTORABLE.search(node):
+            raise PayloadInvalid("the body holds a NUL character or a lone surrogate")
+
+
+def _created(value: object) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PayloadInvalid("the event's created is not a whole number of seconds")
+    if not 0 < value <= LATEST_MOMENT:
+        raise PayloadInvalid("the event's created is not a moment a calendar can hold")
+    created = moment(value)
+    assert created is not None  # positive and in range
+    return created
+
+
 def event_parse(payload: bytes) -> IncomingEvent:
     try:
-        body = json.loads(payload)
+        body = json.loads(payload, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError):
         raise PayloadInvalid("the body is not JSON") from None
+    except RecursionError:
+        raise PayloadInvalid(f"the body nests deeper than {MAX_DEPTH} levels") from None
+    _storable(body)
     if not isinstance(body, dict) or body.get("object") != "event":
         raise PayloadInvalid("the body is not a Stripe event object")
     event_id, event_type = body.get("id"), body.get("type")
@@ -108,7 +151,7 @@ def event_parse(payload: bytes) -> IncomingEvent:
         type=event_type,
         api_version=str(body.get("api_version") or "")[:40],
         livemode=bool(body.get("livemode")),
-        created=moment(body.get("created")),
+        created=_created(body.get("created")),
         object_id=str(obj.get("id") or "")[:255],
         payload=body,
     )
@@ -185,6 +228,10 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         )
     try:
         row_id, new = event_store(event)
+    except DataError as exc:
+        # The database is there and refuses this event's data: retrying cannot help.
+        logger.warning("stripe event %s refused by the database: %s", event.event_id, exc)
+        return _answer(400, "bad_payload", started, error="the event cannot be stored as sent")
     except DatabaseError:
         logger.exception("could not store stripe event %s", event.event_id)
         # Stripe retries a 5xx: nothing is lost while the database is away.

@@ -1,4 +1,5 @@
-"""``/v1/invoices`` (with ``create_preview``, ``pay``, ``void``...) and ``/v1/invoiceitems``.
+"""``/v1/invoices`` (with ``create_preview``, ``pay``, ``void``...), ``/v1/invoiceitems`` and
+``/v1/invoice_payments``.
 
 Parse, call proration.py / collection.py / invoicing.py, render. Invoices are made by
 subscriptions; ``create_preview`` takes the same ``items[0]`` change as a subscription update.
@@ -9,11 +10,12 @@ from __future__ import annotations
 from billing.emulator.api_billing import plan_change_from
 from billing.emulator.collection import invoice_pay
 from billing.emulator.customers import payment_method_attach
-from billing.emulator.errors import InvalidRequest
+from billing.emulator.errors import InvalidRequest, ParameterMissing, ResourceMissing
 from billing.emulator.invoicing import invoice_mark_uncollectible, invoice_void
 from billing.emulator.params import Params
 from billing.emulator.proration import PRORATION_BEHAVIORS, preview
 from billing.emulator.render_money import invoice as invoice_json
+from billing.emulator.render_money import invoice_payments
 from billing.emulator.store import newest_first
 from billing.emulator.subscriptions import ENDED
 from billing.emulator.web import JSON, LIST_PARAMS, Call, Route
@@ -34,7 +36,7 @@ def invoice_lines(call: Call) -> JSON:
     body = call.state.render(invoice)
     lines = body["lines"]
     assert isinstance(lines, dict)
-    return {key: value for key, value in lines.items() if key != "total_count"}
+    return lines
 
 
 def invoice_list(call: Call) -> JSON:
@@ -156,7 +158,67 @@ def invoice_item_list(call: Call) -> JSON:
     return call.list(records, "/v1/invoiceitems")
 
 
+# -- invoice payments ------------------------------------------------------------------------
+
+
+def invoice_payment_list(call: Call) -> JSON:
+    """``GET /v1/invoice_payments``: by ``invoice``, or by the paying ``payment[payment_intent]``
+    (how a charge leads back to the invoice it paid), newest first."""
+    p = call.params
+    p.expect(*LIST_PARAMS, "invoice", "payment", "status", "created")
+    invoice_id = p.opt_str("invoice")
+    intent: str | None = None
+    payment = p.sub("payment")
+    if payment is not None:
+        payment.expect("type", "payment_intent", "payment_record")
+        if payment.choice("type", ("payment_intent", "payment_record")) is None:
+            raise ParameterMissing("payment[type]")
+        intent = payment.opt_str("payment_intent")
+    status = p.choice("status", ("canceled", "open", "paid"))
+    invoices = newest_first(
+        iter(call.state.store.invoices),
+        lambda i: invoice_id is None or i.id == invoice_id,
+    )
+    found = [
+        body
+        for inv in invoices
+        for body in invoice_payments(inv)
+        if (intent is None or inv.payment_intent == intent)
+        and (status is None or body["status"] == status)
+    ]
+    chosen, has_more = page_of(call, found)
+    body: JSON = {
+        "object": "list",
+        "data": chosen,
+        "has_more": has_more,
+        "url": "/v1/invoice_payments",
+    }
+    return call.state.renderer.expand(body, call.expand_paths())
+
+
+def invoice_payment_get(call: Call) -> JSON:
+    wanted = call.arg("id")
+    for inv in call.state.store.invoices:
+        for body in invoice_payments(inv):
+            if body["id"] == wanted:
+                return call.state.renderer.expand(body, call.expand_paths())
+    raise ResourceMissing("invoice_payment", wanted)
+
+
+def page_of(call: Call, bodies: list[JSON]) -> tuple[list[JSON], bool]:
+    limit = call.params.opt_int("limit") or 10
+    after = call.params.opt_str("starting_after")
+    ids = [b["id"] for b in bodies]
+    if after is not None:
+        if after not in ids:
+            raise ResourceMissing("invoice_payment", after, param="starting_after")
+        bodies = bodies[ids.index(after) + 1 :]
+    return bodies[:limit], len(bodies) > limit
+
+
 ROUTES = (
+    Route("/v1/invoice_payments", ("GET",), invoice_payment_list, "api"),
+    Route("/v1/invoice_payments/<id>", ("GET",), invoice_payment_get, "api"),
     Route("/v1/invoices", ("GET",), invoice_list, "api"),
     Route("/v1/invoices/create_preview", ("POST",), invoice_preview_post, "api"),
     Route("/v1/invoices/<id>", ("GET",), invoice_get, "api"),

@@ -1,26 +1,23 @@
-"""``/v1/checkout/sessions`` (subscription mode) and ``/v1/billing_portal/sessions``.
+"""``/v1/checkout/sessions`` (subscription mode).
 
 Parse, call checkout.py, render. The session's ``url`` is the emulator's hosted page
-(``<base_url>/checkout/<id>``, pages.py); the portal's is ``<base_url>/portal/<id>``.
+(``<base_url>/checkout/<id>``, pages.py). Payment methods are dynamic, as in the pinned API
+version (``payment_method_types`` is no longer a parameter): the account offers card and boleto,
+``allowed_payment_method_types`` filters that set and ``excluded_payment_method_types`` removes
+from it; ``payment_method_configuration`` names a configuration (``pmc_…``).
 """
 
 from __future__ import annotations
 
-from billing.emulator.checkout import (
-    SessionRequest,
-    portal_session_create,
-    session_create,
-    session_expire,
-)
+from billing.emulator.checkout import SessionRequest, session_create, session_expire
 from billing.emulator.errors import InvalidRequest, ParameterMissing
 from billing.emulator.params import Params
 from billing.emulator.store import newest_first
 from billing.emulator.web import JSON, LIST_PARAMS, Call, Route
 
-PAYMENT_METHOD_TYPES = ("card", "boleto")
+PAYMENT_METHOD_TYPES = ("card", "boleto")  # what the emulator's account has turned on
 MISSING_PAYMENT_METHOD = ("pause", "cancel", "create_invoice")
 SESSION_STATUSES = ("open", "complete", "expired")
-PORTAL_FLOWS = ("subscription_cancel", "subscription_update", "payment_method_update")
 # Accepted and without effect here: presentation, address and consent collection.
 IGNORED_SESSION_PARAMS = (
     "locale",
@@ -46,7 +43,9 @@ def session_post(call: Call) -> JSON:
         "client_reference_id",
         "metadata",
         "subscription_data",
-        "payment_method_types",
+        "allowed_payment_method_types",
+        "excluded_payment_method_types",
+        "payment_method_configuration",
         "payment_method_collection",
         "allow_promotion_codes",
         "expires_at",
@@ -74,13 +73,26 @@ def session_post(call: Call) -> JSON:
         )
     item = items[0]
     item.expect("price", "quantity")
-    types = p.str_list("payment_method_types") or ["card"]
-    for kind in types:
-        if kind not in PAYMENT_METHOD_TYPES:
-            raise InvalidRequest(
-                f"Invalid payment_method_types: must be one of {', '.join(PAYMENT_METHOD_TYPES)}",
-                param="payment_method_types",
-            )
+    allowed = p.str_list("allowed_payment_method_types")
+    excluded = p.str_list("excluded_payment_method_types")
+    configuration = p.opt_str("payment_method_configuration") or None
+    if configuration is not None and not configuration.startswith("pmc_"):
+        raise InvalidRequest(
+            f"No such payment method configuration: '{configuration}'",
+            param="payment_method_configuration",
+            code="resource_missing",
+        )
+    types = [
+        kind
+        for kind in PAYMENT_METHOD_TYPES
+        if (allowed is None or kind in allowed) and kind not in (excluded or [])
+    ]
+    if not types:
+        raise InvalidRequest(
+            "None of the payment method types this session allows is available: the account "
+            f"offers {', '.join(PAYMENT_METHOD_TYPES)}.",
+            param="allowed_payment_method_types" if allowed is not None else None,
+        )
     data = p.sub("subscription_data") or Params({}, "subscription_data")
     data.expect(
         "metadata", "trial_period_days", "default_tax_rates", "trial_settings", "description"
@@ -109,6 +121,9 @@ def session_post(call: Call) -> JSON:
             subscription_metadata=data.metadata() or {},
             default_tax_rates=data.str_list("default_tax_rates") or [],
             payment_method_types=types,
+            allowed_payment_method_types=allowed,
+            excluded_payment_method_types=excluded,
+            payment_method_configuration=configuration,
             payment_method_collection=p.choice(
                 "payment_method_collection", ("always", "if_required"), "always"
             )
@@ -154,38 +169,10 @@ def session_list(call: Call) -> JSON:
     return call.list(records, "/v1/checkout/sessions")
 
 
-def portal_post(call: Call) -> JSON:
-    p = call.params
-    p.expect("customer", "return_url", "flow_data", "locale", "configuration", "on_behalf_of")
-    flow_type: str | None = None
-    flow_subscription: str | None = None
-    flow = p.sub("flow_data")
-    if flow is not None:
-        flow.expect("type", *PORTAL_FLOWS, "after_completion")
-        flow_type = flow.choice("type", PORTAL_FLOWS)
-        if flow_type is None:
-            raise ParameterMissing("flow_data[type]")
-        details = flow.sub(flow_type)
-        if flow_type != "payment_method_update":
-            if details is None:
-                raise ParameterMissing(f"flow_data[{flow_type}]")
-            details.expect("subscription", "retention", "items", "discounts")
-            flow_subscription = details.str("subscription")
-    portal = portal_session_create(
-        call.state,
-        customer=p.str("customer"),
-        return_url=p.opt_str("return_url") or None,
-        flow_type=flow_type,
-        flow_subscription=flow_subscription,
-    )
-    return call.respond(portal)
-
-
 ROUTES = (
     Route("/v1/checkout/sessions", ("POST",), session_post, "api"),
     Route("/v1/checkout/sessions", ("GET",), session_list, "api"),
     Route("/v1/checkout/sessions/<id>", ("GET",), session_get, "api"),
     Route("/v1/checkout/sessions/<id>/line_items", ("GET",), session_line_items, "api"),
     Route("/v1/checkout/sessions/<id>/expire", ("POST",), session_expire_post, "api"),
-    Route("/v1/billing_portal/sessions", ("POST",), portal_post, "api"),
 )

@@ -25,6 +25,7 @@ from billing.emulator import (
     api_customers,
     api_invoices,
     api_payments,
+    api_portal,
     api_sessions,
     pages,
 )
@@ -44,6 +45,7 @@ ROUTES: tuple[Route, ...] = (
     *api_catalog.ROUTES,
     *api_customers.ROUTES,
     *api_sessions.ROUTES,
+    *api_portal.ROUTES,
     *api_billing.ROUTES,
     *api_invoices.ROUTES,
     *api_payments.ROUTES,

@@ -1,4 +1,4 @@
-"""Checkout Sessions (subscription mode) and the Billing Portal's actions.
+"""Checkout Sessions (subscription mode).
 
 Completing a session (the hosted page, or ``POST /_emulator/checkout/<id>/complete``): attach the
 card or boleto and make it the customer's default, create the subscription (trial from
@@ -20,10 +20,9 @@ from billing.emulator.customers import (
 )
 from billing.emulator.errors import CardDeclined, InvalidRequest
 from billing.emulator.payments import DECLINE_MESSAGE
-from billing.emulator.proration import PlanChange
-from billing.emulator.records import CheckoutSession, PortalSession, Price, Subscription
+from billing.emulator.records import CheckoutSession
 from billing.emulator.state import EmulatorState
-from billing.emulator.subscriptions import recurring_price, subscription_create, subscription_update
+from billing.emulator.subscriptions import recurring_price, subscription_create
 
 SESSION_LIFETIME = DAY
 MIN_SESSION_LIFETIME = 30 * 60
@@ -44,6 +43,9 @@ class SessionRequest:
     subscription_metadata: dict[str, str]
     default_tax_rates: list[str]
     payment_method_types: list[str]
+    allowed_payment_method_types: list[str] | None
+    excluded_payment_method_types: list[str] | None
+    payment_method_configuration: str | None
     payment_method_collection: str
     missing_payment_method: str
     allow_promotion_codes: bool
@@ -79,6 +81,9 @@ def session_create(state: EmulatorState, request: SessionRequest) -> CheckoutSes
             subscription_metadata=request.subscription_metadata,
             default_tax_rates=request.default_tax_rates,
             payment_method_types=request.payment_method_types,
+            allowed_payment_method_types=request.allowed_payment_method_types,
+            excluded_payment_method_types=request.excluded_payment_method_types,
+            payment_method_configuration=request.payment_method_configuration,
             payment_method_collection=request.payment_method_collection,
             missing_payment_method=request.missing_payment_method,
             allow_promotion_codes=request.allow_promotion_codes,
@@ -159,89 +164,3 @@ def session_complete(
         session.payment_status = "unpaid"
     state.emit("checkout.session.completed", session)
     return session
-
-
-# -- Billing Portal --------------------------------------------------------------------------
-
-
-def portal_session_create(
-    state: EmulatorState,
-    *,
-    customer: str,
-    return_url: str | None,
-    flow_type: str | None,
-    flow_subscription: str | None,
-) -> PortalSession:
-    state.store.customers.get(customer, param="customer")
-    if flow_subscription is not None:
-        state.store.subscriptions.get(flow_subscription, param="flow_data")
-    return state.store.portal_sessions.add(
-        PortalSession(
-            id=state.new_id("bps_"),
-            created=state.now(),
-            seq=state.next_seq(),
-            customer=customer,
-            return_url=return_url,
-            flow_type=flow_type,
-            flow_subscription=flow_subscription,
-        )
-    )
-
-
-def portal_subscription(state: EmulatorState, portal: PortalSession) -> Subscription | None:
-    """The customer's current subscription: the newest one that has not ended."""
-    live = [
-        s
-        for s in state.store.subscriptions
-        if s.customer == portal.customer and s.status not in ("canceled", "incomplete_expired")
-    ]
-    return live[-1] if live else None
-
-
-def portal_prices(state: EmulatorState, sub: Subscription) -> list[Price]:
-    """Prices the portal offers: active recurring prices of the same ``metadata[family]`` as
-    the current one (every active recurring price when it has none), the current excluded."""
-    current = state.store.prices.get(sub.items[0].price)
-    family = current.metadata.get("family")
-    return [
-        p
-        for p in state.store.prices
-        if p.active
-        and p.interval is not None
-        and p.id != current.id
-        and (family is None or p.metadata.get("family") == family)
-    ]
-
-
-def portal_cancel(state: EmulatorState, sub: Subscription, *, undo: bool = False) -> Subscription:
-    return subscription_update(state, sub, cancel_at_period_end=not undo)
-
-
-def portal_switch(state: EmulatorState, sub: Subscription, *, price_id: str) -> Subscription:
-    offered = {p.id: p for p in portal_prices(state, sub)}
-    if price_id not in offered:
-        raise InvalidRequest(f"The portal does not offer price {price_id}.", param="price")
-    change = PlanChange(
-        price=offered[price_id],
-        quantity=sub.items[0].quantity,
-        at=state.now(),
-        behavior="create_prorations",
-    )
-    return subscription_update(state, sub, change=change)
-
-
-def portal_payment_method(state: EmulatorState, portal: PortalSession, *, token: str) -> str:
-    """Attach a new card and make it the default for future invoices."""
-    if token not in TEST_TOKENS:
-        raise InvalidRequest(
-            f"Use one of the test payment methods: {', '.join(sorted(TEST_TOKENS))}.",
-            param="payment_method",
-        )
-    customer = state.store.customers.get(portal.customer)
-    method = payment_method_attach(state, source=token, customer=customer)
-    customer_update(state, customer, fields={}, metadata=None, default_payment_method=method.id)
-    # A subscription-level default would win over the customer's, so it moves too.
-    for sub in state.store.subscriptions:
-        if sub.customer == customer.id and sub.default_payment_method is not None:
-            subscription_update(state, sub, default_payment_method=method.id)
-    return method.id

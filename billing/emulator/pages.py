@@ -13,20 +13,21 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from billing.emulator.checkout import (
-    portal_cancel,
-    portal_payment_method,
-    portal_prices,
-    portal_subscription,
-    portal_switch,
-    session_complete,
-)
+from billing.emulator.checkout import session_complete
 from billing.emulator.clock import day_label
 from billing.emulator.collection import invoice_pay
 from billing.emulator.customers import payment_method_attach
 from billing.emulator.errors import InvalidRequest, StripeError
 from billing.emulator.invoice_pdf import invoice_text, pdf_document
 from billing.emulator.invoicing import TIMES, money
+from billing.emulator.portal import (
+    portal_cancel,
+    portal_features,
+    portal_payment_method,
+    portal_prices,
+    portal_subscription,
+    portal_switch,
+)
 from billing.emulator.records import (
     CheckoutSession,
     Invoice,
@@ -172,6 +173,7 @@ def checkout_post(call: Call) -> Response:
 def _portal_page(state: EmulatorState, portal: PortalSession, error: str | None = None) -> str:
     customer = state.store.customers.get(portal.customer)
     sub = portal_subscription(state, portal)
+    features = portal_features(state, portal)
     action = f"/portal/{esc(portal.id)}"
     parts = [_error(error), f'<p id="customer">{esc(customer.email or customer.id)}</p>']
     if sub is None:
@@ -193,13 +195,14 @@ def _portal_page(state: EmulatorState, portal: PortalSession, error: str | None 
             cancel = _action_button("renew-subscription", "undo_cancel", "Don't cancel")
         else:
             cancel = _action_button("cancel-subscription", "cancel", "Cancel plan")
-        parts.append(f'<form method="post" action="{action}" class="inline">{cancel}</form>')
+        if features["subscription_cancel"]["enabled"]:
+            parts.append(f'<form method="post" action="{action}" class="inline">{cancel}</form>')
         offers = [
             f'<form method="post" action="{action}" class="inline">'
             f'<input type="hidden" name="action" value="switch">'
             f'<button type="submit" id="switch-{esc(p.id)}" name="price" value="{esc(p.id)}">'
             f"Switch to {esc(_price_label(state, p, item.quantity))}</button></form>"
-            for p in portal_prices(state, sub)
+            for p in portal_prices(state, portal, sub)
         ]
         if offers and not sub.cancel_at_period_end:
             parts.append("<h2>Change plan</h2>" + "\n".join(offers))
@@ -212,11 +215,13 @@ def _portal_page(state: EmulatorState, portal: PortalSession, error: str | None 
         f'value="{esc(token)}">{esc(label)}</button>'
         for button_id, token, label in PORTAL_CARDS
     )
-    parts.append(
-        f'<h2>Payment method</h2><p id="payment-method">{esc(shown)}</p>'
+    update_card = (
         f'<form method="post" action="{action}"><input type="hidden" name="action" '
         f'value="update_card">{cards}</form>'
+        if features["payment_method_update"]["enabled"]
+        else ""
     )
+    parts.append(f'<h2>Payment method</h2><p id="payment-method">{esc(shown)}</p>{update_card}')
     rows = "\n".join(
         f'<tr><td><a id="invoice-{esc(i.id)}" href="/invoice/{esc(i.id)}">'
         f"{esc(i.number or i.id)}</a></td><td>{esc(day_label(i.created))}</td>"
@@ -256,11 +261,11 @@ def portal_post(call: Call) -> Response:
             if sub is None:
                 raise InvalidRequest("There is no current plan to change.")
             if action == "cancel":
-                portal_cancel(state, sub)
+                portal_cancel(state, portal, sub)
             elif action == "undo_cancel":
-                portal_cancel(state, sub, undo=True)
+                portal_cancel(state, portal, sub, undo=True)
             elif action == "switch":
-                portal_switch(state, sub, price_id=form.get("price", ""))
+                portal_switch(state, portal, sub, price_id=form.get("price", ""))
             else:
                 raise InvalidRequest(f"Unknown portal action: {action!r}.")
     except StripeError as exc:

@@ -129,7 +129,7 @@ def _card_error(
         "decline_code": decline,
         "message": message,
         "charge": charge,
-        "payment_method": {"id": method.id, "object": "payment_method", "type": method.type},
+        "payment_method": method.id,  # rendered in full (render_payments.payment_intent)
     }
 
 
@@ -153,7 +153,7 @@ def boleto_settle(state: EmulatorState, *, intent: PaymentIntent, paid: bool) ->
         "type": "invalid_request_error",
         "code": "payment_intent_payment_attempt_expired",
         "message": "The boleto voucher expired before it was paid.",
-        "payment_method": {"id": method.id, "object": "payment_method", "type": "boleto"},
+        "payment_method": method.id,
     }
     state.emit("payment_intent.payment_failed", intent)
     return Attempt("declined", intent, None)

@@ -95,7 +95,10 @@ class CheckoutSession(Record):
     trial_period_days: int | None
     subscription_metadata: dict[str, str]
     default_tax_rates: list[str]
-    payment_method_types: list[str]
+    payment_method_types: list[str]  # what the session offers (dynamic, filtered)
+    allowed_payment_method_types: list[str] | None
+    excluded_payment_method_types: list[str] | None
+    payment_method_configuration: str | None
     payment_method_collection: str
     missing_payment_method: str
     allow_promotion_codes: bool
@@ -108,9 +111,25 @@ class CheckoutSession(Record):
 
 
 @dataclass(kw_only=True)
+class PortalConfiguration(Record):
+    """A saved Customer Portal configuration; ``features`` is kept in Stripe's JSON shape."""
+
+    features: dict[str, object]
+    business_profile: dict[str, object]
+    default_return_url: str | None = None
+    login_page_enabled: bool = False
+    name: str | None = None
+    active: bool = True
+    is_default: bool = False
+    metadata: dict[str, str] = field(default_factory=dict)
+    updated: int = 0
+
+
+@dataclass(kw_only=True)
 class PortalSession(Record):
     customer: str
     return_url: str | None
+    configuration: str
     flow_type: str | None = None
     flow_subscription: str | None = None
 

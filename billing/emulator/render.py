@@ -1,15 +1,15 @@
 """Stripe JSON for every record, and ``expand[]``.
 
-Newer-API choices (the SDK pins ``2026-10-28.endive``): subscriptions carry
-``current_period_start/end`` on each item *and* at the top level; invoices carry
-``parent.subscription_details.subscription`` *and* ``subscription`` (see render_money.py).
-``expand`` follows any dotted path of id fields (``latest_invoice.payment_intent``,
-``data.customer`` on lists) plus the checkout session's ``line_items``.
+Shapes are those of the API version the SDK pins (``2026-10-28.endive``), held to the SDK's
+typed resources by tests/billing/emulator/test_contract.py: the billing period lives on the
+subscription's items only, there is no ``plan``. ``expand`` follows any dotted path of id fields
+(``latest_invoice``, ``data.customer`` on lists) and adds the includable fields, which are absent
+unless asked for: the checkout session's ``line_items`` and the invoice's ``payments``.
 """
 
 from __future__ import annotations
 
-from billing.emulator import render_money
+from billing.emulator import render_money, render_payments, render_sessions
 from billing.emulator.errors import InvalidRequest
 from billing.emulator.records import (
     Charge,
@@ -21,6 +21,7 @@ from billing.emulator.records import (
     InvoiceItem,
     PaymentIntent,
     PaymentMethod,
+    PortalConfiguration,
     PortalSession,
     Price,
     Product,
@@ -56,9 +57,9 @@ class Renderer:
         if isinstance(record, PaymentMethod):
             return self.payment_method(record)
         if isinstance(record, CheckoutSession):
-            return self.checkout_session(record)
+            return render_sessions.checkout_session(self, record)
         if isinstance(record, PortalSession):
-            return self.portal_session(record)
+            return render_sessions.portal_session(self, record)
         if isinstance(record, Subscription):
             return self.subscription(record)
         if isinstance(record, Invoice):
@@ -66,15 +67,17 @@ class Renderer:
         if isinstance(record, InvoiceItem):
             return render_money.invoice_item(self, record)
         if isinstance(record, PaymentIntent):
-            return render_money.payment_intent(self, record)
+            return render_payments.payment_intent(self, record)
         if isinstance(record, Charge):
-            return render_money.charge(self, record)
+            return render_payments.charge(self, record)
         if isinstance(record, Refund):
-            return render_money.refund(record)
+            return render_payments.refund(record)
         if isinstance(record, Dispute):
-            return render_money.dispute(record)
+            return render_payments.dispute(record)
         if isinstance(record, Event):
             return self.event(record)
+        if isinstance(record, PortalConfiguration):
+            return render_sessions.portal_configuration(record)
         raise TypeError(f"no Stripe shape for {type(record).__name__}")
 
     # -- catalogue -----------------------------------------------------------------------
@@ -131,7 +134,7 @@ class Renderer:
         }
 
     def plan(self, p: Price) -> JSON:
-        """The legacy ``plan`` mirror of a recurring price, for older readers."""
+        """The ``plan`` a subscription item still carries: its recurring price as a plan."""
         return {
             "id": p.id,
             "object": "plan",
@@ -237,87 +240,8 @@ class Renderer:
             body["boleto"] = {"tax_id": "00000000000"}
         return body
 
-    # -- sessions ------------------------------------------------------------------------
-
-    def checkout_session(self, s: CheckoutSession) -> JSON:
-        price = self.store.prices.get(s.price)
-        amount = price.unit_amount * s.quantity
-        customer = self.store.customers.find(s.customer)
-        return {
-            "id": s.id,
-            "object": "checkout.session",
-            "allow_promotion_codes": s.allow_promotion_codes,
-            "amount_subtotal": amount,
-            "amount_total": amount,
-            "cancel_url": s.cancel_url,
-            "client_reference_id": s.client_reference_id,
-            "created": s.created,
-            "currency": "brl",
-            "customer": s.customer,
-            "customer_details": None
-            if customer is None
-            else {"email": customer.email, "name": customer.name, "tax_exempt": "none"},
-            "customer_email": s.customer_email,
-            "expires_at": s.expires_at,
-            "invoice": s.invoice,
-            "livemode": False,
-            "metadata": dict(s.metadata),
-            "mode": "subscription",
-            "payment_intent": None,
-            "payment_method_collection": s.payment_method_collection,
-            "payment_method_types": list(s.payment_method_types),
-            "payment_status": s.payment_status,
-            "status": s.status,
-            "subscription": s.subscription,
-            "success_url": s.success_url,
-            "ui_mode": "hosted",
-            "url": f"{self.base_url}/checkout/{s.id}" if s.status == "open" else None,
-        }
-
     def checkout_line_items(self, s: CheckoutSession) -> JSON:
-        price = self.store.prices.get(s.price)
-        product = self.store.products.find(price.product)
-        amount = price.unit_amount * s.quantity
-        item: JSON = {
-            "id": "li_" + s.id.removeprefix("cs_test_")[:24],
-            "object": "item",
-            "amount_discount": 0,
-            "amount_subtotal": amount,
-            "amount_tax": 0,
-            "amount_total": amount,
-            "currency": "brl",
-            "description": product.name if product else None,
-            "price": self.price(price),
-            "quantity": s.quantity,
-        }
-        return list_object([item], f"/v1/checkout/sessions/{s.id}/line_items")
-
-    def portal_session(self, s: PortalSession) -> JSON:
-        flow: JSON | None = None
-        if s.flow_type is not None:
-            flow = {
-                "type": s.flow_type,
-                "after_completion": {"type": "portal_homepage"},
-                "subscription_cancel": {"subscription": s.flow_subscription}
-                if s.flow_type == "subscription_cancel"
-                else None,
-                "subscription_update": {"subscription": s.flow_subscription}
-                if s.flow_type == "subscription_update"
-                else None,
-            }
-        return {
-            "id": s.id,
-            "object": "billing_portal.session",
-            "configuration": "bpc_emulator",
-            "created": s.created,
-            "customer": s.customer,
-            "flow": flow,
-            "livemode": False,
-            "locale": None,
-            "on_behalf_of": None,
-            "return_url": s.return_url,
-            "url": f"{self.base_url}/portal/{s.id}",
-        }
+        return render_sessions.checkout_line_items(self, s)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -341,13 +265,18 @@ class Renderer:
 
     def subscription(self, s: Subscription) -> JSON:
         items = [self.subscription_item(s, item) for item in s.items]
-        first = self.store.prices.get(s.items[0].price)
         return {
             "id": s.id,
             "object": "subscription",
             "application": None,
             "automatic_tax": {"enabled": False, "liability": None},
             "billing_cycle_anchor": s.billing_cycle_anchor,
+            "billing_mode": {
+                "type": "flexible",
+                "flexible": {"proration_discounts": "included"},
+                "updated_at": None,
+            },
+            "billing_schedules": [],
             "billing_thresholds": None,
             "cancel_at": s.cancel_at,
             "cancel_at_period_end": s.cancel_at_period_end,
@@ -356,8 +285,6 @@ class Renderer:
             "collection_method": "charge_automatically",
             "created": s.created,
             "currency": "brl",
-            "current_period_end": s.current_period_end,
-            "current_period_start": s.current_period_start,
             "customer": s.customer,
             "days_until_due": None,
             "default_payment_method": s.default_payment_method,
@@ -367,10 +294,7 @@ class Renderer:
             "discounts": [],
             "ended_at": s.ended_at,
             "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
-            "items": {
-                **list_object(items, f"/v1/subscription_items?subscription={s.id}"),
-                "total_count": len(items),
-            },
+            "items": list_object(items, f"/v1/subscription_items?subscription={s.id}"),
             "latest_invoice": s.latest_invoice,
             "livemode": False,
             "metadata": dict(s.metadata),
@@ -384,8 +308,6 @@ class Renderer:
             "pending_invoice_item_interval": None,
             "pending_setup_intent": None,
             "pending_update": None,
-            "plan": self.plan(first),
-            "quantity": s.items[0].quantity,
             "schedule": None,
             "start_date": s.start_date,
             "status": s.status,
@@ -403,10 +325,10 @@ class Renderer:
         return render_money.invoice(self, inv)
 
     def payment_intent(self, pi: PaymentIntent) -> JSON:
-        return render_money.payment_intent(self, pi)
+        return render_payments.payment_intent(self, pi)
 
     def charge(self, ch: Charge) -> JSON:
-        return render_money.charge(self, ch)
+        return render_payments.charge(self, ch)
 
     def event(self, e: Event) -> JSON:
         data: JSON = {"object": e.data_object}
@@ -443,6 +365,13 @@ class Renderer:
         if key == "line_items" and node.get("object") == "checkout.session":
             node["line_items"] = self.checkout_line_items(
                 self.store.checkout_sessions.get(str(node["id"]))
+            )
+        elif key == "payments" and node.get("object") == "invoice":
+            found = self.store.invoices.find(str(node.get("id")))
+            node["payments"] = (
+                render_money.invoice_payments_list(found)
+                if found is not None
+                else list_object([], "/v1/invoice_payments")
             )
         elif key not in node:
             raise InvalidRequest(f"This property cannot be expanded ({path}).", param="expand")

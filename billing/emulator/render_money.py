@@ -1,25 +1,18 @@
-"""Stripe JSON for the money objects: invoices and their lines, PaymentIntents, charges, refunds.
+"""Stripe JSON for invoices: invoices, their lines, invoice items and invoice payments.
 
-Shapes follow the current API (``parent.subscription_details.subscription``, line ``pricing`` and
-``taxes``, invoice ``total_taxes`` and ``payments``) *and* keep the older top-level fields
-(``subscription``, ``payment_intent``, ``charge``, ``paid``, ``tax``, ``total_tax_amounts``,
-line ``price``/``proration``/``tax_amounts``), so code written for either reads them.
+Shapes are those of the API version the SDK pins (``2026-10-28.endive``), held to the SDK's
+typed resources by tests/billing/emulator/test_contract.py: an invoice names its subscription in
+``parent.subscription_details``, its lines carry ``pricing`` and ``parent.*.proration``, taxes are
+``total_taxes``; how it was paid is in its invoice payments (``payments``, an includable field
+rendered only when expanded, or ``/v1/invoice_payments``). PaymentIntents, charges, refunds
+and disputes are in render_payments.py.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from billing.emulator.records import (
-    Charge,
-    Dispute,
-    Invoice,
-    InvoiceItem,
-    InvoiceLine,
-    PaymentIntent,
-    Refund,
-    TaxAmount,
-)
+from billing.emulator.records import Invoice, InvoiceItem, InvoiceLine, TaxAmount
 
 if TYPE_CHECKING:
     from billing.emulator.render import Renderer
@@ -39,16 +32,6 @@ def _tax_new(tax: TaxAmount) -> JSON:
         "taxability_reason": "standard_rated",
         "taxable_amount": tax.taxable_amount,
         "type": "tax_rate_details",
-    }
-
-
-def _tax_old(tax: TaxAmount) -> JSON:
-    return {
-        "amount": tax.amount,
-        "inclusive": tax.inclusive,
-        "tax_rate": tax.tax_rate,
-        "taxability_reason": "standard_rated",
-        "taxable_amount": tax.taxable_amount,
     }
 
 
@@ -123,26 +106,20 @@ def invoice_line(r: Renderer, line: InvoiceLine, invoice_id: str | None) -> JSON
         "subscription": line.subscription,
         "subtotal": line.amount,
         "taxes": [_tax_new(t) for t in line.taxes],
-        # Older API versions:
-        "price": r.price(price) if price is not None else None,
-        "proration": line.proration,
-        "type": "invoiceitem" if line.invoice_item is not None else "subscription",
-        "invoice_item": line.invoice_item,
-        "subscription_item": line.subscription_item,
-        "tax_amounts": [_tax_old(t) for t in line.taxes],
-        "tax_rates": [r.tax_rate_by_id(t) for t in line.tax_rates],
     }
 
 
 def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
     customer = r.store.customers.find(inv.customer)
     subscription = r.store.subscriptions.find(inv.subscription)
-    object_id = None if preview else inv.id
+    # A preview is not saved: its id only names it (``upcoming_…``, as Stripe's previews).
+    object_id = "upcoming_" + inv.id if preview else inv.id
     taxes = _summed_taxes(inv.lines)
     inclusive_tax = sum(t.amount for t in taxes if t.inclusive)
     finalized = inv.finalized_at is not None and not preview
     lines_url = f"/v1/invoices/{inv.id}/lines" if not preview else "/v1/invoices/create_preview"
-    body: JSON = {
+    return {
+        "id": object_id,
         "object": "invoice",
         "account_country": "BR",
         "account_name": "Peepers",
@@ -175,10 +152,10 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
         "hosted_invoice_url": f"{r.base_url}/invoice/{inv.id}" if finalized else None,
         "invoice_pdf": f"{r.base_url}/invoice/{inv.id}/pdf" if finalized else None,
         "last_finalization_error": None,
-        "lines": {
-            **list_object([invoice_line(r, line, object_id) for line in inv.lines], lines_url),
-            "total_count": len(inv.lines),
-        },
+        "issuer": {"type": "self"},
+        "lines": list_object(
+            [invoice_line(r, line, None if preview else inv.id) for line in inv.lines], lines_url
+        ),
         "livemode": False,
         "metadata": dict(inv.metadata),
         "next_payment_attempt": inv.next_payment_attempt,
@@ -193,7 +170,11 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
                 "metadata": dict(subscription.metadata) if subscription else {},
             },
         },
-        "payments": list_object(_payments(inv), "/v1/invoice_payments"),
+        "payment_settings": {
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
         "period_end": inv.period_end,
         "period_start": inv.period_start,
         "post_payment_credit_notes_amount": 0,
@@ -214,18 +195,7 @@ def invoice(r: Renderer, inv: Invoice, *, preview: bool = False) -> JSON:
         "total_pretax_credit_amounts": [],
         "total_taxes": [_tax_new(t) for t in taxes],
         "webhooks_delivered_at": inv.finalized_at,
-        # Older API versions:
-        "subscription": inv.subscription,
-        "payment_intent": inv.payment_intent,
-        "charge": inv.charge,
-        "paid": inv.status == "paid",
-        "paid_out_of_band": inv.paid_out_of_band,
-        "tax": inv.tax,
-        "total_tax_amounts": [_tax_old(t) for t in taxes],
     }
-    if not preview:
-        body = {"id": inv.id, **body}
-    return body
 
 
 def invoice_item(r: Renderer, x: InvoiceItem) -> JSON:
@@ -262,20 +232,19 @@ def invoice_item(r: Renderer, x: InvoiceItem) -> JSON:
         },
         "proration": x.proration,
         "quantity": x.quantity,
+        "quantity_decimal": str(x.quantity),
         "tax_rates": [r.tax_rate_by_id(t) for t in x.tax_rates],
-        # Older API versions:
-        "price": r.price(price) if price is not None else None,
-        "subscription": x.subscription,
-        "subscription_item": x.subscription_item,
     }
 
 
-def _payments(inv: Invoice) -> list[JSON]:
+def invoice_payments(inv: Invoice) -> list[JSON]:
+    """The invoice's payments (``invoice_payment`` objects): its default one, once a
+    PaymentIntent was made for it."""
     if inv.payment_intent is None:
         return []
     return [
         {
-            "id": "inpay_" + inv.payment_intent.removeprefix("pi_"),
+            "id": invoice_payment_id(inv.payment_intent),
             "object": "invoice_payment",
             "amount_paid": inv.amount_paid if inv.status == "paid" else None,
             "amount_requested": inv.amount_due,
@@ -291,145 +260,9 @@ def _payments(inv: Invoice) -> list[JSON]:
     ]
 
 
-def payment_intent(r: Renderer, pi: PaymentIntent) -> JSON:
-    method = r.store.payment_methods.find(pi.payment_method)
-    method_type = method.type if method is not None else "card"
-    return {
-        "id": pi.id,
-        "object": "payment_intent",
-        "amount": pi.amount,
-        "amount_capturable": 0,
-        "amount_received": pi.amount if pi.status == "succeeded" else 0,
-        "automatic_payment_methods": None,
-        "canceled_at": None,
-        "cancellation_reason": None,
-        "capture_method": "automatic",
-        "client_secret": f"{pi.id}_secret_{pi.id[3:][::-1]}",
-        "confirmation_method": "automatic",
-        "created": pi.created,
-        "currency": pi.currency,
-        "customer": pi.customer,
-        "description": pi.description,
-        "invoice": pi.invoice,
-        "last_payment_error": pi.last_payment_error,
-        "latest_charge": pi.latest_charge,
-        "livemode": False,
-        "metadata": dict(pi.metadata),
-        "next_action": pi.next_action,
-        "payment_method": pi.payment_method,
-        "payment_method_types": [method_type],
-        "setup_future_usage": None,
-        "status": pi.status,
-    }
+def invoice_payment_id(payment_intent_id: str) -> str:
+    return "inpay_" + payment_intent_id.removeprefix("pi_")
 
 
-def charge(r: Renderer, ch: Charge) -> JSON:
-    method = r.store.payment_methods.find(ch.payment_method)
-    succeeded = ch.status == "succeeded"
-    if ch.method_type == "boleto":
-        details: JSON = {"type": "boleto", "boleto": {"tax_id": "00000000000"}}
-    else:
-        details = {
-            "type": "card",
-            "card": {
-                "brand": method.brand if method else "visa",
-                "last4": method.last4 if method else "4242",
-                "exp_month": method.exp_month if method else 12,
-                "exp_year": method.exp_year if method else 2034,
-                "country": "BR",
-                "funding": "credit",
-                "network": method.brand if method else "visa",
-            },
-        }
-    refunds = [x for x in r.store.refunds if x.charge == ch.id]
-    return {
-        "id": ch.id,
-        "object": "charge",
-        "amount": ch.amount,
-        "amount_captured": ch.amount if succeeded else 0,
-        "amount_refunded": ch.amount_refunded,
-        "balance_transaction": None,
-        "billing_details": {"address": None, "email": None, "name": None, "phone": None},
-        "calculated_statement_descriptor": "PEEPERS",
-        "captured": succeeded,
-        "created": ch.created,
-        "currency": ch.currency,
-        "customer": ch.customer,
-        "description": ch.description,
-        "disputed": ch.disputed,
-        "failure_code": ch.failure_code,
-        "failure_message": ch.failure_message,
-        "invoice": ch.invoice,
-        "livemode": False,
-        "metadata": dict(ch.metadata),
-        "outcome": _outcome(ch),
-        "paid": succeeded,
-        "payment_intent": ch.payment_intent,
-        "payment_method": ch.payment_method,
-        "payment_method_details": details,
-        "receipt_url": f"{r.base_url}/receipt/{ch.id}",
-        "refunded": ch.refunded,
-        "refunds": list_object(
-            [refund(x) for x in reversed(refunds)], f"/v1/charges/{ch.id}/refunds"
-        ),
-        "status": ch.status,
-    }
-
-
-def _outcome(ch: Charge) -> JSON:
-    if ch.status == "succeeded":
-        return {
-            "network_status": "approved_by_network",
-            "reason": None,
-            "risk_level": "normal",
-            "seller_message": "Payment complete.",
-            "type": "authorized",
-        }
-    return {
-        "network_status": "declined_by_network",
-        "reason": "generic_decline",
-        "risk_level": "normal",
-        "seller_message": "The bank did not return any further details with this decline.",
-        "type": "issuer_declined",
-    }
-
-
-def refund(x: Refund) -> JSON:
-    return {
-        "id": x.id,
-        "object": "refund",
-        "amount": x.amount,
-        "balance_transaction": None,
-        "charge": x.charge,
-        "created": x.created,
-        "currency": x.currency,
-        "destination_details": {"type": "card", "card": {"type": "refund"}},
-        "metadata": dict(x.metadata),
-        "payment_intent": x.payment_intent,
-        "reason": x.reason,
-        "status": x.status,
-    }
-
-
-def dispute(x: Dispute) -> JSON:
-    return {
-        "id": x.id,
-        "object": "dispute",
-        "amount": x.amount,
-        "balance_transactions": [],
-        "charge": x.charge,
-        "created": x.created,
-        "currency": x.currency,
-        "evidence_details": {
-            "due_by": x.created + 7 * 86400,
-            "has_evidence": False,
-            "past_due": False,
-            "submission_count": 0,
-        },
-        "is_charge_refundable": False,
-        "livemode": False,
-        "metadata": dict(x.metadata),
-        "payment_intent": x.payment_intent,
-        "reason": x.reason,
-        "status": x.status,
-    }
+def invoice_payments_list(inv: Invoice) -> JSON:
+    return list_object(invoice_payments(inv), f"/v1/invoice_payments?invoice={inv.id}")

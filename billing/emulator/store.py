@@ -23,6 +23,7 @@ from billing.emulator.records import (
     InvoiceItem,
     PaymentIntent,
     PaymentMethod,
+    PortalConfiguration,
     PortalSession,
     Price,
     Product,
@@ -101,6 +102,9 @@ class Store:
         self.payment_methods: Collection[PaymentMethod] = Collection("PaymentMethod")
         self.checkout_sessions: Collection[CheckoutSession] = Collection("checkout.session")
         self.portal_sessions: Collection[PortalSession] = Collection("billing_portal.session")
+        self.portal_configurations: Collection[PortalConfiguration] = Collection(
+            "billing_portal.configuration"
+        )
         self.subscriptions: Collection[Subscription] = Collection("subscription")
         self.invoices: Collection[Invoice] = Collection("invoice")
         self.invoice_items: Collection[InvoiceItem] = Collection("invoiceitem")
@@ -120,6 +124,7 @@ class Store:
             "payment_methods": self.payment_methods,
             "checkout_sessions": self.checkout_sessions,
             "portal_sessions": self.portal_sessions,
+            "portal_configurations": self.portal_configurations,
             "subscriptions": self.subscriptions,
             "invoices": self.invoices,
             "invoice_items": self.invoice_items,

@@ -19,7 +19,8 @@ from billing.checkout import plan_change_apply, plan_change_preview
 from billing.entitlements import Access, entitlements_for
 from billing.events import HANDLERS
 from billing.models import Plan, StripeEvent, SubscriptionMirror
-from billing.sync import entitlement_forget, moment
+from billing.stripe_api import moment
+from billing.sync import entitlement_forget
 from tests.billing.flows import mirror_of, subscribe
 from tests.billing.support import DAY
 

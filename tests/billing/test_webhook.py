@@ -203,3 +203,47 @@ def test_an_event_from_the_other_stripe_mode_is_refused(settings):
     assert response.status_code == 400
     assert "live-mode event" in response.json()["error"]
     assert not StripeEvent.objects.exists()
+
+
+def _deep(levels: int) -> bytes:
+    """A signed event whose object carries a list nested ``levels`` deep."""
+    payload: bytes = event(deep="__DEEP__")
+    return payload.replace(b'"__DEEP__"', b"[" * levels + b"]" * levels)
+
+
+def _object_with(**fields):
+    return {"object": {"id": "sub_1", "object": "subscription", "customer": "cus_1", **fields}}
+
+
+@pytest.mark.parametrize(
+    ("case", "payload", "reason"),
+    [
+        ("created 1e15", event(created=10**15), "not a moment a calendar can hold"),
+        ("created 1e20", event(created=1e20), "not a whole number of seconds"),
+        ("created Infinity", event(created=float("inf")), "Infinity is not a JSON value"),
+        ("created -Infinity", event(created=float("-inf")), "-Infinity is not a JSON value"),
+        ("created NaN", event(created=float("nan")), "NaN is not a JSON value"),
+        ("created a string", event(created="yesterday"), "not a whole number of seconds"),
+        ("no created", event(created=None), "not a whole number of seconds"),
+        ("nested past the recursion limit", _deep(100_000), "nests deeper than 64 levels"),
+        ("nested past our limit", _deep(200), "nests deeper than 64 levels"),
+        ("a NUL character", event(data=_object_with(name="a\u0000b")), "NUL character"),
+        ("a NUL character in a key", event(data=_object_with(**{"k\u0000": 1})), "NUL"),
+        ("a lone surrogate", event(data=_object_with(name="\ud800")), "lone surrogate"),
+    ],
+)
+def test_a_signed_event_the_inbox_cannot_hold_is_the_senders_fault(case, payload, reason):
+    response = post(payload, sign(payload))
+
+    assert response.status_code == 400, case
+    assert reason in response.json()["error"], case
+    assert not StripeEvent.objects.exists()
+
+
+def test_an_event_nested_as_deep_as_stripe_nests_is_stored():
+    payload = _deep(40)
+
+    response = post(payload, sign(payload))
+
+    assert response.status_code == 200
+    assert StripeEvent.objects.get().stripe_created is not None

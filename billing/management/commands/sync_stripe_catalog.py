@@ -1,4 +1,5 @@
-"""``sync_stripe_catalog``: create or update Stripe's products, prices and tax rates from ours."""
+"""``sync_stripe_catalog``: create or update Stripe's products, prices, tax rates and Customer
+Portal configuration from ours."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from billing.errors import BillingError, StripeUnavailable
 
 
 class Command(BaseCommand):
-    help = "Create or update the Stripe Products, Prices and tax rates of the plan catalogue."
+    help = (
+        "Create or update the Stripe Products, Prices and tax rates of the plan catalogue, and "
+        "the Customer Portal configuration that offers them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -158,3 +158,20 @@ def event_types(client: stripe.StripeClient) -> list[str]:
     """Every event's type, oldest first."""
     events = client.v1.events.list(params={"limit": 100})
     return [e.type for e in reversed(events.data)]
+
+
+def invoice_intent(client: stripe.StripeClient, invoice_id: str) -> str:
+    """The PaymentIntent paying an invoice: its invoice payment's, as the pinned API version
+    tells it (``invoice.payment_intent`` no longer exists)."""
+    invoice = client.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]})
+    assert invoice.payments is not None  # expanded
+    return str(invoice.payments.data[0].payment.payment_intent)
+
+
+def period_end(sub: Any) -> int:
+    """The end of a subscription's current period (kept on its item in the pinned version)."""
+    return int(sub["items"].data[0].current_period_end)
+
+
+def invoice_tax(invoice: Any) -> int:
+    return sum(int(t.amount) for t in invoice.total_taxes or [])

@@ -75,7 +75,7 @@ def test_lists_page_newest_first(client):
     assert [c.id for c in rest.data] == ids[::-1][2:]
 
 
-def test_subscription_expands_its_latest_invoice_and_payment_intent(client):
+def test_subscription_expands_its_latest_invoice_and_its_payments(client):
     pro = plan(client, "Pro", 4990)
     customer = paying_customer(client)
 
@@ -83,13 +83,13 @@ def test_subscription_expands_its_latest_invoice_and_payment_intent(client):
         params={
             "customer": customer.id,
             "items": [{"price": pro.price.id}],
-            "expand": ["latest_invoice.payment_intent"],
+            "expand": ["latest_invoice.payments.data.payment.payment_intent"],
         }
     )
 
     assert sub.status == "active"
     assert sub.latest_invoice.status == "paid"
-    assert sub.latest_invoice.payment_intent.status == "succeeded"
+    assert sub.latest_invoice.payments.data[0].payment.payment_intent.status == "succeeded"
 
 
 def test_admin_routes_need_a_test_key(http):

@@ -1,11 +1,11 @@
-"""Checkout Sessions and the hosted pages: checkout, portal, invoice and its PDF."""
+"""Checkout Sessions and the hosted pages: checkout, invoice and its PDF."""
 
 import re
 
 import pytest
 import stripe
 
-from .flows import DAY, event_types, paying_customer, plan, subscribe
+from .flows import DAY, event_types, invoice_intent, paying_customer, plan, subscribe
 
 SUCCESS_URL = "http://store.example.com/billing/done?session={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "http://store.example.com/billing/cancelled"
@@ -20,10 +20,11 @@ def checkout(client, price, customer=None, **extra):
         "client_reference_id": "tenant-a",
         "metadata": {"tenant_id": "1"},
         "subscription_data": {"metadata": {"tenant_id": "1"}},
-        "payment_method_types": ["card", "boleto"],
+        "allowed_payment_method_types": ["card", "boleto"],
         "locale": "pt-BR",
         **extra,
     }
+    params = {key: value for key, value in params.items() if value is not None}
     if customer is not None:
         params["customer"] = customer.id
     return client.v1.checkout.sessions.create(params=params)
@@ -82,8 +83,8 @@ def test_boleto_checkout_waits_for_the_voucher_to_be_paid(client, admin):
 
     done = admin.post(f"checkout/{session.id}/complete", {"payment_method": "boleto"})
     sub = client.v1.subscriptions.retrieve(done["subscription"])
-    invoice = client.v1.invoices.retrieve(sub.latest_invoice)
-    admin.post("pay_boleto", {"payment_intent": invoice.payment_intent, "paid": True})
+    intent = invoice_intent(client, sub.latest_invoice)
+    admin.post("pay_boleto", {"payment_intent": intent, "paid": True})
 
     assert done["payment_status"] == "unpaid"
     assert sub.status == "incomplete"
@@ -141,36 +142,6 @@ def test_trial_without_card_starts_trialing(client, http):
     assert client.v1.checkout.sessions.retrieve(session.id).payment_status == "no_payment_required"
 
 
-def test_portal_switches_plan_cancels_and_updates_the_card(client, http):
-    basic = plan(client, "Basic", 2990)
-    pro = plan(client, "Pro", 4990)
-    customer = paying_customer(client)
-    sub = subscribe(client, customer, basic.price)
-    portal = client.v1.billing_portal.sessions.create(
-        params={"customer": customer.id, "return_url": "http://store.example.com/billing"}
-    )
-
-    page = http.get(portal.url)
-    assert 'id="return-link" href="http://store.example.com/billing"' in page.text
-    assert f'id="switch-{pro.price.id}"' in page.text
-    switched = http.post(portal.url, data={"action": "switch", "price": pro.price.id})
-    cancelled = http.post(portal.url, data={"action": "cancel"})
-    after_cancel = http.get(portal.url).text
-    http.post(portal.url, data={"action": "undo_cancel"})
-    card = http.post(
-        portal.url, data={"action": "update_card", "payment_method": "pm_card_mastercard"}
-    )
-
-    assert (switched.status_code, cancelled.status_code, card.status_code) == (303, 303, 303)
-    assert 'id="renew-subscription"' in after_cancel
-    current = client.v1.subscriptions.retrieve(sub.id)
-    assert current["items"].data[0].price.id == pro.price.id
-    assert current.cancel_at_period_end is False
-    default = client.v1.customers.retrieve(customer.id).invoice_settings.default_payment_method
-    assert client.v1.payment_methods.retrieve(default).card.last4 == "4444"
-    assert "mastercard" in http.get(portal.url).text
-
-
 def test_hosted_invoice_page_pays_an_open_invoice_and_serves_a_pdf(client, http):
     pro = plan(client, "Pro", 4990)
     customer = paying_customer(client, "pm_card_chargeDeclined")
@@ -200,3 +171,28 @@ def test_checkout_refuses_a_one_time_price(client):
 
     with pytest.raises(stripe.InvalidRequestError, match="not a recurring price"):
         checkout(client, price)
+
+
+def test_payment_method_types_is_no_longer_a_parameter(client):
+    pro = plan(client, "Pro", 4990)
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        checkout(
+            client, pro.price, allowed_payment_method_types=None, payment_method_types=["card"]
+        )
+
+    assert refused.value.param == "payment_method_types"
+
+
+def test_allowed_and_excluded_types_filter_the_dynamic_methods(client):
+    pro = plan(client, "Pro", 4990)
+
+    card_only = checkout(client, pro.price, allowed_payment_method_types=["card", "pix"])
+    no_card = checkout(
+        client, pro.price, allowed_payment_method_types=None, excluded_payment_method_types=["card"]
+    )
+
+    assert card_only.payment_method_types == ["card"]
+    assert card_only.allowed_payment_method_types == ["card", "pix"]
+    assert no_card.payment_method_types == ["boleto"]
+    assert no_card.allowed_payment_method_types is None

@@ -3,17 +3,15 @@
 import pytest
 import stripe
 
-from .flows import paying_customer, plan, subscribe
+from .flows import invoice_intent, paying_customer, plan, subscribe
 
 
 @pytest.fixture
 def charge(client):
     pro = plan(client, "Pro", 4990)
     sub = subscribe(client, paying_customer(client), pro.price)
-    invoice = client.v1.invoices.retrieve(sub.latest_invoice)
-    return client.v1.charges.retrieve(
-        client.v1.payment_intents.retrieve(invoice.payment_intent).latest_charge
-    )
+    intent = invoice_intent(client, sub.latest_invoice)
+    return client.v1.charges.retrieve(client.v1.payment_intents.retrieve(intent).latest_charge)
 
 
 def test_partial_then_full_refund(client, charge):
@@ -49,7 +47,7 @@ def test_refund_above_what_is_left_is_refused(client, charge):
 def test_boleto_payments_cannot_be_refunded(client, admin):
     pro = plan(client, "Pro", 4990)
     sub = subscribe(client, paying_customer(client, "pm_boleto"), pro.price)
-    intent = client.v1.invoices.retrieve(sub.latest_invoice).payment_intent
+    intent = invoice_intent(client, sub.latest_invoice)
     admin.post("pay_boleto", {"payment_intent": intent, "paid": True})
 
     with pytest.raises(stripe.InvalidRequestError) as refused:
