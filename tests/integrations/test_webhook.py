@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from integrations.mercadolivre.webhook import notification_parse
 from integrations.models import MLNotification
 
 pytestmark = pytest.mark.django_db
@@ -58,15 +59,43 @@ def test_a_duplicate_is_accepted_and_stored_once():
     assert MLNotification.objects.count() == 1
 
 
-def test_without_an_id_the_content_decides_what_is_a_duplicate():
-    body = notification(_id=None)
-    post(body)
-    post(body)
-    post(notification(_id=None, sent="2026-11-27T13:50:00.000Z"))
+def test_without_an_id_a_redelivery_is_absorbed_whatever_its_sent_and_attempts():
+    # ML's orders_v2, items and questions notifications carry no _id; a redelivery keeps
+    # "received" and changes "sent" and "attempts".
+    first = notification(_id=None)
+    again = notification(_id=None, attempts=2, sent="2026-11-27T13:50:00.000Z")
 
-    keys = list(MLNotification.objects.values_list("dedup_key", flat=True))
-    assert len(keys) == 2
-    assert all(key.startswith("h:") for key in keys)
+    assert post(first).status_code == 200
+    assert post(again).status_code == 200
+
+    row = MLNotification.objects.get()
+    assert row.dedup_key.startswith("ev:")
+    assert row.attempts == 1
+
+
+def test_without_an_id_a_new_event_on_the_same_resource_is_stored():
+    post(notification(_id=None))
+    post(notification(_id=None, received="2026-11-27T14:10:00.000Z", sent="2026-11-27T14:10:00Z"))
+
+    assert MLNotification.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"topic": "items", "resource": "/items/MLB1"},
+        {"resource": "/orders/2195160687"},
+        {"user_id": 468424241},
+        {"application_id": "another-app"},
+    ],
+    ids=["topic", "resource", "user_id", "application_id"],
+)
+def test_without_an_id_each_identifying_field_tells_events_apart(change):
+    # Through the parser: the endpoint refuses another application_id before storing.
+    one = notification_parse(notification(_id=None))
+    other = notification_parse(notification(_id=None, **change))
+
+    assert one.dedup_key != other.dedup_key
 
 
 def test_ml_quirks_are_tolerated():
