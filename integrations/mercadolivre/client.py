@@ -168,8 +168,11 @@ class MLClient:
 
     def _owner_checked(self, failure: MLForbidden) -> MLForbidden:
         """A "not the owner" 403: someone else's resource, or a token of someone else?"""
-        if failure.cause != "not_owner" or self.account is None or failure.path == "/users/me":
+        if failure.cause != "not_owner" or self.account is None:
             return failure
+        account_user = self.account.ml_user_id
+        if failure.path == "/users/me":  # the token's own user: refused, so not ours to use
+            return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=None)
         try:
             me = self.get("/users/me").data
         except MLForbidden:
@@ -177,9 +180,7 @@ class MLClient:
         except MLError:
             return failure  # cannot tell now: the resource is kept either way
         token_user = me.get("id") if isinstance(me, dict) else None
-        return owner_mismatch(
-            error=failure, account_user_id=self.account.ml_user_id, token_user_id=token_user
-        )
+        return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=token_user)
 
     def _permit(self) -> None:
         """Wait for the breaker and the budget to let this call out, or raise."""

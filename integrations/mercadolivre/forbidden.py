@@ -107,8 +107,8 @@ def owner_mismatch(
     if str(token_user_id) == str(account_user_id):
         return error
     revoked = MLAccessRevoked(
-        f"403 not_owner: the token acts for Mercado Livre user {token_user_id}, "
-        f"not {account_user_id}",
+        f"403 not_owner: the token does not act for Mercado Livre user {account_user_id} "
+        f"(it acts for {token_user_id or 'no user'})",
         status=403,
         error=error.error,
         path=error.path,
