@@ -5,6 +5,7 @@ import json
 import pytest
 from django.test import Client
 
+from integrations.mercadolivre.inbox import missed_feed_body
 from integrations.mercadolivre.webhook import notification_parse
 from integrations.models import MLNotification
 
@@ -210,3 +211,29 @@ def test_a_forged_x_forwarded_for_does_not_pass(allowlist):
         HTTP_X_FORWARDED_FOR="54.88.218.97, 203.0.113.7",
     )
     assert response.status_code == 403
+
+
+def test_a_missed_feed_entry_has_the_key_of_the_delivery_it_stands_for():
+    # NOTIF's /missed_feeds example: the entry has an _id, the body ML tried to deliver
+    # (request.data) has none.
+    delivered = {
+        "resource": "/items/MLA820048955",
+        "user_id": 468424240,
+        "topic": "items",
+        "application_id": 3486171129139063,
+        "attempts": 1,
+        "sent": "2019-10-17T14:47:06.414Z",
+        "received": "2019-10-17T14:47:06.375Z",
+    }
+    entry = {
+        "_id": "5da87eea5b35b865994cfd7d",
+        **delivered,
+        "attempts": 5,
+        "request": {"url": "https://YOUR_URL", "data": json.dumps(delivered)},
+        "response": {"req_time": 498, "http_code": 200},
+    }
+
+    from_feed = notification_parse(missed_feed_body(entry))
+
+    assert from_feed.dedup_key == notification_parse(delivered).dedup_key
+    assert from_feed.dedup_key.startswith("ev:")
