@@ -30,6 +30,7 @@ from operations.incidents.models import Incident
 from peepers.metrics import metric_read
 from tests.integrations.support import connect
 from tests.integrations.test_question_author import notify
+from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,22 @@ def test_a_restricted_seller_is_noted_on_the_account_until_a_call_succeeds(store
     sandbox.faults(forbidden=None)
     fetch(tenant, f"/questions/{question.pk}")
     assert account(tenant).last_error == ""
+
+
+def test_the_settings_page_tells_the_seller_what_ml_refuses(store, sandbox):
+    tenant, _ = store
+    question = open_question(tenant)
+    refuse_questions(sandbox, "user_inactive")
+    with pytest.raises(MLSellerRestricted):
+        fetch(tenant, f"/questions/{question.pk}")
+
+    page = store_client(tenant, login=True).get(
+        "/settings/mercado-livre/", headers={"Accept-Language": "en"}
+    )
+
+    assert page.status_code == 200
+    assert b'id="ml-restricted"' in page.content
+    assert b"inactive or suspended" in page.content
 
 
 @pytest.mark.parametrize("cause", ["application_blocked", "ip_not_allowed"])
