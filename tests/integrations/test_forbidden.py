@@ -28,8 +28,7 @@ from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from integrations.models import MLConnection, MLConnectionStatus, MLNotification
 from operations.incidents.models import Incident
 from peepers.metrics import metric_read
-from tests.integrations.support import connect
-from tests.integrations.test_question_author import notify
+from tests.integrations.support import connect, notify
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,7 @@ reads by id, and must neither lose the buyer nor the raw ``from`` the search sto
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 from django_tenants.utils import tenant_context
 
 from compliance.registry import Subject, SubjectKind, declarations
@@ -19,8 +16,7 @@ from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.mercadolivre.upserts import orders_upsert, questions_upsert
-from integrations.models import MLNotification
-from tests.integrations.support import connect
+from tests.integrations.support import connect, notify
 
 pytestmark = pytest.mark.django_db
 
@@ -39,24 +35,6 @@ def open_question(tenant) -> MLQuestion:
         question = MLQuestion.objects.filter(status="UNANSWERED").order_by("id").first()
     assert question is not None
     return question
-
-
-def notify(seller_id: int, question_id: int) -> MLNotification:
-    """ML's questions notification (no _id, user_id as a string), through the endpoint."""
-    body = {
-        "resource": f"/questions/{question_id}",
-        "user_id": str(seller_id),
-        "topic": "questions",
-        "application_id": "peepers-sandbox-app",
-        "attempts": 1,
-        "sent": "2026-11-27T10:00:00.000Z",
-        "received": "2026-11-27T10:00:00.000Z",
-    }
-    response = Client(HTTP_HOST="localhost").post(
-        "/api/webhook/mercado-livre", json.dumps(body), content_type="application/json"
-    )
-    assert response.status_code == 200
-    return MLNotification.objects.get(resource=f"/questions/{question_id}")
 
 
 def test_the_search_stores_the_asker(store, sandbox):
