@@ -155,8 +155,9 @@ class Notifier:
             if topic in self.deactivated_topics:
                 self.counters.dropped += copies
                 return
-            # A duplicate is the same event sent twice: same id and ``received``.
+            # A duplicate is the same event sent twice: the same body but for "sent".
             event_id, received = str(uuid.uuid4()), ml_now()
+            quirky = faults.quirks and self._draw() < faults.quirks_fraction
             for _ in range(copies):
                 notification = Notification(
                     id=event_id,
@@ -166,11 +167,10 @@ class Notifier:
                     application_id=self._application_id,
                     received=received,
                 )
-                if faults.quirks:
-                    if self._draw() < faults.quirks_fraction:
-                        notification.id_key = "id"
-                    if topic == MISSPELLED_RECEIVED_TOPIC:
-                        notification.received_key = "recieved"
+                if quirky:
+                    notification.id_key = "id"
+                if faults.quirks and topic == MISSPELLED_RECEIVED_TOPIC:
+                    notification.received_key = "recieved"
                 heapq.heappush(self._due, (time.monotonic(), next(self._sequence), notification))
             self._condition.notify_all()
 
