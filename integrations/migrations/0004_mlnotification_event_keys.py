@@ -9,13 +9,16 @@ what this migration did.
 """
 
 import hashlib
+from typing import Any
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 BATCH_SIZE = 2000
 
 
-def _event_key(row) -> str:
+def _event_key(row: Any) -> str:
     payload = row.payload if isinstance(row.payload, dict) else {}
     received = payload.get("received", payload.get("recieved"))
     when = received if isinstance(received, str) and received else f"sent:{payload.get('sent')}"
@@ -26,7 +29,7 @@ def _event_key(row) -> str:
     return f"ev:{digest[:64]}"
 
 
-def rekey(apps, schema_editor):
+def rekey(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if getattr(schema_editor.connection, "schema_name", "public") != "public":
         return  # the inbox lives in the public schema only
     MLNotification = apps.get_model("integrations", "MLNotification")
