@@ -128,7 +128,8 @@ def forbidden_record(*, account: MLAccount | None, error: MLForbidden) -> None:
         _reconnect_required(account, error)
     elif isinstance(error, MLSellerRestricted):
         # Kept on the account (the settings page shows it) until a call succeeds again.
-        MLAccount.objects.filter(pk=account.pk).update(last_error=error.message[:300])
+        account.last_error = error.message[:300]
+        MLAccount.objects.filter(pk=account.pk).update(last_error=account.last_error)
 
 
 def forbidden_clear(*, account: MLAccount) -> None:
