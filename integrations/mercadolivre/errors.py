@@ -26,7 +26,8 @@ class MLUnauthorized(MLError):
 
 
 class MLForbidden(MLError):
-    """403 whose cause the body does not name (``forbidden.py`` classifies the ones it does).
+    """403 for this call only: another seller's resource (``cause="not_owner"``) or a cause the
+    body does not name. Subclasses are the causes that reach beyond the call (``forbidden.py``).
 
     The data stays as stored: a 403 is a refusal to show, not a sign the resource is gone.
     """
