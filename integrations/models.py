@@ -88,8 +88,9 @@ class NotificationStatus(models.TextChoices):
 class MLNotification(models.Model):
     """The inbox: every notification ML sent, stored before it is acknowledged.
 
-    ``dedup_key`` (ML's ``_id``, else a hash of topic, resource, user and sent time) is unique,
-    so a redelivery is absorbed by the insert itself. This row is the source of truth: the
+    ``dedup_key`` (ML's ``_id``, else a hash of topic, resource, user, application and ML's
+    ``received`` time, which a redelivery keeps while ``sent`` and ``attempts`` change) is
+    unique, so a redelivery is absorbed by the insert itself. This row is the source of truth: the
     queue only carries its id, and the reconciler re-sends whatever stays pending.
     """
 

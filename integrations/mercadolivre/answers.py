@@ -15,7 +15,14 @@ from django.db import transaction
 from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.errors import MLBadRequest, MLForbidden, MLNotFound
+from integrations.mercadolivre.errors import (
+    MLAccessRevoked,
+    MLApplicationBlocked,
+    MLBadRequest,
+    MLForbidden,
+    MLNotFound,
+    MLSellerRestricted,
+)
 from integrations.mercadolivre.models import MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import questions_upsert
@@ -88,12 +95,12 @@ def ml_question_answer(*, tenant: Tenant, question_id: int, text: str) -> MLQues
         with transaction.atomic():
             # Errors are raised after the commit, so the refreshed local copy is kept.
             result = _answer_locked(question_id, cleaned)
-        if isinstance(result, AnswerError):
+        if isinstance(result, AnswerError | MLAccessRevoked):
             raise result
         return result
 
 
-def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError:
+def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError | MLAccessRevoked:
     # The row lock is held across the call to ML: a double click waits, then finds it answered.
     question = MLQuestion.objects.select_for_update().filter(pk=question_id).first()
     if question is None:
@@ -107,6 +114,11 @@ def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError:
             return _not_answerable(question)
     try:
         response = client.post("/answers", {"question_id": question_id, "text": text})
+    except (MLSellerRestricted, MLApplicationBlocked) as exc:
+        # Nothing about this question: the account or our application is refused.
+        return AnswerRejected(f"Mercado Livre refused the answer: {exc.message}")
+    except MLAccessRevoked as exc:
+        return exc  # raised after the commit, which keeps the account marked for reconnection
     except (MLBadRequest, MLForbidden, MLNotFound) as exc:
         question = _refreshed(client, question_id)
         if question.status == ANSWERED and question.answer_text == text:
@@ -123,11 +135,17 @@ def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError:
 
 
 def _refreshed(client: MLClient, question_id: int) -> MLQuestion:
-    """The question as ML has it now, stored locally (marked deleted when ML has it no more)."""
+    """The question as ML has it now, stored locally (marked deleted when ML has it no more).
+
+    A 403 is not "gone": the stored copy stays as it was (``forbidden.py`` has already acted
+    on the cause the body names).
+    """
     try:
         body = client.get(f"/questions/{question_id}", {"api_version": 4}).data
-    except (MLNotFound, MLForbidden):
+    except MLNotFound:
         MLQuestion.objects.filter(pk=question_id).update(status="DELETED")
+    except MLForbidden:
+        pass
     else:
         if isinstance(body, dict) and body.get("id") == question_id:
             questions_upsert([body])

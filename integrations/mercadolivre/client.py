@@ -35,6 +35,12 @@ from integrations.mercadolivre.errors import (
     MLUnauthorized,
     MLUnavailable,
 )
+from integrations.mercadolivre.forbidden import (
+    forbidden_clear,
+    forbidden_error,
+    forbidden_record,
+    owner_mismatch,
+)
 from integrations.mercadolivre.gate import call_permit
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.priorities import Priority
@@ -136,6 +142,8 @@ class MLClient:
                 )
                 if status < 300:
                     self.breaker.record_success()
+                    if self.account is not None and self.account.last_error:
+                        forbidden_clear(account=self.account)
                     return self._parse(response, path)
                 if status == 401 and token and not refreshed:
                     refreshed = True
@@ -145,6 +153,9 @@ class MLClient:
                 if not isinstance(failure, MLServerError | MLRateLimited | MLUnavailable):
                     if not isinstance(failure, MLRateLimited):
                         self.breaker.record_success()  # ML answered sensibly: it is up
+                    if isinstance(failure, MLForbidden):
+                        failure = self._owner_checked(failure)
+                        forbidden_record(account=self.account, error=failure)
                     raise failure
             if not isinstance(failure, MLRateLimited):
                 self.breaker.record_failure()
@@ -154,6 +165,22 @@ class MLClient:
             retries += 1
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _owner_checked(self, failure: MLForbidden) -> MLForbidden:
+        """A "not the owner" 403: someone else's resource, or a token of someone else?"""
+        if failure.cause != "not_owner" or self.account is None:
+            return failure
+        account_user = self.account.ml_user_id
+        if failure.path == "/users/me":  # the token's own user: refused, so not ours to use
+            return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=None)
+        try:
+            me = self.get("/users/me").data
+        except MLForbidden:
+            raise  # the token is refused everywhere; that call recorded why
+        except MLError:
+            return failure  # cannot tell now: the resource is kept either way
+        token_user = me.get("id") if isinstance(me, dict) else None
+        return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=token_user)
 
     def _permit(self) -> None:
         """Wait for the breaker and the budget to let this call out, or raise."""
@@ -202,7 +229,7 @@ class MLClient:
     def _parse(self, response: httpx.Response, path: str) -> MLResponse:
         try:
             data = response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise MLMalformedResponse(
                 f"Mercado Livre answered {response.status_code} without valid JSON",
                 status=response.status_code,
@@ -232,11 +259,9 @@ class MLClient:
             )
         if status >= 500:
             return MLServerError(text, status=status, error=error, path=path)
-        kind: type[MLError] = {
-            401: MLUnauthorized,
-            403: MLForbidden,
-            404: MLNotFound,
-        }.get(status, MLBadRequest)
+        if status == 403:
+            return forbidden_error(body=_json_or_none(response), path=path)
+        kind: type[MLError] = {401: MLUnauthorized, 404: MLNotFound}.get(status, MLBadRequest)
         return kind(text, status=status, error=error, path=path)
 
     def _backoff(self, retries: int, failure: MLError) -> float:
@@ -253,6 +278,13 @@ class MLClient:
             {"status": status_class, "tenant": current_schema(), "endpoint": endpoint},
         )
         metric_observe("ml_api_latency", {"endpoint": endpoint}, elapsed_ms)
+
+
+def _json_or_none(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -26,7 +26,23 @@ class MLUnauthorized(MLError):
 
 
 class MLForbidden(MLError):
-    """403: the resource belongs to another seller, or scopes/IP rules forbid it."""
+    """403 for this call only: another seller's resource (``cause="not_owner"``) or a cause the
+    body does not name. Subclasses are the causes that reach beyond the call (``forbidden.py``).
+
+    The data stays as stored: a 403 is a refusal to show, not a sign the resource is gone.
+    """
+
+    cause = "unknown"
+
+
+class MLSellerRestricted(MLForbidden):
+    """403 because of the seller's ML account (inactive, suspended, data validation pending):
+    only the seller can fix it on Mercado Livre; the store shows it."""
+
+
+class MLApplicationBlocked(MLForbidden):
+    """403 because of Peepers' application (blocked or disabled, caller IP not on its list):
+    every store is affected; an incident is opened for the on-call engineer."""
 
 
 class MLNotFound(MLError):
@@ -64,6 +80,11 @@ class MLNotConnected(MLError):
 
 class MLReconnectRequired(MLError):
     """ML refused the refresh token (``invalid_grant``): the seller must connect again."""
+
+
+class MLAccessRevoked(MLForbidden, MLReconnectRequired):
+    """403 for the token itself (invalid scopes, not the data owner): the seller must connect
+    again. The account is marked *needs reconnection*, like a refused refresh token."""
 
 
 # -- the connect flow --------------------------------------------------------------------------

@@ -256,6 +256,28 @@ def notifications_replay(
     return len(batch)
 
 
+def missed_feed_body(message: object) -> object:
+    """The notification a ``/missed_feeds`` entry stands for: the body ML tried to deliver.
+
+    The entry carries an ``_id`` of its own while the delivered body (``request.data``) of an
+    ``orders_v2``/``items``/``questions`` event has none (NOTIF's example); reading the body
+    gives the very dedup key a delivery that did arrive was stored under.
+    """
+    from integrations.mercadolivre.webhook import InvalidNotification, body_load
+
+    if not isinstance(message, dict):
+        return message
+    request = message.get("request")
+    data = request.get("data") if isinstance(request, dict) else None
+    if not isinstance(data, str):
+        return message
+    try:
+        delivered = body_load(data)
+    except InvalidNotification:
+        return message
+    return delivered if isinstance(delivered, dict) else message
+
+
 def missed_feeds_recover() -> int:
     """Read ``/missed_feeds`` (ML keeps two days) for every synced topic into the inbox.
 
@@ -304,7 +326,7 @@ def missed_feeds_recover() -> int:
     stored = 0
     for message in messages:
         try:
-            notification = notification_parse(message)
+            notification = notification_parse(missed_feed_body(message))
         except InvalidNotification as exc:
             logger.warning("skipped a malformed missed feed: %s", exc)
             continue

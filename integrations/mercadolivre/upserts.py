@@ -2,7 +2,8 @@
 
 Each upsert is one ``INSERT … ON CONFLICT (id) DO UPDATE … WHERE`` statement: a row is replaced
 only when the incoming ``last_updated`` is at least the stored one, so replays and
-out-of-order notifications converge on ML's latest state whatever order they arrive in.
+out-of-order notifications converge on ML's latest state whatever order they arrive in. What an
+answer leaves out (``KEEP_KNOWN``, keys of ``raw``) never erases what is stored.
 """
 
 from __future__ import annotations
@@ -126,13 +127,51 @@ def question_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "status": str(body.get("status") or "")[:24],
         "date_created": moment(body.get("date_created")) or now,
         "last_updated": moment(body.get("last_updated")) or moment(body.get("date_created")) or now,
-        "from_id": _int_or_none((body.get("from") or {}).get("id")),
+        "from_id": question_buyer_id(body),
         "answer_text": str(answer.get("text") or ""),
         "answer_status": str(answer.get("status") or "")[:24],
         "answer_date": moment(answer.get("date_created")),
         "raw": Jsonb(dict(body)),
         "synced_at": now,
     }
+
+
+def question_buyer_id(body: Mapping[str, Any]) -> int | None:
+    """Who asked: ``from.id`` in ``/questions/search``, ``buyer_id`` in ``/questions/{id}``.
+
+    ML's "Preguntas por ID" (``api_version=4``) answers ``buyer_id`` and no ``from``; the
+    search answers ``from: {id}`` and no ``buyer_id`` (gestiona-preguntas-respuestas).
+    """
+    sender = body.get("from")
+    found = _int_or_none(sender.get("id")) if isinstance(sender, Mapping) else None
+    return found if found is not None else _int_or_none(body.get("buyer_id"))
+
+
+# Columns a payload may leave out (another endpoint's shape, a 206 Partial Content): a NULL
+# coming in keeps what is stored. Each names the column whose NULL means "absent"; the buyer's
+# nickname goes with the buyer's id.
+KEEP_KNOWN: dict[type[Model], dict[str, str]] = {
+    MLQuestion: {"from_id": "from_id"},
+    MLOrder: {
+        "buyer_id": "buyer_id",
+        "buyer_nickname": "buyer_id",
+        "shipping_id": "shipping_id",
+        "date_closed": "date_closed",
+    },
+}
+
+
+def _update_clause(model: type[Model], table: str, column: str) -> str:
+    q = connection.ops.quote_name(column)
+    if column == "raw":
+        # Keys ML left out of this answer keep their stored values (``from`` of a question
+        # read by id, ``buyer`` of a partial order); keys it sent replace them.
+        return f"{q} = {table}.{q} || EXCLUDED.{q}"
+    guard = KEEP_KNOWN.get(model, {}).get(column)
+    if guard is None:
+        return f"{q} = EXCLUDED.{q}"
+    g = connection.ops.quote_name(guard)
+    return f"{q} = CASE WHEN EXCLUDED.{g} IS NULL THEN {table}.{q} ELSE EXCLUDED.{q} END"
 
 
 def _upsert(model: type[Model], rows: Sequence[dict[str, Any]]) -> int:
@@ -142,7 +181,7 @@ def _upsert(model: type[Model], rows: Sequence[dict[str, Any]]) -> int:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = list(rows[0])
     quoted = [connection.ops.quote_name(column) for column in columns]
-    updates = ", ".join(f"{q} = EXCLUDED.{q}" for q in quoted if q != '"id"')
+    updates = ", ".join(_update_clause(model, table, c) for c in columns if c != "id")
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
         f"INSERT INTO {table} ({', '.join(quoted)}) VALUES "  # noqa: S608 - names from the model

@@ -15,13 +15,15 @@ import hashlib
 import ipaddress
 import json
 import logging
+import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -40,6 +42,11 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 # Topics whose resources Peepers fetches; the rest are stored and marked ignored.
 SYNCED_TOPICS = frozenset({"orders_v2", "items", "questions"})
+# ML's notifications are flat (``actions`` is a list of strings); anything deeper is not ML.
+MAX_PAYLOAD_DEPTH = 8
+BIGINT_MAX = 2**63 - 1  # the inbox's ``ml_user_id`` and the stores' ML ids are bigint
+ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+UNPAIRED_SURROGATE = re.compile("[\ud800-\udfff]")
 # How long a process trusts its last reading of the ack-only flag: one GET a second at most.
 ACK_ONLY_CACHE_SECONDS = 1.0
 
@@ -65,6 +72,7 @@ def notification_parse(body: object) -> Notification:
     """Validate one notification, tolerating ML's real quirks (ml-api.md §2.2)."""
     if not isinstance(body, dict):
         raise InvalidNotification("the body must be a JSON object")
+    payload_check(body)
     missing = [
         name for name in ("topic", "resource", "user_id", "application_id") if name not in body
     ]
@@ -75,12 +83,13 @@ def notification_parse(body: object) -> Notification:
         raise InvalidNotification("topic must be a non-empty string")
     if not isinstance(resource, str) or not resource or len(resource) > 300:
         raise InvalidNotification("resource must be a non-empty string")
-    user_id = body["user_id"]
-    # Usually an int, a string in some topics (questions, catalog).
-    if isinstance(user_id, bool) or not str(user_id).isdigit() or len(str(user_id)) > 19:
-        raise InvalidNotification("user_id must be a positive integer")
+    user_id = ml_user_id_parse(body["user_id"])
     application_id = body["application_id"]
-    if isinstance(application_id, bool) or not isinstance(application_id, int | str):
+    if (
+        isinstance(application_id, bool)
+        or not isinstance(application_id, int | str)
+        or not str(application_id).strip()
+    ):
         raise InvalidNotification("application_id must be a number or a string")
     attempts = body.get("attempts", 1)
     if isinstance(attempts, bool) or not isinstance(attempts, int):
@@ -89,25 +98,117 @@ def notification_parse(body: object) -> Notification:
         resource = f"/{resource}"  # some topics send "suggestions/items/…"
     sent = body.get("sent")
     received = body.get("received", body.get("recieved"))  # ML misspells it in some topics
-    ml_id = body.get("_id", body.get("id"))  # some topics send "id"
-    if isinstance(ml_id, str | int) and not isinstance(ml_id, bool) and str(ml_id).strip():
-        dedup_key = f"ml:{str(ml_id).strip()[:76]}"
-    else:
-        digest = hashlib.sha256(
-            f"{topic}|{resource}|{user_id}|{sent}".encode(), usedforsecurity=False
-        ).hexdigest()
-        dedup_key = f"h:{digest[:64]}"
     return Notification(
-        dedup_key=dedup_key,
+        dedup_key=notification_dedup_key(
+            body,
+            topic=topic,
+            resource=resource,
+            ml_user_id=user_id,
+            application_id=str(application_id),
+            received=received,
+            sent=sent,
+        ),
         topic=topic,
         resource=resource,
-        ml_user_id=int(str(user_id)),
+        ml_user_id=user_id,
         application_id=str(application_id)[:40],
         attempts=max(1, min(attempts, 1000)),
-        sent_at=moment(sent),
-        ml_received_at=moment(received),
+        sent_at=_moment(sent),
+        ml_received_at=_moment(received),
         payload=body,
     )
+
+
+def ml_user_id_parse(value: object) -> int:
+    """ML's ``user_id`` (an int, a string in some topics) as a positive int64 (bigint)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidNotification("user_id must be a positive integer")
+    text = str(value)
+    if not ASCII_DIGITS.fullmatch(text) or not 0 < int(text) <= BIGINT_MAX:
+        raise InvalidNotification(f"user_id must be a positive integer up to {BIGINT_MAX}")
+    return int(text)
+
+
+def notification_dedup_key(
+    body: dict[str, Any],
+    *,
+    topic: str,
+    resource: str,
+    ml_user_id: int,
+    application_id: str,
+    received: object,
+    sent: object,
+) -> str:
+    """What makes two deliveries the same event, for the inbox's unique ``dedup_key``.
+
+    ML's ``_id`` (or ``id``) when it sends one. The ``orders_v2``, ``items`` and ``questions``
+    notifications carry none (NOTIF's examples), so the event is named by topic, resource,
+    user and application plus ``received``, ML's time of the event, which a redelivery keeps
+    while ``sent`` and ``attempts`` change on every attempt. One resource changes many times,
+    so the four fields alone would swallow every later change of an order. Only when
+    ``received`` is missing too does ``sent`` stand in for it.
+    """
+    ml_id = body.get("_id", body.get("id"))
+    if isinstance(ml_id, str | int) and not isinstance(ml_id, bool) and str(ml_id).strip():
+        return f"ml:{str(ml_id).strip()[:76]}"
+    when = received if isinstance(received, str) and received else f"sent:{sent}"
+    digest = hashlib.sha256(
+        f"{topic}|{resource}|{ml_user_id}|{application_id}|{when}".encode(),
+        usedforsecurity=False,
+    ).hexdigest()
+    return f"ev:{digest[:64]}"
+
+
+def _moment(value: object) -> datetime | None:
+    """A timestamp of the notification, or None when it is missing or not a real date."""
+    try:
+        return moment(value)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+
+
+def payload_check(body: object) -> None:
+    """Refuse what the inbox cannot store, walking the body without recursion.
+
+    PostgreSQL refuses NUL in text and ``\\u0000`` in jsonb, and UTF-8 has no lone surrogates;
+    ML's notifications are flat, so nesting beyond ``MAX_PAYLOAD_DEPTH`` is not from ML.
+    """
+    stack: list[tuple[object, int, str]] = [(body, 1, "")]
+    while stack:
+        value, depth, field = stack.pop()
+        if isinstance(value, dict | list) and depth > MAX_PAYLOAD_DEPTH:
+            raise InvalidNotification(f"the body nests deeper than {MAX_PAYLOAD_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _text_check(key)
+                stack.append((item, depth + 1, field or key))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, field) for item in value)
+        elif isinstance(value, str):
+            _text_check(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > BIGINT_MAX:
+            raise InvalidNotification(f"{field or 'a number'} is beyond a 64-bit integer")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise InvalidNotification(f"{field or 'a number'} is not a finite number")
+
+
+def _text_check(text: str) -> None:
+    if "\x00" in text:
+        raise InvalidNotification("the body contains a NUL character (\\u0000)")
+    if UNPAIRED_SURROGATE.search(text):
+        raise InvalidNotification("the body contains an unpaired UTF-16 surrogate")
+
+
+def body_load(raw: bytes | str) -> object:
+    """The JSON of a request body; ``InvalidNotification`` when it is not JSON we can read."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise InvalidNotification(
+            f"the body nests deeper than {MAX_PAYLOAD_DEPTH} levels"
+        ) from None
+    except ValueError:  # includes bytes that are not UTF-8
+        raise InvalidNotification("malformed JSON") from None
 
 
 def notification_store(notification: Notification, *, source: str) -> int | None:
@@ -238,10 +339,9 @@ def ml_webhook(request: HttpRequest) -> JsonResponse:
     if ack_only_active() and _ack_only_push(body):
         return _answer(200, "ack_only", started, status="accepted")
     try:
-        notification = notification_parse(json.loads(body))
-    except (ValueError, InvalidNotification) as exc:
-        message = str(exc) if isinstance(exc, InvalidNotification) else "malformed JSON"
-        return _answer(400, "invalid", started, error=message)
+        notification = notification_parse(body_load(body))
+    except InvalidNotification as exc:
+        return _answer(400, "invalid", started, error=str(exc))
     if notification.application_id != str(settings.ML_CLIENT_ID):
         return _answer(403, "wrong_application", started, error="unknown application_id")
     # No per-request health check on this path (a round trip that cost a third of its CPU):
@@ -253,6 +353,11 @@ def ml_webhook(request: HttpRequest) -> JsonResponse:
         except (InterfaceError, OperationalError):
             connection.close()
             created = notification_store(notification, source="webhook")
+    except DataError as exc:
+        # A value PostgreSQL refuses is the sender's, and sending it again will not help.
+        logger.warning("notification refused by the inbox: %s", exc)
+        connection.close()
+        return _answer(400, "invalid", started, error="a value in the body cannot be stored")
     except DatabaseError:
         logger.exception("inbox unavailable; ML will retry the notification")
         connection.close()  # a broken connection must not serve the next request

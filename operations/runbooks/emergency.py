@@ -9,7 +9,6 @@ the list only after storing it, so a crash mid-batch re-reads it rather than los
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from integrations.mercadolivre.webhook import (
     ack_only_flag_key,
     ack_only_forget,
     ack_only_queue_key,
+    body_load,
     notification_parse,
     notification_store,
 )
@@ -119,7 +119,7 @@ def ack_only_drain() -> DrainReport:
 
 def _store_one(raw: bytes | str) -> str:
     try:
-        notification = notification_parse(json.loads(raw))
+        notification = notification_parse(body_load(raw))
     except (ValueError, InvalidNotification) as exc:
         logger.warning("ack-only drain: dropped a malformed body (%d bytes): %s", len(raw), exc)
         return "malformed"

@@ -1,10 +1,13 @@
-"""Connecting a store to the sandbox the way a seller would, for tests that need an account."""
+"""Connecting a store to the sandbox the way a seller would, and ML notifying it."""
 
 from __future__ import annotations
+
+import json
 
 from django.test import Client
 
 from integrations.mercadolivre.services import ml_connect_start
+from integrations.models import MLNotification
 from tenants.models import Tenant
 from tests.support.sandbox import SandboxAdmin, approve
 
@@ -17,3 +20,21 @@ def connect(sandbox: SandboxAdmin, tenant: Tenant, *, seller_index: int = 0) -> 
     response = Client(HTTP_HOST="localhost").get("/auth/callback", params)
     assert response.status_code == 302, response.content
     return int(seller.id)
+
+
+def notify(seller_id: int, question_id: int) -> MLNotification:
+    """ML's questions notification (no _id, user_id as a string), through the endpoint."""
+    body = {
+        "resource": f"/questions/{question_id}",
+        "user_id": str(seller_id),
+        "topic": "questions",
+        "application_id": "peepers-sandbox-app",
+        "attempts": 1,
+        "sent": "2026-11-27T10:00:00.000Z",
+        "received": "2026-11-27T10:00:00.000Z",
+    }
+    response = Client(HTTP_HOST="localhost").post(
+        "/api/webhook/mercado-livre", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200
+    return MLNotification.objects.get(resource=f"/questions/{question_id}")

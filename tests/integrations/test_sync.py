@@ -173,7 +173,7 @@ def question_columns(question):
         "last_updated": question.last_updated,
         "from_id": question.buyer_id,
         "answer_text": "",
-        "raw": question_json(question),
+        "raw": question_json(question, by_id=False),  # stored from /questions/search
     }
 
 

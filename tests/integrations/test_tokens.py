@@ -99,6 +99,8 @@ def test_invalid_grant_marks_the_account_and_stops_calling(sandbox, mailoutbox):
         account = MLAccount.objects.get()
         assert account.status == MLAccountStatus.NEEDS_RECONNECTION
         assert account.needs_reconnection_since is not None
+        # ML's documented invalid_grant body says why in error_description, not message.
+        assert account.last_error.startswith("Error validating grant.")
         sent = ml_reconnect_email.apply(args=[account.pk]).get()
     assert MLConnection.objects.get(ml_user_id=seller_id).status == "needs_reconnection"
     assert sent == 1

@@ -5,6 +5,8 @@ import json
 import pytest
 from django.test import Client
 
+from integrations.mercadolivre.inbox import missed_feed_body
+from integrations.mercadolivre.webhook import notification_parse
 from integrations.models import MLNotification
 
 pytestmark = pytest.mark.django_db
@@ -58,15 +60,43 @@ def test_a_duplicate_is_accepted_and_stored_once():
     assert MLNotification.objects.count() == 1
 
 
-def test_without_an_id_the_content_decides_what_is_a_duplicate():
-    body = notification(_id=None)
-    post(body)
-    post(body)
-    post(notification(_id=None, sent="2026-11-27T13:50:00.000Z"))
+def test_without_an_id_a_redelivery_is_absorbed_whatever_its_sent_and_attempts():
+    # ML's orders_v2, items and questions notifications carry no _id; a redelivery keeps
+    # "received" and changes "sent" and "attempts".
+    first = notification(_id=None)
+    again = notification(_id=None, attempts=2, sent="2026-11-27T13:50:00.000Z")
 
-    keys = list(MLNotification.objects.values_list("dedup_key", flat=True))
-    assert len(keys) == 2
-    assert all(key.startswith("h:") for key in keys)
+    assert post(first).status_code == 200
+    assert post(again).status_code == 200
+
+    row = MLNotification.objects.get()
+    assert row.dedup_key.startswith("ev:")
+    assert row.attempts == 1
+
+
+def test_without_an_id_a_new_event_on_the_same_resource_is_stored():
+    post(notification(_id=None))
+    post(notification(_id=None, received="2026-11-27T14:10:00.000Z", sent="2026-11-27T14:10:00Z"))
+
+    assert MLNotification.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"topic": "items", "resource": "/items/MLB1"},
+        {"resource": "/orders/2195160687"},
+        {"user_id": 468424241},
+        {"application_id": "another-app"},
+    ],
+    ids=["topic", "resource", "user_id", "application_id"],
+)
+def test_without_an_id_each_identifying_field_tells_events_apart(change):
+    # Through the parser: the endpoint refuses another application_id before storing.
+    one = notification_parse(notification(_id=None))
+    other = notification_parse(notification(_id=None, **change))
+
+    assert one.dedup_key != other.dedup_key
 
 
 def test_ml_quirks_are_tolerated():
@@ -181,3 +211,29 @@ def test_a_forged_x_forwarded_for_does_not_pass(allowlist):
         HTTP_X_FORWARDED_FOR="54.88.218.97, 203.0.113.7",
     )
     assert response.status_code == 403
+
+
+def test_a_missed_feed_entry_has_the_key_of_the_delivery_it_stands_for():
+    # NOTIF's /missed_feeds example: the entry has an _id, the body ML tried to deliver
+    # (request.data) has none.
+    delivered = {
+        "resource": "/items/MLA820048955",
+        "user_id": 468424240,
+        "topic": "items",
+        "application_id": 3486171129139063,
+        "attempts": 1,
+        "sent": "2019-10-17T14:47:06.414Z",
+        "received": "2019-10-17T14:47:06.375Z",
+    }
+    entry = {
+        "_id": "5da87eea5b35b865994cfd7d",
+        **delivered,
+        "attempts": 5,
+        "request": {"url": "https://YOUR_URL", "data": json.dumps(delivered)},
+        "response": {"req_time": 498, "http_code": 200},
+    }
+
+    from_feed = notification_parse(missed_feed_body(entry))
+
+    assert from_feed.dedup_key == notification_parse(delivered).dedup_key
+    assert from_feed.dedup_key.startswith("ev:")

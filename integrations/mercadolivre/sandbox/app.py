@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from integrations.mercadolivre.sandbox import admin_views, oauth_views, resource_views
 from integrations.mercadolivre.sandbox.errors import (
     AuthorizationPageError,
+    Forbidden,
     NotFound,
     SandboxError,
 )
@@ -84,6 +85,8 @@ class SandboxApp:
                 failure = self.state.faults.api_failure()
                 if failure is not None:
                     raise failure
+            if route.kind == "resource":
+                self._forbidden_fault(call)
             response = route.handler(call)
         except AuthorizationPageError as exc:
             return oauth_views.authorization_error_page(exc)
@@ -98,6 +101,16 @@ class SandboxApp:
             if response.status_code == 200 and data:
                 response.set_data(data[: len(data) // 2])
         return response
+
+    def _forbidden_fault(self, call: Call) -> None:
+        """The injected 403 of the configured cause; ML checks the token first (401)."""
+        settings = self.state.faults.settings
+        if settings.forbidden is None:
+            return
+        if not call.request.path.startswith(settings.forbidden_path_prefix):
+            return
+        call.access()
+        raise Forbidden(settings.forbidden)
 
     def _match(self, request: Request) -> tuple[Route, dict[str, str]]:
         adapter = self._map.bind_to_environ(request.environ)

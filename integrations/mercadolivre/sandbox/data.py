@@ -314,7 +314,7 @@ def question_new(
     if created is None and rng.random() < 0.6:
         answered_at = when + timedelta(seconds=rng.randint(600, 2 * 86400))
         answer = Answer(
-            text=rng.choice(ANSWER_TEMPLATES), status="active", date_created=answered_at
+            text=rng.choice(ANSWER_TEMPLATES), status="ACTIVE", date_created=answered_at
         )
     question = Question(
         id=next(reversed(dataset.questions), FIRST_QUESTION_ID - 1) + rng.randint(1, 999),

@@ -34,11 +34,57 @@ class NotFound(SandboxError):
         super().__init__(404, error, message)
 
 
-class Forbidden(SandboxError):
-    """A valid token asking for another seller's resource (ml-api.md §5, E403 wrong owner)."""
+# ML's 403 bodies by cause. The first two are verbatim from ML's "Error 403" page (error-403);
+# "forbidden" is the generic body integrators report (mercadolibre/golang-restclient#9);
+# ``unauthorized_application`` is the token endpoint's code for a blocked application
+# (autenticacion-y-autorizacion). The other causes are listed on the 403 page without a body:
+# their wording here is ours (docs/mercadolivre.md says so).
+FORBIDDEN_BODIES: dict[str, dict[str, object]] = {
+    "access_denied": {
+        "status": 403,
+        "error": "access_denied",
+        "message": "access to the requested resource is forbidden",
+        "code": "FORBIDDEN",
+    },
+    "invalid_scopes": {"status": 403, "error": "Invalid scopes", "code": "FORBIDDEN"},
+    "forbidden": {"message": "forbidden", "error": "forbidden", "status": 403, "cause": []},
+    "user_inactive": {
+        "status": 403,
+        "error": "forbidden",
+        "message": "the user is inactive or was suspended by Mercado Libre",
+        "code": "FORBIDDEN",
+    },
+    "ip_not_allowed": {
+        "status": 403,
+        "error": "forbidden",
+        "message": "the request comes from an IP address not on the application's allowed list",
+        "code": "FORBIDDEN",
+    },
+    "application_blocked": {
+        "status": 403,
+        "error": "unauthorized_application",
+        "message": "the application is blocked or disabled",
+        "code": "FORBIDDEN",
+    },
+    "pending_validation": {
+        "status": 403,
+        "error": "forbidden",
+        "message": "the user has not completed the data validation process",
+        "code": "FORBIDDEN",
+    },
+}
 
-    def __init__(self) -> None:
-        super().__init__(403, "access_denied", "access to the requested resource is forbidden")
+
+class Forbidden(SandboxError):
+    """403; by default a valid token asking for another seller's resource (error-403)."""
+
+    def __init__(self, cause: str = "access_denied") -> None:
+        body = FORBIDDEN_BODIES[cause]
+        super().__init__(403, str(body["error"]), str(body.get("message", body["error"])))
+        self.cause = cause
+
+    def body(self) -> dict[str, object]:
+        return dict(FORBIDDEN_BODIES[self.cause])
 
 
 class InvalidToken(SandboxError):
@@ -49,7 +95,16 @@ class InvalidToken(SandboxError):
 
 
 class OAuthError(SandboxError):
-    """A refusal of ``POST /oauth/token``."""
+    """A refusal of ``POST /oauth/token``, in the token endpoint's documented shape:
+    ``error_description`` where the API says ``message`` (autenticacion-y-autorizacion)."""
+
+    def body(self) -> dict[str, object]:
+        return {
+            "error_description": self.message,
+            "error": self.error,
+            "status": self.status,
+            "cause": [],
+        }
 
     @classmethod
     def invalid_grant(cls) -> OAuthError:

@@ -52,13 +52,13 @@ def answer_post(state: SandboxState, *, seller_id: int, body: object) -> JSON:
                 "question_already_answered" if question.answer else "question_not_answerable",
             )
         when = state.clock_tick()
-        question.answer = Answer(text=text, status="active", date_created=when)
+        question.answer = Answer(text=text, status="ACTIVE", date_created=when)
         question.status = "ANSWERED"
         question.last_updated = when
         state.notifier.enqueue(
             topic="questions", resource=f"/questions/{question.id}", user_id=seller_id
         )
-        return question_json(question)
+        return question_json(question, by_id=True)
 
 
 def event_apply(state: SandboxState, *, body: object) -> JSON:
@@ -87,7 +87,7 @@ def event_apply(state: SandboxState, *, body: object) -> JSON:
         state.notifier.enqueue(
             topic="questions", resource=f"/questions/{question.id}", user_id=seller.id
         )
-        return question_json(question)
+        return question_json(question, by_id=True)
 
 
 def _seller_items(state: SandboxState, seller: Seller) -> list[Item]:

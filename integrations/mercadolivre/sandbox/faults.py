@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from integrations.mercadolivre.sandbox.errors import (
+    FORBIDDEN_BODIES,
     BadRequest,
     InternalError,
     SandboxError,
@@ -41,6 +42,10 @@ class FaultSettings:
     duplicate: bool = False
     deactivate_after_slow: int | None = None
     malformed_json: bool = False
+    # Every API call (under ``forbidden_path_prefix`` when set) answers the 403 of this cause
+    # once the token is valid (``FORBIDDEN_BODIES``).
+    forbidden: str | None = None
+    forbidden_path_prefix: str = ""
 
     def to_json(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -69,6 +74,14 @@ def _validated(name: str, value: object) -> object:
         return _count(name, value, minimum=1)
     if name == "latency_ms":
         return _count(name, value, minimum=0)
+    if name == "forbidden":
+        if value is not None and value not in FORBIDDEN_BODIES:
+            raise BadRequest(f"forbidden must be null or one of {', '.join(FORBIDDEN_BODIES)}")
+        return value
+    if name == "forbidden_path_prefix":
+        if not isinstance(value, str):
+            raise BadRequest("forbidden_path_prefix must be a string")
+        return value
     if name == "token_401_variant":
         if value not in ("classic", "unauthorized"):
             raise BadRequest("token_401_variant must be 'classic' or 'unauthorized'")

@@ -45,7 +45,9 @@ class Notification:
     topic: str
     application_id: int | str
     received: str
-    id_key: str = "_id"
+    # NOTIF's orders_v2, items and questions examples carry no ``_id``; the quirks fault adds
+    # the ``id`` other topics' examples show (messages).
+    id_key: str | None = None
     received_key: str = "received"
     attempts: int = 0
     sent: str = ""
@@ -55,8 +57,8 @@ class Notification:
     def payload(self) -> dict[str, object]:
         # questions carry user_id as a string in ML's examples (ml-api.md §2.2).
         user_id: int | str = str(self.user_id) if self.topic == "questions" else self.user_id
-        return {
-            self.id_key: self.id,
+        body: dict[str, object] = {} if self.id_key is None else {self.id_key: self.id}
+        return body | {
             "resource": self.resource,
             "user_id": user_id,
             "topic": self.topic,
@@ -153,20 +155,22 @@ class Notifier:
             if topic in self.deactivated_topics:
                 self.counters.dropped += copies
                 return
+            # A duplicate is the same event sent twice: the same body but for "sent".
+            event_id, received = str(uuid.uuid4()), ml_now()
+            quirky = faults.quirks and self._draw() < faults.quirks_fraction
             for _ in range(copies):
                 notification = Notification(
-                    id=str(uuid.uuid4()),
+                    id=event_id,
                     resource=resource,
                     user_id=user_id,
                     topic=topic,
                     application_id=self._application_id,
-                    received=ml_now(),
+                    received=received,
                 )
-                if faults.quirks:
-                    if self._draw() < faults.quirks_fraction:
-                        notification.id_key = "id"
-                    if topic == MISSPELLED_RECEIVED_TOPIC:
-                        notification.received_key = "recieved"
+                if quirky:
+                    notification.id_key = "id"
+                if faults.quirks and topic == MISSPELLED_RECEIVED_TOPIC:
+                    notification.received_key = "recieved"
                 heapq.heappush(self._due, (time.monotonic(), next(self._sequence), notification))
             self._condition.notify_all()
 

@@ -117,8 +117,18 @@ class Order:
     def is_paid(self) -> bool:
         return self.status in PAID_ORDER_STATUSES
 
+    @property
+    def pack_id(self) -> int | None:
+        """The cart this order was bought in, ``null`` for a lone order (gestiona-ventas).
+
+        Derived from the id, not drawn from the generator, so adding it moved no other data:
+        a quarter of the orders carry one.
+        """
+        return PACK_ID_BASE + self.id % 10**12 if self.id % 4 == 0 else None
+
 
 PAID_ORDER_STATUSES = frozenset({"paid", "partially_refunded"})
+PACK_ID_BASE = 2_000_005_000_000_000
 
 
 @dataclass

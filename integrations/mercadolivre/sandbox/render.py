@@ -184,7 +184,7 @@ def order_json(order: Order, seller: Seller) -> JSON:
         "date_last_updated": ml_utc(order.date_last_updated),
         "last_updated": ml_local(order.date_last_updated),
         "expiration_date": ml_local(order.date_created + timedelta(days=28)),
-        "pack_id": None,
+        "pack_id": order.pack_id,
         "fulfilled": None,
         "buying_mode": "buy_equals_pay",
         "order_items": [
@@ -316,20 +316,23 @@ def shipment_json(shipment: Shipment, order: Order, seller: Seller) -> JSON:
     }
 
 
-def question_json(question: Question) -> JSON:
+def question_json(question: Question, *, by_id: bool) -> JSON:
+    """A question in the shape of the endpoint that serves it (gestiona-preguntas-respuestas).
+
+    ``/questions/search`` lists each with ``from: {id}``; ``GET /questions/{id}`` answers with
+    ``buyer_id``, ``app_id`` and ``last_updated`` and no ``from``.
+    """
     answer = question.answer
-    return {
+    body: JSON = {
         "id": question.id,
         "seller_id": question.seller_id,
         "item_id": question.item_id,
         "text": question.text,
         "status": question.status,
         "date_created": ml_local(question.date_created),
-        "last_updated": ml_local(question.last_updated),
         "hold": False,
         "deleted_from_listing": False,
         "suspected_spam": False,
-        "app_id": None,
         "answer": None
         if answer is None
         else {
@@ -337,5 +340,11 @@ def question_json(question: Question) -> JSON:
             "status": answer.status,
             "date_created": ml_local(answer.date_created),
         },
-        "from": {"id": question.buyer_id},
     }
+    if by_id:
+        body["buyer_id"] = question.buyer_id
+        body["app_id"] = None
+        body["last_updated"] = ml_local(question.last_updated)
+    else:
+        body["from"] = {"id": question.buyer_id}
+    return body

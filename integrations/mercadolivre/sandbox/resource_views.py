@@ -190,7 +190,7 @@ def question_get(call: Call) -> Response:
             raise missing
         if question.seller_id != caller:
             raise Forbidden()
-        body = question_json(question)
+        body = question_json(question, by_id=True)
     return json_response(body)
 
 

@@ -177,12 +177,15 @@ def _scroll_continued(state: SandboxState, scroll_id: str, *, seller_id: int, ki
 
 def _scroll_page(
     state: SandboxState, scroll: Scroll, limit: int
-) -> tuple[list[str | int], str | None]:
-    """The next page; past the end an empty page and no scroll id (the scroll is closed)."""
+) -> tuple[list[str | int] | None, str | None]:
+    """The next page; past the end ``null`` and no scroll id (the scroll is closed).
+
+    items-y-busquedas, "Buscar más de 1000 registros": "Cuando llegues al final recibirás null".
+    """
     page = list(scroll.ids[scroll.position : scroll.position + limit])
     if not page:
         state.scrolls.pop(scroll.id, None)
-        return [], None
+        return None, None
     scroll.position += len(page)
     scroll.expires_at = time.time() + state.config.scroll_ttl
     return page, scroll.id
@@ -310,7 +313,7 @@ def questions_search(
             direction = directions[index] if index < len(directions) else directions[-1]
             key = QUESTION_SORT_FIELDS[fields[index]]
             questions.sort(key=key, reverse=direction == "DESC")  # type: ignore[arg-type]
-        page = [question_json(q) for q in questions[offset : offset + limit]]
+        page = [question_json(q, by_id=False) for q in questions[offset : offset + limit]]
     return {
         "total": len(questions),
         "limit": limit,

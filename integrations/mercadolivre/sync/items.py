@@ -43,10 +43,20 @@ def _search_path(active: ActiveRun) -> str:
 
 
 def _ids(data: Any) -> tuple[list[str], int]:
-    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+    """The ids of a search page and the reported total.
+
+    A scan read to its end answers ``results: null`` ("cuando llegues al final recibirás
+    null", items-y-busquedas): the end, not a malformed page.
+    """
+    if not isinstance(data, dict) or "results" not in data:
         raise MLMalformedResponse("the items search answered without a results list")
+    results = data["results"]
+    if results is None:
+        results = []
+    if not isinstance(results, list):
+        raise MLMalformedResponse("the items search answered results that are not a list")
     paging = data.get("paging") or {}
-    return [str(item_id) for item_id in data["results"]], int(paging.get("total") or 0)
+    return [str(item_id) for item_id in results], int(paging.get("total") or 0)
 
 
 def items_multiget(

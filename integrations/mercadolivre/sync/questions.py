@@ -76,11 +76,17 @@ def _stale_refreshed(active: ActiveRun, *, listed: set[int]) -> None:
     for question_id in stale:
         try:
             body = active.get(f"/questions/{question_id}", {"api_version": 4}).data
-        except (MLNotFound, MLForbidden):
-            # Deleted at ML (unanswered questions go after 7 months) or no longer the seller's.
+        except MLNotFound:
+            # Deleted at ML (unanswered questions go after 7 months).
             MLQuestion.objects.filter(pk=question_id).update(
                 status="DELETED", synced_at=timezone.now()
             )
+            continue
+        except MLForbidden as exc:
+            if type(exc) is not MLForbidden:
+                raise  # the token, the seller or our application: every next call fails alike
+            # ML will not show this one now; what is stored stays, read again next run.
+            logger.warning("question %s refused (%s); kept as stored", question_id, exc.message)
             continue
         if isinstance(body, dict) and body.get("id"):
             with transaction.atomic():

@@ -19,19 +19,21 @@ CLIENT_ID = "peepers-sandbox-app"
 CLIENT_SECRET = "peepers-sandbox-secret"
 REDIRECT_URI = "http://localhost:8000/auth/callback"
 ADMIN = {"Authorization": f"Bearer {CLIENT_SECRET}"}
+# The token endpoint's documented body (autenticacion-y-autorizacion, "Error Invalid Grant").
 INVALID_GRANT = {
-    "message": "Error validating grant. Your authorization code or refresh token may be expired "
-    "or it was already used",
+    "error_description": "Error validating grant. Your authorization code or refresh token "
+    "may be expired or it was already used",
     "error": "invalid_grant",
     "status": 400,
     "cause": [],
 }
 INVALID_TOKEN = {"message": "invalid_token", "error": "not_found", "status": 401, "cause": []}
+# ML's "Error 403" page, token of another owner, verbatim.
 FORBIDDEN = {
-    "message": "access to the requested resource is forbidden",
-    "error": "access_denied",
     "status": 403,
-    "cause": [],
+    "error": "access_denied",
+    "message": "access to the requested resource is forbidden",
+    "code": "FORBIDDEN",
 }
 
 
