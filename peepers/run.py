@@ -82,6 +82,14 @@ def _catalog_when_stripe_answers() -> None:
         connection.close()
 
 
+def worker_command(python: str) -> list[str]:
+    """The Celery worker of ``make dev`` and ``make serve``: every queue a task can be sent to."""
+    from peepers.tasks import QUEUES
+
+    worker = [python, "-m", "celery", "-A", "peepers", "worker", "--loglevel", "INFO"]
+    return [*worker, "--concurrency", "2", "--queues", ",".join(QUEUES), "--hostname", "worker@%h"]
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in {"dev", "serve"}:
         print(__doc__)
@@ -101,7 +109,6 @@ def main(argv: list[str]) -> int:
 
     from peepers import embedded
     from peepers.supervisor import Supervisor
-    from peepers.tasks import QUEUES
 
     embedded_in_use = not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL")
     try:
@@ -122,13 +129,12 @@ def main(argv: list[str]) -> int:
             web += ["--workers", os.environ.get("WEB_CONCURRENCY", "2")]
             web += ["--worker-class", "gthread", "--threads", "4"]
             web += ["--access-logfile", "-", "--graceful-timeout", "20"]
-        celery = [python, "-m", "celery", "-A", "peepers"]
-        worker = [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"]
-        worker += ["--queues", ",".join(QUEUES), "--hostname", "worker@%h"]
         supervisor = Supervisor()
         supervisor.add("web", web)
-        supervisor.add("worker", worker)
-        supervisor.add("beat", [*celery, "beat", "--loglevel", "INFO"])
+        supervisor.add("worker", worker_command(python))
+        supervisor.add(
+            "beat", [python, "-m", "celery", "-A", "peepers", "beat", "--loglevel", "INFO"]
+        )
         manage = [python, "manage.py"]
         sandbox = f"http://localhost:{settings.ML_SANDBOX_PORT}"
         if settings.ML_API_BASE.rstrip("/") == sandbox:

@@ -225,6 +225,8 @@ def test_production_policy_lets_forms_reach_mercado_livre_and_stripe_and_reports
         STRIPE_SECRET_KEY="sk_live_" + secrets.token_urlsafe(24),
         STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
         STAFF_ALERT_EMAILS="oncall@peepers.example.com",
+        ML_WEBHOOK_ALLOWED_IPS="off",
+        NOTIFY_URLS="off",
         CSP_REPORT_URI="https://reports.example.com/csp",
     )
     assert result.returncode == 0, result.stderr

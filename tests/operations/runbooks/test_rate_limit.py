@@ -25,6 +25,7 @@ from operations.runbooks.registry import Options, Outcome
 from peepers.celery import app
 from peepers.metrics import metric_count
 from peepers.redis import redis_client
+from peepers.run import worker_command
 from peepers.tasks import ML_QUEUES, QUEUES
 from tenants.models import Tenant
 from tests.support.processes import celery_worker
@@ -215,10 +216,10 @@ def test_every_ml_calling_task_is_routed_to_an_ml_queue():
 
 
 def test_the_worker_started_by_make_dev_and_serve_consumes_every_queue():
-    source = (Path(settings.BASE_DIR) / "peepers" / "run.py").read_text()
+    command = worker_command("python")
     deploy = (Path(settings.BASE_DIR) / "docs" / "deploy.md").read_text()
 
-    [queues] = re.findall(r"--queues (\S+)", source)
+    queues = command[command.index("--queues") + 1]
     [documented] = re.findall(r"worker --queues (\S+) --concurrency 2`", deploy)
     assert set(queues.split(",")) == set(QUEUES)
     assert set(documented.split(",")) == set(QUEUES)
