@@ -289,7 +289,9 @@ def probe_body() -> bytes:
             "_id": f"peepers-runbook-probe-{uuid.uuid4().hex}",
             "topic": PROBE_TOPIC,
             "resource": "/peepers/runbook-probe",
-            "user_id": 0,
+            # The smallest id the receiver accepts (ML's user ids are positive); the topic, not
+            # the user, makes processing ignore it.
+            "user_id": 1,
             "application_id": str(settings.ML_CLIENT_ID),
             "attempts": 1,
             "sent": timezone.now().isoformat(),

@@ -133,12 +133,17 @@ def stop_worker(worker: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.mark.usefixtures("committed_db")
-def test_worker_rides_out_a_redis_outage(broker: Broker, tmp_path: Path):
+def test_worker_waits_for_redis_at_start_and_rides_out_an_outage(broker: Broker, tmp_path: Path):
     log = tmp_path / "worker.log"
+    broker.stop()
     worker = start_worker(broker, log)
     try:
+        # Started while Redis is away: it waits for it instead of exiting.
+        assert not wait_until(lambda: worker.poll() is not None, timeout=8), log.read_text()
+        broker.start()
         send_and_wait(broker, worker, log)
 
+        # Redis goes away under a running worker, and comes back.
         broker.stop()
         deadline = time.monotonic() + OUTAGE_SECONDS
         while time.monotonic() < deadline:
@@ -151,23 +156,6 @@ def test_worker_rides_out_a_redis_outage(broker: Broker, tmp_path: Path):
         assert "Connection to broker lost" in output
         assert "Unrecoverable error" not in output
 
-        stop_worker(worker, log)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait(10)
-
-
-@pytest.mark.usefixtures("committed_db")
-def test_worker_started_during_an_outage_waits_for_redis(broker: Broker, tmp_path: Path):
-    log = tmp_path / "worker.log"
-    broker.stop()
-    worker = start_worker(broker, log)
-    try:
-        assert not wait_until(lambda: worker.poll() is not None, timeout=10), log.read_text()
-        broker.start()
-
-        send_and_wait(broker, worker, log)
         stop_worker(worker, log)
     finally:
         if worker.poll() is None:
