@@ -206,7 +206,7 @@ def run() -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "server": f"gunicorn gthread, {WORKERS} workers x {THREADS} threads, production, "
         "two servers side by side (PEEPERS_REQUEST_METRICS on / off)",
-        "endpoint": f"GET {PATH} (full middleware stack, no database)",
+        "endpoint": f"GET {PATH} (the probe middleware answers, inside the metrics; no database)",
         "fixed_rate": {
             "rate_rps": RATE,
             "rounds": ROUNDS,

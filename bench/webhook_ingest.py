@@ -1,8 +1,9 @@
 """Webhook ingest under load: gunicorn with production settings, a load generator on loopback.
 
 Phase 1, 60 s each at a fixed 500 requests/s (open loop): ``POST /api/webhook/mercado-livre``
-with a distinct notification per request, then ``GET /api/ping`` (a bare JSON view on the same
-server, the ceiling). Every accepted notification must be in the inbox afterwards.
+with a distinct notification per request, then ``GET /api/ping`` (the liveness probe on the same
+server, the ceiling: answered by the probe middleware before host routing, sessions and CSRF,
+which the webhook goes through). Every accepted notification must be in the inbox afterwards.
 Phase 2, 15 s each, closed loop: the highest throughput of each; the webhook should reach at
 least half of the bare view's.
 """
