@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 
 from django.test import Client
+from django_tenants.utils import tenant_context
 
+from integrations.mercadolivre.models import MLQuestion
 from integrations.mercadolivre.services import ml_connect_start
+from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.models import MLNotification
 from tenants.models import Tenant
 from tests.support.sandbox import SandboxAdmin, approve
@@ -38,3 +41,18 @@ def notify(seller_id: int, question_id: int) -> MLNotification:
     )
     assert response.status_code == 200
     return MLNotification.objects.get(resource=f"/questions/{question_id}")
+
+
+def connected_and_synced(sandbox: SandboxAdmin, tenant: Tenant) -> int:
+    """``tenant`` connected to the first sandbox seller and synced once; the seller's id."""
+    seller_id = connect(sandbox, tenant)
+    ml_sync_initial(tenant=tenant)
+    return seller_id
+
+
+def open_question(tenant: Tenant) -> MLQuestion:
+    """The store's first unanswered question."""
+    with tenant_context(tenant):
+        question = MLQuestion.objects.filter(status="UNANSWERED").order_by("id").first()
+    assert question is not None
+    return question

@@ -24,11 +24,11 @@ from integrations.mercadolivre.errors import (
 from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLQuestion
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
+from integrations.mercadolivre.sync import ml_sync_incremental
 from integrations.models import MLConnection, MLConnectionStatus, MLNotification
 from operations.incidents.models import Incident
 from peepers.metrics import metric_read
-from tests.integrations.support import connect, notify
+from tests.integrations.support import connect, connected_and_synced, notify, open_question
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db
@@ -37,16 +37,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def store(sandbox, tenant_a, settings):
     settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 100_000
-    seller_id = connect(sandbox, tenant_a)
-    ml_sync_initial(tenant=tenant_a)
-    return tenant_a, seller_id
-
-
-def open_question(tenant) -> MLQuestion:
-    with tenant_context(tenant):
-        question = MLQuestion.objects.filter(status="UNANSWERED").order_by("id").first()
-    assert question is not None
-    return question
+    return tenant_a, connected_and_synced(sandbox, tenant_a)
 
 
 def account(tenant) -> MLAccount:

@@ -14,9 +14,8 @@ from compliance.registry import Subject, SubjectKind, declarations
 from integrations.mercadolivre.answers import ml_question_answer
 from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import MLOrder, MLQuestion
-from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.mercadolivre.upserts import orders_upsert, questions_upsert
-from tests.integrations.support import connect, notify
+from tests.integrations.support import connected_and_synced, notify, open_question
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +24,7 @@ pytestmark = pytest.mark.django_db
 def store(sandbox, tenant_a, settings):
     """Store A connected to the first sandbox seller, its open questions synced (search)."""
     settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 100_000
-    seller_id = connect(sandbox, tenant_a)
-    ml_sync_initial(tenant=tenant_a)
-    return tenant_a, seller_id
-
-
-def open_question(tenant) -> MLQuestion:
-    with tenant_context(tenant):
-        question = MLQuestion.objects.filter(status="UNANSWERED").order_by("id").first()
-    assert question is not None
-    return question
+    return tenant_a, connected_and_synced(sandbox, tenant_a)
 
 
 def test_the_search_stores_the_asker(store, sandbox):
