@@ -9,18 +9,17 @@ import pytest
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 from tenants.users.models import Role, User
+from tests.factories.users import store_user_create
 from tests.support.clients import store_client
 
 PASSWORD = "another-long-test-password-7"
 
 
 def user_create(tenant: Tenant, email: str, *, role: str = Role.MEMBER) -> User:
-    with tenant_context(tenant):
-        return User.objects.create_user(email, PASSWORD, role=role)
+    return store_user_create(tenant, email, PASSWORD, role=role)
 
 
 def login(client: Client, email: str, password: str = PASSWORD, **extra: Any) -> Any:

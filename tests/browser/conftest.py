@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 from tests.support.processes import celery_worker, free_port, web_server
 from tests.support.sandbox import SandboxAdmin
+from tests.support.waiting import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -322,16 +322,15 @@ def stack(django_db_setup: None) -> Iterator[Stack]:
 
 def _wait_for_a_worker(public_url: str, timeout: float = 90.0) -> None:
     """gunicorn listens before its workers have booted; the first page would wait for them."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def answers() -> bool:
         try:
-            if httpx.get(f"{public_url}/api/ping", timeout=timeout).status_code == 200:
-                return
+            return httpx.get(f"{public_url}/api/ping", timeout=timeout).status_code == 200
         except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no gunicorn worker answered within {timeout:.0f}s")
-        time.sleep(0.2)
+            return False
+
+    if not wait_until(answers, timeout=timeout):
+        raise RuntimeError(f"no gunicorn worker answered within {timeout:.0f}s")
 
 
 @pytest.fixture

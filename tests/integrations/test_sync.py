@@ -8,7 +8,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,6 +43,7 @@ from tenants.models import Tenant
 from tests.integrations.support import connect
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.sandbox import SandboxAdmin
+from tests.support.waiting import wait_until
 
 BIG = 2000
 UNLIMITED = 10_000_000
@@ -255,14 +255,18 @@ def initial_sync_process(sandbox, tenant, *extra):
 
 def wait_until_no_advisory_locks(timeout=10.0):
     """A killed process's session lock goes when PostgreSQL notices the closed connection."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def released():
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError("the killed process's advisory lock was never released")
+            return cursor.fetchone()[0] == 0
+
+    wait_until(
+        released,
+        timeout=timeout,
+        every=0.05,
+        message="the killed process's advisory lock was never released",
+    )
 
 
 @pytest.mark.usefixtures("committed_db")
@@ -276,15 +280,14 @@ def test_initial_sync_killed_halfway_completes_without_duplicates_when_run_again
     big_sandbox.faults(latency_ms=15)
     first = initial_sync_process(big_sandbox, tenant_a)
     try:
-        deadline = time.monotonic() + 60
-        progress = 0
-        while progress < BIG // 2:
-            assert time.monotonic() < deadline, "no progress within a minute"
+
+        def halfway() -> bool:
             assert first.poll() is None, first.communicate()[1].decode()[-2000:]
-            time.sleep(0.02)
             with tenant_context(tenant_a):
                 run = SyncRun.objects.filter(kind=SyncKind.INITIAL).first()
-                progress = int((run.counts if run else {}).get("items", 0))
+                return int((run.counts if run else {}).get("items", 0)) >= BIG // 2
+
+        wait_until(halfway, timeout=60, every=0.02, message="no progress within a minute")
         os.kill(first.pid, signal.SIGKILL)
     finally:
         first.kill()

@@ -25,6 +25,7 @@ from tenants.models import Tenant
 from tests.integrations.support import connect
 from tests.support.processes import celery_worker, free_port, web_server
 from tests.support.sandbox import SandboxAdmin
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -65,19 +66,14 @@ def rig(settings):
         sandbox.stop()
 
 
-def wait_until(predicate, *, timeout=120, every=0.25, tick=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if tick:
-            tick()
-        if predicate():
-            return True
-        time.sleep(every)
-    return False
-
-
 def settled():
     return not MLNotification.objects.filter(status__in=["pending", "processing"]).exists()
+
+
+def reconciled_and_settled():
+    """The inbox's periodic reconcile, run on each look, then whether everything settled."""
+    inbox_reconcile()
+    return settled()
 
 
 def test_every_notification_is_processed_once_and_the_store_matches_ml(rig):
@@ -115,7 +111,7 @@ def test_every_notification_is_processed_once_and_the_store_matches_ml(rig):
             )
             assert response.status_code == 200
         stack.enter_context(celery_worker(**env))
-        assert wait_until(settled, timeout=180, every=1, tick=inbox_reconcile)
+        assert wait_until(reconciled_and_settled, timeout=180, every=1)
 
     rows = list(MLNotification.objects.exclude(status="ignored"))
     # Each event is one row: its duplicate (same event, no _id) and ML's redeliveries of it are
@@ -176,7 +172,7 @@ def test_with_redis_down_webhooks_are_accepted_and_processed_once_it_returns(rig
     assert row.status == "pending"
     assert row.enqueued_at is None  # the broker was unreachable
     with celery_worker(**env):
-        assert wait_until(settled, timeout=60, every=0.5, tick=inbox_reconcile)
+        assert wait_until(reconciled_and_settled, timeout=60, every=0.5)
     row.refresh_from_db()
     assert row.status == "processed"
     with tenant_context(tenant):

@@ -20,6 +20,7 @@ from peepers.metrics import metric_observe, metrics_flush
 from peepers.redis import redis_client
 from tests.support.clock import FakeClock
 from tests.support.processes import free_port, web_server
+from tests.support.waiting import wait_until
 
 TOKEN = "smoke-metrics-token"
 
@@ -32,14 +33,14 @@ def live_url(django_db_setup: None) -> Iterator[str]:
     with web_server(free_port(), METRICS_TOKEN=TOKEN) as url:
         # gunicorn accepts connections before its workers have loaded Django: wait for them,
         # so the smoke test's time limits measure the release, not the boot.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             try:
-                if httpx.get(f"{url}/api/ping", timeout=5, trust_env=False).status_code == 200:
-                    break
+                return httpx.get(f"{url}/api/ping", timeout=5, trust_env=False).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+                return False
+
+        wait_until(answers, timeout=60)
         yield url
 
 

@@ -26,7 +26,7 @@ from django.conf import settings
 from peepers import embedded
 from peepers.settings import redis_url_with_db
 from tests.support.processes import BASE_DIR, free_port
-from tests.support.waiting import wait_until
+from tests.support.waiting import hold_for, wait_until
 
 STORE_SLUG = "demo"
 STABLE_SECONDS = 30
@@ -213,9 +213,7 @@ def test_make_serve_comes_up_stays_up_restarts_a_killed_worker_and_stops_cleanly
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     assert "smoke test passed" in smoke.stdout
 
-    while time.monotonic() < stable_until:
-        assert_all_alive(serve, roles)
-        time.sleep(2)
+    hold_for(stable_until - time.monotonic(), lambda: assert_all_alive(serve, roles), every=2)
     assert_all_alive(serve, roles)
     assert "restarting in" not in serve.output(), serve.tail()
 

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from peepers.celery import app as celery_app
 from peepers.tasks import QUEUES
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.tasks import record_schema_anywhere, schema_key
-from tests.support.waiting import wait_until
+from tests.support.waiting import hold_for, wait_until
 
 OUTAGE_SECONDS = 20
 
@@ -145,10 +144,11 @@ def test_worker_waits_for_redis_at_start_and_rides_out_an_outage(broker: Broker,
 
         # Redis goes away under a running worker, and comes back.
         broker.stop()
-        deadline = time.monotonic() + OUTAGE_SECONDS
-        while time.monotonic() < deadline:
+
+        def still_running() -> None:
             assert worker.poll() is None, log.read_text()[-4000:]
-            time.sleep(1)
+
+        hold_for(OUTAGE_SECONDS, still_running, every=1)
         broker.start()
 
         send_and_wait(broker, worker, log)

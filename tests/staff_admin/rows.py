@@ -14,6 +14,7 @@ from integrations.models import MLConnection, MLConnectionStatus, MLNotification
 from operations.incidents.models import Incident, Notification
 from operations.runbooks.models import RunbookRun
 from tenants.models import Tenant, TenantStatus
+from tests.factories.inbox import ml_notification, stripe_event
 
 _serial = itertools.count(1)
 
@@ -58,12 +59,10 @@ def stores(
 
 def notifications(count: int, *, tenant: Tenant | None, **fields: object) -> list[MLNotification]:
     return MLNotification.objects.bulk_create(
-        MLNotification(
+        ml_notification(
             dedup_key=f"bulk-{n}",
-            topic="orders_v2",
             resource=f"/orders/{2_000_000_000 + n}",
             ml_user_id=1001,
-            application_id="app",
             payload={"resource": f"/orders/{n}"},
             tenant=tenant,
             **fields,
@@ -74,14 +73,7 @@ def notifications(count: int, *, tenant: Tenant | None, **fields: object) -> lis
 
 def stripe_events(count: int, *, tenant: Tenant | None, **fields: object) -> list[StripeEvent]:
     return StripeEvent.objects.bulk_create(
-        StripeEvent(
-            event_id=f"evt_bulk{n}",
-            type="invoice.paid",
-            object_id=f"in_bulk{n}",
-            payload={"id": f"evt_bulk{n}"},
-            tenant=tenant,
-            **fields,
-        )
+        stripe_event(event_id=f"evt_bulk{n}", object_id=f"in_bulk{n}", tenant=tenant, **fields)
         for n in (next(_serial) for _ in range(count))
     )
 

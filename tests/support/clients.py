@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 from tenants.users.models import User
+from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
 from tests.support.db import OWNER_PASSWORD
 
 
@@ -26,13 +27,9 @@ def owner_of(tenant: Tenant) -> User:
         return User.objects.get(email=tenant.owner_email)
 
 
-STAFF_EMAIL = "staff@peepers.test"
-STAFF_PASSWORD = "a-long-staff-password-1"
-
-
 def staff_client() -> Client:
     """A test client on the public host, logged in to admin as a new superuser."""
-    User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+    staff_create()
     client = Client(HTTP_HOST="localhost")
     assert client.login(username=STAFF_EMAIL, password=STAFF_PASSWORD)
     return client

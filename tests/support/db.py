@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django_tenants.utils import quote_schema_name, tenant_context
+from django_tenants.utils import quote_schema_name
 
 from tenants.context import use_public_schema
 from tenants.models import Tenant
-from tenants.users.models import Role, User
+from tenants.users.models import Role
+from tests.factories.users import store_user_create
 
 BASELINE_SCHEMAS = ("public", "tenant-a", "tenant-b")
 TENANT_KEEP = {"django_migrations", "django_content_type", "auth_permission"}
@@ -63,6 +64,5 @@ def database_reset() -> None:
     )
     for tenant in Tenant.objects.filter(schema_name__in=BASELINE_SCHEMAS[1:]):
         _truncate(tenant.schema_name, TENANT_KEEP)
-        with tenant_context(tenant):
-            User.objects.create_user(tenant.owner_email, OWNER_PASSWORD, role=Role.OWNER)
+        store_user_create(tenant, tenant.owner_email, OWNER_PASSWORD, role=Role.OWNER)
     use_public_schema()

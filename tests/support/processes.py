@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 from peepers.tasks import QUEUES
+from tests.support.waiting import wait_until
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -109,16 +109,17 @@ def web_server(port: int, **env: str) -> Iterator[str]:
         env=child_environment(PORT=str(port), **env),
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def listening() -> bool:
             if process.poll() is not None:
                 raise RuntimeError("the test web server exited during start-up")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
+                    return True
             except OSError:
-                time.sleep(0.1)
-        else:
+                return False
+
+        if not wait_until(listening, timeout=60, every=0.1):
             raise RuntimeError("the test web server did not start within 60s")
         yield f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}"
     finally:

@@ -1,6 +1,5 @@
 """A real Celery worker process runs every task in the schema it was sent for."""
 
-import time
 import uuid
 
 import pytest
@@ -15,17 +14,14 @@ from tenants.services import tenant_create, tenant_set_status
 from tenants.tasks import fan_out
 from tests.support.processes import celery_worker
 from tests.support.tasks import record_schema, schema_key, visit_key
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
 
 def wait_for(client, key, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if (value := client.get(key)) is not None:
-            return value
-        time.sleep(0.1)
-    return None
+    """The key's value once a worker has set it; None if none did within ``seconds``."""
+    return wait_until(lambda: client.get(key), timeout=seconds, every=0.1)
 
 
 def test_worker_runs_each_task_in_its_tenant_and_refuses_public_for_tenant_tasks():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,8 @@ from typing import Any
 
 import httpx
 import stripe
+
+from tests.support.waiting import wait_until
 
 SECRET_KEY = "sk_test_emulator"
 WEBHOOK_SECRET = "whsec_emulator_tests"
@@ -106,11 +107,12 @@ class Receiver:
         return [e for e in found if type_ is None or e["type"] == type_]
 
     def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not check():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; received {[e['type'] for e in self.events()]}")
-            time.sleep(0.01)
+        wait_until(
+            check,
+            timeout=timeout,
+            every=0.01,
+            message=lambda: f"timed out; received {[e['type'] for e in self.events()]}",
+        )
 
 
 @dataclass

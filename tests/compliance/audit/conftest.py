@@ -9,9 +9,8 @@ from django.test import Client
 
 from peepers.redis import redis_client
 from tenants.users.models import User
+from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
 
-STAFF_EMAIL = "staff@peepers.test"
-STAFF_PASSWORD = "a-long-staff-password-1"
 AUDIT_MIDDLEWARE = "compliance.audit.middleware.StaffTenantAccessMiddleware"
 
 
@@ -34,7 +33,7 @@ def _no_staff_access_dedup() -> Iterator[None]:
 
 @pytest.fixture
 def staff(db: None) -> User:
-    return User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+    return staff_create()
 
 
 def admin_login(client: Client, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD) -> int:

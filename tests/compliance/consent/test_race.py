@@ -1,7 +1,6 @@
 """A revocation racing a marketing e-mail: whichever takes the user's lock first wins."""
 
 import threading
-import time
 
 from django.core import mail
 from django.db import connection, transaction
@@ -12,6 +11,7 @@ from compliance.consent.selectors import consent_current
 from compliance.consent.services import consent_grant, consent_revoke, marketing_email_send
 from tenants.models import Tenant
 from tests.support.clients import owner_of
+from tests.support.waiting import wait_until
 
 MARKETING = "marketing_email"
 
@@ -24,10 +24,12 @@ def lock_waiters() -> int:
 
 
 def wait_for_a_lock_waiter(timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while lock_waiters() == 0:
-        assert time.monotonic() < deadline, "the other side never waited for the lock"
-        time.sleep(0.02)
+    wait_until(
+        lambda: lock_waiters() > 0,
+        timeout=timeout,
+        every=0.02,
+        message="the other side never waited for the lock",
+    )
 
 
 def run_race(tenant, *, first, second):

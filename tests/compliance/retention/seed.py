@@ -12,6 +12,7 @@ from compliance.audit.models import ActorKind, AuditAction, AuditEvent
 from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.models import MLNotification
 from tests.compliance.retention.conftest import NOW
+from tests.factories import inbox
 
 _ids = count(1)
 
@@ -57,29 +58,28 @@ def question(*, days_ago: float) -> MLQuestion:
 
 def notification(*, status: str, days_ago: float, tenant=None) -> MLNotification:
     n = next(_ids)
-    return MLNotification.objects.create(
+    row = inbox.ml_notification(
         dedup_key=f"retention-{n}",
-        topic="orders_v2",
         resource=f"/orders/{n}",
         ml_user_id=5550001,
-        application_id="app",
         payload={"resource": f"/orders/{n}"},
         status=status,
         arrived_at=ago(days_ago),
         tenant=tenant,
     )
+    row.save(force_insert=True)
+    return row
 
 
 def stripe_event(*, status: str, days_ago: float, tenant=None) -> StripeEvent:
-    n = next(_ids)
-    return StripeEvent.objects.create(
-        event_id=f"evt_retention_{n}",
-        type="invoice.paid",
-        payload={"id": f"evt_retention_{n}"},
+    row = inbox.stripe_event(
+        event_id=f"evt_retention_{next(_ids)}",
         status=status,
         received_at=ago(days_ago),
         tenant=tenant,
     )
+    row.save(force_insert=True)
+    return row
 
 
 def audit_event(*, days_ago: float) -> AuditEvent:

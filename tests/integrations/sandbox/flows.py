@@ -8,12 +8,13 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from tests.support.waiting import wait_until
 
 CLIENT_ID = "peepers-sandbox-app"
 CLIENT_SECRET = "peepers-sandbox-secret"
@@ -115,14 +116,6 @@ def admin(client: httpx.Client, path: str, body: dict[str, Any] | None = None) -
     return response.json()
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
 class Receiver:
     """A notification callback on a real socket; answers from a script, records what came."""
 
@@ -167,7 +160,12 @@ class Receiver:
             self.default_status = default_status
 
     def wait_for(self, count: int, *, timeout: float = 10.0) -> list[dict[str, Any]]:
-        wait_until(lambda: len(self.payloads) >= count, timeout=timeout)
+        wait_until(
+            lambda: len(self.payloads) >= count,
+            timeout=timeout,
+            every=0.02,
+            message=lambda: f"{len(self.payloads)} of {count} notifications came",
+        )
         with self._lock:
             return list(self.payloads)
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
-from tests.integrations.sandbox.flows import CLIENT_ID, Receiver, admin, bearer, wait_until
+from tests.integrations.sandbox.flows import CLIENT_ID, Receiver, admin, bearer
+from tests.support.waiting import wait_until
 
 # NOTIF's orders_v2, items and questions examples: no "_id" (productos-recibe-notificaciones).
 PAYLOAD_KEYS = {"resource", "user_id", "topic", "application_id", "attempts", "sent"}
@@ -41,7 +42,7 @@ def sandbox_server(receiver: Receiver) -> Iterator[SandboxServer]:
 @pytest.fixture(autouse=True)
 def _settled(sandbox_server: SandboxServer, receiver: Receiver) -> None:
     """Nothing still in flight from the previous test; the callback answers 200 again."""
-    wait_until(lambda: sandbox_server.state.notifier.summary()["pending"] == 0)
+    assert wait_until(lambda: sandbox_server.state.notifier.summary()["pending"] == 0, every=0.02)
     receiver.answer()
 
 
@@ -71,7 +72,7 @@ def test_answer_sends_a_questions_notification_with_a_string_user_id(
     assert payload["attempts"] == 1
     datetime.fromisoformat(payload["sent"])
     datetime.fromisoformat(payload["received"])
-    wait_until(lambda: _notifications(api)["delivered"] == 1)
+    assert wait_until(lambda: _notifications(api)["delivered"] == 1, every=0.02)
 
 
 def test_order_event_sends_orders_v2_with_an_int_user_id(api, seller_a, receiver):
@@ -96,7 +97,7 @@ def test_failed_attempts_are_retried_with_attempts_counting_up(api, seller_a, re
     assert all("_id" not in p for p in payloads)
     sent = [p["sent"] for p in payloads]
     assert sent == sorted(sent)
-    wait_until(lambda: _notifications(api)["delivered"] == 1)
+    assert wait_until(lambda: _notifications(api)["delivered"] == 1, every=0.02)
     assert _notifications(api)["attempts"] == 3
 
 
@@ -114,7 +115,7 @@ def test_eight_failures_put_the_notification_in_missed_feeds(api, tokens_a, sell
 
     item = admin(api, "/_sandbox/events", {"type": "item_updated", "seller_id": seller_a})
 
-    wait_until(lambda: _notifications(api)["missed"] == 1)
+    assert wait_until(lambda: _notifications(api)["missed"] == 1, every=0.02)
     assert [p["attempts"] for p in receiver.payloads] == list(range(1, 9))
     feeds = api.get("/missed_feeds", params={"app_id": CLIENT_ID}, headers=bearer(tokens_a))
     [message] = feeds.json()["messages"]
@@ -169,7 +170,7 @@ def test_slow_callbacks_deactivate_the_topic_and_nothing_is_kept(api, seller_a, 
     receiver.answer(default_status=500)
 
     admin(api, "/_sandbox/events", {"type": "item_updated", "seller_id": seller_a})
-    wait_until(lambda: _notifications(api)["deactivated_topics"] == ["items"])
+    assert wait_until(lambda: _notifications(api)["deactivated_topics"] == ["items"], every=0.02)
     receiver.answer()
     admin(api, "/_sandbox/events", {"type": "item_updated", "seller_id": seller_a})
     admin(api, "/_sandbox/events", {"type": "order_created", "seller_id": seller_a})
