@@ -35,6 +35,12 @@ class Job:
     priority: str  # of the incident a failed or missed run opens
     time_limit_seconds: int
     run: JobRun
+    # Who a run of the task records as ``by`` when the sender names no one.
+    sender: str = "beat"
+
+    @property
+    def default_by(self) -> str:
+        return f"{self.sender}:{self.task}"
 
     @property
     def failed_key(self) -> str:
@@ -162,6 +168,7 @@ _JOBS = [
         "P1",
         3 * 3600,
         _backup("daily"),
+        sender="celery",
     ),
     Job(
         "cleanup_cache",
@@ -198,6 +205,7 @@ _JOBS = [
         "P1",
         6 * 3600,
         _backup("full"),
+        sender="celery",
     ),
     Job(
         "analyze_query_performance",
@@ -270,6 +278,7 @@ _JOBS = [
         "P1",
         6 * 3600,
         _restore_drill,
+        sender="celery",
     ),
     Job(
         "key_rotation_reminder",

@@ -28,6 +28,7 @@ from integrations.models import MLNotification, NotificationStatus
 from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import Latency, counts_by, latency, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
+from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
 from peepers.redis import redis_client
 from peepers.tasks import ML_QUEUES
 
@@ -118,78 +119,140 @@ def _inbox_pending() -> int | None:
         return None
 
 
-def diagnose(options: Options) -> Result:
-    minutes = options.minutes
-    probe = ml_probe()
-    breakers = breaker_states()
-    by_status, by_endpoint, source = _error_mix(minutes)
-    total = sum(by_status.values())
-    share = _share_5xx(by_status)
-    lines = [probe.line()]
-    problems = []
-    if not probe.reachable:
-        problems.append("ML did not answer our probe without a server error")
-    for name, state in breakers.items():
-        lines.append(f"Breaker {name}: {state['state']}, {state['failures']} consecutive failures")
-        if state["state"] != "closed":
-            problems.append(f"breaker {name} {state['state']}")
-    if not total:
-        lines.append(f"ML API calls, last {minutes} min: no data")
-    else:
-        lines.append(
-            f"ML API calls, last {minutes} min: {int(total)} ("
-            + ", ".join(f"{s} {int(n)}" for s, n in sorted(by_status.items()))
-            + f"), 5xx share {share:.1%} [{source}]"
-        )
-        lines.append(f"Top endpoints (of {len(by_endpoint)}):")
-        ranked = sorted(by_endpoint.items(), key=lambda kv: -sum(kv[1].values()))
-        for endpoint, statuses in ranked[:TOP_ENDPOINTS]:
-            lines.append(
-                f"  - {endpoint}: {int(sum(statuses.values()))} calls, "
-                f"{int(statuses.get('5xx', 0))} 5xx ({_share_5xx(statuses):.1%}), "
-                f"{int(statuses.get('429', 0))} 429"
-            )
-        if total >= MIN_CALLS and share > DOWN_SHARE:
-            problems.append(f"5xx share {share:.1%} over {DOWN_SHARE:.0%}")
-    observed = latency(metric_window("ml_api_latency", minutes=minutes))
-    if observed.count:
-        lines.append(
-            f"Our calls' latency, last {minutes} min: {observed.count} calls, p95 "
-            f"{Latency.bound(observed.p95_ms)}, slowest {Latency.bound(observed.p100_ms)}"
-        )
-    pending = _inbox_pending()
-    lines.append(
-        "Webhook inbox: "
-        + ("unreadable" if pending is None else f"{pending} pending notifications")
-    )
-    if hold_state(HOLDER):
-        lines.append(f"Mitigation in force: queues {', '.join(ML_QUEUES)} held")
-    data: dict[str, Any] = {
-        "minutes": minutes,
+@dataclass(frozen=True)
+class _Reading:
+    """ML probed from here, its breakers, and our calls' error mix, measured once up front."""
+
+    minutes: int
+    probe: Probe
+    breakers: dict[str, dict[str, Any]]
+    by_status: dict[str, float]
+    by_endpoint: dict[str, dict[str, float]]
+    source: str
+
+    @classmethod
+    def take(cls, minutes: int) -> _Reading:
+        probe = ml_probe()
+        breakers = breaker_states()
+        by_status, by_endpoint, source = _error_mix(minutes)
+        return cls(minutes, probe, breakers, by_status, by_endpoint, source)
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_status.values())
+
+
+def _probe(reading: _Reading) -> Finding:
+    probe = reading.probe
+    data = {
         "probe": {
             "url": probe.url,
             "statuses": list(probe.statuses),
             "errors": list(probe.errors),
             "median_ms": probe.median_ms,
             "reachable": probe.reachable,
-        },
-        "breakers": breakers,
-        "by_status": by_status,
-        "by_endpoint": by_endpoint,
-        "inbox_pending": pending,
-        "latency": {"count": observed.count, "p95_ms": observed.p95_ms},
+        }
     }
-    if problems:
-        lines.append("Verdict: FAILED: " + "; ".join(problems))
-        return Result(Outcome.FAILED, tuple(lines), data)
-    if total < MIN_CALLS:
+    down = () if probe.reachable else ("ML did not answer our probe without a server error",)
+    return Finding((probe.line(),), data, down)
+
+
+def _breakers(reading: _Reading) -> Finding:
+    states = reading.breakers.items()
+    return Finding(
+        tuple(
+            f"Breaker {name}: {state['state']}, {state['failures']} consecutive failures"
+            for name, state in states
+        ),
+        {"breakers": reading.breakers},
+        tuple(
+            f"breaker {name} {state['state']}"
+            for name, state in states
+            if state["state"] != "closed"
+        ),
+    )
+
+
+def _error_share(reading: _Reading) -> Finding:
+    minutes, total = reading.minutes, reading.total
+    data = {"by_status": reading.by_status, "by_endpoint": reading.by_endpoint}
+    if not total:
+        return Finding((f"ML API calls, last {minutes} min: no data",), data)
+    share = _share_5xx(reading.by_status)
+    lines = [
+        f"ML API calls, last {minutes} min: {int(total)} ("
+        + ", ".join(f"{s} {int(n)}" for s, n in sorted(reading.by_status.items()))
+        + f"), 5xx share {share:.1%} [{reading.source}]",
+        f"Top endpoints (of {len(reading.by_endpoint)}):",
+    ]
+    ranked = sorted(reading.by_endpoint.items(), key=lambda kv: -sum(kv[1].values()))
+    for endpoint, statuses in ranked[:TOP_ENDPOINTS]:
         lines.append(
-            f"Verdict: UNKNOWN: ML answers our probe, but {int(total)} calls in the window "
-            f"(fewer than {MIN_CALLS}) say nothing about the error mix"
+            f"  - {endpoint}: {int(sum(statuses.values()))} calls, "
+            f"{int(statuses.get('5xx', 0))} 5xx ({_share_5xx(statuses):.1%}), "
+            f"{int(statuses.get('429', 0))} 429"
         )
-        return Result(Outcome.UNKNOWN, tuple(lines), data)
-    lines.append(f"Verdict: OK: ML reachable, breakers closed, 5xx share {share:.1%}")
-    return Result(Outcome.OK, tuple(lines), data)
+    down = total >= MIN_CALLS and share > DOWN_SHARE
+    problem = f"5xx share {share:.1%} over {DOWN_SHARE:.0%}"
+    return Finding(tuple(lines), data, (problem,) if down else ())
+
+
+def _latency(reading: _Reading) -> Finding:
+    observed = latency(metric_window("ml_api_latency", minutes=reading.minutes))
+    data = {"latency": {"count": observed.count, "p95_ms": observed.p95_ms}}
+    if not observed.count:
+        return Finding((), data)
+    line = (
+        f"Our calls' latency, last {reading.minutes} min: {observed.count} calls, p95 "
+        f"{Latency.bound(observed.p95_ms)}, slowest {Latency.bound(observed.p100_ms)}"
+    )
+    return Finding((line,), data)
+
+
+def _inbox(reading: _Reading) -> Finding:
+    pending = _inbox_pending()
+    line = "Webhook inbox: " + (
+        "unreadable" if pending is None else f"{pending} pending notifications"
+    )
+    return Finding((line,), {"inbox_pending": pending})
+
+
+def _hold(reading: _Reading) -> Finding:
+    if not hold_state(HOLDER):
+        return Finding()
+    return Finding((f"Mitigation in force: queues {', '.join(ML_QUEUES)} held",))
+
+
+SECTIONS: tuple[Section[_Reading], ...] = (
+    Section("ML reachability from here", _probe),
+    Section("Circuit breakers", _breakers),
+    Section("Our ML calls' error mix", _error_share),
+    Section("Our ML calls' latency", _latency),
+    Section("Webhook inbox", _inbox),
+    Section("Hold in force", _hold),
+)
+
+
+def _verdict(reading: _Reading) -> Verdict:
+    total = reading.total
+    return Verdict(
+        ok=f"ML reachable, breakers closed, 5xx share {_share_5xx(reading.by_status):.1%}",
+        unknown=(
+            f"ML answers our probe, but {int(total)} calls in the window "
+            f"(fewer than {MIN_CALLS}) say nothing about the error mix"
+            if total < MIN_CALLS
+            else ""
+        ),
+    )
+
+
+def diagnose(options: Options) -> Result:
+    return diagnosis(
+        _Reading.take(options.minutes),
+        SECTIONS,
+        data={"minutes": options.minutes},
+        verdict=_verdict,
+    )
 
 
 def mitigate(options: Options) -> Result:

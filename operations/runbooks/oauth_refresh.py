@@ -23,6 +23,7 @@ from integrations.mercadolivre.notifications import reconnect_needed_notify
 from integrations.mercadolivre.tokens import REFRESH_MARGIN, access_token_for
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
+from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
 from peepers import crypto
 from tenants.models import Tenant
 
@@ -53,24 +54,39 @@ def _refresh_counts(minutes: int) -> tuple[dict[str, int], str]:
     return counts, window.source
 
 
-def diagnose(options: Options) -> Result:
-    minutes = options.minutes
-    counts, source = _refresh_counts(minutes)
-    total = sum(counts.values())
-    failed = counts.get("failure", 0) + counts.get("invalid_grant", 0)
-    lines: list[str] = []
-    data: dict[str, Any] = {"minutes": minutes, "refreshes": counts}
-    rate: float | None = failed / total if total else None
-    if rate is None:
-        lines.append(f"Token refreshes, last {minutes} min: no data")
-    else:
-        lines.append(
-            f"Token refreshes, last {minutes} min: {total} ({counts.get('success', 0)} ok, "
-            f"{counts.get('failure', 0)} failed, {counts.get('invalid_grant', 0)} invalid_grant)"
-            f", failure rate {rate:.1%} [{source}]"
-        )
-    data["failure_rate"] = rate
+@dataclass(frozen=True)
+class _Refreshes:
+    """The window's refresh counts by outcome, read once: the verdict needs them too."""
 
+    minutes: int
+    counts: dict[str, int]
+    source: str
+
+    @property
+    def rate(self) -> float | None:
+        """The failure rate, None when there were no refreshes."""
+        total = sum(self.counts.values())
+        failed = self.counts.get("failure", 0) + self.counts.get("invalid_grant", 0)
+        return failed / total if total else None
+
+
+def _refresh_rate(refreshes: _Refreshes) -> Finding:
+    minutes, counts, rate = refreshes.minutes, refreshes.counts, refreshes.rate
+    data = {"failure_rate": rate}
+    if rate is None:
+        return Finding((f"Token refreshes, last {minutes} min: no data",), data)
+    line = (
+        f"Token refreshes, last {minutes} min: {sum(counts.values())} "
+        f"({counts.get('success', 0)} ok, {counts.get('failure', 0)} failed, "
+        f"{counts.get('invalid_grant', 0)} invalid_grant), failure rate {rate:.1%} "
+        f"[{refreshes.source}]"
+    )
+    high = rate > FAILURE_RATE_LIMIT
+    problem = f"refresh failure rate {rate:.1%} above {FAILURE_RATE_LIMIT:.0%}"
+    return Finding((line,), data, (problem,) if high else ())
+
+
+def _accounts(refreshes: _Refreshes) -> Finding:
     needs, broken = [], []
     for tenant in _stores():
         with tenant_context(tenant):
@@ -89,32 +105,52 @@ def diagnose(options: Options) -> Result:
                     )
                 elif not _refresh_token_readable(account):
                     broken.append({**entry, "error": UNREADABLE})
-    data["needs_reconnection"], data["broken"] = needs, broken
-    lines.append(f"Accounts waiting for their seller to reconnect: {len(needs)}")
-    lines += [
-        f"  - {a['store']}: ML user {a['ml_user_id']} since {a['since'] or '?'}"
-        + (f" ({a['error']})" if a["error"] else "")
-        for a in needs
+    lines = [
+        f"Accounts waiting for their seller to reconnect: {len(needs)}",
+        *(
+            f"  - {a['store']}: ML user {a['ml_user_id']} since {a['since'] or '?'}"
+            + (f" ({a['error']})" if a["error"] else "")
+            for a in needs
+        ),
+        f"Active accounts that cannot refresh (mitigate marks them): {len(broken)}",
+        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['error']})" for a in broken),
     ]
-    lines.append(f"Active accounts that cannot refresh (mitigate marks them): {len(broken)}")
-    lines += [f"  - {a['store']}: ML user {a['ml_user_id']} ({a['error']})" for a in broken]
-    lines.append(
-        "Transient failures (ML unreachable, 429, 5xx) are counted, not tied to an account."
+    problem = f"{len(broken)} active account(s) with an unusable refresh token"
+    return Finding(
+        tuple(lines),
+        {"needs_reconnection": needs, "broken": broken},
+        (problem,) if broken else (),
     )
 
-    problems = []
-    if rate is not None and rate > FAILURE_RATE_LIMIT:
-        problems.append(f"refresh failure rate {rate:.1%} above {FAILURE_RATE_LIMIT:.0%}")
-    if broken:
-        problems.append(f"{len(broken)} active account(s) with an unusable refresh token")
-    if problems:
-        lines.append("Verdict: FAILED: " + "; ".join(problems))
-        return Result(Outcome.FAILED, tuple(lines), data)
-    if rate is None:
-        lines.append("Verdict: UNKNOWN: no refreshes recorded in the window")
-        return Result(Outcome.UNKNOWN, tuple(lines), data)
-    lines.append(f"Verdict: OK: failure rate within {FAILURE_RATE_LIMIT:.0%}")
-    return Result(Outcome.OK, tuple(lines), data)
+
+def _transient(refreshes: _Refreshes) -> Finding:
+    return Finding(
+        ("Transient failures (ML unreachable, 429, 5xx) are counted, not tied to an account.",)
+    )
+
+
+SECTIONS: tuple[Section[_Refreshes], ...] = (
+    Section("Token refresh failure rate", _refresh_rate),
+    Section("Accounts that cannot refresh", _accounts),
+    Section("Transient failures", _transient),
+)
+
+
+def _verdict(refreshes: _Refreshes) -> Verdict:
+    return Verdict(
+        ok=f"failure rate within {FAILURE_RATE_LIMIT:.0%}",
+        unknown="no refreshes recorded in the window" if refreshes.rate is None else "",
+    )
+
+
+def diagnose(options: Options) -> Result:
+    counts, source = _refresh_counts(options.minutes)
+    return diagnosis(
+        _Refreshes(options.minutes, counts, source),
+        SECTIONS,
+        data={"minutes": options.minutes, "refreshes": counts},
+        verdict=_verdict,
+    )
 
 
 @dataclass

@@ -12,6 +12,7 @@ Validate: the 429 share over the last 15 minutes is under 5 %.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +30,7 @@ from integrations.mercadolivre.ratelimit import (
 from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
+from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
 from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
@@ -48,69 +50,100 @@ def _share(calls: dict[str, float]) -> float:
     return calls.get("429", 0.0) / total if total else 0.0
 
 
-def diagnose(options: Options) -> Result:
-    minutes = options.minutes
-    grouped, source = _calls(minutes)
-    by_status: dict[str, float] = defaultdict(float)
-    by_tenant: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    by_endpoint: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (tenant, endpoint, status), n in grouped.items():
-        by_status[status] += n
-        by_tenant[tenant or "?"][status] += n
-        by_endpoint[endpoint or "?"][status] += n
-    total = sum(by_status.values())
-    lines: list[str] = []
-    data: dict[str, Any] = {
-        "minutes": minutes,
-        "by_status": dict(by_status),
-        "by_tenant": {t: dict(s) for t, s in by_tenant.items()},
-        "by_endpoint": {e: dict(s) for e, s in by_endpoint.items()},
-    }
-    if not total:
-        lines.append(f"ML API calls, last {minutes} min: no data")
-    else:
-        share = _share(by_status)
-        data["share_429"] = share
-        lines.append(
-            f"ML API calls, last {minutes} min: {int(total)} ("
-            + ", ".join(f"{s} {int(n)}" for s, n in sorted(by_status.items()))
-            + f"), 429 share {share:.1%} [{source}]"
-        )
-        lines.append("Per store:")
-        for tenant, statuses in sorted(by_tenant.items(), key=lambda kv: -sum(kv[1].values())):
-            lines.append(
-                f"  - {tenant}: {int(sum(statuses.values()))} calls, "
-                f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%}), "
-                f"{int(statuses.get('5xx', 0))} 5xx"
-            )
-        lines.append(f"Top endpoints (of {len(by_endpoint)}):")
-        ranked = sorted(by_endpoint.items(), key=lambda kv: -sum(kv[1].values()))
-        for endpoint, statuses in ranked[:TOP_ENDPOINTS]:
-            lines.append(
-                f"  - {endpoint}: {int(sum(statuses.values()))} calls, "
-                f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%})"
-            )
+@dataclass(frozen=True)
+class _Calls:
+    """The window's ML calls by status, store and endpoint, read once for every section."""
 
+    minutes: int
+    source: str
+    by_status: dict[str, float]
+    by_tenant: dict[str, dict[str, float]]
+    by_endpoint: dict[str, dict[str, float]]
+
+    @classmethod
+    def read(cls, minutes: int) -> _Calls:
+        grouped, source = _calls(minutes)
+        by_status: dict[str, float] = defaultdict(float)
+        by_tenant: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        by_endpoint: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (tenant, endpoint, status), n in grouped.items():
+            by_status[status] += n
+            by_tenant[tenant or "?"][status] += n
+            by_endpoint[endpoint or "?"][status] += n
+        return cls(
+            minutes,
+            source,
+            dict(by_status),
+            {t: dict(s) for t, s in by_tenant.items()},
+            {e: dict(s) for e, s in by_endpoint.items()},
+        )
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_status.values())
+
+
+def _call_mix(calls: _Calls) -> Finding:
+    data: dict[str, Any] = {
+        "by_status": calls.by_status,
+        "by_tenant": calls.by_tenant,
+        "by_endpoint": calls.by_endpoint,
+    }
+    if not calls.total:
+        return Finding((f"ML API calls, last {calls.minutes} min: no data",), data)
+    share = _share(calls.by_status)
+    data["share_429"] = share
+    lines = [
+        f"ML API calls, last {calls.minutes} min: {int(calls.total)} ("
+        + ", ".join(f"{s} {int(n)}" for s, n in sorted(calls.by_status.items()))
+        + f"), 429 share {share:.1%} [{calls.source}]",
+        "Per store:",
+    ]
+    for tenant, statuses in sorted(calls.by_tenant.items(), key=lambda kv: -sum(kv[1].values())):
+        lines.append(
+            f"  - {tenant}: {int(sum(statuses.values()))} calls, "
+            f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%}), "
+            f"{int(statuses.get('5xx', 0))} 5xx"
+        )
+    lines.append(f"Top endpoints (of {len(calls.by_endpoint)}):")
+    ranked = sorted(calls.by_endpoint.items(), key=lambda kv: -sum(kv[1].values()))
+    for endpoint, statuses in ranked[:TOP_ENDPOINTS]:
+        lines.append(
+            f"  - {endpoint}: {int(sum(statuses.values()))} calls, "
+            f"{int(statuses.get('429', 0))} 429 ({_share(statuses):.1%})"
+        )
+    over = share >= SHARE_LIMIT
+    problem = f"429 share {share:.1%} at or above {SHARE_LIMIT:.0%}"
+    return Finding(tuple(lines), data, (problem,) if over else ())
+
+
+def _budget(calls: _Calls) -> Finding:
     budget = app_budget()
     factor = limiter_factor()
-    rate = total / minutes if minutes else 0.0
+    rate = calls.total / calls.minutes if calls.minutes else 0.0
     app_use = budget_usage(clock=SYSTEM_CLOCK)
-    data["budget"] = {
-        "per_minute": budget.per_minute,
-        "factor": factor,
-        "calls_per_minute": rate,
-        "app_burst_in_use": app_use,
+    data = {
+        "budget": {
+            "per_minute": budget.per_minute,
+            "factor": factor,
+            "calls_per_minute": rate,
+            "app_burst_in_use": app_use,
+        }
     }
-    lines.append(
+    line = (
         f"Budget: {budget.per_minute:g} calls/min for the application "
         f"({settings.ML_RATE_LIMIT_TARGET:.0%} of ML_RATE_LIMIT_PER_MINUTE="
         f"{settings.ML_RATE_LIMIT_PER_MINUTE}"
         + (f", tightened x{factor:g}" if factor < 1 else "")
         + f"); used {rate:.1f}/min on average, burst allowance {app_use:.0%} in use now"
     )
+    return Finding((line,), data)
+
+
+def _seller_bursts(calls: _Calls) -> Finding:
     sellers = dict(
         Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(schema_name__in=list(by_tenant), ml_user_id__isnull=False)
+        .filter(schema_name__in=list(calls.by_tenant), ml_user_id__isnull=False)
         .values_list("schema_name", "ml_user_id")
     )
     seller_use = {
@@ -118,23 +151,37 @@ def diagnose(options: Options) -> Result:
         for schema, seller in sorted(sellers.items())
         if seller is not None
     }
-    data["seller_burst_in_use"] = seller_use
     busy = [f"{schema} {use:.0%}" for schema, use in seller_use.items() if use > 0]
-    if busy:
-        lines.append("Seller burst allowance in use now: " + ", ".join(busy))
-    paused = _paused_state()
-    if paused:
-        lines.append(f"Mitigation in force: queues {', '.join(paused['queues'])} paused")
+    lines = ("Seller burst allowance in use now: " + ", ".join(busy),) if busy else ()
+    return Finding(lines, {"seller_burst_in_use": seller_use})
 
-    if not total:
-        lines.append("Verdict: UNKNOWN: no ML API calls recorded in the window")
-        return Result(Outcome.UNKNOWN, tuple(lines), data)
-    share = _share(by_status)
-    if share >= SHARE_LIMIT:
-        lines.append(f"Verdict: FAILED: 429 share {share:.1%} at or above {SHARE_LIMIT:.0%}")
-        return Result(Outcome.FAILED, tuple(lines), data)
-    lines.append(f"Verdict: OK: 429 share {share:.1%} under {SHARE_LIMIT:.0%}")
-    return Result(Outcome.OK, tuple(lines), data)
+
+def _mitigation(calls: _Calls) -> Finding:
+    paused = _paused_state()
+    if not paused:
+        return Finding()
+    return Finding((f"Mitigation in force: queues {', '.join(paused['queues'])} paused",))
+
+
+SECTIONS: tuple[Section[_Calls], ...] = (
+    Section("ML API calls by status, store and endpoint", _call_mix),
+    Section("Application budget", _budget),
+    Section("Seller burst allowance", _seller_bursts),
+    Section("Mitigation in force", _mitigation),
+)
+
+
+def _verdict(calls: _Calls) -> Verdict:
+    return Verdict(
+        ok=f"429 share {_share(calls.by_status):.1%} under {SHARE_LIMIT:.0%}",
+        unknown="no ML API calls recorded in the window" if not calls.total else "",
+    )
+
+
+def diagnose(options: Options) -> Result:
+    return diagnosis(
+        _Calls.read(options.minutes), SECTIONS, data={"minutes": options.minutes}, verdict=_verdict
+    )
 
 
 def _paused_state() -> dict[str, Any] | None:

@@ -11,6 +11,7 @@ import json
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from operations.runbooks.emergency import (
     ack_only_enable,
     ack_only_state,
 )
-from operations.runbooks.measures import Latency, counts_by, latency, metric_window
+from operations.runbooks.measures import Latency, Window, counts_by, latency, metric_window
 from operations.runbooks.probes import (
     database_probe,
     last_deploy,
@@ -36,6 +37,7 @@ from operations.runbooks.probes import (
     worker_pools,
 )
 from operations.runbooks.registry import Options, Outcome, Result
+from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
 from peepers.tasks import queue_depths
 
 ACK_LIMIT_MS = 500  # ML switches a topic off above this
@@ -67,122 +69,156 @@ def _inbox_backlog() -> dict[str, Any] | None:
     return found
 
 
-def diagnose(options: Options) -> Result:
-    minutes = options.minutes
-    lines: list[str] = []
-    problems: list[str] = []
-    data: dict[str, Any] = {"minutes": minutes}
+@dataclass(frozen=True)
+class _Acks:
+    """The acknowledgement latency of the window, measured first: the verdict needs it too."""
 
-    ack_window = metric_window("ml_webhook_ack", minutes=minutes)
-    ack = latency(ack_window)
-    data["ack"] = {
-        "count": ack.count,
-        "p95_ms": ack.p95_ms,
-        "p100_ms": ack.p100_ms,
-        "mean_ms": ack.mean_ms,
-        "over_500": ack.over_500,
-        "source": ack_window.source,
+    minutes: int
+    window: Window
+    ack: Latency
+
+
+def _acknowledgement(acks: _Acks) -> Finding:
+    minutes, ack, source = acks.minutes, acks.ack, acks.window.source
+    data = {
+        "ack": {
+            "count": ack.count,
+            "p95_ms": ack.p95_ms,
+            "p100_ms": ack.p100_ms,
+            "mean_ms": ack.mean_ms,
+            "over_500": ack.over_500,
+            "source": source,
+        }
     }
     if ack.count == 0:
-        lines.append(f"Webhook acknowledgement, last {minutes} min: no data")
-    else:
-        lines.append(
-            f"Webhook acknowledgement, last {minutes} min: {ack.count} requests, "
-            f"p95 {Latency.bound(ack.p95_ms)}, p100 {Latency.bound(ack.p100_ms)}, "
-            f"mean {ack.mean_ms:.1f} ms, {ack.over_500} over {ACK_LIMIT_MS} ms "
-            f"[{ack_window.source}]"
-        )
-        if ack.p95_ms is not None and ack.p95_ms > ACK_LIMIT_MS:
-            problems.append(f"webhook p95 above {ACK_LIMIT_MS} ms")
-    answers = counts_by(metric_window("ml_webhook", minutes=minutes), "outcome")
-    data["answers"] = {outcome: int(n) for (outcome,), n in answers.items()}
-    if answers:
-        lines.append(
-            "Webhook answers: "
-            + ", ".join(f"{outcome} {int(n)}" for (outcome,), n in sorted(answers.items()))
-        )
+        return Finding((f"Webhook acknowledgement, last {minutes} min: no data",), data)
+    line = (
+        f"Webhook acknowledgement, last {minutes} min: {ack.count} requests, "
+        f"p95 {Latency.bound(ack.p95_ms)}, p100 {Latency.bound(ack.p100_ms)}, "
+        f"mean {ack.mean_ms:.1f} ms, {ack.over_500} over {ACK_LIMIT_MS} ms [{source}]"
+    )
+    slow = ack.p95_ms is not None and ack.p95_ms > ACK_LIMIT_MS
+    return Finding((line,), data, (f"webhook p95 above {ACK_LIMIT_MS} ms",) if slow else ())
 
+
+def _answers(acks: _Acks) -> Finding:
+    answers = counts_by(metric_window("ml_webhook", minutes=acks.minutes), "outcome")
+    data = {"answers": {outcome: int(n) for (outcome,), n in answers.items()}}
+    if not answers:
+        return Finding((), data)
+    counted = ", ".join(f"{outcome} {int(n)}" for (outcome,), n in sorted(answers.items()))
+    return Finding((f"Webhook answers: {counted}",), data)
+
+
+def _backlog(acks: _Acks) -> Finding:
     backlog = _inbox_backlog()
     if backlog is None:
-        lines.append("Inbox backlog: unknown (database unavailable)")
-    else:
-        oldest = backlog.pop("oldest_pending")
-        age = timezone.now() - oldest if oldest else None
-        data["inbox"] = {**backlog, "oldest_pending_seconds": age.total_seconds() if age else None}
-        lines.append(
-            f"Inbox backlog: {backlog['pending']} pending"
-            + (f" (oldest {_age(age)})" if age else "")
-            + f", {backlog['processing']} processing, {backlog['dead']} dead"
-        )
-        if age is not None and age > BACKLOG_STALE:
-            problems.append(f"inbox has pending notifications older than {_age(BACKLOG_STALE)}")
+        return Finding(("Inbox backlog: unknown (database unavailable)",))
+    oldest = backlog.pop("oldest_pending")
+    age = timezone.now() - oldest if oldest else None
+    data = {"inbox": {**backlog, "oldest_pending_seconds": age.total_seconds() if age else None}}
+    line = (
+        f"Inbox backlog: {backlog['pending']} pending"
+        + (f" (oldest {_age(age)})" if age else "")
+        + f", {backlog['processing']} processing, {backlog['dead']} dead"
+    )
+    stale = age is not None and age > BACKLOG_STALE
+    problem = f"inbox has pending notifications older than {_age(BACKLOG_STALE)}"
+    return Finding((line,), data, (problem,) if stale else ())
 
+
+def _queues(acks: _Acks) -> Finding:
     depths = queue_depths()
-    data["queues"] = depths
+    data = {"queues": depths}
     if depths is None:
-        lines.append("Queue depth: unknown (broker unreachable)")
-        problems.append("Celery broker unreachable")
-    else:
-        lines.append("Queue depth: " + ", ".join(f"{q} {n}" for q, n in depths.items()))
-        deep = [q for q, n in depths.items() if n > QUEUE_DEEP]
-        if deep:
-            problems.append(f"queue(s) over {QUEUE_DEEP} messages: {', '.join(deep)}")
+        lines = ("Queue depth: unknown (broker unreachable)",)
+        return Finding(lines, data, ("Celery broker unreachable",))
+    line = "Queue depth: " + ", ".join(f"{q} {n}" for q, n in depths.items())
+    deep = [q for q, n in depths.items() if n > QUEUE_DEEP]
+    problem = f"queue(s) over {QUEUE_DEEP} messages: {', '.join(deep)}"
+    return Finding((line,), data, (problem,) if deep else ())
 
+
+def _ack_only(acks: _Acks) -> Finding:
     try:
         state = ack_only_state()
     except RedisError:
-        lines.append("Ack-only mode: unknown (Redis unreachable)")
-    else:
-        data["ack_only"] = {
-            "on": state.on,
-            "seconds_left": state.seconds_left,
-            "queued": state.queued,
-        }
-        mode = f"ON, {_age(timedelta(seconds=state.seconds_left))} left" if state.on else "off"
-        lines.append(f"Ack-only mode: {mode}, {state.queued} queued for the drainer")
+        return Finding(("Ack-only mode: unknown (Redis unreachable)",))
+    data = {
+        "ack_only": {"on": state.on, "seconds_left": state.seconds_left, "queued": state.queued}
+    }
+    mode = f"ON, {_age(timedelta(seconds=state.seconds_left))} left" if state.on else "off"
+    return Finding((f"Ack-only mode: {mode}, {state.queued} queued for the drainer",), data)
 
+
+def _redis(acks: _Acks) -> Finding:
     cache = redis_probe()
-    data["redis"] = {"ping_ms": cache.ping_ms, **cache.stats, "error": cache.error}
+    data = {"redis": {"ping_ms": cache.ping_ms, **cache.stats, "error": cache.error}}
     if cache.ping_ms is None:
-        lines.append(f"Redis: unreachable ({cache.error})")
-        problems.append("Redis unreachable")
-    else:
-        stats = cache.stats
-        ratio = stats["keyspace_hit_ratio"]
-        lines.append(
-            f"Redis: PING {cache.ping_ms:.2f} ms; ops/s {stats['instantaneous_ops_per_sec']}, "
-            f"clients {stats['connected_clients']} ({stats['blocked_clients']} blocked), "
-            f"rejected connections {stats['rejected_connections']}, "
-            f"evicted keys {stats['evicted_keys']}, hit ratio "
-            + (f"{ratio:.1%}" if ratio is not None else "n/a")
-            + f", memory {stats['used_memory_human']}"
-        )
-        if cache.ping_ms > REDIS_SLOW_MS:
-            problems.append(f"Redis PING above {REDIS_SLOW_MS:g} ms")
+        return Finding((f"Redis: unreachable ({cache.error})",), data, ("Redis unreachable",))
+    stats = cache.stats
+    ratio = stats["keyspace_hit_ratio"]
+    line = (
+        f"Redis: PING {cache.ping_ms:.2f} ms; ops/s {stats['instantaneous_ops_per_sec']}, "
+        f"clients {stats['connected_clients']} ({stats['blocked_clients']} blocked), "
+        f"rejected connections {stats['rejected_connections']}, "
+        f"evicted keys {stats['evicted_keys']}, hit ratio "
+        + (f"{ratio:.1%}" if ratio is not None else "n/a")
+        + f", memory {stats['used_memory_human']}"
+    )
+    slow = cache.ping_ms > REDIS_SLOW_MS
+    return Finding((line,), data, (f"Redis PING above {REDIS_SLOW_MS:g} ms",) if slow else ())
 
+
+def _postgresql(acks: _Acks) -> Finding:
     database = database_probe()
-    data["database"] = {"select_ms": database.select_ms, "error": database.error}
+    data = {"database": {"select_ms": database.select_ms, "error": database.error}}
     if database.select_ms is None:
-        lines.append(f"PostgreSQL: unreachable ({database.error})")
-        problems.append("PostgreSQL unreachable")
-    else:
-        lines.append(f"PostgreSQL: SELECT 1 {database.select_ms:.2f} ms")
-        if database.select_ms > DATABASE_SLOW_MS:
-            problems.append(f"PostgreSQL SELECT 1 above {DATABASE_SLOW_MS:g} ms")
+        lines = (f"PostgreSQL: unreachable ({database.error})",)
+        return Finding(lines, data, ("PostgreSQL unreachable",))
+    slow = database.select_ms > DATABASE_SLOW_MS
+    problem = f"PostgreSQL SELECT 1 above {DATABASE_SLOW_MS:g} ms"
+    return Finding(
+        (f"PostgreSQL: SELECT 1 {database.select_ms:.2f} ms",), data, (problem,) if slow else ()
+    )
 
+
+def _deploy(acks: _Acks) -> Finding:
     deployed = last_deploy()
-    data["last_deploy"] = deployed
-    lines.append(f"Last deploy: {deployed}")
+    return Finding((f"Last deploy: {deployed}",), {"last_deploy": deployed})
 
-    data["problems"] = problems
-    if problems:
-        lines.append("Verdict: FAILED: " + "; ".join(problems))
-        return Result(Outcome.FAILED, tuple(lines), data)
-    if ack.count == 0:
-        lines.append("Verdict: UNKNOWN: no webhook acknowledgements recorded in the window")
-        return Result(Outcome.UNKNOWN, tuple(lines), data)
-    lines.append(f"Verdict: OK: p95 within {ACK_LIMIT_MS} ms, no backlog, dependencies healthy")
-    return Result(Outcome.OK, tuple(lines), data)
+
+SECTIONS: tuple[Section[_Acks], ...] = (
+    Section("Webhook acknowledgement latency", _acknowledgement),
+    Section("Webhook answers by outcome", _answers),
+    Section("Inbox backlog", _backlog),
+    Section("Celery queue depth", _queues),
+    Section("Ack-only mode", _ack_only),
+    Section("Redis", _redis),
+    Section("PostgreSQL", _postgresql),
+    Section("Last deploy", _deploy),
+)
+
+
+def _verdict(acks: _Acks) -> Verdict:
+    return Verdict(
+        ok=f"p95 within {ACK_LIMIT_MS} ms, no backlog, dependencies healthy",
+        unknown=(
+            "no webhook acknowledgements recorded in the window" if acks.ack.count == 0 else ""
+        ),
+    )
+
+
+def diagnose(options: Options) -> Result:
+    window = metric_window("ml_webhook_ack", minutes=options.minutes)
+    acks = _Acks(options.minutes, window, latency(window))
+    return diagnosis(
+        acks,
+        SECTIONS,
+        data={"minutes": options.minutes},
+        verdict=_verdict,
+        record_problems=True,
+    )
 
 
 def mitigate(options: Options) -> Result:
