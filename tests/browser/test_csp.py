@@ -12,7 +12,7 @@ from tenants.models import Tenant
 from tenants.users.models import User
 from tests.browser.conftest import SETTLE, CspViolations
 from tests.browser.support import log_in
-from tests.support.clients import STAFF_EMAIL, STAFF_PASSWORD
+from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD
 
 INLINE_SCRIPT = """() => {
   const script = document.createElement("script");

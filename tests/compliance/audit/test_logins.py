@@ -4,7 +4,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction, AuditEvent
-from tests.compliance.audit.conftest import STAFF_EMAIL, admin_login
+from tests.compliance.audit.conftest import admin_login
+from tests.factories.users import STAFF_EMAIL
 from tests.support.clients import owner_of, store_client
 from tests.support.db import OWNER_PASSWORD
 
