@@ -35,8 +35,8 @@ from compliance.audit.services import actor_for_user, audit_record
 from tenants.models import Tenant
 from tenants.services import store_url
 from tenants.users.models import Role, User
+from tenants.users.policy import may_manage
 
-MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 BACKUP_CODE_COUNT = 10
 
 
@@ -60,7 +60,7 @@ def _audit_permission_change(
 
 
 def _require_manager(actor: User) -> None:
-    if not actor.is_active or actor.role not in MANAGERS:
+    if not may_manage(user=actor):
         raise NotAllowed(_("Only the store's owners and admins can manage the team."))
 
 

@@ -11,11 +11,11 @@ from typing import Any
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from peepers.errors import DomainError
 
-class ApiTokenError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ApiTokenError(DomainError):
+    """An API token could not be issued or changed as asked."""
 
 
 class ApiTokenInvalid(ApiTokenError):

@@ -42,21 +42,11 @@ from billing.refunds import refund_create, refund_retry
 from billing.sync import subscription_sync
 from billing.tax import brl
 from peepers.admin_paging import EstimatedCountAdminMixin
+from peepers.admin_readonly import ReadOnlyAdmin, ReadOnlyAdminMixin
 from tenants.admin import StoreListColumn, store_list_column, store_page_section
 from tenants.models import Tenant
 
 NO_SUBSCRIPTION = "none"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(TaxRate)
@@ -150,7 +140,7 @@ class SubscriptionMirrorAdmin(ReadOnlyAdmin):
     actions = ["sync_now"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     @admin.action(description="Sync from Stripe now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[SubscriptionMirror]) -> None:
@@ -196,7 +186,7 @@ class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
     actions = ["replay"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     @admin.display(description="Last error")
     def error(self, obj: StripeEvent) -> str:
@@ -247,7 +237,7 @@ class InvoiceRecordAdmin(ReadOnlyAdmin):
     search_fields = ["=stripe_invoice_id", "number", "tenant__schema_name", "=charge_id"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     @admin.display(description="Total", ordering="total")
     def total_brl(self, obj: InvoiceRecord) -> str:
@@ -326,7 +316,7 @@ class RefundAdmin(ReadOnlyAdmin):
     actions = ["retry"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdmin, self).has_change_permission(request, obj)
+        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
 
     @admin.display(description="Amount", ordering="amount_cents")
     def amount_brl(self, obj: Refund) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class BillingError(Exception):
+
+class BillingError(DomainError):
     """A billing operation could not be done; ``message`` is safe to show the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class StripeUnavailable(BillingError):

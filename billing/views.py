@@ -25,15 +25,9 @@ from billing.tax import brl
 from dashboard.selectors import store_usage
 from tenants.context import request_tenant
 from tenants.services import store_url
-from tenants.users.models import Role, User
+from tenants.users.policy import may_manage
 
-MANAGERS = (Role.OWNER, Role.ADMIN)
 INVOICES_SHOWN = 24
-
-
-def _may_manage(request: HttpRequest) -> bool:
-    user = request.user
-    return isinstance(user, User) and user.role in MANAGERS
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -63,7 +57,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             "usage": store_usage(tenant=tenant),
             "plans": plans,
             "invoices": invoices,
-            "may_manage": _may_manage(request),
+            "may_manage": may_manage(user=request.user),
         },
     )
 
@@ -76,7 +70,7 @@ def _refuse(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def checkout_view(request: HttpRequest) -> HttpResponse:
-    if not _may_manage(request):
+    if not may_manage(user=request.user):
         return _refuse(request)
     plan = Plan.objects.filter(code=request.POST.get("plan", ""), is_public=True).first()
     if plan is None:
@@ -123,7 +117,7 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def portal_view(request: HttpRequest) -> HttpResponse:
-    if not _may_manage(request):
+    if not may_manage(user=request.user):
         return _refuse(request)
     try:
         url = portal_session_create(tenant=request_tenant(request), base_url=_base_url(request))
@@ -135,7 +129,7 @@ def portal_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def plan_change_view(request: HttpRequest, code: str) -> HttpResponse:
-    if not _may_manage(request):
+    if not may_manage(user=request.user):
         return _refuse(request)
     plan = get_object_or_404(Plan, code=code, is_public=True)
     tenant = request_tenant(request)

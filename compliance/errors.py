@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class ComplianceError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ComplianceError(DomainError):
+    """A compliance request could not be handled; ``message`` is for the person handling it."""
 
 
 class SubjectUnknown(ComplianceError):

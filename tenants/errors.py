@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class TenantError(Exception):
+
+class TenantError(DomainError):
     """Base class. ``field`` names the input at fault, when there is one."""
-
-    field: str | None = None
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if field is not None:
-            self.field = field
 
 
 class TenantInvalid(TenantError):

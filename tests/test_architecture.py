@@ -1,11 +1,15 @@
 """Rules of the house that a registry or a scan can enforce."""
 
 import ast
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+
+from peepers.errors import DomainError
 
 BASE_DIR = Path(settings.BASE_DIR)
 FEATURE_APPS = ("integrations", "billing", "compliance", "operations")
@@ -55,3 +59,62 @@ def test_only_urlconfs_settings_and_celery_name_feature_apps_in_peepers(path):
         return
     bad = {m for m in imported_modules(path) if m.split(".")[0] in FEATURE_APPS}
     assert not bad, f"{path} imports {bad}"
+
+
+# -- errors: one base ---------------------------------------------------------------------------
+# Doubles answer in their provider's error format (ML's, Stripe's), not in ours.
+DOUBLES = ("integrations/mercadolivre/sandbox", "billing/emulator")
+# Bases raised by their own machinery, still to be moved onto DomainError.
+NOT_YET_DOMAIN_ERRORS = {
+    "operations.maintenance.errors.MaintenanceError",
+    "operations.runbooks.errors.RunbookError",
+}
+
+
+def errors_modules() -> list[str]:
+    paths = sorted(BASE_DIR.glob("*/**/errors.py"))
+    return [
+        ".".join(path.relative_to(BASE_DIR).with_suffix("").parts)
+        for path in paths
+        if not str(path.relative_to(BASE_DIR)).startswith((".", *DOUBLES))
+        and path.relative_to(BASE_DIR).parts[0] not in {"tests", "peepers"}
+    ]
+
+
+def bases_outside_domain_error(module: ModuleType) -> set[str]:
+    """Exception classes defined in ``module`` that sit straight on ``Exception``."""
+    return {
+        f"{module.__name__}.{name}"
+        for name, cls in vars(module).items()
+        if isinstance(cls, type)
+        and cls.__module__ == module.__name__
+        and Exception in cls.__bases__
+    }
+
+
+@pytest.mark.parametrize("module_name", errors_modules())
+def test_every_errors_base_derives_from_domain_error(module_name):
+    module = importlib.import_module(module_name)
+    assert bases_outside_domain_error(module) <= NOT_YET_DOMAIN_ERRORS
+
+
+def test_errors_not_yet_on_domain_error_are_still_so():
+    """The waiting list only shrinks: a base moved onto DomainError leaves it."""
+    for dotted in NOT_YET_DOMAIN_ERRORS:
+        module_name, name = dotted.rsplit(".", 1)
+        cls = getattr(importlib.import_module(module_name), name)
+        assert not issubclass(cls, DomainError), dotted
+
+
+def test_an_errors_base_on_exception_is_caught():
+    module = ModuleType("planted.errors")
+    base = type("PlantedError", (Exception,), {"__module__": "planted.errors"})
+    module.PlantedError = base
+    module.PlantedMissing = type("PlantedMissing", (base,), {"__module__": "planted.errors"})
+    assert bases_outside_domain_error(module) == {"planted.errors.PlantedError"}
+
+
+def test_an_errors_base_on_domain_error_passes():
+    module = ModuleType("planted.errors")
+    module.PlantedError = type("PlantedError", (DomainError,), {"__module__": "planted.errors"})
+    assert bases_outside_domain_error(module) == set()

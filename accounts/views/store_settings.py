@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods
 from accounts.errors import AccountError, NotAllowed
 from accounts.forms import StoreProfileForm
 from accounts.selectors import two_factor_enabled
-from accounts.services import MANAGERS, store_profile_update
+from accounts.services import store_profile_update
 from tenants.context import request_tenant
 from tenants.users.models import User
+from tenants.users.policy import may_manage
 
 
 @login_required
@@ -24,7 +25,7 @@ def store_settings(request: HttpRequest) -> HttpResponse:
     tenant = request_tenant(request)
     user = request.user
     assert isinstance(user, User)
-    can_edit = user.role in MANAGERS
+    can_edit = may_manage(user=user)
     initial = {"name": tenant.name, "owner_email": tenant.owner_email}
     form = StoreProfileForm(request.POST or None, initial=initial, read_only=not can_edit)
     status = 200

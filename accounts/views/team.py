@@ -20,7 +20,6 @@ from accounts.forms import InviteForm, RoleForm
 from accounts.roles import ROLE_CHOICES, role_label
 from accounts.selectors import team_members
 from accounts.services import (
-    MANAGERS,
     invitation_accept,
     member_remove,
     member_role_set,
@@ -29,6 +28,7 @@ from accounts.services import (
 from accounts.tokens import invited_user
 from tenants.context import request_tenant
 from tenants.users.models import Role, User
+from tenants.users.policy import may_manage
 
 
 def _actor(request: HttpRequest) -> User:
@@ -45,7 +45,7 @@ def _page(
     status: int = 200,
 ) -> HttpResponse:
     actor = _actor(request)
-    can_manage = actor.role in MANAGERS
+    can_manage = may_manage(user=actor)
     members = list(team_members())
     for member in members:
         member.errors = (row_errors or {}).get(member.pk, [])  # type: ignore[attr-defined]
@@ -88,7 +88,7 @@ def team_invite_view(request: HttpRequest) -> HttpResponse:
                 _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
             )
             return redirect("team")
-    status = 403 if actor.role not in MANAGERS else 400
+    status = 400 if may_manage(user=actor) else 403
     return _page(request, invite_form=form, status=status)
 
 

@@ -22,7 +22,8 @@ from api.filtering import django_filters
 from compliance.consent.privacy_center import privacy_erasure_request, privacy_export
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus
 from tenants.context import request_tenant
-from tenants.users.models import Role, User
+from tenants.users.models import User
+from tenants.users.policy import may_manage
 
 EXPORT = "export"
 ERASURE = "erasure"
@@ -89,7 +90,7 @@ class PrivacyRequestViewSet(StoreReadViewSet[DataSubjectRequest]):
     def scoped_queryset(self) -> QuerySet[DataSubjectRequest]:
         user: User = self.request.user  # type: ignore[assignment]
         found = DataSubjectRequest.objects.filter(tenant=request_tenant(self.request))
-        if user.role in (Role.OWNER, Role.ADMIN):
+        if may_manage(user=user):
             return found
         return found.filter(scope=RequestScope.SELLER_USER, subject_email=user.email.lower())
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from compliance.audit.models import AuditEvent
 from peepers.admin_paging import EstimatedCountAdminMixin
+from peepers.admin_readonly import ReadOnlyAdminMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(EstimatedCountAdminMixin, admin.ModelAdmin[AuditEvent]):
+class AuditEventAdmin(ReadOnlyAdminMixin, EstimatedCountAdminMixin, admin.ModelAdmin[AuditEvent]):
     list_display = [
         "occurred_at",
         "action",
@@ -28,12 +26,3 @@ class AuditEventAdmin(EstimatedCountAdminMixin, admin.ModelAdmin[AuditEvent]):
     search_fields = ["actor_email", "tenant_schema", "=ip_address", "object_id"]
     list_per_page = 100
     readonly_fields = [field.name for field in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

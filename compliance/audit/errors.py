@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class AuditError(Exception):
+
+class AuditError(DomainError):
     """An audit operation could not be done; ``message`` is safe to show staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class AuditEventImmutable(AuditError):

@@ -37,6 +37,7 @@ from compliance.breaches.services import (
     breach_open,
     breach_record_notification,
 )
+from peepers.admin_readonly import ReadOnlyAdmin
 
 OPENING_FIELDS = ["title", "description", "awareness_at", "detected_by", "detection_method"]
 PHASE_STEPS = [
@@ -67,14 +68,6 @@ def _local(moment: Any) -> str:
 
 class NoDeleteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(NoDeleteAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class BreachError(Exception):
+
+class BreachError(DomainError):
     """A breach-case operation could not be done; ``message`` is safe to show staff."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class PhaseOutOfOrder(BreachError):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class ConsentError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class ConsentError(DomainError):
+    """A consent operation could not be done; ``message`` can be shown to the person acting."""
 
 
 class ConsentRecordImmutable(ConsentError):

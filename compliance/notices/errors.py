@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class NoticeError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class NoticeError(DomainError):
+    """A notice operation could not be done; ``message`` is safe to show staff."""
 
 
 class NoticePublished(NoticeError):

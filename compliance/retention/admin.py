@@ -19,6 +19,7 @@ from compliance.retention.models import (
 )
 from compliance.retention.offboarding import store_offboard
 from compliance.retention.services import retention_run
+from peepers.admin_readonly import ReadOnlyAdmin
 from tenants.admin import store_offboarding_set
 from tenants.models import Tenant
 
@@ -37,23 +38,12 @@ class RetentionPolicyAdmin(admin.ModelAdmin[RetentionPolicy]):
         return False  # switch a policy off with "active" instead
 
 
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 def _pretty(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(_ReadOnly):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "dry_run", "status", "removed", "origin", "finished_at"]
     list_filter = ["status", "dry_run"]
     readonly_fields = [
@@ -122,7 +112,7 @@ class RetentionRunAdmin(_ReadOnly):
 
 
 @admin.register(StoreOffboarding)
-class StoreOffboardingAdmin(_ReadOnly):
+class StoreOffboardingAdmin(ReadOnlyAdmin):
     list_display = [
         "schema_name",
         "started_at",

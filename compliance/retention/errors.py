@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class RetentionError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+
+class RetentionError(DomainError):
+    """A retention operation could not be done; ``message`` is for the staff member."""
 
 
 class CategoryNotEnforceable(RetentionError):

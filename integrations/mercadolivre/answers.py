@@ -26,6 +26,7 @@ from integrations.mercadolivre.errors import (
 from integrations.mercadolivre.models import MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import questions_upsert
+from peepers.errors import DomainError
 from tenants.models import Tenant
 
 ANSWER_MAX_CHARS = 2000  # ML's limit for a question or an answer
@@ -37,14 +38,10 @@ ANSWER_RETRIES = 1
 ANSWER_MAX_WAIT_SECONDS = 5.0
 
 
-class AnswerError(Exception):
+class AnswerError(DomainError):
     """Base of the answering errors; ``message`` is written for the seller, ``code`` for code."""
 
     code = "answer_error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class QuestionNotFound(AnswerError):

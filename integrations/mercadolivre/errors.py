@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class MLError(Exception):
+
+class MLError(DomainError):
     """Base class. ``status``/``error`` echo ML's answer when there was one."""
 
     def __init__(
         self, message: str, *, status: int | None = None, error: str = "", path: str = ""
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
         self.error = error
         self.path = path

@@ -33,6 +33,7 @@ from integrations.mercadolivre.models import (
 )
 from integrations.mercadolivre.sync.services import SCHEDULE_SLACK
 from integrations.mercadolivre.sync_tasks import ml_incremental_sync
+from peepers.errors import DomainError
 from peepers.redis import redis_client, redis_key
 from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
@@ -43,12 +44,11 @@ logger = logging.getLogger(__name__)
 SYNC_REQUEST_TTL = timedelta(minutes=10)
 
 
-class SyncRefused(Exception):
+class SyncRefused(DomainError):
     code = "sync_refused"
 
     def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.retry_after = retry_after
 
 

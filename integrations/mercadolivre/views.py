@@ -14,14 +14,7 @@ from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start, ml_disconnect
 from tenants.context import request_tenant
 from tenants.services import store_url
-from tenants.users.models import Role, User
-
-MANAGERS = (Role.OWNER, Role.ADMIN)
-
-
-def _may_manage(request: HttpRequest) -> bool:
-    user = request.user
-    return isinstance(user, User) and user.role in MANAGERS
+from tenants.users.policy import may_manage
 
 
 @login_required
@@ -31,14 +24,14 @@ def ml_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "integrations/ml_settings.html",
-        {"account": account, "may_manage": _may_manage(request)},
+        {"account": account, "may_manage": may_manage(user=request.user)},
     )
 
 
 @login_required
 @require_POST
 def ml_connect(request: HttpRequest) -> HttpResponse:
-    if not _may_manage(request):
+    if not may_manage(user=request.user):
         messages.error(request, _("Only the store's owner or an admin can connect Mercado Livre."))
         return redirect("ml-settings")
     try:
@@ -52,7 +45,7 @@ def ml_connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def ml_disconnect_view(request: HttpRequest) -> HttpResponse:
-    if not _may_manage(request):
+    if not may_manage(user=request.user):
         messages.error(
             request, _("Only the store's owner or an admin can disconnect Mercado Livre.")
         )

@@ -17,10 +17,11 @@ from django.utils.html import format_html
 from operations.alerts.models import AlertState, RuleFile
 from operations.alerts.rules import RuleFileError
 from operations.alerts.services import alerts_run
+from peepers.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(AlertState)
-class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AlertStateAdmin(ReadOnlyAdmin):
     list_display = (
         "rule",
         "scope",
@@ -54,15 +55,6 @@ class AlertStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             state.incident_id,
             state.incident.state if state.incident else "",
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Evaluate every rule now", permissions=["view"])
     def evaluate_now(self, request: HttpRequest, queryset: QuerySet[AlertState]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,21 +9,11 @@ from django.http import HttpRequest
 from operations.backups.errors import BackupError
 from operations.backups.models import Backup, Restore
 from operations.backups.services import backup_location, backup_verify
-
-
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from peepers.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(Backup)
-class BackupAdmin(_ReadOnly):
+class BackupAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
         "kind",
@@ -57,7 +45,7 @@ class BackupAdmin(_ReadOnly):
 
 
 @admin.register(Restore)
-class RestoreAdmin(_ReadOnly):
+class RestoreAdmin(ReadOnlyAdmin):
     list_display = [
         "pk",
         "backup",

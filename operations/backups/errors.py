@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class BackupError(Exception):
+
+class BackupError(DomainError):
     """Base of every backup or restore failure."""
 
 

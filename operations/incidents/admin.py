@@ -17,6 +17,7 @@ from django.utils import timezone
 from operations.incidents.errors import IncidentAlreadyResolved
 from operations.incidents.models import Incident, IncidentEvent, Notification, State
 from operations.incidents.services import incident_acknowledge, incident_resolve
+from peepers.admin_readonly import ReadOnlyAdmin
 
 
 def _span(delta: timedelta) -> str:
@@ -132,7 +133,7 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["incident", "reason", "channel", "status", "attempts", "created_at"]
     list_filter = ["status", "reason"]
     readonly_fields = [
@@ -149,12 +150,3 @@ class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "last_attempt_at",
         "sent_at",
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -1,7 +1,9 @@
 """What the incident and notification services refuse, as types."""
 
+from peepers.errors import DomainError
 
-class IncidentError(Exception):
+
+class IncidentError(DomainError):
     """Base of the incident errors."""
 
 
