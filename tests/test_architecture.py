@@ -64,11 +64,6 @@ def test_only_urlconfs_settings_and_celery_name_feature_apps_in_peepers(path):
 # -- errors: one base ---------------------------------------------------------------------------
 # Doubles answer in their provider's error format (ML's, Stripe's), not in ours.
 DOUBLES = ("integrations/mercadolivre/sandbox", "billing/emulator")
-# Bases raised by their own machinery, still to be moved onto DomainError.
-NOT_YET_DOMAIN_ERRORS = {
-    "operations.maintenance.errors.MaintenanceError",
-    "operations.runbooks.errors.RunbookError",
-}
 
 
 def errors_modules() -> list[str]:
@@ -95,15 +90,7 @@ def bases_outside_domain_error(module: ModuleType) -> set[str]:
 @pytest.mark.parametrize("module_name", errors_modules())
 def test_every_errors_base_derives_from_domain_error(module_name):
     module = importlib.import_module(module_name)
-    assert bases_outside_domain_error(module) <= NOT_YET_DOMAIN_ERRORS
-
-
-def test_errors_not_yet_on_domain_error_are_still_so():
-    """The waiting list only shrinks: a base moved onto DomainError leaves it."""
-    for dotted in NOT_YET_DOMAIN_ERRORS:
-        module_name, name = dotted.rsplit(".", 1)
-        cls = getattr(importlib.import_module(module_name), name)
-        assert not issubclass(cls, DomainError), dotted
+    assert not bases_outside_domain_error(module)
 
 
 def test_an_errors_base_on_exception_is_caught():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from peepers.errors import DomainError
 
-class MaintenanceError(Exception):
+
+class MaintenanceError(DomainError):
     """Base of the maintenance errors."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from peepers.errors import DomainError
 
-class RunbookError(Exception):
+
+class RunbookError(DomainError):
     """Base of the runbook errors; the message says what is valid."""
 
 
