@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from compliance.erasure import subject_erase
@@ -24,11 +24,16 @@ from compliance.models import (
     ErasureStep,
     IdentityState,
     RequestKind,
-    RequestStatus,
 )
 from compliance.reports import compliance_report_create
-from compliance.requests import days_left
+from compliance.requests import (
+    days_left,
+    dsr_erasure_complete,
+    dsr_mark_answered,
+    dsr_start,
+)
 from tenants.services import store_url
+from tenants.users.models import User
 
 
 class ErasureStepInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -89,8 +94,12 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
         )
         return format_html('<a href="{}">{}</a>', url, "signed link (expires)")
 
-    @admin.action(description="Export the subject's data (access / portability)")
+    @admin.action(
+        description="Export the subject's data (access / portability)",
+        permissions=["change"],
+    )
     def export_data(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
+        staff = _staff(request)
         for dsr in queryset.select_related("tenant"):
             done = subject_export(request=dsr)
             rows = sum(m["rows"] for m in done.manifest["models"])
@@ -101,13 +110,15 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
                     "says so and can be sent as the answer.",
                     messages.WARNING,
                 )
-            DataSubjectRequest.objects.filter(pk=dsr.pk, status=RequestStatus.RECEIVED).update(
-                status=RequestStatus.IN_PROGRESS, handled_by=request.user.get_username()
-            )
+            dsr_start(request=dsr, by=staff)
             self.message_user(request, f"{dsr}: export ready ({rows} rows); link on the request.")
 
-    @admin.action(description="Erase the subject's data (identity must be verified)")
+    @admin.action(
+        description="Erase the subject's data (identity must be verified)",
+        permissions=["change"],
+    )
     def erase_data(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
+        staff = _staff(request)
         for dsr in queryset.select_related("tenant"):
             if dsr.kind != RequestKind.ERASURE or dsr.identity != IdentityState.VERIFIED:
                 self.message_user(
@@ -117,22 +128,20 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
                 )
                 continue
             changed = subject_erase(request=dsr)
-            DataSubjectRequest.objects.filter(pk=dsr.pk).update(
-                status=RequestStatus.COMPLETED,
-                completed_at=timezone.now(),
-                handled_by=request.user.get_username(),
-                outcome=f"erased: {changed}",
-            )
+            dsr_erasure_complete(request=dsr, by=staff, changed=changed)
             self.message_user(request, f"{dsr}: erased ({changed}).")
 
-    @admin.action(description="Mark answered")
+    @admin.action(description="Mark answered", permissions=["change"])
     def mark_completed(self, request: HttpRequest, queryset: QuerySet[DataSubjectRequest]) -> None:
-        count = queryset.filter(status__in=OPEN_STATUSES).update(
-            status=RequestStatus.COMPLETED,
-            completed_at=timezone.now(),
-            handled_by=request.user.get_username(),
-        )
+        count = dsr_mark_answered(requests=queryset, by=_staff(request))
         self.message_user(request, f"{count} request(s) marked answered.")
+
+
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff member; the admin serves no one else."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 @admin.register(DataProtectionOfficer)

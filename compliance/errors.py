@@ -23,3 +23,7 @@ class ExportLinkInvalid(ComplianceError):
 
 class AttestationInvalid(ComplianceError):
     """An attestation for an item that takes none, without a statement or a named person."""
+
+
+class RequestNotPermitted(ComplianceError):
+    """The staff member may not change data-subject requests."""

@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from compliance.errors import RequestInvalid
+from compliance.audit.models import AuditAction
+from compliance.audit.services import actor_for_user, audit_record
+from compliance.errors import RequestInvalid, RequestNotPermitted
 from compliance.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
     RequestKind,
     RequestScope,
+    RequestStatus,
 )
 from compliance.registry import Subject, SubjectKind
 from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
+from tenants.users.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +147,78 @@ def dsr_alerts_send(*, now: datetime | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+# -- staff handling a request ------------------------------------------------------------------
+
+HANDLE_PERMISSION = "compliance.change_datasubjectrequest"
+
+
+def _require_handler(by: User) -> None:
+    if not by.has_perm(HANDLE_PERMISSION):
+        raise RequestNotPermitted("Your staff account may not change data-subject requests.")
+
+
+def _status_recorded(*, request: DataSubjectRequest, by: User, was: str) -> None:
+    audit_record(
+        action=AuditAction.DSR_STATUS_CHANGED,
+        actor=actor_for_user(user=by),
+        tenant=request.tenant,
+        obj=request,
+        details={"from": was, "to": request.status, "kind": request.kind},
+    )
+
+
+def dsr_start(*, request: DataSubjectRequest, by: User) -> bool:
+    """Move a received request to in progress (its export is ready); False if it had moved on."""
+    _require_handler(by)
+    with transaction.atomic():
+        moved = DataSubjectRequest.objects.filter(
+            pk=request.pk, status=RequestStatus.RECEIVED
+        ).update(status=RequestStatus.IN_PROGRESS, handled_by=by.get_username())
+        if moved:
+            request.refresh_from_db()
+            _status_recorded(request=request, by=by, was=RequestStatus.RECEIVED)
+    return bool(moved)
+
+
+def dsr_erasure_complete(
+    *, request: DataSubjectRequest, by: User, changed: Mapping[str, int]
+) -> None:
+    """Answer an erasure request once the subject's data is erased, keeping what was changed."""
+    _require_handler(by)
+    with transaction.atomic():
+        was = (
+            DataSubjectRequest.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=request.pk)
+        )
+        DataSubjectRequest.objects.filter(pk=request.pk).update(
+            status=RequestStatus.COMPLETED,
+            completed_at=timezone.now(),
+            handled_by=by.get_username(),
+            outcome=f"erased: {dict(changed)}",
+        )
+        request.refresh_from_db()
+        _status_recorded(request=request, by=by, was=was)
+
+
+def dsr_mark_answered(*, requests: QuerySet[DataSubjectRequest], by: User) -> int:
+    """Mark the open ones among ``requests`` answered; how many were."""
+    _require_handler(by)
+    with transaction.atomic():
+        open_ones = list(
+            requests.filter(status__in=OPEN_STATUSES)
+            .select_related("tenant")
+            .select_for_update(of=("self",))
+        )
+        DataSubjectRequest.objects.filter(pk__in=[r.pk for r in open_ones]).update(
+            status=RequestStatus.COMPLETED,
+            completed_at=timezone.now(),
+            handled_by=by.get_username(),
+        )
+        for request in open_ones:
+            was = request.status
+            request.refresh_from_db()
+            _status_recorded(request=request, by=by, was=was)
+    return len(open_ones)

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from compliance.audit.models import AuditAction
+from compliance.audit.services import Actor, audit_record
 from integrations.mercadolivre.models import MLAccount
 from peepers import crypto
 from tenants.models import Tenant
@@ -27,7 +29,11 @@ class RotationReport:
         return asdict(self)
 
 
-def ml_tokens_rotate(*, progress: Callable[[str], None] | None = None) -> RotationReport:
+def ml_tokens_rotate(
+    *, actor: Actor, progress: Callable[[str], None] | None = None
+) -> RotationReport:
+    """Re-encrypt every store's tokens under the newest key; the rotation is audited under
+    ``actor`` (the staff member or the named system component that ran it)."""
     report = RotationReport()
     for tenant in Tenant.objects.exclude(schema_name="public").order_by("pk").iterator():
         report.stores += 1
@@ -55,4 +61,9 @@ def ml_tokens_rotate(*, progress: Callable[[str], None] | None = None) -> Rotati
                     account.save(update_fields=[*changed, "updated_at"])
         if progress is not None:
             progress(f"{tenant.schema_name}: done ({report.rotated} re-encrypted so far)")
+    audit_record(
+        action=AuditAction.KEY_ROTATION,
+        actor=actor,
+        details={"keys": "FIELD_ENCRYPTION_KEYS", **report.as_dict()},
+    )
     return report

@@ -12,8 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from compliance.audit.models import AuditAction
-from compliance.audit.services import Actor, audit_record
+from compliance.audit.services import Actor
 from integrations.mercadolivre.keys import ml_tokens_rotate
 
 
@@ -24,11 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the counts as JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = ml_tokens_rotate(progress=lambda line: self.stderr.write(line))
-        audit_record(
-            action=AuditAction.KEY_ROTATION,
-            actor=Actor.system("rotate_ml_keys"),
-            details={"keys": "FIELD_ENCRYPTION_KEYS", **report.as_dict()},
+        report = ml_tokens_rotate(
+            actor=Actor.system("rotate_ml_keys"), progress=lambda line: self.stderr.write(line)
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict()))
