@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     AUDIT_REDACTION = "audit_redaction", "Audit entries redacted (data-subject erasure)"
     AUDIT_PURGE = "audit_purge", "Audit entries past retention deleted"
     TENANT_STATUS_CHANGED = "tenant_status_changed", "Store suspended, reactivated or closed"
+    ML_DISCONNECTED = "ml_disconnected", "Mercado Livre account disconnected"
 
 
 class ActorKind(models.TextChoices):
