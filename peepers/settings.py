@@ -595,6 +595,8 @@ PEEPERS_PLAN_CATALOGUE = "billing.selectors.plan_catalogue"
 # The published terms/privacy notice for /legal/ pages (None: the pages' own templates).
 PEEPERS_LEGAL_NOTICE_PROVIDER = "compliance.notices.selectors.notice_current"
 PEEPERS_DEFAULT_PLAN = "starter"
+# Seconds a signup hand-off link (public host -> the new store's host) stays usable.
+PEEPERS_SIGNUP_HANDOFF_MAX_AGE = 120
 PEEPERS_RESERVED_SLUGS = frozenset(
     {
         "www",

@@ -40,3 +40,11 @@ class TenantPlanConflict(TenantError):
 
 class ProvisioningFailed(TenantError):
     """The schema could not be created; nothing of the tenant was kept."""
+
+
+class HandoffTokenInvalid(TenantError):
+    """A signup hand-off link that is tampered with, expired, already used or another store's."""
+
+
+class HandoffUserUnavailable(HandoffTokenInvalid):
+    """A valid hand-off link whose user no longer exists or is inactive."""

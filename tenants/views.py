@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
@@ -10,25 +9,25 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tenants.context import request_tenant
-from tenants.errors import TenantError, TenantInvalid
+from tenants.errors import (
+    HandoffTokenInvalid,
+    HandoffUserUnavailable,
+    TenantError,
+    TenantInvalid,
+)
 from tenants.forms import SignupForm
+from tenants.handoff import handoff_token_consume, handoff_token_make
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tenants.users.models import User
-
-_HANDOFF_SALT = "peepers.tenants.handoff"
-_HANDOFF_MAX_AGE = 120
 
 
 def render_for_visitor(
@@ -91,10 +90,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _handoff_url(request: HttpRequest, tenant: Tenant, user: User) -> str:
     """A one-time link that logs the new owner in on their store's host."""
-    token = signing.dumps(
-        {"user": user.pk, "tenant": str(tenant.public_id), "nonce": secrets.token_urlsafe(16)},
-        salt=_HANDOFF_SALT,
-    )
+    token = handoff_token_make(tenant=tenant, user=user)
     domain = tenant.get_primary_domain()
     port = request.get_port()
     default_port = "443" if request.is_secure() else "80"
@@ -104,28 +100,12 @@ def _handoff_url(request: HttpRequest, tenant: Tenant, user: User) -> str:
 
 def welcome(request: HttpRequest, token: str) -> HttpResponse:
     """Consume a signup hand-off link on the store's own host, then go home logged in."""
-    tenant = request_tenant(request)
     try:
-        payload = signing.loads(token, salt=_HANDOFF_SALT, max_age=_HANDOFF_MAX_AGE)
-    except signing.BadSignature:
-        payload = None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("tenant") != str(tenant.public_id)
-        # Single use: the first request claims the nonce (the cache key is tenant-scoped).
-        or not cache.add(f"handoff:{payload.get('nonce')}", 1, timeout=_HANDOFF_MAX_AGE * 2)
-    ):
-        messages.info(
-            request, _("That sign-in link has expired. Log in with your e-mail and password.")
-        )
+        user = handoff_token_consume(token=token, tenant=request_tenant(request))
+    except HandoffUserUnavailable:
         return redirect("login")
-    user_pk = payload.get("user")
-    user = (
-        User.objects.filter(pk=user_pk, is_active=True).first()
-        if isinstance(user_pk, int)
-        else None
-    )
-    if user is None:
+    except HandoffTokenInvalid as exc:
+        messages.info(request, exc.message)
         return redirect("login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("home")

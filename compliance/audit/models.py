@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     AUDIT_PURGE = "audit_purge", "Audit entries past retention deleted"
     TENANT_STATUS_CHANGED = "tenant_status_changed", "Store suspended, reactivated or closed"
     DSR_STATUS_CHANGED = "dsr_status_changed", "Data-subject request status changed by staff"
+    ML_DISCONNECTED = "ml_disconnected", "Mercado Livre account disconnected"
 
 
 class ActorKind(models.TextChoices):

@@ -88,6 +88,10 @@ class MLAccessRevoked(MLForbidden, MLReconnectRequired):
     again. The account is marked *needs reconnection*, like a refused refresh token."""
 
 
+class MLDisconnectNotAllowed(MLError):
+    """The acting user may not disconnect the store's Mercado Livre account."""
+
+
 # -- the connect flow --------------------------------------------------------------------------
 class MLConnectError(MLError):
     """The connect flow failed; ``message`` is written for the seller."""

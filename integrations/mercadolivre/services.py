@@ -26,12 +26,15 @@ from django_tenants.utils import tenant_context
 from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
 
 from billing.entitlements import UPGRADE_PATH, entitlements_for
+from compliance.audit.models import ActorKind, AuditAction
+from compliance.audit.services import Actor, ObjectRef, audit_record
 from integrations.mercadolivre.errors import (
     MLAccountBoundElsewhere,
     MLAccountMismatch,
     MLAuthorizationDenied,
     MLBadRequest,
     MLConnectError,
+    MLDisconnectNotAllowed,
     MLPlanLimitReached,
     MLStateInvalid,
 )
@@ -48,6 +51,8 @@ from peepers import crypto
 from peepers.metrics import metric_count
 from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
+from tenants.users.models import User
+from tenants.users.policy import may_manage
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +274,24 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
     return Connected(tenant=tenant, ml_user_id=ml_user_id, nickname=nickname)
 
 
-def ml_disconnect(*, tenant: Tenant) -> int:
-    """Forget the store's ML tokens and stop routing its notifications; how many accounts."""
+def ml_disconnect(*, tenant: Tenant, actor: User | Actor) -> int:
+    """Forget the store's ML tokens and stop routing its notifications; how many accounts.
+
+    ``actor`` is the store user asking (who must be allowed to manage the store) or a named
+    system actor (a command, the offboarding). Raises ``MLDisconnectNotAllowed`` otherwise.
+    """
+    if isinstance(actor, User):
+        if not may_manage(user=actor):
+            raise MLDisconnectNotAllowed(
+                _("Only the store's owner or an admin can disconnect Mercado Livre.")
+            )
+        audit_actor = Actor(kind=ActorKind.USER, id=str(actor.pk), email=actor.email)
+    elif actor.kind == ActorKind.SYSTEM:
+        audit_actor = actor
+    else:
+        raise MLDisconnectNotAllowed(
+            _("Only the store's owner or an admin can disconnect Mercado Livre.")
+        )
     with transaction.atomic():
         with tenant_context(tenant):
             accounts = list(
@@ -283,8 +304,15 @@ def ml_disconnect(*, tenant: Tenant) -> int:
                 account.access_expires_at = None
                 account.disconnected_at = timezone.now()
                 account.save()
-        MLConnection.objects.filter(
-            tenant=tenant, ml_user_id__in=[account.ml_user_id for account in accounts]
-        ).delete()
+        ml_user_ids = [account.ml_user_id for account in accounts]
+        MLConnection.objects.filter(tenant=tenant, ml_user_id__in=ml_user_ids).delete()
+        # Nothing was connected: nothing changed, so nothing to record.
+        for ml_user_id in ml_user_ids:
+            audit_record(
+                action=AuditAction.ML_DISCONNECTED,
+                actor=audit_actor,
+                tenant=tenant,
+                obj=ObjectRef(type="mercadolivre.user", id=str(ml_user_id)),
+            )
     logger.info("store %s disconnected %d ML account(s)", tenant.schema_name, len(accounts))
     return len(accounts)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from integrations.mercadolivre.errors import MLConnectError
+from integrations.mercadolivre.errors import MLConnectError, MLDisconnectNotAllowed
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start, ml_disconnect
 from tenants.context import request_tenant
@@ -45,12 +45,12 @@ def ml_connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def ml_disconnect_view(request: HttpRequest) -> HttpResponse:
-    if not may_manage(user=request.user):
-        messages.error(
-            request, _("Only the store's owner or an admin can disconnect Mercado Livre.")
-        )
+    try:
+        disconnected = ml_disconnect(tenant=request_tenant(request), actor=request.user)  # type: ignore[arg-type]
+    except MLDisconnectNotAllowed as exc:
+        messages.error(request, exc.message)
         return redirect("ml-settings")
-    if ml_disconnect(tenant=request_tenant(request)):
+    if disconnected:
         messages.success(
             request, _("Mercado Livre disconnected. Peepers deleted its access tokens.")
         )

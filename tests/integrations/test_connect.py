@@ -11,11 +11,15 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from compliance.audit.models import ActorKind, AuditAction, AuditEvent
+from compliance.audit.services import Actor
+from integrations.mercadolivre.errors import MLDisconnectNotAllowed
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
-from integrations.mercadolivre.services import STATE_SALT
+from integrations.mercadolivre.services import STATE_SALT, ml_disconnect
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import Tenant
-from tests.support.clients import store_client
+from tenants.users.models import Role, User
+from tests.support.clients import owner_of, store_client
 from tests.support.sandbox import approve
 
 pytestmark = pytest.mark.django_db
@@ -223,11 +227,68 @@ def test_disconnect_deletes_the_tokens_and_the_routing(sandbox, tenant_a):
     assert not MLConnection.objects.filter(ml_user_id=seller.id).exists()
 
 
-def test_members_cannot_connect(sandbox, tenant_a):
-    from tenants.users.models import Role, User
+def member_of(tenant):
+    with tenant_context(tenant):
+        return User.objects.create_user(
+            "clerk@a.example.com", "a-long-password-22", role=Role.MEMBER
+        )
 
-    with tenant_context(tenant_a):
-        User.objects.create_user("clerk@a.example.com", "a-long-password-22", role=Role.MEMBER)
+
+def test_an_owners_disconnect_is_audited_naming_them(sandbox, tenant_a):
+    seller = sandbox.sellers[0]
+    callback(approve(start_connect(tenant_a), seller_id=seller.id))
+    owner = owner_of(tenant_a)
+
+    assert ml_disconnect(tenant=tenant_a, actor=owner) == 1
+
+    event = AuditEvent.objects.get(action=AuditAction.ML_DISCONNECTED)
+    assert (event.actor_kind, event.actor_id, event.actor_email) == (
+        ActorKind.USER,
+        str(owner.pk),
+        owner.email,
+    )
+    assert event.tenant == tenant_a
+    assert event.object_id == str(seller.id)
+
+
+def test_a_system_disconnect_is_audited_under_its_name(sandbox, tenant_a):
+    callback(approve(start_connect(tenant_a), seller_id=sandbox.sellers[0].id))
+
+    assert ml_disconnect(tenant=tenant_a, actor=Actor.system("offboarding")) == 1
+
+    event = AuditEvent.objects.get(action=AuditAction.ML_DISCONNECTED)
+    assert (event.actor_kind, event.actor_id) == (ActorKind.SYSTEM, "offboarding")
+
+
+def test_the_service_refuses_a_member_and_changes_nothing(sandbox, tenant_a):
+    callback(approve(start_connect(tenant_a), seller_id=sandbox.sellers[0].id))
+    before = stored_state(tenant_a)
+    member = member_of(tenant_a)
+
+    with pytest.raises(MLDisconnectNotAllowed):
+        ml_disconnect(tenant=tenant_a, actor=member)
+
+    assert stored_state(tenant_a) == before
+    assert not AuditEvent.objects.filter(action=AuditAction.ML_DISCONNECTED).exists()
+
+
+def test_a_member_posting_disconnect_is_sent_back_and_nothing_changes(sandbox, tenant_a):
+    callback(approve(start_connect(tenant_a), seller_id=sandbox.sellers[0].id))
+    before = stored_state(tenant_a)
+    member_of(tenant_a)
+    client = Client(HTTP_HOST="tenant-a.localhost")
+    client.post("/login/", {"username": "clerk@a.example.com", "password": "a-long-password-22"})
+
+    response = client.post("/settings/mercado-livre/disconnect", follow=True)
+
+    assert response.redirect_chain == [("/settings/mercado-livre/", 302)]
+    assert b"Only the store&#x27;s owner or an admin can disconnect" in response.content
+    assert stored_state(tenant_a) == before
+    assert not AuditEvent.objects.filter(action=AuditAction.ML_DISCONNECTED).exists()
+
+
+def test_members_cannot_connect(sandbox, tenant_a):
+    member_of(tenant_a)
     client = Client(HTTP_HOST="tenant-a.localhost")
     client.post("/login/", {"username": "clerk@a.example.com", "password": "a-long-password-22"})
 
