@@ -44,7 +44,7 @@ from integrations.mercadolivre.forbidden import (
 from integrations.mercadolivre.gate import call_permit
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.transport import http_client, ml_error_fields
+from integrations.mercadolivre.transport import http_client, ml_error_fields, ml_json_or_none
 from peepers.metrics import metric_count, metric_observe
 from tenants.context import current_schema
 
@@ -260,7 +260,7 @@ class MLClient:
         if status >= 500:
             return MLServerError(text, status=status, error=error, path=path)
         if status == 403:
-            return forbidden_error(body=_json_or_none(response), path=path)
+            return forbidden_error(body=ml_json_or_none(response), path=path)
         kind: type[MLError] = {401: MLUnauthorized, 404: MLNotFound}.get(status, MLBadRequest)
         return kind(text, status=status, error=error, path=path)
 
@@ -278,13 +278,6 @@ class MLClient:
             {"status": status_class, "tenant": current_schema(), "endpoint": endpoint},
         )
         metric_observe("ml_api_latency", {"endpoint": endpoint}, elapsed_ms)
-
-
-def _json_or_none(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

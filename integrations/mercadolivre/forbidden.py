@@ -128,8 +128,10 @@ def forbidden_record(*, account: MLAccount | None, error: MLForbidden) -> None:
         _reconnect_required(account, error)
     elif isinstance(error, MLSellerRestricted):
         # Kept on the account (the settings page shows it) until a call succeeds again.
-        account.last_error = error.message[:300]
-        MLAccount.objects.filter(pk=account.pk).update(last_error=account.last_error)
+        reason = error.message[:300]
+        if account.last_error != reason:
+            account.last_error = reason
+            MLAccount.objects.filter(pk=account.pk).update(last_error=reason)
 
 
 def forbidden_clear(*, account: MLAccount) -> None:

@@ -21,16 +21,21 @@ def http_client() -> httpx.Client:
     )
 
 
+def ml_json_or_none(response: httpx.Response) -> object:
+    """The body as JSON, or None when it is not JSON (or nested past what Python parses)."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
 def ml_error_fields(response: httpx.Response) -> tuple[str, str]:
     """``(error, message)`` from any of ML's error bodies; empty strings when not JSON.
 
     ML answers ``{"message", "error", "status", "cause"}``, the token endpoint sometimes
     ``error_description`` instead of ``message``, newer services ``{"code", "message"}``.
     """
-    try:
-        body = response.json()
-    except ValueError:
-        return "", ""
+    body = ml_json_or_none(response)
     if not isinstance(body, dict):
         return "", ""
     error = body.get("error") or body.get("code") or ""
