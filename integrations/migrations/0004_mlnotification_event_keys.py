@@ -43,12 +43,18 @@ def rekey(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         .order_by("pk")
         .only("pk", "payload", "topic", "resource", "ml_user_id", "application_id")
     )
+    rekeyed = []
     for row in old.iterator(chunk_size=BATCH_SIZE):
         key = _event_key(row)
         if key in taken:
             continue
         taken.add(key)
-        MLNotification.objects.filter(pk=row.pk).update(dedup_key=key)
+        row.dedup_key = key
+        rekeyed.append(row)
+        if len(rekeyed) == BATCH_SIZE:
+            MLNotification.objects.bulk_update(rekeyed, ["dedup_key"])
+            rekeyed = []
+    MLNotification.objects.bulk_update(rekeyed, ["dedup_key"])
 
 
 class Migration(migrations.Migration):
