@@ -190,7 +190,10 @@ class ChecklistAttestationAdmin(admin.ModelAdmin[ChecklistAttestation]):
         return AttestationForm
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or request.method == "GET"
+        # Shown, never edited, and only to staff Django's permissions let in.
+        return (obj is None or request.method == "GET") and super().has_change_permission(
+            request, obj
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -222,7 +225,10 @@ class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or request.method == "GET"
+        # Shown, never edited, and only to staff Django's permissions let in.
+        return (obj is None or request.method == "GET") and super().has_change_permission(
+            request, obj
+        )
 
     @admin.display(description="Checklist")
     def checklist(self, obj: ComplianceReport) -> str:
