@@ -19,7 +19,6 @@ from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
-from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.ratelimit import (
     app_budget,
     budget_usage,
@@ -31,11 +30,12 @@ from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
+from peepers.tasks import ML_QUEUES
 from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
 VALIDATE_MINUTES = 15
-PAUSED_QUEUES = (Priority.LOW.queue, Priority.MEDIUM.queue)  # == peepers.tasks.ML_QUEUES
+PAUSED_QUEUES = ML_QUEUES
 HOLDER = "rate-limit"
 TOP_ENDPOINTS = 10
 
