@@ -87,8 +87,8 @@ def tenant_create(
         existing = Tenant.objects.filter(ml_user_id=ml_user_id).first()
         if existing is not None:
             if existing.owner_email == email:
-                if plan_get(plan_code) is None:
-                    raise TenantInvalid({"plan": [f"There is no plan “{plan_code}”."]})
+                if problems := _plan_problems(plan_code):
+                    raise TenantInvalid({"plan": problems})
                 if plan_code != existing.plan_code:
                     raise TenantPlanConflict(
                         f"The store for Mercado Livre user {ml_user_id} is on plan "
@@ -162,10 +162,8 @@ def _validate(
         validate_email(email)
     except ValidationError:
         errors["email"] = ["Enter a valid email address."]
-    if not plan_code:
-        errors["plan"] = ["Choose a plan."]
-    elif plan_get(plan_code) is None:
-        errors["plan"] = [f"There is no plan “{plan_code}”."]
+    if problems := _plan_problems(plan_code):
+        errors["plan"] = problems
     if not terms_accepted:
         errors["accept_terms"] = ["You must accept the terms of service and the privacy notice."]
     if ml_user_id is not None and ml_user_id <= 0:
@@ -183,6 +181,14 @@ def _validate(
         errors["email"] = ["A store with this e-mail already exists; log in to it instead."]
     if errors:
         raise TenantInvalid(errors)
+
+
+def _plan_problems(plan_code: str) -> list[str]:
+    if not plan_code:
+        return ["Choose a plan."]
+    if plan_get(plan_code) is None:
+        return [f"There is no plan “{plan_code}”."]
+    return []
 
 
 def _schema_exists(slug: str) -> bool:
