@@ -38,6 +38,10 @@ class JobCommand(BaseCommand):
         except MaintenanceError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         self.report(run, as_json=options["json"])
+        self.finish(run)
+
+    def finish(self, run: MaintenanceRun) -> None:
+        """Exit 1 when the run failed; a job with more exit codes tells its outcomes apart."""
         if run.outcome == Outcome.FAILED:
             raise CommandError(f"{self.job} failed: {run.error}", returncode=1)
 

@@ -18,11 +18,17 @@ from peepers.celery import app
 from peepers.redis import redis_client, redis_key
 
 CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
-HOLDERS = ("rate-limit", "ml-api-down")
 
 
 def hold_key(holder: str) -> str:
     return redis_key("runbooks", holder, "paused")
+
+
+def holders() -> list[str]:
+    """The runbooks whose mitigation holds queues now (each writes its ``hold_key``)."""
+    prefix, suffix = hold_key("\x00").split("\x00")
+    keys = redis_client().scan_iter(match=hold_key("*"), count=100)
+    return sorted(key.decode()[len(prefix) : -len(suffix)] for key in keys)
 
 
 def hold_state(holder: str) -> dict[str, Any] | None:
@@ -69,7 +75,7 @@ def queues_release(*, holder: str) -> Change:
         return Change({}, ("No paused consumers recorded.",))
     others = {
         queue
-        for other in HOLDERS
+        for other in holders()
         if other != holder
         for queue in (hold_state(other) or {}).get("queues", [])
     }

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from peepers.celery import app as celery_app
 from peepers.tasks import QUEUES
 from tests.support.waiting import wait_until
 
@@ -71,6 +72,23 @@ def celery_worker(*includes: str, **env: str) -> Iterator[subprocess.Popen[bytes
         yield process
     finally:
         _stop(process)
+
+
+def worker_answering(timeout: float = 60.0) -> str:
+    """The name of the first worker that answers a ping (one ``celery_worker`` is starting)."""
+
+    def names() -> list[str]:
+        return [name for reply in celery_app.control.ping(timeout=1) or [] for name in reply]
+
+    return wait_until(
+        names, timeout=timeout, every=0, message=f"no worker answered within {timeout:g} s"
+    )[0]
+
+
+def worker_queues(worker: str) -> set[str]:
+    """The queues ``worker`` consumes now."""
+    active = celery_app.control.inspect(destination=[worker], timeout=2).active_queues() or {}
+    return {queue["name"] for queue in active.get(worker, [])}
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

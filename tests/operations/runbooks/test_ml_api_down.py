@@ -14,11 +14,10 @@ from operations.alerts.rules import rules_load
 from operations.runbooks import ml_api_down, rate_limit
 from operations.runbooks.catalog import RUNBOOKS
 from operations.runbooks.registry import Options, Outcome, Result
-from peepers.celery import app
 from peepers.metrics import metric_count, metric_observe
 from peepers.redis import redis_client
 from peepers.tasks import ML_QUEUES, QUEUES
-from tests.support.processes import celery_worker
+from tests.support.processes import celery_worker, worker_answering, worker_queues
 
 pytestmark = pytest.mark.django_db
 
@@ -127,36 +126,22 @@ def test_mitigate_without_a_worker_is_unknown() -> None:
     assert ml_api_down.mitigate(Options(undo=True)).outcome == Outcome.OK
 
 
-def _consumed_queues(worker: str) -> set[str]:
-    active = app.control.inspect(destination=[worker], timeout=2).active_queues() or {}
-    return {queue["name"] for queue in active.get(worker, [])}
-
-
-def _wait_for_worker() -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        names = [name for reply in app.control.ping(timeout=1) or [] for name in reply]
-        if names:
-            return names[0]
-    raise AssertionError("the test worker did not answer within 60 s")
-
-
 @pytest.mark.usefixtures("committed_db")
 def test_mitigate_holds_the_syncs_and_a_queue_another_runbook_holds_stays_held() -> None:
     with celery_worker():
-        worker = _wait_for_worker()
+        worker = worker_answering()
 
         held = ml_api_down.mitigate(Options())
 
         assert held.outcome == Outcome.OK, text(held)
-        assert _consumed_queues(worker) == set(QUEUES) - set(ML_QUEUES)
+        assert worker_queues(worker) == set(QUEUES) - set(ML_QUEUES)
 
         assert rate_limit.mitigate(Options(minutes=10)).outcome == Outcome.OK
         released = ml_api_down.mitigate(Options(undo=True))
 
         assert "Queue ml-low: kept paused, another runbook's mitigation holds it" in released.lines
-        assert _consumed_queues(worker) == set(QUEUES) - set(ML_QUEUES)
+        assert worker_queues(worker) == set(QUEUES) - set(ML_QUEUES)
 
         rate_limit.mitigate(Options(undo=True))
 
-        assert _consumed_queues(worker) == set(QUEUES)
+        assert worker_queues(worker) == set(QUEUES)

@@ -28,7 +28,7 @@ from peepers.redis import redis_client
 from peepers.run import worker_command
 from peepers.tasks import ML_QUEUES, QUEUES
 from tenants.models import Tenant
-from tests.support.processes import celery_worker
+from tests.support.processes import celery_worker, worker_answering, worker_queues
 
 pytestmark = pytest.mark.django_db
 
@@ -123,36 +123,21 @@ def test_the_limiter_factor_tightens_both_budgets_and_expires(settings):
     assert app_budget().per_minute == full_app
 
 
-def _consumed_queues(worker: str) -> set[str]:
-    active = app.control.inspect(destination=[worker], timeout=2).active_queues() or {}
-    return {queue["name"] for queue in active.get(worker, [])}
-
-
-def _wait_for_worker() -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1) or []
-        names = [name for reply in replies for name in reply]
-        if names:
-            return names[0]
-    raise AssertionError("the test worker did not answer within 60 s")
-
-
 @pytest.mark.usefixtures("committed_db")
 def test_mitigate_stops_only_the_ml_consumers_and_undo_restores_them():
     with celery_worker():
-        worker = _wait_for_worker()
-        assert _consumed_queues(worker) == set(QUEUES)
+        worker = worker_answering()
+        assert worker_queues(worker) == set(QUEUES)
 
         paused = rate_limit.mitigate(Options(minutes=10))
 
         assert paused.outcome == Outcome.OK, text(paused)
-        assert _consumed_queues(worker) == set(QUEUES) - set(ML_QUEUES)
+        assert worker_queues(worker) == set(QUEUES) - set(ML_QUEUES)
 
         resumed = rate_limit.mitigate(Options(undo=True))
 
         assert resumed.outcome == Outcome.OK, text(resumed)
-        assert _consumed_queues(worker) == set(QUEUES)
+        assert worker_queues(worker) == set(QUEUES)
         assert f"Queue ml-low: consuming again on {worker}" in resumed.lines
 
 
@@ -178,7 +163,7 @@ def test_after_mitigate_ml_work_is_held_and_the_reconnect_email_still_runs():
     broker = redis.Redis.from_url(settings.REDIS_URL)
     tenant = Tenant.objects.get(schema_name="tenant-a")
     with celery_worker():
-        worker = _wait_for_worker()
+        worker = worker_answering()
         assert rate_limit.mitigate(Options(minutes=10)).outcome == Outcome.OK
 
         ml_notification_process.delay([])  # ML work of MEDIUM priority: ml-default

@@ -13,10 +13,8 @@ from django.core.management.base import CommandError, CommandParser
 
 from operations.maintenance.commandline import JobCommand
 from operations.maintenance.dependencies import SERVICES, SEVERITIES
-from operations.maintenance.errors import MaintenanceError
-from operations.maintenance.models import Outcome
+from operations.maintenance.models import MaintenanceRun, Outcome
 from operations.maintenance.security import CHECKS
-from operations.maintenance.services import maintenance_run
 
 MARK = {"pass": "PASS", "fail": "FAIL", "unknown": "  ? "}
 EXIT_FINDINGS = 1
@@ -65,13 +63,7 @@ class Command(JobCommand):
             "checks": options.get("only") or list(CHECKS),
         }
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        job_options = self.job_options(options)
-        try:
-            run = maintenance_run(job=self.job, by=f"manage.py {self.job}", options=job_options)
-        except MaintenanceError as exc:
-            raise CommandError(str(exc), returncode=EXIT_FINDINGS) from exc
-        self.report(run, as_json=options["json"])
+    def finish(self, run: MaintenanceRun) -> None:
         if run.outcome == Outcome.SUCCEEDED:
             return
         if run.summary.get("status") == "unknown":
