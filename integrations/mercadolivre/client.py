@@ -87,6 +87,9 @@ class MLClient:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         self.breaker = Breaker("api", clock=clock)
         self._access: str | None = None
+        # Once /users/me named the token's user as the account's, later "not owner" 403s of this
+        # client are about someone else's resource: no need to ask again.
+        self._token_is_the_accounts = False
 
     @classmethod
     def for_current_store(cls, *, priority: Priority, **options: Any) -> MLClient:
@@ -173,6 +176,8 @@ class MLClient:
         account_user = self.account.ml_user_id
         if failure.path == "/users/me":  # the token's own user: refused, so not ours to use
             return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=None)
+        if self._token_is_the_accounts:
+            return failure
         try:
             me = self.get("/users/me").data
         except MLForbidden:
@@ -180,6 +185,7 @@ class MLClient:
         except MLError:
             return failure  # cannot tell now: the resource is kept either way
         token_user = me.get("id") if isinstance(me, dict) else None
+        self._token_is_the_accounts = str(token_user) == str(account_user)
         return owner_mismatch(error=failure, account_user_id=account_user, token_user_id=token_user)
 
     def _permit(self) -> None:

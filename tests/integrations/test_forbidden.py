@@ -121,6 +121,25 @@ def test_another_sellers_resource_is_only_refused_the_account_stays_connected(
     assert account(tenant).status == MLAccountStatus.ACTIVE
 
 
+
+def test_a_client_asks_ml_whose_token_it_holds_once(store, sandbox, tenant_b):
+    tenant, seller = store
+    connect(sandbox, tenant_b, seller_index=1)
+    theirs = [q for q in sandbox.server.state.dataset.questions.values() if q.seller_id != seller]
+    key = "endpoint=/users/me,status=2xx,tenant=tenant-a"
+    before = metric_read("ml_api_calls").get(key, 0)  # earlier tests share the minute
+
+    with tenant_context(tenant):
+        client = MLClient.for_current_store(priority=Priority.HIGH, retries=0)
+        for question in theirs[:3]:
+            with pytest.raises(MLForbidden) as raised:
+                client.get(f"/questions/{question.id}")
+            assert raised.value.cause == "not_owner"
+
+    assert len(theirs) >= 3
+    assert metric_read("ml_api_calls").get(key, 0) - before == 1
+    assert account(tenant).status == MLAccountStatus.ACTIVE
+
 def test_a_restricted_seller_is_noted_on_the_account_until_a_call_succeeds(store, sandbox):
     tenant, _ = store
     question = open_question(tenant)
