@@ -16,7 +16,7 @@ FEATURE_APPS = ("integrations", "billing", "compliance", "operations")
 
 
 def test_sessions_and_auth_live_on_the_same_side():
-    for app in ("django.contrib.auth", "django.contrib.sessions", "tenants.users"):
+    for app in ("django.contrib.auth", "django.contrib.sessions", "accounts.users"):
         assert (app in settings.SHARED_APPS) == ("django.contrib.auth" in settings.SHARED_APPS)
         assert (app in settings.TENANT_APPS) == ("django.contrib.auth" in settings.TENANT_APPS)
 
