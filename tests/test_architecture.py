@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
@@ -141,3 +142,16 @@ def test_a_user_model_app_importing_tenants_is_caught():
     imported = {"django.db", "accounts.users.models", "tenants.models"}
     assert project_imports_outside(imported, "accounts.users") == {"tenants.models"}
 
+
+def first_party_missing(listed: list[str]) -> set[str]:
+    return project_packages() - set(listed)
+
+
+def test_isort_knows_every_project_package_as_first_party():
+    pyproject = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
+    listed = pyproject["tool"]["ruff"]["lint"]["isort"]["known-first-party"]
+    assert not first_party_missing(listed)
+
+
+def test_a_package_missing_from_the_first_party_list_is_caught():
+    assert "accounts" in first_party_missing(["peepers", "tenants"])
