@@ -1,6 +1,6 @@
 """What the API's services raise and the DRF exceptions the edge answers with.
 
-Every error the API answers has one shape (``api.exceptions``); each exception here carries
+Every error the API answers has one shape (``api.error_handlers``); each exception here carries
 its HTTP status and a stable ``default_code`` clients can switch on.
 """
 

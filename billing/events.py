@@ -21,6 +21,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.dispatch import events_send
+from billing.emails import (
+    action_required_notify,
+    dispute_alert,
+    payment_failed_notify,
+    renewal_notify,
+    trial_ending_notify,
+)
 from billing.errors import BillingError, StripeRejected, StripeUnavailable
 from billing.invoices import charge_sync, invoice_subscription, invoice_sync
 from billing.models import (
@@ -29,13 +36,6 @@ from billing.models import (
     Refund,
     StripeEvent,
     SubscriptionMirror,
-)
-from billing.notices import (
-    action_required_notify,
-    dispute_alert,
-    payment_failed_notify,
-    renewal_notify,
-    trial_ending_notify,
 )
 from billing.offboarding import subscriptions_cancel
 from billing.stripe_api import JSON, moment, obj_id, stripe_call

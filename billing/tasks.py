@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from billing.emails import signup_trial_reminders
 from billing.errors import StripeUnavailable
 from billing.events import event_process, inbox_reconcile
-from billing.notices import signup_trial_reminders
 from billing.offboarding import customer_offboard, offboarded_reconcile
 from billing.sync import subscriptions_reconcile
 from peepers.tasks import RetryPolicy, task

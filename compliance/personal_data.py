@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from accounts.users.models import User
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
 from compliance.models import (
@@ -17,7 +18,6 @@ from compliance.models import (
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from compliance.scrub import erased_email
 from tenants.models import SignupAgreement, Tenant
-from tenants.users.models import User
 
 SELLER = (SubjectKind.SELLER_USER,)
 

@@ -126,7 +126,7 @@ SHARED_APPS = [
     # tenants comes first so its migrate/migrate_schemas commands override django-tenants' own.
     "tenants",
     "django_tenants",
-    "tenants.users",
+    "accounts.users",
     "billing",
     "integrations",
     "compliance",
@@ -165,7 +165,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "tenants.users",
+    "accounts.users",
     "integrations.mercadolivre",
     "compliance.consent",
     # Failed-login counters and OTP devices live beside each store's users (accounts/throttling.py).
@@ -368,7 +368,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "api.error_handlers.api_exception_handler",
 }
 # Per token (or session user) and minute, on top of the plan's api_calls_per_day per store.
 PEEPERS_API_BURST_PER_MINUTE = env.int("PEEPERS_API_BURST_PER_MINUTE", default=120)

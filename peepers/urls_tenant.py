@@ -22,5 +22,5 @@ urlpatterns = [
 ]
 
 # JSON for unrouted or failed /api/ requests; Django's own pages everywhere else.
-handler404 = "api.exceptions.page_not_found"
-handler500 = "api.exceptions.server_error"
+handler404 = "api.error_handlers.page_not_found"
+handler500 = "api.error_handlers.server_error"

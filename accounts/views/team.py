@@ -26,9 +26,9 @@ from accounts.services import (
     team_invite,
 )
 from accounts.tokens import invited_user
+from accounts.users.models import Role, User
+from accounts.users.policy import may_manage
 from tenants.context import request_tenant
-from tenants.users.models import Role, User
-from tenants.users.policy import may_manage
 
 
 def _actor(request: HttpRequest) -> User:

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
+from accounts.users.models import User
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import (
     Actor,
@@ -22,7 +23,6 @@ from compliance.audit.services import (
 )
 from tenants.context import current_schema
 from tenants.signals import tenant_status_changed
-from tenants.users.models import User
 
 FLAGS = ("is_staff", "is_superuser", "is_active")
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tenants.users.models import User
+from accounts.users.models import User
 from tests.accounts.conftest import PASSWORD, login, reset_link, user_create
 from tests.support.clients import store_client
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from tenants.users.models import User
+from accounts.users.models import User
 
 pytestmark = pytest.mark.django_db
 

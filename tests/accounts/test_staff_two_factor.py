@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.users.models import User
 from compliance.audit.models import AuditAction, AuditEvent
-from tenants.users.models import User
 from tests.accounts.conftest import totp_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_code_backoff")]

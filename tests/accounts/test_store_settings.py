@@ -1,7 +1,7 @@
 """The settings page: the store's profile (errors next to their fields) and its links."""
 
+from accounts.users.models import Role
 from tenants.models import Tenant
-from tenants.users.models import Role
 from tests.accounts.conftest import logged_in, user_create
 from tests.support.db import OWNER_PASSWORD
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from api.exceptions import api_exception_handler, page_not_found, server_error
+from api.error_handlers import api_exception_handler, page_not_found, server_error
 from tests.api.conftest import api_client, make_items
 
 pytestmark = pytest.mark.django_db

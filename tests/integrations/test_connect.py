@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import Role, User
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
 from compliance.audit.services import Actor
 from integrations.mercadolivre.errors import MLDisconnectNotAllowed
@@ -18,7 +19,6 @@ from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.services import STATE_SALT, ml_disconnect
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import Tenant
-from tenants.users.models import Role, User
 from tests.support.clients import owner_of, store_client
 from tests.support.sandbox import approve
 

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from tenants.users.models import Role, User
+from accounts.users.models import Role, User
 from tests.integrations.support import connect
 from tests.support.clients import store_client
 from tests.support.i18n import choose_english

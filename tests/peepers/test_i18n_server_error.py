@@ -5,7 +5,7 @@ import pytest
 from django.test import RequestFactory
 from django.utils import translation
 
-from api.exceptions import server_error
+from api.error_handlers import server_error
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import quote_schema_name
 
+from accounts.users.models import Role
 from tenants.context import use_public_schema
 from tenants.models import Tenant
-from tenants.users.models import Role
 from tests.factories.users import store_user_create
 
 BASELINE_SCHEMAS = ("public", "tenant-a", "tenant-b")

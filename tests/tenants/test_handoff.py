@@ -7,9 +7,9 @@ from django.core import signing
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import User
 from tenants.errors import HandoffTokenInvalid, HandoffUserUnavailable
 from tenants.handoff import handoff_token_consume, handoff_token_make
-from tenants.users.models import User
 from tests.support.clients import owner_of
 
 pytestmark = pytest.mark.django_db

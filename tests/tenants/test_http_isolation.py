@@ -5,9 +5,9 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import User
 from tenants.models import TenantStatus
 from tenants.services import tenant_set_status
-from tenants.users.models import User
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db

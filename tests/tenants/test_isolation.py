@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django_tenants.utils import get_current_tenant, tenant_context
 
+from accounts.users.models import User
 from peepers.tasks import TaskSentWithoutTenant
-from tenants.users.models import User
 from tests.support.tasks import record_schema, schema_key
 
 pytestmark = pytest.mark.django_db

@@ -3,10 +3,10 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import Role, User
 from tenants.errors import MLUserIdTaken, TenantInvalid, TenantPlanConflict
 from tenants.models import SignupAgreement, Tenant, TenantStatus
 from tenants.services import tenant_create, tenant_set_status
-from tenants.users.models import Role, User
 from tests.support.state import database_state
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
+from accounts.users.models import User
 from peepers.redis import redis_client
-from tenants.users.models import User
 from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
 
 AUDIT_MIDDLEWARE = "compliance.audit.middleware.StaffTenantAccessMiddleware"

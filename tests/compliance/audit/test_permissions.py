@@ -3,8 +3,8 @@
 from django.contrib.auth.models import Group, Permission
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import User
 from compliance.audit.models import AuditAction, AuditEvent
-from tenants.users.models import User
 from tests.support.clients import owner_of
 
 

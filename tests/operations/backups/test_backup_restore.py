@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from accounts.users.models import User
 from operations.backups.errors import ArchiveCorrupted, RestoreTargetExists
 from operations.backups.models import Backup, BackupStatus, RestoreOutcome
 from operations.backups.postgres import connect, current_database, table_counts
@@ -15,7 +16,6 @@ from operations.backups.restores import database_drop, restore_create
 from operations.backups.services import backup_create, backup_verify
 from tenants.models import Tenant
 from tenants.services import tenant_create
-from tenants.users.models import User
 from tests.support.db import OWNER_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("committed_db")

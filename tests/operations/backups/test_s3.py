@@ -22,6 +22,7 @@ from django_tenants.utils import tenant_context
 from moto.server import ThreadedMotoServer
 from mypy_boto3_s3.client import S3Client
 
+from accounts.users.models import User
 from operations.backups import offsite
 from operations.backups.errors import (
     ArchiveCorrupted,
@@ -42,7 +43,6 @@ from operations.backups.tasks import backup_daily
 from operations.maintenance.models import MaintenanceRun, Outcome
 from tenants.models import Tenant
 from tenants.services import tenant_create
-from tenants.users.models import User
 from tests.support.db import OWNER_PASSWORD
 
 pytestmark = pytest.mark.usefixtures("committed_db")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenants.users.models import Role, User
+from accounts.users.models import Role, User
 
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 

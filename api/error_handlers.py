@@ -2,7 +2,9 @@
 
 ``api_exception_handler`` is DRF's ``EXCEPTION_HANDLER``; ``page_not_found`` and
 ``server_error`` answer unrouted or crashed ``/api/`` requests on a store's host the same way
-(other paths get Django's own pages).
+(other paths get Django's own pages). The errors themselves are in ``api.errors``, apart: this
+module imports ``rest_framework.views``, which loads the API settings, whose authentication and
+permission classes import ``api.errors``.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from tenants.users.models import Role, User
-from tenants.users.policy import may_manage
+from accounts.users.models import Role, User
+from accounts.users.policy import may_manage
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])

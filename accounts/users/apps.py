@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class UsersConfig(AppConfig):
-    name = "tenants.users"
+    name = "accounts.users"
     label = "users"
     verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"
