@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLE_CHOICES
-from accounts.users.models import Role
+from users.models import Role
 
 
 class CodeForm(forms.Form):

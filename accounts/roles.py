@@ -1,10 +1,10 @@
-"""Team roles as sellers read them (translated); stored values are ``accounts.users.Role``."""
+"""Team roles as sellers read them (translated); stored values are ``users.Role``."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from accounts.users.models import Role
+from users.models import Role
 
 ROLE_CHOICES = [
     (Role.OWNER.value, _("Owner")),

@@ -7,7 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Invitation
-from accounts.users.models import User
+from users.models import User
 
 
 def two_factor_enabled(*, user: User) -> bool:

@@ -30,12 +30,12 @@ from accounts.errors import (
 from accounts.models import Invitation
 from accounts.roles import role_label
 from accounts.tokens import invitation_path
-from accounts.users.models import Role, User
-from accounts.users.policy import may_manage
 from compliance.audit.models import AuditAction
 from compliance.audit.services import actor_for_user, audit_record
 from tenants.models import Tenant
 from tenants.services import store_url
+from users.models import Role, User
+from users.policy import may_manage
 
 BACKUP_CODE_COUNT = 10
 

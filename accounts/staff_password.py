@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.urls import path, reverse_lazy
 from django.views.generic import TemplateView
 
-from accounts.users.models import User
+from users.models import User
 
 
 class StaffPasswordResetForm(PasswordResetForm):

@@ -11,7 +11,7 @@ from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts.users.models import User
+from users.models import User
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.users.models import User
 from api.models import ApiToken
 from api.tokens import api_token_check, api_token_touch
+from users.models import User
 
 SCHEMES = (b"bearer", b"token")
 

@@ -17,11 +17,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.users.models import User
 from api.errors import ApiTokenInvalid
 from api.models import ApiToken
 from compliance.audit.models import AuditAction
 from compliance.audit.services import actor_for_user, audit_record
+from users.models import User
 
 TOKEN_SCHEME = "ppk"  # noqa: S105 (the tokens' visible prefix, not a secret)
 PREFIX_BYTES = 6  # 8 url-safe characters

@@ -38,7 +38,6 @@ from django.test.utils import override_settings, setup_databases, teardown_datab
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from api.tokens import api_token_create
 from bench.loadgen import Results, build_request, closed_loop
 from bench.server import free_port, serve
@@ -46,6 +45,7 @@ from dashboard.selectors import SELLER_TZ
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from tenants.models import Tenant
 from tenants.services import tenant_create
+from users.models import User
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))

@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.users.policy import may_manage
 from billing.checkout import (
     checkout_return,
     checkout_start,
@@ -26,6 +25,7 @@ from billing.tax import brl
 from dashboard.selectors import store_usage
 from tenants.context import request_tenant
 from tenants.services import store_url
+from users.policy import may_manage
 
 INVOICES_SHOWN = 24
 

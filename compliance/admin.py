@@ -13,7 +13,6 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
-from accounts.users.models import User
 from compliance.erasure import subject_erase
 from compliance.exports import export_link_token, subject_export
 from compliance.models import (
@@ -34,6 +33,7 @@ from compliance.requests import (
     dsr_start,
 )
 from tenants.services import store_url
+from users.models import User
 
 
 class ErasureStepInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from accounts.users.models import User
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
 from compliance.models import (
@@ -18,6 +17,7 @@ from compliance.models import (
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from compliance.scrub import erased_email
 from tenants.models import SignupAgreement, Tenant
+from users.models import User
 
 SELLER = (SubjectKind.SELLER_USER,)
 

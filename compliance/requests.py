@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction
 from compliance.audit.services import actor_for_user, audit_record
 from compliance.errors import RequestInvalid, RequestNotPermitted
@@ -32,6 +31,7 @@ from compliance.models import (
 from compliance.registry import Subject, SubjectKind
 from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
+from users.models import User
 
 logger = logging.getLogger(__name__)
 

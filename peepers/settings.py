@@ -126,7 +126,7 @@ SHARED_APPS = [
     # tenants comes first so its migrate/migrate_schemas commands override django-tenants' own.
     "tenants",
     "django_tenants",
-    "accounts.users",
+    "users",
     "billing",
     "integrations",
     "compliance",
@@ -165,7 +165,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.admin",
-    "accounts.users",
+    "users",
     "integrations.mercadolivre",
     "compliance.consent",
     # Failed-login counters and OTP devices live beside each store's users (accounts/throttling.py).

@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
-from accounts.users.models import User
+from users.models import User
 
 M = TypeVar("M", bound=Model)
 

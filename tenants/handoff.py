@@ -13,9 +13,9 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from tenants.errors import HandoffTokenInvalid, HandoffUserUnavailable
 from tenants.models import Tenant
+from users.models import User
 
 HANDOFF_SALT = "peepers.tenants.handoff"
 

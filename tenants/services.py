@@ -20,7 +20,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
-from accounts.users.models import Role, User
 from tenants import provisioning
 from tenants.errors import (
     MLUserIdTaken,
@@ -34,6 +33,7 @@ from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
 from tenants.plans import plan_get
 from tenants.signals import tenant_created, tenant_status_changed
 from tenants.slugs import slug_normal, slug_problems
+from users.models import Role, User
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_http_methods
 
-from accounts.users.models import User
 from tenants.context import request_tenant
 from tenants.errors import (
     HandoffTokenInvalid,
@@ -28,6 +27,7 @@ from tenants.forms import SignupForm
 from tenants.handoff import handoff_token_consume, handoff_token_make
 from tenants.models import Tenant
 from tenants.services import tenant_create
+from users.models import User
 
 
 def render_for_visitor(

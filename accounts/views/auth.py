@@ -28,7 +28,7 @@ from accounts.forms import CodeForm
 from accounts.selectors import two_factor_enabled
 from accounts.services import two_factor_verify
 from accounts.throttling import lockout_response
-from accounts.users.models import User
+from users.models import User
 
 PENDING = "accounts_pending_login"
 PENDING_SECONDS = 300

@@ -14,9 +14,9 @@ from accounts.errors import AccountError, NotAllowed
 from accounts.forms import StoreProfileForm
 from accounts.selectors import two_factor_enabled
 from accounts.services import store_profile_update
-from accounts.users.models import User
-from accounts.users.policy import may_manage
 from tenants.context import request_tenant
+from users.models import User
+from users.policy import may_manage
 
 
 @login_required

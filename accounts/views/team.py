@@ -26,9 +26,9 @@ from accounts.services import (
     team_invite,
 )
 from accounts.tokens import invited_user
-from accounts.users.models import Role, User
-from accounts.users.policy import may_manage
 from tenants.context import request_tenant
+from users.models import Role, User
+from users.policy import may_manage
 
 
 def _actor(request: HttpRequest) -> User:

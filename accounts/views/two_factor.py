@@ -20,8 +20,8 @@ from accounts.errors import AccountError
 from accounts.forms import CodeForm
 from accounts.selectors import backup_codes_left, two_factor_enabled
 from accounts.services import totp_device_for_setup, two_factor_disable, two_factor_enable
-from accounts.users.models import User
 from tenants.context import request_tenant
+from users.models import User
 
 SETUP_KEY = "accounts_totp_setup_key"
 

@@ -17,13 +17,13 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.users.models import User
-from accounts.users.policy import may_manage
 from api.base import StoreReadViewSet
 from api.filtering import django_filters
 from compliance.consent.privacy_center import privacy_erasure_request, privacy_export
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus
 from tenants.context import request_tenant
+from users.models import User
+from users.policy import may_manage
 
 EXPORT = "export"
 ERASURE = "erasure"

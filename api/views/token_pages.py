@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.users.models import User
 from api.errors import ApiTokenInvalid
 from api.forms import ApiTokenForm
 from api.models import ApiToken
 from api.tokens import api_token_create, api_token_revoke, api_tokens_of
+from users.models import User
 
 
 def _store_only(request: HttpRequest) -> None:

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, audit_record
+from users.models import User
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name
 
-from accounts.users.models import User
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import (
     Actor,
@@ -23,6 +22,7 @@ from compliance.audit.services import (
 )
 from tenants.context import current_schema
 from tenants.signals import tenant_status_changed
+from users.models import User
 
 FLAGS = ("is_staff", "is_superuser", "is_active")
 

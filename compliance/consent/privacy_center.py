@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction
 from compliance.audit.services import actor_for_user, audit_record
 from compliance.exports import export_link_token, subject_export
 from compliance.models import OPEN_STATUSES, DataSubjectRequest, RequestKind, RequestScope
 from compliance.requests import dsr_open
 from tenants.models import Tenant
+from users.models import User
 
 CHANNEL = "privacy center"
 

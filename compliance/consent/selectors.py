@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.users.models import User
 from compliance.consent.models import ConsentAction, ConsentRecord
 from compliance.notices.errors import PurposeUnknown
 from compliance.notices.models import Purpose
 from compliance.notices.selectors import consent_versions, purpose_get, purpose_list
+from users.models import User
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction
 from compliance.audit.network import user_agent
 from compliance.audit.services import Actor, actor_for_user, audit_record
@@ -27,6 +26,7 @@ from compliance.consent.selectors import consent_current, consent_states
 from compliance.notices.selectors import privacy_notice_version, purpose_get
 from peepers.network import client_ip
 from tenants.models import Tenant
+from users.models import User
 
 MARKETING_EMAIL = "marketing_email"
 

@@ -15,7 +15,6 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.users.models import User
 from compliance.consent.errors import ConsentError
 from compliance.consent.forms import ConsentDecisionForm, ErasureRequestForm
 from compliance.consent.models import ConsentChannel
@@ -31,6 +30,7 @@ from compliance.notices.errors import NoticeError
 from compliance.notices.models import NoticeKind
 from compliance.notices.selectors import notice_current
 from tenants.context import request_tenant
+from users.models import User
 
 _EXPORT_LINK_KEY = "privacy_export_link"
 

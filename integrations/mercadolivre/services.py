@@ -25,8 +25,6 @@ from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
 
-from accounts.users.models import User
-from accounts.users.policy import may_manage
 from billing.entitlements import UPGRADE_PATH, entitlements_for
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, ObjectRef, audit_record
@@ -53,6 +51,8 @@ from peepers import crypto
 from peepers.metrics import metric_count
 from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
+from users.models import User
+from users.policy import may_manage
 
 logger = logging.getLogger(__name__)
 

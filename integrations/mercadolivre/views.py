@@ -9,12 +9,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.users.policy import may_manage
 from integrations.mercadolivre.errors import MLConnectError, MLDisconnectNotAllowed
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start, ml_disconnect
 from tenants.context import request_tenant
 from tenants.services import store_url
+from users.policy import may_manage
 
 
 @login_required

@@ -10,10 +10,10 @@ from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.users.models import Role, User
 from tenants.models import Tenant
 from tests.factories.users import store_user_create
 from tests.support.clients import store_client
+from users.models import Role, User
 
 PASSWORD = "another-long-test-password-7"
 

@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from tests.accounts.conftest import PASSWORD, login, reset_link, user_create
 from tests.support.clients import store_client
+from users.models import User
 
 STAFF_EMAIL = "staff-lockout@peepers.test"
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.users.models import User
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction, AuditEvent
 from tests.accounts.conftest import totp_code
+from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_code_backoff")]
 

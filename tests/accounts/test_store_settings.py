@@ -1,9 +1,9 @@
 """The settings page: the store's profile (errors next to their fields) and its links."""
 
-from accounts.users.models import Role
 from tenants.models import Tenant
 from tests.accounts.conftest import logged_in, user_create
 from tests.support.db import OWNER_PASSWORD
+from users.models import Role
 
 
 def owner_client(tenant):

@@ -8,11 +8,11 @@ from django_tenants.utils import tenant_context
 
 from accounts.errors import LastOwner, NotAllowed
 from accounts.services import member_remove, member_role_set
-from accounts.users.models import Role, User
 from compliance.audit.models import AuditAction, AuditEvent
 from tests.accounts.conftest import PASSWORD, logged_in, login, user_create
 from tests.support.clients import owner_of, store_client
 from tests.support.db import OWNER_PASSWORD
+from users.models import Role, User
 
 
 def owner_client(tenant):

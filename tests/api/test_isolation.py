@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from api.urls import router
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope
 from integrations.mercadolivre.models import SyncKind, SyncRun
 from integrations.models import MLConnection, MLNotification
 from tenants.models import Tenant
 from tests.api.conftest import api_client, make_items, make_orders, make_questions
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

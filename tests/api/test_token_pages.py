@@ -57,8 +57,8 @@ def test_revoking_stops_the_token(tenant_a):
 
 
 def test_another_users_token_cannot_be_revoked(tenant_a):
-    from accounts.users.models import User
     from api.tokens import api_token_create
+    from users.models import User
 
     with tenant_context(tenant_a):
         clerk = User.objects.create_user("clerk@a.example.com", "x-long-password-1")

@@ -167,7 +167,7 @@ def test_changing_to_the_current_plan_is_refused(stripe, tenant_a):
 def test_a_member_can_see_billing_but_not_change_it(stripe, tenant_a):
     from django_tenants.utils import tenant_context
 
-    from accounts.users.models import Role, User
+    from users.models import Role, User
 
     with tenant_context(tenant_a):
         User.objects.create_user(email="member@a.test", password="pw-member-123!", role=Role.MEMBER)

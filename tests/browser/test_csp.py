@@ -8,11 +8,11 @@ from django.contrib import admin
 from django_celery_beat.models import CrontabSchedule
 from playwright.sync_api import Page, expect
 
-from accounts.users.models import User
 from tenants.models import Tenant
 from tests.browser.conftest import SETTLE, CspViolations
 from tests.browser.support import log_in
 from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD
+from users.models import User
 
 INLINE_SCRIPT = """() => {
   const script = document.createElement("script");

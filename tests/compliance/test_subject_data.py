@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import Invitation
-from accounts.users.models import User
 from billing.models import BillingCustomer, BillingNotice, CheckoutAttempt, Plan, StripeEvent
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, audit_record
@@ -28,6 +27,7 @@ from compliance.requests import dsr_open
 from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import SignupAgreement
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import Role, User
 from tenants.models import Tenant
+from users.models import Role, User
 
 STAFF_EMAIL = "staff@peepers.test"
 STAFF_PASSWORD = "a-long-staff-password-1"

@@ -11,7 +11,6 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import Role, User
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
 from compliance.audit.services import Actor
 from integrations.mercadolivre.errors import MLDisconnectNotAllowed
@@ -21,6 +20,7 @@ from integrations.models import MLAuthorization, MLConnection
 from tenants.models import Tenant
 from tests.support.clients import owner_of, store_client
 from tests.support.sandbox import approve
+from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 

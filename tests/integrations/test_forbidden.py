@@ -121,7 +121,6 @@ def test_another_sellers_resource_is_only_refused_the_account_stays_connected(
     assert account(tenant).status == MLAccountStatus.ACTIVE
 
 
-
 def test_a_client_asks_ml_whose_token_it_holds_once(store, sandbox, tenant_b):
     tenant, seller = store
     connect(sandbox, tenant_b, seller_index=1)
@@ -139,6 +138,7 @@ def test_a_client_asks_ml_whose_token_it_holds_once(store, sandbox, tenant_b):
     assert len(theirs) >= 3
     assert metric_read("ml_api_calls").get(key, 0) - before == 1
     assert account(tenant).status == MLAccountStatus.ACTIVE
+
 
 def test_a_restricted_seller_is_noted_on_the_account_until_a_call_succeeds(store, sandbox):
     tenant, _ = store

@@ -4,10 +4,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import Role, User
 from tests.integrations.support import connect
 from tests.support.clients import store_client
 from tests.support.i18n import choose_english
+from users.models import Role, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portuguese")]
 

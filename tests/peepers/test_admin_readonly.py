@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.test import RequestFactory
 
-from accounts.users.models import User
 from compliance.audit.models import AuditEvent
 from peepers.admin_readonly import ReadOnlyAdmin
+from users.models import User
 
 
 def superuser_request():

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from tenants.models import Tenant
 from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
 from tests.support.db import OWNER_PASSWORD
+from users.models import User
 
 
 def store_client(tenant: Tenant, *, login: bool = False) -> Client:

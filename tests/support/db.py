@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import quote_schema_name
 
-from accounts.users.models import Role
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tests.factories.users import store_user_create
+from users.models import Role
 
 BASELINE_SCHEMAS = ("public", "tenant-a", "tenant-b")
 TENANT_KEEP = {"django_migrations", "django_content_type", "auth_permission"}

@@ -7,10 +7,10 @@ from django.core import signing
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from tenants.errors import HandoffTokenInvalid, HandoffUserUnavailable
 from tenants.handoff import handoff_token_consume, handoff_token_make
 from tests.support.clients import owner_of
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

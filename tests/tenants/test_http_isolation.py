@@ -5,10 +5,10 @@ from django.test import Client
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from tenants.models import TenantStatus
 from tenants.services import tenant_set_status
 from tests.support.clients import store_client
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django_tenants.utils import get_current_tenant, tenant_context
 
-from accounts.users.models import User
 from peepers.tasks import TaskSentWithoutTenant
 from tests.support.tasks import record_schema, schema_key
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import Role, User
 from tenants.errors import MLUserIdTaken, TenantInvalid, TenantPlanConflict
 from tenants.models import SignupAgreement, Tenant, TenantStatus
 from tenants.services import tenant_create, tenant_set_status
 from tests.support.state import database_state
+from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 

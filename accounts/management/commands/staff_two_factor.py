@@ -18,8 +18,8 @@ from django_otp.util import random_hex
 from accounts.errors import AccountError
 from accounts.selectors import two_factor_enabled
 from accounts.services import totp_device_for_setup, two_factor_enable, two_factor_remove
-from accounts.users.models import User
 from tenants.context import use_public_schema
+from users.models import User
 
 
 class Command(BaseCommand):

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import Role, User
 from tenants.models import Tenant
 from tenants.services import tenant_create
+from users.models import Role, User
 
 DEMO_SLUG = "demo"
 DEMO_OWNER = "owner@demo.localhost"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from accounts.users.models import User
 from peepers.redis import redis_client
 from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
+from users.models import User
 
 AUDIT_MIDDLEWARE = "compliance.audit.middleware.StaffTenantAccessMiddleware"
 

@@ -7,9 +7,9 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction, AuditEvent
 from compliance.audit.tasks import access_review
+from users.models import User
 
 
 def make_staff(email, *, last_login_days=None, joined_days=0, superuser=False):

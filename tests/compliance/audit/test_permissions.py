@@ -3,9 +3,9 @@
 from django.contrib.auth.models import Group, Permission
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from compliance.audit.models import AuditAction, AuditEvent
 from tests.support.clients import owner_of
+from users.models import User
 
 
 def changes():

@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.users.models import User
 from compliance.breaches.models import BreachCase, BreachDrill, Phase
 from compliance.breaches.services import breach_affected_add
 from tests.compliance.breaches.support import FACTS, assessed, open_case
+from users.models import User
 
 PASSWORD = "a-long-staff-password-1"
 

@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from accounts.users.models import User
 from operations.backups.errors import ArchiveCorrupted, RestoreTargetExists
 from operations.backups.models import Backup, BackupStatus, RestoreOutcome
 from operations.backups.postgres import connect, current_database, table_counts
@@ -17,6 +16,7 @@ from operations.backups.services import backup_create, backup_verify
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tests.support.db import OWNER_PASSWORD
+from users.models import User
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 

@@ -22,7 +22,6 @@ from django_tenants.utils import tenant_context
 from moto.server import ThreadedMotoServer
 from mypy_boto3_s3.client import S3Client
 
-from accounts.users.models import User
 from operations.backups import offsite
 from operations.backups.errors import (
     ArchiveCorrupted,
@@ -44,6 +43,7 @@ from operations.maintenance.models import MaintenanceRun, Outcome
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tests.support.db import OWNER_PASSWORD
+from users.models import User
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.users.models import User
 from operations.incidents.models import Incident, State
 from operations.incidents.services import incident_fire
+from users.models import User
 
 PASSWORD = "a-long-staff-password-1"
 STAFF = "oncall@peepers.test"

@@ -3,7 +3,7 @@
 import django.utils.timezone
 from django.db import migrations, models
 
-import accounts.users.models
+import users.models
 
 
 class Migration(migrations.Migration):
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                 "ordering": ["email"],
             },
             managers=[
-                ("objects", accounts.users.models.UserManager()),
+                ("objects", users.models.UserManager()),
             ],
         ),
     ]

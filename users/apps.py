@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class UsersConfig(AppConfig):
-    name = "accounts.users"
+    name = "users"
     label = "users"
     verbose_name = "Users"
     default_auto_field = "django.db.models.BigAutoField"

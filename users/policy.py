@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.users.models import Role, User
+from users.models import Role, User
 
 MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
 

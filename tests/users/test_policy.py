@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.users.models import Role, User
-from accounts.users.policy import may_manage
+from users.models import Role, User
+from users.policy import may_manage
 
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN])
