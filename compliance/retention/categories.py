@@ -24,11 +24,11 @@ from django_tenants.utils import get_public_schema_name
 
 from billing.models import EventStatus, StripeEvent
 from compliance.audit.models import AuditEvent
+from compliance.dsr.scrub import ERASED
 from compliance.models import DataSubjectRequest
 from compliance.registry import Erasure, PersonalData, declarations
 from compliance.retention.errors import CategoryNotEnforceable
 from compliance.retention.models import RetentionCategory, RetentionPolicy, StoreOffboarding
-from compliance.scrub import ERASED
 from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.models import MLNotification, NotificationStatus
 from tenants.models import Tenant, TenantStatus

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from compliance.attestations import attestation_record
 from compliance.checklists import CHECKS, Basis, Outcome, checklist_run
+from compliance.dsr.requests import dsr_open
 from compliance.errors import AttestationInvalid
 from compliance.models import (
     ChecklistAttestation,
@@ -22,7 +23,6 @@ from compliance.models import (
 )
 from compliance.registry import declarations
 from compliance.reports import records_of_processing
-from compliance.requests import dsr_open
 
 pytestmark = pytest.mark.django_db
 
