@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from compliance.attestations import attestation_record
-from compliance.checklists import CHECKS, Basis, Outcome, checklist_run
+from compliance.checklists import Basis, Outcome, base, check, checklist, checklist_run, checks
 from compliance.dsr.requests import dsr_open
 from compliance.errors import AttestationInvalid
 from compliance.models import (
@@ -31,15 +31,89 @@ def result(item):
     return next(r for r in checklist_run() if r.item == item)
 
 
-def test_every_item_of_the_three_checklists_is_a_check():
-    items = {(checklist, item) for checklist, item, _ in CHECKS}
-    assert len(items) == 21
-    assert {checklist for checklist, _ in items} == {
-        "LGPD Compliance",
-        "ML API Compliance",
-        "SaaS Billing Compliance",
+# The report's order, which saved reports and attestations were written in.
+REPORT_ORDER = [
+    ("SaaS Billing Compliance", "Stripe integration secure"),
+    ("SaaS Billing Compliance", "PCI DSS requirements met"),
+    ("SaaS Billing Compliance", "Tax calculations accurate"),
+    ("SaaS Billing Compliance", "Subscription lifecycle managed"),
+    ("SaaS Billing Compliance", "Invoice generation automated"),
+    ("SaaS Billing Compliance", "Payment failure handling"),
+    ("SaaS Billing Compliance", "Refund processing compliant"),
+    ("LGPD Compliance", "Data minimization implemented"),
+    ("LGPD Compliance", "Consent management active"),
+    ("LGPD Compliance", "Data retention policies enforced"),
+    ("LGPD Compliance", "Subject access requests handled"),
+    ("LGPD Compliance", "Privacy by design verified"),
+    ("LGPD Compliance", "DPO contact updated"),
+    ("LGPD Compliance", "Breach notification procedures tested"),
+    ("ML API Compliance", "Webhook 500ms timeout enforced"),
+    ("ML API Compliance", "IP whitelist validation active"),
+    ("ML API Compliance", "Rate limiting implemented"),
+    ("ML API Compliance", "OAuth 2.0 + PKCE compliant"),
+    ("ML API Compliance", "Token refresh rotation working"),
+    ("ML API Compliance", "Error handling comprehensive"),
+    ("ML API Compliance", "Monitoring alerts configured"),
+]
+
+
+def test_every_item_of_the_three_checklists_is_a_check_in_report_order():
+    results = checklist_run()
+
+    assert [(r.checklist, r.item) for r in results] == REPORT_ORDER
+    assert [(i.checklist, i.item) for i in checks()] == REPORT_ORDER
+    assert all(r.outcome in Outcome for r in results)
+    assert {r.item for r in results if r.basis == Basis.CHECK_AND_ATTESTATION} == {
+        "PCI DSS requirements met",
+        "Privacy by design verified",
     }
-    assert all(r.outcome in Outcome for r in checklist_run())
+
+
+@pytest.fixture
+def empty_registry(monkeypatch):
+    monkeypatch.setattr(base, "_CHECKLISTS", {})
+    monkeypatch.setattr(base, "_ITEMS", {})
+
+
+def planted(now):
+    return Outcome.PASS, "planted", {}
+
+
+def other_planted(now):
+    return Outcome.PASS, "planted", {}
+
+
+def test_items_run_in_declared_order_whatever_order_they_register_in(empty_registry):
+    check("Second", "b2", position=2)(planted)
+    check("First", "a1", position=1)(planted)
+    check("Second", "b1", position=1)(planted)
+    checklist("Second", position=20)
+    checklist("First", position=10)
+
+    assert [(r.checklist, r.item) for r in checklist_run()] == [
+        ("First", "a1"),
+        ("Second", "b1"),
+        ("Second", "b2"),
+    ]
+
+
+def test_an_item_of_a_checklist_never_declared_is_refused(empty_registry):
+    check("Nowhere", "lost", position=1)(planted)
+
+    with pytest.raises(ValueError, match="never declared"):
+        checks()
+
+
+def test_an_item_checked_twice_or_a_place_taken_twice_is_refused(empty_registry):
+    checklist("First", position=1)
+    check("First", "a1", position=1)(planted)
+
+    with pytest.raises(ValueError, match="already checked"):
+        check("First", "a1", position=2)(other_planted)
+    with pytest.raises(ValueError, match="position 1"):
+        check("First", "a2", position=1)(other_planted)
+    with pytest.raises(ValueError, match="position 1"):
+        checklist("Second", position=1)
 
 
 def test_the_dpo_check_follows_admin():
