@@ -147,33 +147,6 @@ def test_data_minimization_passes_when_the_registry_is_complete():
     assert result("Data minimization implemented").outcome == Outcome.PASS
 
 
-def test_stripe_security_is_checked_by_forging_a_signature(settings):
-    settings.STRIPE_WEBHOOK_SECRET = ["whsec_x"]
-    assert result("Stripe integration secure").outcome == Outcome.PASS
-
-    settings.STRIPE_WEBHOOK_SECRET = []
-    assert result("Stripe integration secure").outcome == Outcome.FAIL
-
-
-def test_card_data_never_touches_our_pages_but_pci_needs_its_saq_a_attested():
-    found = result("PCI DSS requirements met")
-    assert found.outcome == Outcome.UNKNOWN
-    assert found.basis == Basis.CHECK_AND_ATTESTATION
-    assert found.details["card_data_surfaces"] == []
-    assert "not attested" in found.evidence
-
-    attestation_record(
-        item="PCI DSS requirements met",
-        by="Finance@Peepers.test",
-        statement="SAQ A 2026 signed; PDF in the finance drive",
-    )
-
-    found = result("PCI DSS requirements met")
-    assert found.outcome == Outcome.PASS
-    assert "attested by finance@peepers.test on" in found.evidence
-    assert found.details["attestation"]["statement"].startswith("SAQ A 2026")
-
-
 def test_a_card_field_in_a_template_fails_pci_and_privacy_by_design(settings, tmp_path):
     (tmp_path / "templates" / "billing").mkdir(parents=True)
     (tmp_path / "templates" / "billing" / "pay.html").write_text('<input name="card_number">')
@@ -213,18 +186,8 @@ def test_privacy_by_design_is_unknown_until_its_review_is_attested_and_again_aft
     assert result("Privacy by design verified").outcome == Outcome.PASS
 
 
-@pytest.mark.parametrize(
-    "item",
-    [
-        "Subject access requests handled",
-        "Refund processing compliant",
-        "Payment failure handling",
-        "OAuth 2.0 + PKCE compliant",
-        "Subscription lifecycle managed",
-    ],
-)
-def test_an_item_with_nothing_to_check_is_unknown_not_pass(item):
-    found = result(item)
+def test_no_request_in_the_year_is_unknown_not_pass():
+    found = result("Subject access requests handled")
 
     assert found.outcome == Outcome.UNKNOWN
     assert "nothing to check" in found.evidence
@@ -247,20 +210,6 @@ def test_a_request_answered_in_time_passes_the_access_requests_item(tenant_a):
 
     assert found.outcome == Outcome.PASS
     assert "1 answered in 365 days, 0 after the deadline" in found.evidence
-
-
-def test_a_past_due_store_told_by_e_mail_passes_payment_failure_handling(tenant_a):
-    from billing.models import BillingNotice, SubscriptionMirror
-    from tests.support.billing import subscription_set
-
-    subscription_set(tenant_a, "past_due")
-    SubscriptionMirror.objects.filter(tenant=tenant_a).update(latest_invoice_id="in_1")
-    assert result("Payment failure handling").outcome == Outcome.FAIL
-
-    BillingNotice.objects.create(
-        key="payment_failed:in_1:1", kind="payment_failed", tenant=tenant_a, recipient="a@x.test"
-    )
-    assert result("Payment failure handling").outcome == Outcome.PASS
 
 
 @pytest.mark.parametrize(
@@ -308,13 +257,6 @@ def test_staff_attest_from_admin_under_their_own_name(staff_client):
     found = ChecklistAttestation.objects.get()
     assert found.attested_by == STAFF_EMAIL.lower()
     assert found.statement == "SAQ A signed"
-
-
-def test_the_ip_allow_list_check(settings):
-    settings.ML_WEBHOOK_ALLOWED_IPS = []
-    assert result("IP whitelist validation active").outcome == Outcome.FAIL
-    settings.ML_WEBHOOK_ALLOWED_IPS = ["54.88.218.97"]
-    assert result("IP whitelist validation active").outcome == Outcome.PASS
 
 
 def test_the_report_is_saved_and_written(capsys, settings, tmp_path):
