@@ -12,8 +12,8 @@ from axes.models import (
 from django.db.models import Model, QuerySet
 
 from accounts.models import Invitation
+from compliance.dsr.scrub import erased_email
 from compliance.registry import Erasure, Locate, Subject, SubjectKind, personal_data
-from compliance.scrub import erased_email
 
 SELLER = [SubjectKind.SELLER_USER]
 

@@ -15,6 +15,7 @@ from billing.models import (
     StripeEvent,
 )
 from billing.stripe_api import stripe_call
+from compliance.dsr.scrub import erased_email, scrubbed
 from compliance.registry import (
     Erasure,
     Subject,
@@ -23,7 +24,6 @@ from compliance.registry import (
     not_personal,
     personal_data,
 )
-from compliance.scrub import erased_email, scrubbed
 from tenants.models import Tenant
 
 SELLER = (SubjectKind.SELLER_USER,)

@@ -13,8 +13,14 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
-from compliance.erasure import subject_erase
-from compliance.exports import export_link_token, subject_export
+from compliance.dsr.erasure import subject_erase
+from compliance.dsr.exports import export_link_token, subject_export
+from compliance.dsr.requests import (
+    days_left,
+    dsr_erasure_complete,
+    dsr_mark_answered,
+    dsr_start,
+)
 from compliance.models import (
     OPEN_STATUSES,
     ChecklistAttestation,
@@ -26,12 +32,6 @@ from compliance.models import (
     RequestKind,
 )
 from compliance.reports import compliance_report_create
-from compliance.requests import (
-    days_left,
-    dsr_erasure_complete,
-    dsr_mark_answered,
-    dsr_start,
-)
 from tenants.services import store_url
 from users.models import User
 

@@ -8,5 +8,6 @@ class ComplianceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Each app declares its personal data in a ``personal_data`` module.
-        autodiscover_modules("personal_data")
+        # Each app declares its personal data in a ``personal_data`` module, and its checklist
+        # items (compliance.checklists) in a ``checklists`` module.
+        autodiscover_modules("personal_data", "checklists")

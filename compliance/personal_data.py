@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
+from compliance.dsr.scrub import erased_email
 from compliance.models import (
     ChecklistAttestation,
     ComplianceReport,
@@ -15,7 +16,6 @@ from compliance.models import (
     DataSubjectRequest,
 )
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
-from compliance.scrub import erased_email
 from tenants.models import SignupAgreement, Tenant
 from users.models import User
 

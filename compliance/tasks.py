@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compliance.requests import dsr_alerts_send
+from compliance.dsr.requests import dsr_alerts_send
 from peepers.tasks import task
 
 

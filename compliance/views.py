@@ -6,8 +6,8 @@ from django.http import FileResponse, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from compliance.dsr.exports import export_from_token
 from compliance.errors import ExportLinkInvalid
-from compliance.exports import export_from_token
 from tenants.context import request_tenant
 
 

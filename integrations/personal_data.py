@@ -7,8 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from compliance.dsr.scrub import erased_email, scrubbed
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
-from compliance.scrub import erased_email, scrubbed
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from integrations.models import MLAuthorization, MLConnection, MLNotification
 from tenants.models import Tenant

@@ -129,3 +129,42 @@ def test_isort_knows_every_project_package_as_first_party():
 
 def test_a_package_missing_from_the_first_party_list_is_caught():
     assert "accounts" in first_party_missing(["peepers", "tenants"])
+
+
+# -- compliance: features register with it ------------------------------------------------------
+# Billing, integrations and operations register their personal data, checklist items and
+# retention enforcers with compliance; compliance imports none of them, at any level (a
+# function-local import is still a dependency).
+REGISTERING_APPS = ("billing", "integrations", "operations")
+
+
+def feature_apps_imported(path: Path) -> set[str]:
+    return {m for m in imported_modules(path) if m.split(".")[0] in REGISTERING_APPS}
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((BASE_DIR / "compliance").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(BASE_DIR)),
+)
+def test_compliance_imports_no_feature_app(path):
+    bad = feature_apps_imported(path)
+    assert not bad, f"{path} imports {bad}: register with compliance from the feature instead"
+
+
+def test_a_function_local_feature_import_is_caught(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        "from compliance.checklists import check\n\n\n"
+        "def _tax(now):\n"
+        "    from billing.models import Plan\n"
+        "    import operations.alerts.rules\n"
+        "    return Plan\n"
+    )
+    assert feature_apps_imported(planted) == {"billing.models", "operations.alerts.rules"}
+
+
+def test_a_compliance_module_that_imports_only_compliance_passes(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from compliance.registry import declarations\nimport tenants.models\n")
+    assert feature_apps_imported(planted) == set()

@@ -8,12 +8,13 @@ from typing import Any
 from django.conf import settings
 
 from compliance.attestations import attestable, attestation_evidence
-from compliance.checklists.base import Basis, Outcome, _ok, check
+from compliance.checklists.base import Basis, Outcome, check, checklist
+from compliance.checklists.card_data import card_data_surfaces
 
-LGPD = "LGPD Compliance"
+LGPD = checklist("LGPD Compliance", position=2)
 
 
-@check(LGPD, "Data minimization implemented")
+@check(LGPD, "Data minimization implemented", position=1)
 def _minimization(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     from compliance.registry import declarations, registry_gaps
 
@@ -24,7 +25,7 @@ def _minimization(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     return Outcome.PASS, f"{fields} personal fields declared, each with its erasure rule", {}
 
 
-@check(LGPD, "Consent management active")
+@check(LGPD, "Consent management active", position=2)
 def _consent(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     from compliance.notices.models import Notice, Purpose
 
@@ -35,13 +36,13 @@ def _consent(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     if privacy is None:
         return Outcome.FAIL, "no published privacy notice", {}
     return (
-        _ok(consent_purposes > 0),
+        Outcome.of(consent_purposes > 0),
         f"privacy notice {privacy.version} published; {consent_purposes} purpose(s) need consent",
         {},
     )
 
 
-@check(LGPD, "Data retention policies enforced")
+@check(LGPD, "Data retention policies enforced", position=3)
 def _retention(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     from compliance.retention.models import RetentionRun
 
@@ -54,13 +55,13 @@ def _retention(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
         return Outcome.FAIL, "no successful retention run yet", {}
     age = now - last.finished_at
     return (
-        _ok(age <= timedelta(days=2)),
+        Outcome.of(age <= timedelta(days=2)),
         f"last successful run {last.finished_at:%Y-%m-%d %H:%M} ({age.days} day(s) ago)",
         {},
     )
 
 
-@check(LGPD, "Subject access requests handled")
+@check(LGPD, "Subject access requests handled", position=4)
 def _requests(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     """Open requests within the legal deadline, and the year's answered ones answered in time;
     with no request in the year there is nothing to show they are handled."""
@@ -79,7 +80,7 @@ def _requests(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     )
     if not open_requests.exists() and not year.exists():
         return Outcome.UNKNOWN, "no data-subject request in 365 days: nothing to check", {}
-    return _ok(overdue == 0 and late == 0), evidence, {}
+    return Outcome.of(overdue == 0 and late == 0), evidence, {}
 
 
 PRIVACY_BY_DESIGN = "Privacy by design verified"
@@ -89,11 +90,9 @@ attestable(
 )
 
 
-@check(LGPD, PRIVACY_BY_DESIGN, basis=Basis.CHECK_AND_ATTESTATION)
+@check(LGPD, PRIVACY_BY_DESIGN, position=5, basis=Basis.CHECK_AND_ATTESTATION)
 def _by_design(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     """The measures the code can show, and the yearly review a person attests."""
-    from compliance.checklists.billing import card_data_surfaces
-
     card_surfaces = card_data_surfaces()
     facts = {
         "store data in separate schemas": bool(settings.TENANT_APPS),
@@ -110,7 +109,7 @@ def _by_design(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     return outcome, f"{len(facts)} measures in place; {attestation}", details
 
 
-@check(LGPD, "DPO contact updated")
+@check(LGPD, "DPO contact updated", position=6)
 def _dpo(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     from compliance.models import DataProtectionOfficer
 
@@ -118,10 +117,10 @@ def _dpo(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     if dpo is None:
         return Outcome.FAIL, "no DPO (encarregado) entered in admin", {}
     age = now - dpo.updated_at
-    return _ok(age <= timedelta(days=365)), f"{dpo} confirmed {age.days} day(s) ago", {}
+    return Outcome.of(age <= timedelta(days=365)), f"{dpo} confirmed {age.days} day(s) ago", {}
 
 
-@check(LGPD, "Breach notification procedures tested")
+@check(LGPD, "Breach notification procedures tested", position=7)
 def _drill(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     from compliance.breaches.models import BreachDrill
 
@@ -130,7 +129,7 @@ def _drill(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
         return Outcome.FAIL, "no passed breach drill on record (manage.py breach_drill)", {}
     age = now - last.finished_at
     return (
-        _ok(age <= timedelta(days=365)),
+        Outcome.of(age <= timedelta(days=365)),
         f"last passed drill {last.finished_at:%Y-%m-%d} by {last.run_by}",
         {},
     )

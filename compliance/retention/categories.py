@@ -1,189 +1,30 @@
-"""How each retention category is enforced: one function per ``RetentionCategory``.
-
-Store categories run inside the store's schema (the caller sets ``tenant_context``); public ones
-in the public schema and report per store where the rows say whose they are. Every function
-works in batches of ``RETENTION_BATCH_SIZE``, each batch its own transaction, walking forward by
-primary key so a batch that changes nothing can never be picked again; and every one selects
-only what is still past its period and still holds the data, so a second run finds nothing.
-"""
+"""Enforcing compliance's own retention categories: the audit log, export files, and closed
+stores. Every other category is enforced by the app whose data it is (``enforcement``)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name
 
-from billing.models import EventStatus, StripeEvent
 from compliance.audit.models import AuditEvent
 from compliance.models import DataSubjectRequest
-from compliance.registry import Erasure, PersonalData, declarations
+from compliance.retention.enforcement import PUBLIC, RETENTION_BATCH_SIZE, Enforcement, enforcer
 from compliance.retention.errors import CategoryNotEnforceable
-from compliance.retention.models import RetentionCategory, RetentionPolicy, StoreOffboarding
-from compliance.scrub import ERASED
-from integrations.mercadolivre.models import MLOrder, MLQuestion
-from integrations.models import MLNotification, NotificationStatus
+from compliance.retention.models import RetentionCategory, StoreOffboarding
 from tenants.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
 
-RETENTION_BATCH_SIZE = 500
-PUBLIC = "public"
-# Inbox rows that are finished with; pending, processing, failed and dead rows stay.
-ML_INBOX_DONE = (
-    NotificationStatus.PROCESSED,
-    NotificationStatus.IGNORED,
-    NotificationStatus.ORPHANED,
-)
-STRIPE_INBOX_DONE = (EventStatus.PROCESSED, EventStatus.IGNORED, EventStatus.ORPHANED)
 EXPORT_DIRS = ("exports", "offboarding")
 
 
-@dataclass
-class Enforcement:
-    """One category's enforcement in one run: the policy, the clock, and where errors go."""
-
-    policy: RetentionPolicy
-    now: datetime
-    dry_run: bool
-    actor: str
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def keep_days(self) -> int:
-        return int(self.policy.keep_days)
-
-    @property
-    def cutoff(self) -> datetime:
-        return self.now - timedelta(days=self.keep_days)
-
-
-StoreEnforce = Callable[[Enforcement], int]
-PublicEnforce = Callable[[Enforcement], dict[str, int]]
-
-
-@dataclass(frozen=True)
-class Enforcer:
-    category: RetentionCategory
-    where: Literal["store", "public"]
-    enforce: Callable[[Enforcement], Any]
-
-
-def _batches(rows: QuerySet[Any]) -> Iterator[list[Any]]:
-    """Locked batches of ``rows`` in primary-key order, each inside its own transaction."""
-    last: Any = None
-    while True:
-        with transaction.atomic():
-            page = rows if last is None else rows.filter(pk__gt=last)
-            batch = list(
-                page.order_by("pk").select_for_update(skip_locked=True)[:RETENTION_BATCH_SIZE]
-            )
-            if not batch:
-                return
-            yield batch
-        last = batch[-1].pk
-        if len(batch) < RETENTION_BATCH_SIZE:
-            return
-
-
-def _delete(rows: QuerySet[Any], *, dry_run: bool) -> int:
-    if dry_run:
-        return rows.count()
-    total = 0
-    for batch in _batches(rows):
-        # Re-applying the filter: a row that changed status since it was read stays.
-        _, per_model = rows.filter(pk__in=[row.pk for row in batch]).delete()
-        total += per_model.get(rows.model._meta.label, 0)
-    return total
-
-
-def _declaration(label: str) -> PersonalData:
-    for declared in declarations():
-        if declared.label == label:
-            return declared
-    raise CategoryNotEnforceable(f"{label} is not in the personal-data registry")
-
-
-def order_buyer_data(enforcement: Enforcement) -> int:
-    """Anonymize the buyer on orders closed more than the period ago; the order stays.
-
-    The anonymization is the registry's own (``integrations/personal_data.py``), the same one a
-    buyer's erasure request applies. An order with no ``date_closed`` (cancelled before
-    closing) counts from its last update.
-    """
-    declared = _declaration(MLOrder._meta.label)
-    if declared.erasure != Erasure.ANONYMIZE or declared.anonymize is None:
-        raise CategoryNotEnforceable("the registry no longer anonymizes orders")
-    anonymize = declared.anonymize
-    still_identified = (
-        Q(buyer_id__isnull=False)
-        | ~Q(buyer_nickname="")
-        | (Q(raw__has_key="buyer") & ~Q(raw__buyer=None) & ~Q(raw__buyer=ERASED))
-    )
-    rows = (
-        MLOrder.objects.alias(closed_at=Coalesce("date_closed", "last_updated"))
-        .filter(closed_at__lt=enforcement.cutoff)
-        .filter(still_identified)
-    )
-    if enforcement.dry_run:
-        return rows.count()
-    total = 0
-    for batch in _batches(rows):
-        for order in batch:
-            MLOrder.objects.filter(pk=order.pk).update(**anonymize(order))
-        total += len(batch)
-    return total
-
-
-def buyer_questions(enforcement: Enforcement) -> int:
-    """Questions asked more than the period ago, treated as the registry says (deleted)."""
-    declared = _declaration(MLQuestion._meta.label)
-    rows = MLQuestion.objects.filter(date_created__lt=enforcement.cutoff)
-    if declared.erasure == Erasure.DELETE:
-        return _delete(rows, dry_run=enforcement.dry_run)
-    raise CategoryNotEnforceable(f"questions are declared {declared.erasure}, not deleted")
-
-
-def _per_store(rows: QuerySet[Any], *, dry_run: bool) -> dict[str, int]:
-    """Delete public rows that carry a ``tenant``; counted per store (or ``public``)."""
-    counts: dict[str, int] = {}
-    stores = list(rows.values_list("tenant__schema_name", flat=True).distinct())
-    for schema in stores:
-        scoped = (
-            rows.filter(tenant__isnull=True)
-            if schema is None
-            else rows.filter(tenant__schema_name=schema)
-        )
-        removed = _delete(scoped, dry_run=dry_run)
-        if removed:
-            counts[schema or PUBLIC] = removed
-    return counts
-
-
-def ml_webhook_inbox(enforcement: Enforcement) -> dict[str, int]:
-    """Processed, ignored and orphaned ML notifications older than the period."""
-    rows = MLNotification.objects.filter(
-        status__in=ML_INBOX_DONE, arrived_at__lt=enforcement.cutoff
-    )
-    return _per_store(rows, dry_run=enforcement.dry_run)
-
-
-def stripe_webhook_inbox(enforcement: Enforcement) -> dict[str, int]:
-    """Processed, ignored and orphaned Stripe events older than the period (never dead ones)."""
-    rows = StripeEvent.objects.filter(
-        status__in=STRIPE_INBOX_DONE, received_at__lt=enforcement.cutoff
-    )
-    return _per_store(rows, dry_run=enforcement.dry_run)
-
-
+@enforcer(RetentionCategory.AUDIT_ACCESS_LOG, where="public")
 def audit_access_log(enforcement: Enforcement) -> dict[str, int]:
     """Audit events older than the period, through the audit app's own purge (the table's
     trigger refuses any other DELETE). Skipped, saying so, where that purge does not exist."""
@@ -215,6 +56,7 @@ def _expired_exports(root: Path, cutoff: datetime) -> list[Path]:
     return found
 
 
+@enforcer(RetentionCategory.SUBJECT_EXPORTS, where="public")
 def subject_exports(enforcement: Enforcement) -> dict[str, int]:
     """Export zips (``exports/`` and ``offboarding/``) older than the period, whose links have
     expired: the file goes and the request's ``export_path`` is blanked.
@@ -255,6 +97,7 @@ def closed_stores_due(cutoff: datetime) -> QuerySet[Tenant]:
     )
 
 
+@enforcer(RetentionCategory.CLOSED_STORES, where="public")
 def closed_stores(enforcement: Enforcement) -> dict[str, int]:
     """Offboard every store closed for longer than the period: final export, then drop."""
     from compliance.retention.offboarding import store_offboard
@@ -272,17 +115,3 @@ def closed_stores(enforcement: Enforcement) -> dict[str, int]:
             continue
         counts[tenant.schema_name] = 1
     return counts
-
-
-ENFORCERS: dict[str, Enforcer] = {
-    enforcer.category: enforcer
-    for enforcer in (
-        Enforcer(RetentionCategory.ML_WEBHOOK_INBOX, "public", ml_webhook_inbox),
-        Enforcer(RetentionCategory.STRIPE_WEBHOOK_INBOX, "public", stripe_webhook_inbox),
-        Enforcer(RetentionCategory.AUDIT_ACCESS_LOG, "public", audit_access_log),
-        Enforcer(RetentionCategory.SUBJECT_EXPORTS, "public", subject_exports),
-        Enforcer(RetentionCategory.CLOSED_STORES, "public", closed_stores),
-        Enforcer(RetentionCategory.ORDER_BUYER_DATA, "store", order_buyer_data),
-        Enforcer(RetentionCategory.BUYER_QUESTIONS, "store", buyer_questions),
-    )
-}

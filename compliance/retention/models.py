@@ -13,7 +13,8 @@ from tenants.models import Tenant
 
 
 class RetentionCategory(models.TextChoices):
-    """The data categories the code knows how to enforce (``compliance.retention.categories``)."""
+    """The data categories a policy can hold; each one's enforcer is registered by the app whose
+    data it is (``compliance.retention.enforcement``)."""
 
     ORDER_BUYER_DATA = "order_buyer_data", "Buyer data on orders (anonymized, order kept)"
     BUYER_QUESTIONS = "buyer_questions", "Questions from buyers"

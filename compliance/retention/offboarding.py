@@ -26,9 +26,9 @@ from django_tenants.utils import get_public_schema_name, quote_schema_name, sche
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, ObjectRef, audit_record
-from compliance.exports import LINK_SALT, export_link_token, subject_export
+from compliance.dsr.exports import LINK_SALT, export_link_token, subject_export
+from compliance.dsr.requests import dsr_open
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus
-from compliance.requests import dsr_open
 from compliance.retention.errors import OffboardingLinkInvalid, StoreNotClosed, StoreUnknown
 from compliance.retention.models import StoreOffboarding
 from tenants.context import use_public_schema

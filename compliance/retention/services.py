@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_exists, tenant_context
 
-from compliance.retention.categories import ENFORCERS, Enforcement
+from compliance.retention.enforcement import Enforcement, enforcers
 from compliance.retention.errors import CategoryNotEnforceable, RetentionError
 from compliance.retention.models import (
     RetentionCategory,
@@ -108,6 +108,8 @@ def retention_run_start(
             outcomes[category] = "skipped: no policy"
         elif not policy.active:
             outcomes[category] = "inactive"
+        elif category not in enforcers():
+            outcomes[category] = "skipped: no app enforces it"
         else:
             outcomes[category] = f"enforced: keep {policy.keep_days} days"
     return RetentionRun.objects.create(
@@ -123,7 +125,7 @@ def _active(run: RetentionRun, where: str) -> list[RetentionPolicy]:
     return [
         policy
         for policy in RetentionPolicy.objects.filter(category__in=run.categories, active=True)
-        if ENFORCERS[policy.category].where == where
+        if (found := enforcers().get(policy.category)) is not None and found.where == where
     ]
 
 
@@ -143,7 +145,7 @@ def retention_run_public(*, run: RetentionRun) -> None:
     for policy in _active(run, "public"):
         enforcement = _enforcement(run, policy)
         try:
-            _add(run, policy.category, ENFORCERS[policy.category].enforce(enforcement))
+            _add(run, policy.category, enforcers()[policy.category].enforce(enforcement))
         except CategoryNotEnforceable as exc:
             run.outcomes[policy.category] = f"skipped: {exc.message}"
         except Exception as exc:
@@ -171,7 +173,7 @@ def retention_store_run(*, run: RetentionRun, tenant: Tenant) -> None:
     for policy in _active(run, "store"):
         try:
             with tenant_context(tenant):
-                removed = ENFORCERS[policy.category].enforce(_enforcement(run, policy))
+                removed = enforcers()[policy.category].enforce(_enforcement(run, policy))
             _add(run, policy.category, {tenant.schema_name: removed})
         except CategoryNotEnforceable as exc:
             run.outcomes[policy.category] = f"skipped: {exc.message}"

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
+from compliance.dsr.requests import dsr_mark_answered, dsr_open
 from compliance.errors import RequestNotPermitted
 from compliance.models import DataSubjectRequest, IdentityState, RequestKind, RequestScope
-from compliance.requests import dsr_mark_answered, dsr_open
 from tenants.models import Tenant
 from tests.factories.users import STAFF_EMAIL
 from users.models import User

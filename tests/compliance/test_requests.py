@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from compliance.dsr.requests import days_left, dsr_alerts_due, dsr_open, due_date
 from compliance.errors import RequestInvalid
 from compliance.models import RequestKind, RequestScope, RequestStatus
-from compliance.requests import days_left, dsr_alerts_due, dsr_open, due_date
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +146,7 @@ def test_staff_are_alerted_at_5_days_1_day_and_past_due(tenant_a):
 def test_each_alert_goes_to_staff_once(tenant_a, settings):
     from django.core import mail
 
-    from compliance.requests import dsr_alerts_send
+    from compliance.dsr.requests import dsr_alerts_send
     from peepers.redis import redis_client
 
     settings.ADMINS = [("Staff", "staff@peepers.test")]

@@ -19,11 +19,11 @@ from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, audit_record
 from compliance.consent.models import ConsentChannel
 from compliance.consent.services import consent_grant
-from compliance.erasure import _step, erasure_replay, subject_erase
-from compliance.exports import export_link_token, subject_export
+from compliance.dsr.erasure import _step, erasure_replay, subject_erase
+from compliance.dsr.exports import export_link_token, subject_export
+from compliance.dsr.requests import dsr_open
 from compliance.models import ErasureStep, RequestKind, RequestScope
 from compliance.registry import SubjectKind, declarations
-from compliance.requests import dsr_open
 from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import SignupAgreement

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from compliance.attestations import ATTESTABLE, attestation_current, attestation_record
-from compliance.checklists import CHECKS  # noqa: F401 - registers the attestable items
 from compliance.errors import AttestationInvalid
 
 

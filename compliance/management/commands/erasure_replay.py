@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from compliance.erasure import erasure_replay
+from compliance.dsr.erasure import erasure_replay
 from compliance.models import DataSubjectRequest
 
 

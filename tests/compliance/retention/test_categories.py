@@ -8,11 +8,11 @@ from django_tenants.utils import tenant_context
 
 from billing.models import StripeEvent
 from compliance.audit.models import AuditEvent
+from compliance.dsr.requests import dsr_open
+from compliance.dsr.scrub import ERASED
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope
-from compliance.requests import dsr_open
 from compliance.retention.models import RetentionCategory, RetentionPolicy
 from compliance.retention.services import retention_run
-from compliance.scrub import ERASED
 from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.models import MLNotification
 from tests.compliance.retention import seed

@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
-from compliance.exports import export_link_token
+from compliance.dsr.exports import export_link_token
 from compliance.models import DataSubjectRequest
 from compliance.retention.models import StoreOffboarding
 from compliance.retention.offboarding import DOWNLOAD_PATH

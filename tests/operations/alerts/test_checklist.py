@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from compliance.checklists import CHECKS, Outcome
+from compliance.checklists import Outcome, checks
 from operations.alerts.services import alerts_evaluate, rules_in_force
 from tests.operations.alerts.conftest import at
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def monitoring_check(now):
-    (func,) = [f for _, item, f in CHECKS if item == "Monitoring alerts configured"]
+    (func,) = [i.func for i in checks() if i.item == "Monitoring alerts configured"]
     return func(now)
 
 

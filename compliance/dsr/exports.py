@@ -26,10 +26,10 @@ from django_tenants.utils import schema_context, tenant_context
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import audit_record
+from compliance.dsr.requests import subject_of
 from compliance.errors import ExportLinkInvalid
 from compliance.models import DataSubjectRequest
 from compliance.registry import PersonalData, declarations, external_sources
-from compliance.requests import subject_of
 from tenants.models import Tenant
 
 EXPORT_CHUNK = 2000

@@ -15,10 +15,10 @@ from django.db import transaction
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import audit_record
-from compliance.exports import _context
+from compliance.dsr.exports import _context
+from compliance.dsr.requests import subject_of
 from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.registry import Erasure, PersonalData, declarations
-from compliance.requests import subject_of
 
 logger = logging.getLogger(__name__)
 

@@ -1,25 +1,31 @@
-"""The runbook's "SaaS Billing Compliance" checklist."""
+"""The runbook's "SaaS Billing Compliance" checklist, registered with compliance."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from billing.errors import SignatureInvalid
+from billing.models import (
+    BillingNotice,
+    InvoiceRecord,
+    Plan,
+    Refund,
+    StripeEvent,
+    SubscriptionMirror,
+    TaxRate,
+)
+from billing.webhook import signature_verify
 from compliance.attestations import attestable, attestation_evidence
-from compliance.checklists.base import Basis, Outcome, _ok, check
+from compliance.checklists import Basis, Outcome, card_data_surfaces, check, checklist
 
-BILLING = "SaaS Billing Compliance"
+BILLING = checklist("SaaS Billing Compliance", position=1)
 
 
-@check(BILLING, "Stripe integration secure")
+@check(BILLING, "Stripe integration secure", position=1)
 def _stripe(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.errors import SignatureInvalid
-    from billing.webhook import signature_verify
-
     secrets = list(settings.STRIPE_WEBHOOK_SECRET)
     try:
         signature_verify(
@@ -39,34 +45,7 @@ def _stripe(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
         f"{settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS} s; key mode "
         f"{'live' if live_key else 'test'}"
     )
-    return _ok(bool(secrets) and refused and bool(settings.STRIPE_SECRET_KEY)), evidence, {}
-
-
-# Model fields that would hold card data (numbers, security codes); a card's brand and last four
-# digits are not cardholder data an SAQ A merchant must keep out.
-_CARD_FIELD = re.compile(r"card_?num|cvv|cvc|security_code|(^|_)pan$", re.IGNORECASE)
-_CARD_INPUTS = ('name="card', 'autocomplete="cc-number', 'autocomplete="cc-csc')
-
-
-def card_data_surfaces() -> list[str]:
-    """Where card data could reach Peepers: our templates with card inputs, and model fields
-    named for card numbers or security codes. Empty when checkout and the portal are Stripe's
-    hosted pages only."""
-    from django.apps import apps
-
-    templates = Path(settings.BASE_DIR) / "templates"
-    found = [
-        f"template {path.relative_to(templates)}"
-        for path in sorted(templates.rglob("*.html"))
-        if any(marker in path.read_text() for marker in _CARD_INPUTS)
-    ]
-    for model in apps.get_models():
-        found += [
-            f"field {model._meta.label}.{f.name}"
-            for f in model._meta.get_fields()
-            if _CARD_FIELD.search(f.name)
-        ]
-    return found
+    return Outcome.of(bool(secrets) and refused and bool(settings.STRIPE_SECRET_KEY)), evidence, {}
 
 
 PCI = "PCI DSS requirements met"
@@ -76,7 +55,7 @@ attestable(
 )
 
 
-@check(BILLING, PCI, basis=Basis.CHECK_AND_ATTESTATION)
+@check(BILLING, PCI, position=2, basis=Basis.CHECK_AND_ATTESTATION)
 def _pci(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     """No card field of ours (the check), and the yearly SAQ A a person signs (attestation)."""
     surfaces = card_data_surfaces()
@@ -88,10 +67,8 @@ def _pci(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     return (Outcome.PASS if attested else Outcome.UNKNOWN), evidence, details
 
 
-@check(BILLING, "Tax calculations accurate")
+@check(BILLING, "Tax calculations accurate", position=3)
 def _tax(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.models import Plan, TaxRate
-
     unsynced_rates = TaxRate.objects.filter(active=True, stripe_tax_rate_id="").count()
     stale = [
         p.code
@@ -101,13 +78,11 @@ def _tax(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     evidence = f"{unsynced_rates} tax rate(s) not in Stripe; plans not in sync: {stale or 'none'}"
     if not Plan.objects.filter(is_public=True).exists():
         return Outcome.UNKNOWN, "no public plan: nothing to check", {}
-    return _ok(unsynced_rates == 0 and not stale), evidence, {}
+    return Outcome.of(unsynced_rates == 0 and not stale), evidence, {}
 
 
-@check(BILLING, "Subscription lifecycle managed")
+@check(BILLING, "Subscription lifecycle managed", position=4)
 def _lifecycle(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.models import StripeEvent
-
     week = StripeEvent.objects.filter(received_at__gte=now - timedelta(days=7))
     dead = week.filter(status="dead").count()
     backlog = StripeEvent.objects.filter(
@@ -116,29 +91,25 @@ def _lifecycle(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     evidence = f"{week.count()} Stripe events in 7 days, {dead} dead, {backlog} waiting over 15 min"
     if not week.exists() and not backlog:
         return Outcome.UNKNOWN, "no Stripe event in 7 days: nothing to check", {}
-    return _ok(dead == 0 and backlog == 0), evidence, {}
+    return Outcome.of(dead == 0 and backlog == 0), evidence, {}
 
 
-@check(BILLING, "Invoice generation automated")
+@check(BILLING, "Invoice generation automated", position=5)
 def _invoices(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.models import InvoiceRecord, SubscriptionMirror
-
     active = SubscriptionMirror.objects.filter(status="active")
     without = active.exclude(tenant__invoices__stripe_created__gte=now - timedelta(days=35)).count()
     if not active.exists():
         return Outcome.UNKNOWN, "no active subscription", {}
     recent = InvoiceRecord.objects.filter(stripe_created__gte=now - timedelta(days=35)).count()
     return (
-        _ok(without == 0),
+        Outcome.of(without == 0),
         f"{recent} invoice(s) in 35 days; {without} active store(s) without one",
         {},
     )
 
 
-@check(BILLING, "Payment failure handling")
+@check(BILLING, "Payment failure handling", position=6)
 def _dunning(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.models import BillingNotice, SubscriptionMirror
-
     past_due = SubscriptionMirror.objects.filter(status="past_due").exclude(latest_invoice_id="")
     untold = [
         m.tenant_id
@@ -150,22 +121,20 @@ def _dunning(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     if not untold and not past_due.exists():
         return Outcome.UNKNOWN, "no past-due subscription: nothing to check", {}
     return (
-        _ok(not untold),
+        Outcome.of(not untold),
         f"{past_due.count()} past-due store(s); {len(untold)} not sent a dunning e-mail",
         {},
     )
 
 
-@check(BILLING, "Refund processing compliant")
+@check(BILLING, "Refund processing compliant", position=7)
 def _refunds(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from billing.models import Refund
-
     stuck = Refund.objects.filter(status="pending", requested_at__lt=now - timedelta(days=1))
     total = Refund.objects.count()
     if not total:
         return Outcome.UNKNOWN, "no refund recorded: nothing to check", {}
     return (
-        _ok(not stuck.exists()),
+        Outcome.of(not stuck.exists()),
         f"{total} refund(s) recorded with who and when; {stuck.count()} pending over a day",
         {},
     )

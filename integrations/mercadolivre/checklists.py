@@ -1,17 +1,18 @@
-"""The runbook's "ML API Compliance" checklist."""
+"""The runbook's "ML API Compliance" checklist, registered with compliance (its alerting item
+is operations')."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
-from compliance.checklists.base import Outcome, _ok, check
+from compliance.checklists import Outcome, check, checklist
+from integrations.models import MLAuthorization, MLNotification
 from peepers.metrics import LATENCY_BUCKETS_MS, metric_read
 
-ML = "ML API Compliance"
+ML = checklist("ML API Compliance", position=3)
 
 
 def _share_within(name: str, limit_ms: int, minutes: int) -> tuple[float | None, float]:
@@ -27,20 +28,20 @@ def _share_within(name: str, limit_ms: int, minutes: int) -> tuple[float | None,
     return fast / total, total
 
 
-@check(ML, "Webhook 500ms timeout enforced")
+@check(ML, "Webhook 500ms timeout enforced", position=1)
 def _ml_webhook(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     assert 500 in LATENCY_BUCKETS_MS
     share, total = _share_within("ml_webhook_ack", 500, 60)
     if share is None:
         return Outcome.UNKNOWN, "no ML webhook received in the last hour", {}
     return (
-        _ok(share >= 0.99),
+        Outcome.of(share >= 0.99),
         f"{share:.2%} of {int(total)} webhooks answered within 500 ms in the last hour",
         {},
     )
 
 
-@check(ML, "IP whitelist validation active")
+@check(ML, "IP whitelist validation active", position=2)
 def _ml_ips(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     allowed = list(settings.ML_WEBHOOK_ALLOWED_IPS)
     if not allowed:
@@ -48,21 +49,19 @@ def _ml_ips(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     return Outcome.PASS, f"{len(allowed)} address(es) or network(s) allowed", {}
 
 
-@check(ML, "Rate limiting implemented")
+@check(ML, "Rate limiting implemented", position=3)
 def _ml_rate(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     target = float(settings.ML_RATE_LIMIT_TARGET)
     return (
-        _ok(0 < target <= 0.8 and settings.ML_RATE_LIMIT_PER_MINUTE > 0),
+        Outcome.of(0 < target <= 0.8 and settings.ML_RATE_LIMIT_PER_MINUTE > 0),
         f"budget {settings.ML_RATE_LIMIT_PER_MINUTE}/min overall, "
         f"{settings.ML_SELLER_RATE_LIMIT_PER_MINUTE}/min per seller, {target:.0%} spent",
         {},
     )
 
 
-@check(ML, "OAuth 2.0 + PKCE compliant")
+@check(ML, "OAuth 2.0 + PKCE compliant", position=4)
 def _ml_oauth(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from integrations.models import MLAuthorization
-
     recent = MLAuthorization.objects.filter(created_at__gte=now - timedelta(days=30))
     without = recent.filter(code_verifier="").count()
     flow = metric_read("ml_oauth_flow", minutes=24 * 60)
@@ -73,67 +72,28 @@ def _ml_oauth(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
         evidence += f"; {connected / started:.0%} of flows started in 24 h connected"
     if not recent.exists():
         return Outcome.UNKNOWN, "no ML connect attempt in 30 days: nothing to check", {}
-    return _ok(without == 0), evidence, {}
+    return Outcome.of(without == 0), evidence, {}
 
 
-@check(ML, "Token refresh rotation working")
+@check(ML, "Token refresh rotation working", position=5)
 def _ml_refresh(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     counts = metric_read("ml_token_refresh", minutes=24 * 60)
     ok = counts.get("outcome=success", 0)
     total = sum(counts.values())
     if not total:
         return Outcome.UNKNOWN, "no token refresh in the last 24 hours", {}
-    return _ok(ok / total > 0.99), f"{ok / total:.2%} of {int(total)} refreshes succeeded", {}
+    return (
+        Outcome.of(ok / total > 0.99),
+        f"{ok / total:.2%} of {int(total)} refreshes succeeded",
+        {},
+    )
 
 
-@check(ML, "Error handling comprehensive")
+@check(ML, "Error handling comprehensive", position=6)
 def _ml_errors(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from integrations.models import MLNotification
-
     day = MLNotification.objects.filter(arrived_at__gte=now - timedelta(days=1))
     total = day.count()
     dead = day.filter(status="dead").count()
     if not total:
         return Outcome.UNKNOWN, "no notification in the last 24 hours", {}
-    return _ok(dead / total < 0.01), f"{dead} of {total} notifications dead in 24 h", {}
-
-
-@check(ML, "Monitoring alerts configured")
-def _ml_alerts(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    """The runbook's alert rules load, someone hears them, and the evaluator is running."""
-    from operations.alerts.models import AlertState
-    from operations.alerts.rules import RuleFileError, rules_load
-    from operations.incidents.channels import channels_for
-
-    try:
-        ruleset = rules_load(Path(settings.ALERT_RULES_FILE))
-    except RuleFileError as exc:
-        return Outcome.FAIL, f"the alert rules file is rejected: {exc}", {}
-    runbook = {
-        "webhook_timeout",
-        "ml_api_down",
-        "database_connection_failed",
-        "authentication_failures",
-        "rate_limit_exceeded",
-    }
-    missing = sorted(runbook - {rule.name for rule in ruleset.rules})
-    if missing:
-        return Outcome.FAIL, f"runbook alert rules missing: {', '.join(missing)}", {}
-    if not channels_for(priority="P0"):
-        return Outcome.FAIL, "no NOTIFY_URLS channel hears P0 alerts", {}
-    last = AlertState.objects.order_by("-evaluated_at").values_list("evaluated_at", flat=True)
-    evaluated = last.first()
-    if evaluated is None:
-        return Outcome.UNKNOWN, f"{len(ruleset.rules)} rules load; never evaluated yet", {}
-    if now - evaluated > timedelta(minutes=5):
-        return (
-            Outcome.FAIL,
-            f"alert rules last evaluated {evaluated:%Y-%m-%d %H:%M} UTC: is beat running?",
-            {},
-        )
-    return (
-        Outcome.PASS,
-        f"{len(ruleset.rules)} rules, P0 heard by {len(channels_for(priority='P0'))} "
-        f"channel(s), evaluated {evaluated:%H:%M:%S} UTC",
-        {"rules": len(ruleset.rules)},
-    )
+    return Outcome.of(dead / total < 0.01), f"{dead} of {total} notifications dead in 24 h", {}
