@@ -212,13 +212,15 @@ def dsr_mark_answered(*, requests: QuerySet[DataSubjectRequest], by: User) -> in
             .select_related("tenant")
             .select_for_update(of=("self",))
         )
-        DataSubjectRequest.objects.filter(pk__in=[r.pk for r in open_ones]).update(
-            status=RequestStatus.COMPLETED,
-            completed_at=timezone.now(),
-            handled_by=by.get_username(),
-        )
+        answered = {
+            "status": RequestStatus.COMPLETED,
+            "completed_at": timezone.now(),
+            "handled_by": by.get_username(),
+        }
+        DataSubjectRequest.objects.filter(pk__in=[r.pk for r in open_ones]).update(**answered)
         for request in open_ones:
             was = request.status
-            request.refresh_from_db()
+            for field, value in answered.items():
+                setattr(request, field, value)
             _status_recorded(request=request, by=by, was=was)
     return len(open_ones)
