@@ -13,6 +13,7 @@ import threading
 import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
@@ -26,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from doubles.policy import double_refusal
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 START_TIMEOUT_SECONDS = 5.0
 
@@ -61,15 +62,21 @@ def outage_or_latency(*, outage: bool, latency_ms: int) -> Response | None:
     return None
 
 
-class RouteLike(Protocol):
-    @property
-    def path(self) -> str: ...
-
-    @property
-    def methods(self) -> tuple[str, ...]: ...
+HandlerT = TypeVar("HandlerT")
+KindT = TypeVar("KindT", bound=str)
 
 
-RouteT = TypeVar("RouteT", bound=RouteLike)
+@dataclass(frozen=True)
+class Route(Generic[HandlerT, KindT]):
+    """One route of a double: a Werkzeug path, its methods, its view and what kind it is."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: HandlerT
+    kind: KindT
+
+
+RouteT = TypeVar("RouteT", bound=Route[Any, Any])
 
 
 class RouteTable(Generic[RouteT]):
@@ -92,6 +99,46 @@ class RouteTable(Generic[RouteT]):
         except HTTPException:
             return None
         return self._routes[str(key)], {name: str(value) for name, value in args.items()}
+
+
+class DoubleApp(Generic[RouteT]):
+    """A double's WSGI callable: count, outage and latency, route, then the double's dispatch.
+
+    Requests under ``admin_prefix`` (the double's own control routes) skip counting and faults.
+    """
+
+    admin_prefix: ClassVar[str]
+
+    def __init__(self, routes: Iterable[RouteT]) -> None:
+        self._routes = RouteTable(routes)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.respond(Request(environ))(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        if not is_admin_path(request.path, self.admin_prefix):
+            self.count(request)
+            outage, latency_ms = self.outage_and_latency()
+            refused = outage_or_latency(outage=outage, latency_ms=latency_ms)
+            if refused is not None:
+                return refused
+        matched = self._routes.match(request)
+        if matched is None:
+            return self.route_missing(request)
+        route, args = matched
+        return self.dispatch(request, route, args)
+
+    def count(self, request: Request) -> None:
+        """Record a request that is not an admin one."""
+
+    def outage_and_latency(self) -> tuple[bool, int]:
+        raise NotImplementedError
+
+    def route_missing(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def dispatch(self, request: Request, route: RouteT, args: dict[str, str]) -> Response:
+        raise NotImplementedError
 
 
 # -- server -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The sandbox's WSGI application: routing, the fault layer and error rendering.
 
-Order of a non-admin request: count it, outage (503 HTML, like a proxy), latency, route, count
+Order of a non-admin request (the harness's part first): count it, outage (503 HTML, like a
+proxy), latency, route; then count
 token requests, quota / random 429 / random 500 (API routes only), the view, then
 ``malformed_json`` for resource answers. Admin routes skip every fault.
 """
@@ -8,12 +9,10 @@ token requests, quota / random 429 / random 500 (API routes only), the view, the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from doubles.harness import RouteTable, is_admin_path, outage_or_latency
+from doubles.harness import DoubleApp
 from doubles.mercadolivre import admin_views, oauth_views, resource_views
 from doubles.mercadolivre.errors import (
     AuthorizationPageError,
@@ -24,9 +23,6 @@ from doubles.mercadolivre.errors import (
 from doubles.mercadolivre.state import SandboxState
 from doubles.mercadolivre.web import Call, Route, error_response
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
 logger = logging.getLogger(__name__)
 
 ROUTES: tuple[Route, ...] = (
@@ -36,30 +32,27 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-class SandboxApp:
+class SandboxApp(DoubleApp[Route]):
     """A WSGI callable over one ``SandboxState``."""
+
+    admin_prefix = "/_sandbox"
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self._routes = RouteTable(ROUTES)
+        super().__init__(ROUTES)
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ)
-        response = self.respond(request)
-        return response(environ, start_response)
+    def count(self, request: Request) -> None:
+        self.state.request_count(request.path)
 
-    def respond(self, request: Request) -> Response:
-        if not is_admin_path(request.path, "/_sandbox"):
-            self.state.request_count(request.path)
-            settings = self.state.faults.settings
-            refused = outage_or_latency(outage=settings.outage, latency_ms=settings.latency_ms)
-            if refused is not None:
-                return refused
-        matched = self._routes.match(request)
-        if matched is None:
-            # ML answers an unknown route, or a known one with the wrong method, with a 404.
-            return error_response(NotFound(f"Resource {request.path} not found."))
-        route, args = matched
+    def outage_and_latency(self) -> tuple[bool, int]:
+        settings = self.state.faults.settings
+        return settings.outage, settings.latency_ms
+
+    def route_missing(self, request: Request) -> Response:
+        # ML answers an unknown route, or a known one with the wrong method, with a 404.
+        return error_response(NotFound(f"Resource {request.path} not found."))
+
+    def dispatch(self, request: Request, route: Route, args: dict[str, str]) -> Response:
         call = Call(request=request, state=self.state, args=args)
         try:
             if route.kind == "admin":

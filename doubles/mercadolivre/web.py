@@ -9,6 +9,7 @@ from typing import Literal
 
 from werkzeug.wrappers import Request, Response
 
+from doubles import harness
 from doubles.mercadolivre.errors import InvalidToken, SandboxError, TooManyRequests
 from doubles.mercadolivre.oauth import AccessToken
 from doubles.mercadolivre.state import SandboxState
@@ -39,12 +40,7 @@ class Call:
 Handler = Callable[[Call], Response]
 
 
-@dataclass(frozen=True)
-class Route:
-    path: str
-    methods: tuple[str, ...]
-    handler: Handler
-    kind: RouteKind
+Route = harness.Route[Handler, RouteKind]
 
 
 def json_response(

@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import logging
 import random
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from doubles.harness import RouteTable, is_admin_path, outage_or_latency
+from doubles.harness import DoubleApp
 from doubles.stripe import (
     admin_views,
     api_billing,
@@ -32,9 +30,6 @@ from doubles.stripe.idempotency import StoredResult, stored_status
 from doubles.stripe.params import fingerprint
 from doubles.stripe.state import EmulatorState, RequestContext
 from doubles.stripe.web import Call, Route, error_response, json_response
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 logger = logging.getLogger(__name__)
 
@@ -76,29 +71,28 @@ def secret_key(request: Request) -> str:
     return value
 
 
-class EmulatorApp:
+class EmulatorApp(DoubleApp[Route]):
     """A WSGI callable over one ``EmulatorState``."""
+
+    admin_prefix = "/_emulator"
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
-        self._routes = RouteTable(ROUTES)
+        super().__init__(ROUTES)
         # Request ids come from their own stream so that reads never shift object ids.
         self._request_ids = random.Random(f"requests:{state.config.seed}")  # noqa: S311
 
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        return self.respond(Request(environ))(environ, start_response)
+    def count(self, request: Request) -> None:
+        self.state.request_count(request.method, request.path)
 
-    def respond(self, request: Request) -> Response:
-        if not is_admin_path(request.path, "/_emulator"):
-            self.state.request_count(request.method, request.path)
-            settings = self.state.faults.settings
-            refused = outage_or_latency(outage=settings.outage, latency_ms=settings.latency_ms)
-            if refused is not None:
-                return refused
-        matched = self._routes.match(request)
-        if matched is None:
-            return error_response(RouteMissing(request.method, request.path))
-        route, args = matched
+    def outage_and_latency(self) -> tuple[bool, int]:
+        settings = self.state.faults.settings
+        return settings.outage, settings.latency_ms
+
+    def route_missing(self, request: Request) -> Response:
+        return error_response(RouteMissing(request.method, request.path))
+
+    def dispatch(self, request: Request, route: Route, args: dict[str, str]) -> Response:
         pairs = self._pairs(request)
         call = Call(request=request, state=self.state, args=args, pairs=pairs)
         try:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from werkzeug.wrappers import Request, Response
 
+from doubles import harness
 from doubles.stripe.errors import InvalidRequest, StripeError
 from doubles.stripe.params import Params, decode
 from doubles.stripe.records import Record
@@ -79,12 +80,7 @@ class Call:
 Handler = Callable[[Call], "JSON | Response"]
 
 
-@dataclass(frozen=True)
-class Route:
-    path: str
-    methods: tuple[str, ...]
-    handler: Handler
-    kind: RouteKind
+Route = harness.Route[Handler, RouteKind]
 
 
 LIST_PARAMS = ("limit", "starting_after", "ending_before")
