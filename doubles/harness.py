@@ -1,8 +1,9 @@
 """What every local double is built on: its HTTP server, routing, sender thread and command.
 
-A double is a WSGI app over its own state, served by ``DoubleServer`` in a daemon thread; its
-webhook sender is a ``DeliveryWorker``; ``ServeDoubleCommand`` serves it until Ctrl-C once
-``doubles.policy`` allows it. Provider formats (errors, bodies, signatures) stay in each double.
+A double is a ``DoubleApp`` (routes, outage and latency) over its own state, served by
+``DoubleServer`` in a daemon thread; its webhook sender is a ``DeliveryWorker``;
+``ServeDoubleCommand`` serves it until Ctrl-C once ``doubles.policy`` allows it. Provider formats
+(errors, bodies, signatures, retry ladders) stay in each double.
 """
 
 from __future__ import annotations
