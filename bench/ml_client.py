@@ -23,10 +23,10 @@ from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start
 from peepers import crypto
 from peepers.redis import redis_client

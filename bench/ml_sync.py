@@ -20,8 +20,8 @@ from django.db import connection, connections
 from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import tenant_context
 
+from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLItem, MLOrder, SyncKind, SyncRun
-from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync_tasks import ml_initial_sync

@@ -36,7 +36,8 @@ def _serve_environment() -> None:
     os.environ.setdefault("PEEPERS_URL_SCHEME", "http")
     os.environ.setdefault("PEEPERS_URL_PORT", f":{port}")
     # A local production-style run talks to the bundled ML sandbox and Stripe emulator unless
-    # told otherwise; they may run under production settings only for such a loopback run.
+    # told otherwise; they may run under production settings only for such a loopback run
+    # (doubles/policy.py).
     os.environ.setdefault("PEEPERS_LOCAL_DOUBLES", "true")
     sandbox = f"http://localhost:{os.environ.get('ML_SANDBOX_PORT', '8001')}"
     os.environ.setdefault("ML_API_BASE", sandbox)
@@ -138,7 +139,8 @@ def main(argv: list[str]) -> int:
         manage = [python, "manage.py"]
         sandbox = f"http://localhost:{settings.ML_SANDBOX_PORT}"
         if settings.ML_API_BASE.rstrip("/") == sandbox:
-            # Mercado Livre is the bundled sandbox (the development default): run it too.
+            # Mercado Livre is the bundled sandbox (doubles/mercadolivre, the development
+            # default): run it too.
             supervisor.add(
                 "ml-sandbox",
                 [
@@ -152,8 +154,9 @@ def main(argv: list[str]) -> int:
             )
         emulator = f"http://127.0.0.1:{settings.STRIPE_EMULATOR_PORT}"
         if settings.STRIPE_API_BASE.rstrip("/") == emulator:
-            # Stripe is the bundled emulator: run it, with webhooks to this server. It keeps
-            # its state in memory, so the plan catalogue is created in it once it answers.
+            # Stripe is the bundled emulator (doubles/stripe): run it, with webhooks to this
+            # server. It keeps its state in memory, so the plan catalogue is created in it once
+            # it answers.
             stripe = [*manage, "stripe_emulator", "--host", "127.0.0.1"]
             stripe += ["--port", str(settings.STRIPE_EMULATOR_PORT)]
             stripe += [

@@ -140,6 +140,8 @@ SHARED_APPS = [
     "operations.alerts",
     "operations.maintenance",
     "operations.runbooks",
+    # The local ML sandbox and Stripe emulator (their commands); no models, inert until started.
+    "doubles",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -427,7 +429,7 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 # -- integrations (used by later modules; defaults point at the bundled ML sandbox) ------------
 # Outside production the bundled doubles (the ML sandbox, the Stripe emulator) always may run.
 # In production only with this on, which `make serve` sets for its loopback run, and then only
-# while the API bases point at this machine (peepers/doubles.py): a real deploy, talking to
+# while the API bases point at this machine (doubles/policy.py): a real deploy, talking to
 # Mercado Livre and Stripe, never satisfies that.
 PEEPERS_LOCAL_DOUBLES = env.bool("PEEPERS_LOCAL_DOUBLES", default=False)
 ML_SANDBOX_PORT = env.int("ML_SANDBOX_PORT", default=8001)
@@ -478,7 +480,7 @@ ML_BREAKER_RESET_SECONDS = env.int("ML_BREAKER_RESET_SECONDS", default=300)
 ML_SYNC_INTERVAL_MINUTES = env.int("ML_SYNC_INTERVAL_MINUTES", default=5)
 SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
 # -- billing (Stripe) ------------------------------------------------------------------------
-# Outside production the SDK talks to the bundled emulator (billing/emulator), never to Stripe.
+# Outside production the SDK talks to the bundled emulator (doubles/stripe), never to Stripe.
 STRIPE_EMULATOR_PORT = env.int("STRIPE_EMULATOR_PORT", default=12111)
 _stripe_emulator = f"http://127.0.0.1:{STRIPE_EMULATOR_PORT}"
 STRIPE_API_BASE = env.str(

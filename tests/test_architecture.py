@@ -64,7 +64,7 @@ def test_only_urlconfs_settings_and_celery_name_feature_apps_in_peepers(path):
 
 # -- errors: one base ---------------------------------------------------------------------------
 # Doubles answer in their provider's error format (ML's, Stripe's), not in ours.
-DOUBLES = ("integrations/mercadolivre/sandbox", "billing/emulator")
+DOUBLES = ("doubles/",)
 
 
 def errors_modules() -> list[str]:
@@ -168,3 +168,84 @@ def test_a_compliance_module_that_imports_only_compliance_passes(tmp_path):
     planted = tmp_path / "planted.py"
     planted.write_text("from compliance.registry import declarations\nimport tenants.models\n")
     assert feature_apps_imported(planted) == set()
+
+
+# -- doubles: apart from the product -----------------------------------------------------------
+# A double impersonates its provider: product code never imports one, a double never imports
+# product code, and every double is served by the one harness.
+SERVER_MODULES = ("werkzeug.serving", "http.server", "wsgiref.simple_server", "socketserver")
+NOT_CODE = {"tests", "stubs", "docs"}
+
+
+def product_apps() -> set[str]:
+    """Top-level packages of this repository installed as Django apps, the doubles aside."""
+    tops = {app.split(".")[0] for app in settings.INSTALLED_APPS}
+    return {top for top in tops if (BASE_DIR / top / "__init__.py").is_file()} - {"doubles"}
+
+
+def code_files(*tops: str) -> list[Path]:
+    return sorted(path for top in tops for path in (BASE_DIR / top).rglob("*.py"))
+
+
+def imports_of(path: Path, tops: set[str]) -> set[str]:
+    return {m for m in imported_modules(path) if m.split(".")[0] in tops}
+
+
+def server_harnesses(paths: list[Path]) -> set[Path]:
+    """The modules that build an HTTP server themselves."""
+    return {
+        path
+        for path in paths
+        if any(
+            m == s or m.startswith(s + ".") for m in imported_modules(path) for s in SERVER_MODULES
+        )
+    }
+
+
+def repository_code() -> list[Path]:
+    """Every module outside tests, stubs and migrations (test receivers are the tests' own)."""
+    tops = [
+        top
+        for top in BASE_DIR.iterdir()
+        if top.is_dir() and not top.name.startswith(".") and top.name not in NOT_CODE
+    ]
+    files = [*BASE_DIR.glob("*.py"), *(path for top in tops for path in top.rglob("*.py"))]
+    return [path for path in files if "migrations" not in path.parts]
+
+
+@pytest.mark.parametrize(
+    "path", code_files("billing", "integrations"), ids=lambda p: str(p.relative_to(BASE_DIR))
+)
+def test_product_code_never_imports_the_doubles(path):
+    assert not imports_of(path, {"doubles"}), f"{path} imports a double"
+
+
+def test_a_product_module_importing_a_double_is_caught(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from doubles.stripe import StripeEmulator\n")
+    assert imports_of(planted, {"doubles"}) == {"doubles.stripe"}
+
+
+@pytest.mark.parametrize("path", code_files("doubles"), ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_doubles_import_no_product_app(path):
+    assert not imports_of(path, product_apps()), f"{path} imports product code"
+
+
+def test_a_double_importing_product_code_is_caught(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text("from integrations.mercadolivre.client import MLClient\n")
+    assert "integrations" in product_apps()
+    assert imports_of(planted, product_apps()) == {"integrations.mercadolivre.client"}
+
+
+def test_one_module_defines_the_server_harness():
+    harnesses = {p.relative_to(BASE_DIR).as_posix() for p in server_harnesses(repository_code())}
+    assert harnesses == {"doubles/harness.py"}
+
+
+def test_a_second_server_harness_is_caught(tmp_path):
+    planted = tmp_path / "server.py"
+    planted.write_text("from werkzeug.serving import make_server\n")
+    quiet = tmp_path / "app.py"
+    quiet.write_text("from werkzeug.wrappers import Response\n")
+    assert server_harnesses([planted, quiet]) == {planted}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
+from doubles.mercadolivre.events import answer_post
 from integrations.mercadolivre.models import MLAccount, MLQuestion
-from integrations.mercadolivre.sandbox.events import answer_post
 from integrations.mercadolivre.sync import ml_sync_initial
 from tests.api.conftest import api_client, make_questions
 from tests.integrations.support import connect

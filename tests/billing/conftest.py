@@ -1,7 +1,7 @@
 """Billing tests run against the Stripe emulator over HTTP, with the app's settings pointed at it.
 
-Fixtures here are not autouse (the emulator's own tests, ``emulator/``, need no database), but
-the language: English, which needs none.
+Fixtures here are not autouse (the emulator's own tests, ``tests/doubles/stripe/``, need no
+database), but the language: English, which needs none.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from billing.catalog import stripe_catalog_sync
-from billing.emulator import EmulatorConfig, StripeEmulator
 from billing.models import Plan
 from billing.sync import entitlement_forget
+from doubles.stripe import EmulatorConfig, StripeEmulator
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 

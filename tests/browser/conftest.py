@@ -28,10 +28,10 @@ from playwright.sync_api import (
 from playwright.sync_api import Error as PlaywrightError
 
 from billing.catalog import stripe_catalog_sync
-from billing.emulator import EmulatorConfig, StripeEmulator
 from billing.models import Plan
 from billing.sync import entitlement_forget
-from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
+from doubles.mercadolivre import SandboxConfig, SandboxServer
+from doubles.stripe import EmulatorConfig, StripeEmulator
 from peepers.celery import app as celery_app
 from peepers.tasks import QUEUES
 from tenants.models import Tenant

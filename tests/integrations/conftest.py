@@ -29,7 +29,7 @@ def ml_sandbox():
     """The ML sandbox as a real HTTP server for the whole run, registered with our app."""
     from django.conf import settings
 
-    from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
+    from doubles.mercadolivre import SandboxConfig, SandboxServer
     from tests.support.sandbox import SandboxAdmin
 
     server = SandboxServer(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
+from doubles.mercadolivre.events import answer_post
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     QuestionAlreadyAnswered,
     ml_question_answer,
 )
 from integrations.mercadolivre.models import MLQuestion
-from integrations.mercadolivre.sandbox.events import answer_post
 from integrations.mercadolivre.sync import ml_sync_initial
 from tests.integrations.support import connect
 from tests.support.clients import store_client

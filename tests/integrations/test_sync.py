@@ -18,6 +18,8 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.sync import entitlement_forget
+from doubles.mercadolivre import SandboxConfig, SandboxServer
+from doubles.mercadolivre.render import item_json, order_json, question_json
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.models import (
     MLAccount,
@@ -30,8 +32,6 @@ from integrations.mercadolivre.models import (
     SyncStatus,
 )
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
-from integrations.mercadolivre.sandbox.render import item_json, order_json, question_json
 from integrations.mercadolivre.sync import (
     SyncAlreadyRunning,
     ml_sync_incremental,

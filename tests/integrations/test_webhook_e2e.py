@@ -14,11 +14,11 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.inbox import inbox_reconcile, missed_feeds_recover
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
-from integrations.mercadolivre.sandbox import SandboxConfig, SandboxServer
 from integrations.mercadolivre.upserts import cents, moment
 from integrations.models import MLNotification
 from tenants.models import Tenant

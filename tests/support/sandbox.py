@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from integrations.mercadolivre.sandbox import SandboxServer
+from doubles.mercadolivre import SandboxServer
 
 
 class SandboxAdmin:

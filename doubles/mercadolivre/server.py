@@ -1,0 +1,28 @@
+"""``SandboxServer``: the sandbox served over real HTTP by the doubles' harness."""
+
+from __future__ import annotations
+
+from doubles.harness import DoubleServer, RequestLog
+from doubles.mercadolivre.app import SandboxApp
+from doubles.mercadolivre.state import SandboxConfig, SandboxState
+
+
+class SandboxServer(DoubleServer):
+    """Serve a ``SandboxState`` over HTTP; ``port=0`` picks a free port."""
+
+    name = "ML sandbox"
+
+    def __init__(
+        self,
+        config: SandboxConfig,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        request_log: RequestLog | None = None,
+    ) -> None:
+        self.config = config
+        self.state = SandboxState(config)
+        self.app = SandboxApp(self.state)
+        super().__init__(
+            self.app, host, port, background=(self.state.notifier,), request_log=request_log
+        )
