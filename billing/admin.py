@@ -214,8 +214,9 @@ class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         extra_context = extra_context or {}
         extra_context["title"] = "Stripe events"
+        # Dead, or waiting for a retry after a failed try.
         extra_context["failing"] = StripeEvent.objects.filter(
-            status__in=[EventStatus.FAILED, EventStatus.DEAD]
+            Q(status=EventStatus.DEAD) | Q(status__in=StripeEvent.WAITING_STATUSES, tries__gt=0)
         ).count()
         return super().changelist_view(request, extra_context)
 
