@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
 from inbox.ledger import MAX_TRIES, RETRY, RETRY_DELAYS, Ledger, retry_later
-from inbox.models import InboxStatus
+from inbox.models import InboxStatus, WebhookInbox
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.models import MLNotification
 from peepers.tasks import queue_depths
@@ -27,7 +28,8 @@ from tests.support.waiting import hold_for, wait_until
 STRIPE_SECRET = "whsec_ledger_tests"
 
 
-def stored_row(ledger: Ledger, key: str):
+def stored_row(ledger: Ledger[Any], key: str) -> WebhookInbox:
+    row: WebhookInbox
     if ledger is STRIPE_INBOX:
         row = stripe_event(event_id=f"evt_{key}", tenant=None)
     else:
