@@ -1,8 +1,8 @@
 """Handing stored rows to Celery without making a webhook wait for the broker.
 
 The receiver drops the new row's id here once its transaction commits, and answers; a
-background thread of the process publishes ids in batches (``MESSAGE_SIZE`` to a message, the
-most urgent queue first) and stamps them ``enqueued_at`` in one UPDATE. If the broker is down or
+background thread of the process gathers ids into batches and hands each to the ledger's
+``send`` (a few Celery messages, most urgent queue first, and one UPDATE stamping ``enqueued_at``). If the broker is down or
 the process dies first, the row stays pending and the ledger's reconciler (beat, every minute)
 sends it. Nothing here blocks or raises into a request.
 """
