@@ -2,9 +2,9 @@
 
 The receiver drops the new row's id here once its transaction commits, and answers; a
 background thread of the process gathers ids into batches and hands each to the ledger's
-``send`` (a few Celery messages, most urgent queue first, and one UPDATE stamping ``enqueued_at``). If the broker is down or
-the process dies first, the row stays pending and the ledger's reconciler (beat, every minute)
-sends it. Nothing here blocks or raises into a request.
+``send`` (a few Celery messages, most urgent queue first, one UPDATE stamping ``enqueued_at``).
+If the broker is down or the process dies first, the row stays pending and the ledger's
+reconciler (beat, every minute) sends it. Nothing here blocks or raises into a request.
 """
 
 from __future__ import annotations
