@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString
 from billing.catalog import stripe_catalog_sync
 from billing.entitlements import entitlements_for
 from billing.errors import BillingError
-from billing.events import HANDLERS, events_replay
+from billing.events import HANDLERS, STRIPE_INBOX
 from billing.forms import RefundForm
 from billing.invoices import invoices_sync
 from billing.models import (
@@ -203,7 +203,7 @@ class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
 
     @admin.action(description="Replay (process again)")
     def replay(self, request: HttpRequest, queryset: QuerySet[StripeEvent]) -> None:
-        count = events_replay(ids=list(queryset.values_list("pk", flat=True)))
+        count = STRIPE_INBOX.replay(ids=list(queryset.values_list("pk", flat=True)))
         skipped = queryset.count() - count
         note = f"; {skipped} being processed right now were left alone" if skipped else ""
         self.message_user(request, f"Replaying {count} event(s){note}.")
@@ -214,8 +214,9 @@ class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         extra_context = extra_context or {}
         extra_context["title"] = "Stripe events"
+        # Dead, or waiting for a retry after a failed try.
         extra_context["failing"] = StripeEvent.objects.filter(
-            status__in=[EventStatus.FAILED, EventStatus.DEAD]
+            Q(status=EventStatus.DEAD) | Q(status__in=StripeEvent.WAITING_STATUSES, tries__gt=0)
         ).count()
         return super().changelist_view(request, extra_context)
 

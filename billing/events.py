@@ -1,10 +1,10 @@
-"""Processing the Stripe event inbox: claim a row, find the store, re-fetch, record the outcome.
+"""The Stripe event inbox: find the store an event is about, re-fetch, hand over the outcome.
 
 Handlers never trust the payload's copy of an object: they name the customer (or charge) and
 ``billing.sync`` fetches Stripe's current state, so any order or repetition of deliveries ends
 in the same mirror. Events about a customer that maps to no store are kept as ``orphaned`` (not
-retried). Stripe or database failures retry with growing delays; after ``MAX_TRIES`` the row is
-``dead`` with its error, and staff can replay it from admin.
+retried). Stripe or database failures retry on the ledger's policy (``inbox.ledger``); a row
+that runs out of tries is ``dead`` with its error, and staff can replay it from admin.
 """
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError, connection
-from django.db.models import Q
+from django.db import DatabaseError
 from django.utils import timezone
 
-from billing.dispatch import events_send
 from billing.emails import (
     action_required_notify,
     dispute_alert,
@@ -40,14 +35,11 @@ from billing.models import (
 from billing.offboarding import subscriptions_cancel
 from billing.stripe_api import JSON, moment, obj_id, stripe_call
 from billing.sync import subscription_sync
-from peepers.metrics import metric_count, metric_observe
+from inbox.ledger import Ledger, Outcome, finished, retry_later
+from peepers.metrics import metric_count
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
-
-MAX_TRIES = 6
-RETRY_DELAYS = (10, 30, 60, 300, 900)  # seconds before tries 2..6
-RECONCILE_BATCH_SIZE = 500
 
 Handler = Callable[[BillingCustomer, JSON], None]
 
@@ -193,121 +185,53 @@ def _customer_adopt(customer_id: str) -> BillingCustomer | None:
     return customer
 
 
-def _stuck_after() -> timedelta:
-    return timedelta(seconds=settings.BILLING_INBOX_STUCK_SECONDS)
-
-
-def _claim(event_pk: int) -> StripeEvent | None:
-    table = connection.ops.quote_name(StripeEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, processing_started_at = now(), "  # noqa: S608
-            "tries = tries + 1 WHERE id = %s AND (status IN (%s, %s) "
-            "OR (status = %s AND processing_started_at < %s)) RETURNING id",
-            [
-                EventStatus.PROCESSING,
-                event_pk,
-                EventStatus.PENDING,
-                EventStatus.FAILED,
-                EventStatus.PROCESSING,
-                timezone.now() - _stuck_after(),
-            ],
-        )
-        if cursor.fetchone() is None:
-            return None
-    return StripeEvent.objects.get(pk=event_pk)
-
-
-def _finish(event: StripeEvent, status: str, error: str = "", **fields: Any) -> str:
-    values: dict[str, Any] = {"status": status, "last_error": error[:2000], **fields}
-    if status in (EventStatus.PROCESSED, EventStatus.IGNORED, EventStatus.ORPHANED):
-        values["processed_at"] = timezone.now()
-        values["next_attempt_at"] = None
-    StripeEvent.objects.filter(pk=event.pk).update(**values)
-    metric_count("stripe_events", {"type": event.type, "outcome": status})
-    if status == EventStatus.PROCESSED:
-        elapsed = (timezone.now() - event.received_at).total_seconds() * 1000
-        metric_observe("stripe_webhook_processed", {"type": event.type}, elapsed)
-    return status
-
-
-def event_process(*, event_pk: int) -> str:
-    """Process one inbox row; the outcome, or "skipped" when it is not ours to take now."""
-    event = _claim(event_pk)
-    if event is None:
-        return "skipped"
+def event_handle(event: StripeEvent) -> Outcome:
+    """What became of one claimed inbox row: the store's mirror synced, or why not."""
     handler = HANDLERS.get(event.type)
     if handler is None:
-        return _finish(event, EventStatus.IGNORED, "event type not handled")
+        return finished(EventStatus.IGNORED, "event type not handled")
     obj: JSON = event.payload["data"]["object"]
     try:
         customer_id = _customer_id(event.type, obj)
         if not customer_id:
-            return _finish(event, EventStatus.ORPHANED, "the event names no customer")
+            return finished(EventStatus.ORPHANED, "the event names no customer")
         customer = (
             BillingCustomer.objects.select_related("tenant")
             .filter(stripe_customer_id=customer_id)
             .first()
         ) or _customer_adopt(customer_id)
         if customer is None:
-            return _finish(event, EventStatus.ORPHANED, f"customer {customer_id} maps to no store")
+            return finished(EventStatus.ORPHANED, f"customer {customer_id} maps to no store")
         if customer.tenant is None:
             # The store was deleted: make sure nothing keeps billing it.
             subscriptions_cancel(stripe_customer_id=customer_id, reason="store deleted")
-            return _finish(event, EventStatus.ORPHANED, "the store of this customer was deleted")
+            return finished(EventStatus.ORPHANED, "the store of this customer was deleted")
         handler(customer, obj)
     except (StripeUnavailable, DatabaseError) as exc:
-        return _retry_later(event, f"{type(exc).__name__}: {exc}")
+        return retry_later(f"{type(exc).__name__}: {exc}")
     except StripeRejected as exc:
         # Stripe refused a read (the object is gone...): retrying cannot help; staff may replay.
-        return _finish(event, EventStatus.DEAD, f"StripeRejected: {exc.message}")
+        return finished(EventStatus.DEAD, f"StripeRejected: {exc.message}")
     except BillingError as exc:
-        return _retry_later(event, f"{type(exc).__name__}: {exc.message}")
-    except Exception as exc:
-        logger.exception("stripe event %s (%s) failed", event.event_id, event.type)
-        return _retry_later(event, f"{type(exc).__name__}: {exc}")
-    return _finish(event, EventStatus.PROCESSED, tenant_id=customer.tenant_id)
+        return retry_later(f"{type(exc).__name__}: {exc.message}")
+    return finished(EventStatus.PROCESSED, tenant_id=customer.tenant_id)
 
 
-def _retry_later(event: StripeEvent, error: str) -> str:
-    if event.tries >= MAX_TRIES:
-        logger.error("stripe event %s dead after %d tries: %s", event.event_id, event.tries, error)
-        return _finish(event, EventStatus.DEAD, error)
-    delay = RETRY_DELAYS[min(event.tries, len(RETRY_DELAYS)) - 1]
-    _finish(
-        event, EventStatus.FAILED, error, next_attempt_at=timezone.now() + timedelta(seconds=delay)
-    )
-    events_send([event.pk], countdown=delay)
-    return EventStatus.FAILED
+STRIPE_INBOX = Ledger(
+    model=StripeEvent,
+    name="stripe",
+    label="type",
+    metric="stripe_events",
+    latency_metric="stripe_webhook_processed",
+    stuck_setting="BILLING_INBOX_STUCK_SECONDS",
+    queue_of=lambda event_type: "high",
+    handle=event_handle,
+    process_task="billing.stripe_event_process",
+    process_queue="high",
+    reconcile_task="billing.stripe_inbox_reconcile",
+)
 
 
-def inbox_reconcile(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-send what the queue lost: rows pending a minute after arrival, due retries, stuck ones."""
-    now = now or timezone.now()
-    stuck = StripeEvent.objects.filter(
-        status=EventStatus.PROCESSING, processing_started_at__lt=now - _stuck_after()
-    ).update(status=EventStatus.FAILED, next_attempt_at=now)
-    grace = now - timedelta(seconds=60)
-    lost = Q(status=EventStatus.PENDING, received_at__lt=grace) | Q(
-        status=EventStatus.FAILED, next_attempt_at__lt=grace
-    )
-    ids = list(
-        StripeEvent.objects.filter(lost)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:RECONCILE_BATCH_SIZE]
-    )
-    events_send(ids)
-    if stuck or ids:
-        logger.info("stripe inbox reconcile: %d stuck, %d re-sent", stuck, len(ids))
-    return {"stuck": stuck, "resent": len(ids)}
-
-
-def events_replay(*, ids: list[int]) -> int:
-    """Staff replay: put the rows back to pending with fresh tries, and send them."""
-    rows = StripeEvent.objects.filter(pk__in=ids).exclude(status=EventStatus.PROCESSING)
-    picked = list(rows.values_list("pk", flat=True))
-    StripeEvent.objects.filter(pk__in=picked).update(
-        status=EventStatus.PENDING, tries=0, next_attempt_at=None, processing_started_at=None
-    )
-    events_send(picked)
-    return len(picked)
+def event_process(*, event_pk: int) -> str:
+    """Process one inbox row; the outcome, or "skipped" when it is not ours to take now."""
+    return STRIPE_INBOX.process(event_pk)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import pgettext_lazy
 
+from inbox.models import WebhookInbox
 from tenants.models import Tenant
 
 
@@ -228,11 +229,12 @@ class EventStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored (type not handled)"
     ORPHANED = "orphaned", "Orphaned (no store for the customer)"
+    # Earlier releases parked a row waiting for its retry here; it is claimed like pending.
     FAILED = "failed", "Failed (will retry)"
     DEAD = "dead", "Dead (retries exhausted)"
 
 
-class StripeEvent(models.Model):
+class StripeEvent(WebhookInbox):
     """The Stripe webhook inbox: one row per event id, whatever the number of deliveries."""
 
     event_id = models.CharField(max_length=255, unique=True)
@@ -241,20 +243,18 @@ class StripeEvent(models.Model):
     livemode = models.BooleanField(default=False)
     stripe_created = models.DateTimeField(null=True, blank=True)
     object_id = models.CharField(max_length=255, blank=True)
-    payload = models.JSONField()
     status = models.CharField(
         max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING
     )
     received_at = models.DateTimeField(db_default=Now())
     deliveries = models.PositiveIntegerField(default=1, db_default=1)
-    processing_started_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
     tries = models.PositiveIntegerField(default=0, db_default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True, default="", db_default="")
     tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events"
     )
+
+    ARRIVED_FIELD = "received_at"
+    WAITING_STATUSES = (EventStatus.PENDING, EventStatus.FAILED)
 
     class Meta:
         ordering = ["-received_at"]

@@ -6,7 +6,7 @@ import logging
 
 from billing.emails import signup_trial_reminders
 from billing.errors import StripeUnavailable
-from billing.events import event_process, inbox_reconcile
+from billing.events import STRIPE_INBOX
 from billing.offboarding import customer_offboard, offboarded_reconcile
 from billing.sync import subscriptions_reconcile
 from peepers.tasks import RetryPolicy, task
@@ -14,24 +14,9 @@ from peepers.tasks import RetryPolicy, task
 logger = logging.getLogger(__name__)
 
 
-@task(
-    name="billing.stripe_event_process",
-    queue="high",
-    tenant_scoped=False,  # it finds the store from the event's customer
-    soft_time_limit=600,
-)
-def stripe_event_process(event_pks: list[int]) -> dict[str, int]:
-    """Process inbox rows one by one; outcomes counted. Each row is claimed on its own."""
-    outcomes: dict[str, int] = {}
-    for event_pk in event_pks:
-        outcome = event_process(event_pk=event_pk)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes
-
-
-@task(name="billing.stripe_inbox_reconcile", queue="high", tenant_scoped=False, soft_time_limit=50)
-def stripe_inbox_reconcile() -> dict[str, int]:
-    return inbox_reconcile()
+# The Stripe inbox's pair, declared with its ledger: process rows, reconcile what was lost.
+stripe_event_process = STRIPE_INBOX.process_task
+stripe_inbox_reconcile = STRIPE_INBOX.reconcile_task
 
 
 @task(name="billing.sync_subscriptions", queue="low", tenant_scoped=False, soft_time_limit=3000)

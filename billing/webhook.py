@@ -2,8 +2,8 @@
 
 The request path does only this: a size check, the ``Stripe-Signature`` check against every
 configured secret (rotation), one parse, one ``INSERT … ON CONFLICT`` into the event inbox keyed
-by the event id, then 200. Processing runs in Celery (``billing.events``); if the broker is down
-the row stays pending and the reconciler sends it.
+by the event id, then 200. Processing runs in Celery once the insert commits (``billing.events``,
+``inbox.ledger``); if the broker is down the row stays pending and the reconciler sends it.
 
 A signed body is still checked before it is stored: JSON without ``Infinity``/``NaN``, nested no
 deeper than ``MAX_DEPTH``, no string PostgreSQL cannot keep (NUL, lone surrogates), a ``created``
@@ -13,6 +13,7 @@ that is a real moment. Whatever fails is the sender's fault and answered 400 wit
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -31,11 +32,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
 
-from billing.dispatch import event_dispatch
 from billing.errors import PayloadInvalid, SignatureInvalid
+from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
 from billing.stripe_api import LATEST_MOMENT, moment
-from peepers.metrics import metric_count, metric_observe
+from inbox.http import webhook_answer
 
 logger = logging.getLogger(__name__)
 
@@ -182,14 +183,7 @@ def event_store(event: IncomingEvent) -> tuple[int, bool]:
     return int(row[0]), bool(row[1])
 
 
-def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
-    metric_count("stripe_webhook", {"outcome": outcome})
-    metric_observe(
-        "stripe_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000
-    )
-    response = JsonResponse(body, status=http_status)
-    response["Content-Length"] = str(len(response.content))
-    return response
+_answer = functools.partial(webhook_answer, "stripe_webhook")
 
 
 @csrf_exempt
@@ -237,5 +231,5 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
         # Stripe retries a 5xx: nothing is lost while the database is away.
         return _answer(503, "db_unavailable", started, error="temporarily unavailable")
     if new:
-        event_dispatch(row_id)
+        STRIPE_INBOX.dispatch(row_id, event.type)
     return _answer(200, "stored" if new else "duplicate", started, received=True, duplicate=not new)

@@ -22,9 +22,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tenants.utils import schema_exists, tenant_context
 
-from integrations.mercadolivre.dispatch import TOPIC_PRIORITY
-from integrations.mercadolivre.inbox import notifications_replay
+from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.models import SyncRun
+from integrations.mercadolivre.priorities import TOPIC_PRIORITY
 from integrations.models import (
     MLAuthorization,
     MLConnection,
@@ -162,7 +162,7 @@ class MLNotificationAdmin(EstimatedCountAdminMixin, admin.ModelAdmin[MLNotificat
 
     @admin.action(description="Replay selected dead or orphaned notifications")
     def replay(self, request: HttpRequest, queryset: QuerySet[MLNotification]) -> None:
-        count = notifications_replay(
+        count = ML_INBOX.replay(
             ids=list(queryset.values_list("pk", flat=True)),
             statuses=(NotificationStatus.DEAD, NotificationStatus.ORPHANED),
         )

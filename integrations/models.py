@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import pgettext_lazy
 
+from inbox.models import WebhookInbox
 from tenants.models import Tenant
 
 
@@ -85,7 +86,7 @@ class NotificationStatus(models.TextChoices):
     DEAD = "dead", pgettext_lazy("notification status", "Dead (gave up; replayable)")
 
 
-class MLNotification(models.Model):
+class MLNotification(WebhookInbox):
     """The inbox: every notification ML sent, stored before it is acknowledged.
 
     ``dedup_key`` (ML's ``_id``, else a hash of topic, resource, user, application and ML's
@@ -102,7 +103,6 @@ class MLNotification(models.Model):
     attempts = models.IntegerField(default=1, help_text="ML's delivery attempt number.")
     sent_at = models.DateTimeField(null=True, blank=True)
     ml_received_at = models.DateTimeField(null=True, blank=True)
-    payload = models.JSONField()
     source = models.CharField(max_length=16, default="webhook")
     status = models.CharField(
         max_length=16,
@@ -111,15 +111,11 @@ class MLNotification(models.Model):
         db_default=NotificationStatus.PENDING,
     )
     arrived_at = models.DateTimeField(db_default=Now())
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    processing_started_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    tries = models.IntegerField(default=0, db_default=0, help_text="Our processing attempts.")
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True, default="", db_default="")
     tenant = models.ForeignKey(
         Tenant, null=True, blank=True, on_delete=models.SET_NULL, related_name="ml_notifications"
     )
+
+    ARRIVED_FIELD = "arrived_at"
 
     class Meta:
         ordering = ["-arrived_at"]

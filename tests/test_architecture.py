@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import re
 import tomllib
 from pathlib import Path
 from types import ModuleType
@@ -249,3 +250,88 @@ def test_a_second_server_harness_is_caught(tmp_path):
     quiet = tmp_path / "app.py"
     quiet.write_text("from werkzeug.wrappers import Response\n")
     assert server_harnesses([planted, quiet]) == {planted}
+
+
+# -- inbound webhooks: one ledger ---------------------------------------------------------------
+# The retry policy, the claim and the publishing thread live in ``inbox``; providers register.
+LEDGER_POLICY_NAMES = {"MAX_TRIES", "RETRY_DELAYS"}
+CLAIM = re.compile(r"\s*UPDATE\b.*\bRETURNING\b", re.IGNORECASE | re.DOTALL)
+
+
+def ledger_machinery(source: str) -> set[str]:
+    """What in ``source`` only the shared ledger may define: a retry policy, a publisher (a
+    thread, a ``*Publisher`` class) or a claim (an ``UPDATE … RETURNING``)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found |= {t.id for t in targets if isinstance(t, ast.Name)} & LEDGER_POLICY_NAMES
+        elif isinstance(node, ast.ClassDef) and node.name.endswith("Publisher"):
+            found.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom) and "threading" in {
+            getattr(node, "module", None),
+            *(alias.name for alias in node.names),
+        }:
+            found.add("threading")
+        elif isinstance(node, ast.JoinedStr | ast.Constant):
+            parts = node.values if isinstance(node, ast.JoinedStr) else [node]
+            text = "".join(
+                p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str)
+            )
+            if CLAIM.match(text):
+                found.add("UPDATE … RETURNING")
+    return found
+
+
+def provider_modules() -> list[Path]:
+    return sorted(
+        path
+        for app in ("billing", "integrations")
+        for path in (BASE_DIR / app).rglob("*.py")
+        if "migrations" not in path.parts
+        and not str(path.relative_to(BASE_DIR)).startswith(DOUBLES)
+    )
+
+
+@pytest.mark.parametrize("path", provider_modules(), ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_providers_define_no_ledger_machinery_of_their_own(path):
+    assert not ledger_machinery(path.read_text()), path
+
+
+def test_a_provider_defining_its_own_claim_or_policy_is_caught():
+    planted = """
+import threading
+MAX_TRIES = 3
+class _Publisher: ...
+def _claim(pk):
+    cursor.execute("UPDATE t SET status = 'processing' WHERE id = %s RETURNING id", [pk])
+"""
+    assert ledger_machinery(planted) == {
+        "MAX_TRIES",
+        "_Publisher",
+        "threading",
+        "UPDATE … RETURNING",
+    }
+    assert ledger_machinery((BASE_DIR / "inbox" / "ledger.py").read_text()) == {
+        "MAX_TRIES",
+        "RETRY_DELAYS",
+        "UPDATE … RETURNING",
+    }
+
+
+@pytest.mark.parametrize("label", ["billing.StripeEvent", "integrations.MLNotification"])
+def test_webhook_inboxes_are_rows_of_the_shared_ledger(label):
+    from inbox.models import InboxStatus, WebhookInbox
+
+    model = apps.get_model(label)
+    assert issubclass(model, WebhookInbox)
+    stored = {value for value, _label in model._meta.get_field("status").choices}
+    assert set(InboxStatus.values) <= stored
+
+
+@pytest.mark.parametrize(
+    "path", sorted((BASE_DIR / "inbox").rglob("*.py")), ids=lambda p: str(p.relative_to(BASE_DIR))
+)
+def test_the_inbox_knows_no_feature_app(path):
+    bad = {m for m in imported_modules(path) if m.split(".")[0] in FEATURE_APPS}
+    assert not bad, f"{path} imports {bad}"

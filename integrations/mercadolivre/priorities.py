@@ -25,3 +25,18 @@ class Priority(IntEnum):
         """The Celery queue for ML work of this priority: MEDIUM and LOW on the ML queues the
         rate-limit runbook can hold alone (``peepers.tasks.ML_QUEUES``)."""
         return {1: "critical", 2: "high", 3: "ml-default", 4: "ml-low"}[int(self)]
+
+
+# The priority of the work a notification of each topic asks for (its fetch and its queue).
+TOPIC_PRIORITY = {
+    "orders_v2": Priority.CRITICAL,
+    "payments": Priority.CRITICAL,
+    "questions": Priority.HIGH,
+    "messages": Priority.HIGH,
+    "items": Priority.MEDIUM,
+    "shipments": Priority.MEDIUM,
+}
+
+
+def topic_priority(topic: str) -> Priority:
+    return TOPIC_PRIORITY.get(topic, Priority.LOW)

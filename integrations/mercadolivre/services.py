@@ -264,7 +264,7 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account.save()
             # Imported here so the connect flow never loads the sync machinery at import time
             # (the sync may come to use this module, and a top-level import would then cycle).
-            from integrations.mercadolivre.sync_tasks import ml_initial_sync
+            from integrations.mercadolivre.tasks import ml_initial_sync
 
             # After commit: a connect that rolls back starts no sync.
             enqueue_on_commit(ml_initial_sync, tenant=tenant)

@@ -32,7 +32,7 @@ from integrations.mercadolivre.models import (
     SyncStatus,
 )
 from integrations.mercadolivre.sync.services import SCHEDULE_SLACK
-from integrations.mercadolivre.sync_tasks import ml_incremental_sync
+from integrations.mercadolivre.tasks import ml_incremental_sync
 from peepers.errors import DomainError
 from peepers.redis import redis_client, redis_key
 from peepers.tasks import enqueue_on_commit

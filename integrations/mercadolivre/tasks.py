@@ -1,7 +1,100 @@
-"""Celery tasks of the Mercado Livre integration (autodiscovered from here)."""
+"""Celery tasks of the Mercado Livre integration (the worker's autodiscovery imports this module).
 
+The notification inbox's pair (process rows, reconcile) is declared with its ledger in
+``inbox``; the reconnect e-mail with its notices in ``notifications``; both are named here so
+this module holds every task. The initial sync works in slices of ``INITIAL_SYNC_SLICE_SECONDS``
+and re-queues itself until done, so a big catalogue never meets the time limit; every slice
+resumes from the cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.inbox import ML_INBOX
+from integrations.mercadolivre.missed_feeds import missed_feeds_recover
 from integrations.mercadolivre.notifications import ml_reconnect_email
-from integrations.mercadolivre.sync_tasks import *  # noqa: F403 - registers the sync tasks
-from integrations.mercadolivre.webhook_tasks import *  # noqa: F403 - registers the inbox tasks
+from integrations.mercadolivre.priorities import Priority
+from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
+from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
+from peepers.tasks import RetryPolicy, enqueue_on_commit, task
+from tenants.context import current_schema
+from tenants.models import Tenant
 
-__all__ = ["ml_reconnect_email"]
+__all__ = [
+    "ml_inbox_reconcile",
+    "ml_incremental_sync",
+    "ml_initial_sync",
+    "ml_missed_feeds",
+    "ml_notification_process",
+    "ml_reconnect_email",
+]
+
+logger = logging.getLogger(__name__)
+
+INITIAL_SYNC_SLICE_SECONDS = 240
+SYNC_RETRY = RetryPolicy(
+    on=TRANSIENT_ERRORS, max_retries=8, backoff_seconds=30, backoff_max_seconds=900
+)
+
+
+def _current_tenant() -> Tenant:
+    return Tenant.objects.get(schema_name=current_schema())
+
+
+@task(
+    name="integrations.ml_initial_sync",
+    queue=Priority.MEDIUM.queue,
+    tenant_scoped=True,
+    soft_time_limit=INITIAL_SYNC_SLICE_SECONDS + 300,
+    retry=SYNC_RETRY,
+)
+def ml_initial_sync(full: bool = False) -> dict[str, Any]:
+    """One slice of the store's initial sync; sends the next slice until it is done."""
+    tenant = _current_tenant()
+    try:
+        outcome = ml_sync_initial(tenant=tenant, full=full, time_budget=INITIAL_SYNC_SLICE_SECONDS)
+    except SyncAlreadyRunning:
+        logger.info("initial sync of %s already running elsewhere", tenant.schema_name)
+        return {"status": "skipped", "reason": "already running"}
+    except (MLNotConnected, MLReconnectRequired) as exc:
+        # Nothing to retry until the seller connects again (which enqueues a new sync).
+        logger.info("initial sync of %s not possible: %s", tenant.schema_name, exc)
+        return {"status": "skipped", "reason": str(exc)}
+    if outcome.status == "paused":
+        enqueue_on_commit(ml_initial_sync, tenant=tenant)
+    return outcome.as_dict()
+
+
+@task(
+    name="integrations.ml_incremental_sync",
+    queue=Priority.LOW.queue,
+    tenant_scoped=True,
+    soft_time_limit=600,
+    retry=RetryPolicy(on=TRANSIENT_ERRORS, max_retries=2, backoff_seconds=60),
+)
+def ml_incremental_sync() -> dict[str, Any]:
+    """Catch up on what ML changed since the last sync (beat fans it out to every store)."""
+    tenant = _current_tenant()
+    try:
+        return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
+    except (MLNotConnected, MLReconnectRequired) as exc:
+        # The account lapsed during the run; the owners were told, later runs skip the store.
+        logger.info("incremental sync of %s stopped: %s", tenant.schema_name, exc)
+        return {"status": "skipped", "reason": str(exc)}
+
+
+ml_notification_process = ML_INBOX.process_task
+ml_inbox_reconcile = ML_INBOX.reconcile_task
+
+
+@task(
+    name="integrations.ml_missed_feeds",
+    queue=Priority.LOW.queue,
+    tenant_scoped=False,
+    soft_time_limit=600,
+)
+def ml_missed_feeds() -> int:
+    return missed_feeds_recover()

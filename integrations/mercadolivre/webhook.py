@@ -2,8 +2,9 @@
 
 ML turns a topic off when its callback answers slower than 500 ms, and what it sends while
 the topic is off is lost. So the receiver does only this: source checks, one parse, one
-``INSERT … ON CONFLICT DO NOTHING`` into the public inbox, then 200. Processing is handed to a
-background publisher thread (``dispatch``) and, should that fail, to the reconciler.
+``INSERT … ON CONFLICT DO NOTHING`` into the public inbox, then 200. Processing is handed to the
+ledger's publisher thread once the insert commits (``inbox``) and, should that fail, to its
+reconciler.
 In emergency ack-only mode (runbook ``webhook-outage``) even the insert is skipped: the raw body
 goes onto a Redis list that ``operations.runbooks.emergency`` drains into the inbox.
 """
@@ -30,10 +31,10 @@ from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
 from redis.exceptions import RedisError
 
-from integrations.mercadolivre.dispatch import dispatch_notification
+from inbox.http import webhook_answer
+from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.upserts import moment
 from integrations.models import MLNotification, NotificationStatus
-from peepers.metrics import metric_count, metric_observe
 from peepers.network import client_ip
 from peepers.redis import redis_client, redis_key
 
@@ -245,7 +246,7 @@ def notification_store(notification: Notification, *, source: str) -> int | None
     if row is None:
         return None
     if status == NotificationStatus.PENDING:
-        dispatch_notification(int(row[0]), notification.topic)
+        ML_INBOX.dispatch(int(row[0]), notification.topic)
     return int(row[0])
 
 
@@ -314,13 +315,7 @@ def _ack_only_push(body: bytes) -> bool:
     return True
 
 
-def _answer(http_status: int, outcome: str, started: float, **body: Any) -> JsonResponse:
-    metric_count("ml_webhook", {"outcome": outcome})
-    metric_observe("ml_webhook_ack", {"outcome": outcome}, (time.perf_counter() - started) * 1000)
-    response = JsonResponse(body, status=http_status)
-    # The lean stack has no CommonMiddleware to add it; without it HTTP/1.1 goes chunked.
-    response["Content-Length"] = str(len(response.content))
-    return response
+_answer = functools.partial(webhook_answer, "ml_webhook")
 
 
 @csrf_exempt

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from billing.events import MAX_TRIES, event_process, events_replay, inbox_reconcile
+from billing.events import STRIPE_INBOX, event_process
 from billing.models import BillingCustomer, EventStatus, Plan, StripeEvent
+from inbox.ledger import MAX_TRIES, RETRY
 from peepers.celery import app
 from tenants.models import TenantStatus
 from tenants.services import tenant_set_status
@@ -51,7 +52,8 @@ def test_stripe_failing_during_processing_retries_then_dies_then_replays(stripe,
 
     outcomes = stripe.deliver([event])
     row = StripeEvent.objects.get()
-    assert outcomes == [EventStatus.FAILED]
+    assert outcomes == [RETRY]
+    assert row.status == EventStatus.PENDING
     assert row.next_attempt_at > timezone.now()
     assert "Stripe is not answering" in row.last_error
 
@@ -61,7 +63,7 @@ def test_stripe_failing_during_processing_retries_then_dies_then_replays(stripe,
     assert (row.status, row.tries) == ("dead", MAX_TRIES)
 
     stripe.admin("faults", {"outage": False})
-    assert events_replay(ids=[row.pk]) == 1
+    assert STRIPE_INBOX.replay(ids=[row.pk]) == 1
     assert event_process(event_pk=row.pk) == EventStatus.PROCESSED
     row.refresh_from_db()
     assert (row.status, row.last_error, row.tenant_id) == ("processed", "", tenant_a.pk)
@@ -72,8 +74,8 @@ def test_the_reconciler_resends_what_the_queue_lost(stripe, tenant_a):
     StripeEvent.objects.update(status=EventStatus.PENDING)
     StripeEvent.objects.update(received_at=timezone.now() - timedelta(minutes=5))
 
-    assert inbox_reconcile()["resent"] == StripeEvent.objects.count()
-    assert inbox_reconcile(now=timezone.now() - timedelta(minutes=10))["resent"] == 0
+    assert STRIPE_INBOX.reconcile()["resent"] == StripeEvent.objects.count()
+    assert STRIPE_INBOX.reconcile(now=timezone.now() - timedelta(minutes=10))["resent"] == 0
 
 
 def test_a_customer_stripe_made_but_we_lost_is_adopted_by_its_metadata(stripe, tenant_a):

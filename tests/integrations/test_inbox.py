@@ -8,13 +8,9 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from inbox.ledger import MAX_TRIES
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.inbox import (
-    MAX_TRIES,
-    inbox_reconcile,
-    notification_process,
-    notifications_replay,
-)
+from integrations.mercadolivre.inbox import ML_INBOX, notification_process
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import orders_upsert
@@ -142,7 +138,7 @@ def test_failures_retry_with_growing_delays_then_dead_letter_then_replay(store, 
 
     sandbox.faults(error_fraction=0.0)
     clock.advance(300)  # the breaker lets a probe through
-    assert notifications_replay(ids=[row.pk]) == 1
+    assert ML_INBOX.replay(ids=[row.pk], statuses=["dead"]) == 1
     row.refresh_from_db()
     assert (row.status, row.tries) == ("pending", 0)
     assert notification_process(notification_id=row.pk, clock=clock) == "processed"
@@ -174,7 +170,7 @@ def test_reconcile_takes_up_abandoned_and_unsent_rows(store, settings):
         next_attempt_at=timezone.now() + timedelta(minutes=5)
     )
 
-    result = inbox_reconcile()
+    result = ML_INBOX.reconcile()
 
     assert result["unstuck"] == 1
     assert result["resent"] == 2

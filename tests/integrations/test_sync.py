@@ -38,7 +38,7 @@ from integrations.mercadolivre.sync import (
     ml_sync_initial,
 )
 from integrations.mercadolivre.sync import items as sync_items
-from integrations.mercadolivre.sync_tasks import ml_incremental_sync, ml_initial_sync
+from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync
 from tenants.models import Tenant
 from tests.integrations.support import connect
 from tests.support.processes import BASE_DIR, child_environment

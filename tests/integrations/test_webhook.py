@@ -5,7 +5,7 @@ import json
 import pytest
 from django.test import Client
 
-from integrations.mercadolivre.inbox import missed_feed_body
+from integrations.mercadolivre.missed_feeds import missed_feed_body
 from integrations.mercadolivre.webhook import notification_parse
 from integrations.models import MLNotification
 

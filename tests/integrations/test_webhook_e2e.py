@@ -16,7 +16,8 @@ from django_tenants.utils import tenant_context
 
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.inbox import inbox_reconcile, missed_feeds_recover
+from integrations.mercadolivre.inbox import ML_INBOX
+from integrations.mercadolivre.missed_feeds import missed_feeds_recover
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import cents, moment
@@ -72,7 +73,7 @@ def settled():
 
 def reconciled_and_settled():
     """The inbox's periodic reconcile, run on each look, then whether everything settled."""
-    inbox_reconcile()
+    ML_INBOX.reconcile()
     return settled()
 
 

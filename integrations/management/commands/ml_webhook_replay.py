@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.mercadolivre.inbox import notifications_replay
+from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.models import NotificationStatus
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         statuses = tuple(options["status"] or [NotificationStatus.DEAD])
-        count = notifications_replay(ids=options["ids"], statuses=statuses)
+        count = ML_INBOX.replay(ids=options["ids"], statuses=statuses)
         if options["ids"] and count < len(options["ids"]):
             asked, wanted = len(options["ids"]), "/".join(statuses)
             raise CommandError(f"replayed {count} of {asked}: the rest are not {wanted}")

@@ -1,7 +1,7 @@
 """Copying a store's Mercado Livre data into its schema: the initial and incremental syncs.
 
 Entry points are ``ml_sync_initial`` and ``ml_sync_incremental`` (``services``); the tasks in
-``sync_tasks`` and the ``initial_sync`` command call them. ``runs`` keeps the ledger, and
+``tasks`` and the ``initial_sync`` command call them. ``runs`` keeps the ledger, and
 ``items``, ``orders`` and ``questions`` read one resource each.
 """
 

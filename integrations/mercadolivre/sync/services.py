@@ -240,7 +240,7 @@ def _initial_pending(tenant: Tenant) -> str:
             return _("the initial sync is between slices")
     # Never ran, died, or failed: the initial sync (re)starts; it resumes a run that died.
     # Imported here because the tasks module imports this one.
-    from integrations.mercadolivre.sync_tasks import ml_initial_sync
+    from integrations.mercadolivre.tasks import ml_initial_sync
 
     enqueue_on_commit(ml_initial_sync, tenant=tenant)
     return _("the initial sync has not finished; it was enqueued")

@@ -158,7 +158,7 @@ def _until(condition: Callable[[], bool], seconds: float = 30) -> bool:
 @pytest.mark.usefixtures("committed_db")
 def test_after_mitigate_ml_work_is_held_and_the_reconnect_email_still_runs():
     from integrations.mercadolivre.notifications import ml_reconnect_email
-    from integrations.mercadolivre.webhook_tasks import ml_notification_process
+    from integrations.mercadolivre.tasks import ml_notification_process
 
     broker = redis.Redis.from_url(settings.REDIS_URL)
     tenant = Tenant.objects.get(schema_name="tenant-a")
