@@ -42,7 +42,7 @@ from billing.refunds import refund_create, refund_retry
 from billing.sync import subscription_sync
 from billing.tax import brl
 from peepers.admin_paging import EstimatedCountAdminMixin
-from peepers.admin_readonly import ReadOnlyAdmin, ReadOnlyAdminMixin
+from peepers.admin_readonly import ReadOnlyAdmin
 from tenants.admin import StoreListColumn, store_list_column, store_page_section
 from tenants.models import Tenant
 
@@ -138,9 +138,7 @@ class SubscriptionMirrorAdmin(ReadOnlyAdmin):
     list_select_related = ["tenant", "plan"]
     search_fields = ["tenant__schema_name", "tenant__name", "=stripe_customer_id"]
     actions = ["sync_now"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
+    list_actions_need_change = True
 
     @admin.action(description="Sync from Stripe now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[SubscriptionMirror]) -> None:
@@ -184,9 +182,7 @@ class StripeEventAdmin(EstimatedCountAdminMixin, ReadOnlyAdmin):
     search_help_text = "A Stripe event id (evt_…) or the id of its object (sub_…, in_…)."
     list_per_page = 100
     actions = ["replay"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
+    list_actions_need_change = True
 
     @admin.display(description="Last error")
     def error(self, obj: StripeEvent) -> str:
@@ -236,9 +232,7 @@ class InvoiceRecordAdmin(ReadOnlyAdmin):
     list_filter = ["status", "payment_method_type"]
     list_select_related = ["tenant"]
     search_fields = ["=stripe_invoice_id", "number", "tenant__schema_name", "=charge_id"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
+    list_actions_need_change = True
 
     @admin.display(description="Total", ordering="total")
     def total_brl(self, obj: InvoiceRecord) -> str:
@@ -315,9 +309,7 @@ class RefundAdmin(ReadOnlyAdmin):
     list_filter = ["status", "reason"]
     list_select_related = ["tenant", "invoice"]
     actions = ["retry"]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)
+    list_actions_need_change = True
 
     @admin.display(description="Amount", ordering="amount_cents")
     def amount_brl(self, obj: Refund) -> str:

@@ -12,14 +12,19 @@ from django.http import HttpRequest
 class ReadOnlyAdminMixin:
     """Refuses add, change and delete; mix it in before ``ModelAdmin`` or an inline.
 
-    An admin whose list actions need the change permission asks past it:
-    ``super(ReadOnlyAdminMixin, self).has_change_permission(request, obj)``.
+    An admin whose list actions go through services (sync, replay, refund) sets
+    ``list_actions_need_change = True``: its list then asks Django's change permission, so
+    the actions show to staff who hold it, and each record still opens read-only.
     """
+
+    list_actions_need_change = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.list_actions_need_change and obj is None:
+            return bool(super().has_change_permission(request, obj))  # type: ignore[misc]
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
