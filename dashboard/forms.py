@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.selectors import OrderFilters, ProductFilters
 from integrations.mercadolivre.answers import ANSWER_MAX_CHARS
+from integrations.mercadolivre.selectors import OrderFilters, ProductFilters
 
 ITEM_STATUSES = [
     ("", _("Any status")),

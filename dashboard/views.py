@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from api.throttling import api_calls_today
 from billing.entitlements import Entitlement, entitlements_for
-from dashboard import selectors
+from billing.usage import usage_for
+from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
 from dashboard.pagination import CursorInvalid, Page
+from integrations.mercadolivre import selectors
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     AnswerInvalid,
@@ -43,6 +44,7 @@ from integrations.mercadolivre.sync_now import (
     sync_request_pending,
 )
 from integrations.models import NotificationStatus
+from operations.incidents.selectors import incidents_open_for
 from tenants.context import request_tenant
 
 
@@ -72,6 +74,9 @@ def _bad_cursor(request: HttpRequest) -> HttpResponse:
 # -- overview ------------------------------------------------------------------------------------
 
 
+API_CALLS = "api_calls_today"  # the usage figure the REST API registers
+
+
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
@@ -91,8 +96,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             counts=counts,
             last_run=last_run,
             last_success=selectors.sync_run_last_success(),
-            api_calls=api_calls_today(tenant=tenant),
-            incidents=selectors.incidents_open_for(tenant=tenant),
+            api_calls=usage_for(tenant=tenant, names=[API_CALLS])[API_CALLS],
+            incidents=incidents_open_for(tenant=tenant),
             needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,
             orders_over_limit=summary.orders_this_month
@@ -141,7 +146,7 @@ def products(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         ProductFilterForm(request.GET),
-        selectors.product_page,
+        pages.product_page,
         template="dashboard/products.html",
         results_template="dashboard/_products_table.html",
     )
@@ -169,7 +174,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         OrderFilterForm(request.GET),
-        selectors.order_page,
+        pages.order_page,
         template="dashboard/orders.html",
         results_template="dashboard/_orders_table.html",
         may_export=CSV_EXPORT_FEATURE in _entitlement(request).limits.features,
@@ -269,7 +274,7 @@ def _answer_form(question: MLQuestion, data: Any = None) -> AnswerForm:
 @require_GET
 def questions(request: HttpRequest) -> HttpResponse:
     try:
-        view = selectors.questions_view(cursor=_cursor(request))
+        view = pages.questions_view(cursor=_cursor(request))
     except CursorInvalid:
         return _bad_cursor(request)
     for question in view.open.rows:

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StoreApiView
-from dashboard import selectors
+from integrations.mercadolivre import selectors
 
 
 class PeriodSerializer(serializers.Serializer[Any]):

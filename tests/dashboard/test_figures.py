@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from dashboard.selectors import (
+from integrations.mercadolivre.models import MLItem
+from integrations.mercadolivre.search import items_search, title_query
+from integrations.mercadolivre.selectors import (
     ProductFilters,
     products_filtered,
     sales_summary,
@@ -19,8 +21,6 @@ from dashboard.selectors import (
     seller_today,
     store_counts,
 )
-from integrations.mercadolivre.models import MLItem
-from integrations.mercadolivre.search import items_search, title_query
 from tests.dashboard.support import account_connect, items_seed, orders_seed
 from tests.support.clients import store_client
 

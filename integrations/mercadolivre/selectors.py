@@ -1,10 +1,11 @@
-"""What the seller dashboard reads: each page's rows and figures, in queries whose number does
-not grow with the store's data (pinned by tests/dashboard/test_query_counts.py)."""
+"""What is read of a store's Mercado Livre data: its account, sales figures, listings, orders,
+questions, sync runs and notifications, for the seller's pages and the API alike. Queries whose
+number does not grow with the store's data (pinned by tests/dashboard/test_query_counts.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +15,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, DateTimeField, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
-from api.throttling import api_calls_today
-from dashboard.pagination import Page, Sort, keyset_page
 from integrations.mercadolivre.models import (
     MLAccount,
     MLAccountStatus,
@@ -27,11 +26,9 @@ from integrations.mercadolivre.models import (
 )
 from integrations.mercadolivre.search import items_search
 from integrations.models import MLNotification
-from operations.incidents.models import Incident, State
 from tenants.models import Tenant
 
 SELLER_TZ = ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
-PAGE_SIZE = 50
 CHART_DAYS = 30
 # Orders that never became a sale: left out of order counts and revenue.
 NOT_SALES = ("cancelled", "invalid")
@@ -191,10 +188,20 @@ def store_counts() -> StoreCounts:
     costs three times as much).
     """
     return StoreCounts(
-        items=MLItem.objects.count(),
+        items=items_count(),
         out_of_stock=MLItem.objects.filter(OUT_OF_STOCK).count(),
         open_questions=MLQuestion.objects.filter(status=UNANSWERED).count(),
     )
+
+
+def items_count() -> int:
+    """Listings, whatever their status (the plan's item limit)."""
+    return MLItem.objects.count()
+
+
+def ml_accounts_count() -> int:
+    """ML accounts connected or needing reconnection (the plan's account limit)."""
+    return MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).count()
 
 
 def orders_this_month(*, now: datetime | None = None) -> int:
@@ -202,25 +209,6 @@ def orders_this_month(*, now: datetime | None = None) -> int:
     month_start = seller_day_start(seller_today(now).replace(day=1))
     return (
         MLOrder.objects.filter(date_created__gte=month_start).exclude(status__in=NOT_SALES).count()
-    )
-
-
-@dataclass(frozen=True)
-class StoreUsage:
-    api_calls_today: int
-    items: int
-    orders_this_month: int
-    ml_accounts: int
-
-
-def store_usage(*, tenant: Tenant, now: datetime | None = None) -> StoreUsage:
-    """What the store uses of its plan's limits (the Billing page, ``/api/v1/subscription/``)."""
-    now = now or timezone.now()
-    return StoreUsage(
-        api_calls_today=api_calls_today(tenant=tenant, now=now),
-        items=MLItem.objects.count(),
-        orders_this_month=orders_this_month(now=now),
-        ml_accounts=MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).count(),
     )
 
 
@@ -235,26 +223,7 @@ def sync_run_last_success(*, kind: str | None = None) -> SyncRun | None:
     return runs.defer("cursor").order_by("-started_at").first()
 
 
-def incidents_open_for(*, tenant: Tenant) -> list[Incident]:
-    """Open incidents raised for this store (alert rules scoped by tenant end in its schema)."""
-    return list(
-        Incident.objects.exclude(state=State.RESOLVED)
-        .filter(key__endswith=f":{tenant.schema_name}")
-        .only("title", "priority", "state", "triggered_at")
-        .order_by("-triggered_at")[:10]
-    )
-
-
 # -- products ------------------------------------------------------------------------------------
-
-PRODUCT_SORTS: dict[str, Sort] = {
-    "recent": Sort("last_updated", descending=True),
-    "title": Sort("title"),
-    "price_asc": Sort("price_cents"),
-    "price_desc": Sort("price_cents", descending=True),
-    "stock": Sort("available_quantity"),
-    "sold": Sort("sold_quantity", descending=True),
-}
 
 
 @dataclass(frozen=True)
@@ -279,20 +248,9 @@ def products_filtered(
     return items
 
 
-def product_page(
-    *, filters: ProductFilters, cursor: str = "", size: int = PAGE_SIZE
-) -> Page[MLItem]:
-    """The page's keys first, then its rows by key.
-
-    The keys' query reads only what ``mlitem_recent_cover`` holds (title, SKU, status, stock,
-    the default order), so a search that matches few titles scans that index instead of the
-    table; the rows' query then reads 50 rows by primary key.
-    """
-    sort = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["recent"])
-    keys = products_filtered(filters=filters, fields=("id", sort.field))
-    page = keyset_page(keys, sort=sort, cursor=cursor, size=size)
-    rows = MLItem.objects.only(*ITEM_LIST_FIELDS).in_bulk([row.pk for row in page.rows])
-    return replace(page, rows=[rows[row.pk] for row in page.rows if row.pk in rows])
+def products_by_id(*, ids: list[str]) -> dict[str, MLItem]:
+    """Listings by id, with the list's columns (a page's rows once its keys are known)."""
+    return MLItem.objects.only(*ITEM_LIST_FIELDS).in_bulk(ids)
 
 
 def product_get(*, item_id: str) -> MLItem | None:
@@ -306,8 +264,6 @@ def product_questions(*, item_id: str, limit: int = 20) -> list[MLQuestion]:
 
 
 # -- orders --------------------------------------------------------------------------------------
-
-ORDER_SORT = Sort("date_created", descending=True)
 
 
 @dataclass(frozen=True)
@@ -335,11 +291,6 @@ def orders_filtered(*, filters: OrderFilters) -> QuerySet[MLOrder]:
         else:
             orders = orders.filter(buyer_nickname__icontains=q)
     return orders
-
-
-def order_page(*, filters: OrderFilters, cursor: str = "", size: int = PAGE_SIZE) -> Page[MLOrder]:
-    orders = orders_filtered(filters=filters).only(*ORDER_LIST_FIELDS)
-    return keyset_page(orders, sort=ORDER_SORT, cursor=cursor, size=size)
 
 
 def order_get(*, order_id: int) -> MLOrder | None:
@@ -371,38 +322,32 @@ def orders_for_export(*, filters: OrderFilters) -> Iterator[tuple[Any, ...]]:
 
 # -- questions -----------------------------------------------------------------------------------
 
-QUESTION_SORT = Sort("date_created", descending=True)
+QUESTION_LIST_FIELDS = (
+    "id",
+    "item_id",
+    "text",
+    "status",
+    "date_created",
+    "answer_text",
+    "answer_date",
+)
 
 
-@dataclass(frozen=True)
-class QuestionsView:
-    open: Page[MLQuestion]
-    answered: list[MLQuestion]
-    items: dict[str, MLItem] = field(default_factory=dict)
+def questions_open() -> QuerySet[MLQuestion]:
+    """Questions waiting for the seller's answer, with the list's columns."""
+    return MLQuestion.objects.filter(status=UNANSWERED).only(*QUESTION_LIST_FIELDS)
 
 
-def questions_view(*, cursor: str = "", size: int = PAGE_SIZE, answered: int = 10) -> QuestionsView:
-    """Unanswered questions (newest first, paginated), then the latest answered ones."""
-    fields = ("id", "item_id", "text", "status", "date_created", "answer_text", "answer_date")
-    open_page = keyset_page(
-        MLQuestion.objects.filter(status=UNANSWERED).only(*fields),
-        sort=QUESTION_SORT,
-        cursor=cursor,
-        size=size,
-    )
-    recent = list(
+def questions_answered_latest(*, limit: int = 10) -> list[MLQuestion]:
+    return list(
         MLQuestion.objects.exclude(status=UNANSWERED)
-        .only(*fields)
-        .order_by("-date_created")[:answered]
-    )
-    return QuestionsView(
-        open=open_page,
-        answered=recent,
-        items=items_by_id({q.item_id for q in [*open_page.rows, *recent]}),
+        .only(*QUESTION_LIST_FIELDS)
+        .order_by("-date_created")[:limit]
     )
 
 
-def items_by_id(ids: set[str]) -> dict[str, MLItem]:
+def items_by_id(*, ids: set[str]) -> dict[str, MLItem]:
+    """Title, link and picture of the listings ``ids`` (the questions' items)."""
     if not ids:
         return {}
     return {
