@@ -18,6 +18,14 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 
+# The figures a plan limits (``Plan.api_calls_per_day``, ``max_items``, ``max_orders_per_month``,
+# ``max_ml_accounts``): the names providers register under and pages ask for.
+API_CALLS_TODAY = "api_calls_today"
+ITEMS = "items"
+ORDERS_THIS_MONTH = "orders_this_month"
+ML_ACCOUNTS = "ml_accounts"
+PLAN_FIGURES = (API_CALLS_TODAY, ITEMS, ORDERS_THIS_MONTH, ML_ACCOUNTS)
+
 
 class UsageProvider(Protocol):
     def __call__(self, *, tenant: Tenant, now: datetime) -> int: ...

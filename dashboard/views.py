@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from billing.entitlements import Entitlement, entitlements_for
-from billing.usage import usage_for
+from billing.usage import API_CALLS_TODAY, usage_for
 from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
@@ -74,9 +74,6 @@ def _bad_cursor(request: HttpRequest) -> HttpResponse:
 # -- overview ------------------------------------------------------------------------------------
 
 
-API_CALLS = "api_calls_today"  # the usage figure the REST API registers
-
-
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
@@ -96,7 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             counts=counts,
             last_run=last_run,
             last_success=selectors.sync_run_last_success(),
-            api_calls=usage_for(tenant=tenant, names=[API_CALLS])[API_CALLS],
+            api_calls=usage_for(tenant=tenant, names=[API_CALLS_TODAY])[API_CALLS_TODAY],
             incidents=incidents_open_for(tenant=tenant),
             needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,

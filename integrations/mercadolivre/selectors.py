@@ -1,6 +1,7 @@
 """What is read of a store's Mercado Livre data: its account, sales figures, listings, orders,
 questions, sync runs and notifications, for the seller's pages and the API alike. Queries whose
-number does not grow with the store's data (pinned by tests/dashboard/test_query_counts.py)."""
+number does not grow with the store's data (pinned by tests/dashboard/test_behaviour.py and
+test_figures.py)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def ml_account_current() -> MLAccount | None:
     )
 
 
-# -- overview ------------------------------------------------------------------------------------
+# -- sales figures -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from billing.usage import usage_provider_register
+from billing.usage import ITEMS, ML_ACCOUNTS, ORDERS_THIS_MONTH, usage_provider_register
 from integrations.mercadolivre.selectors import items_count, ml_accounts_count, orders_this_month
 from tenants.models import Tenant
 
@@ -21,6 +21,6 @@ def _ml_accounts(*, tenant: Tenant, now: datetime) -> int:
     return ml_accounts_count()
 
 
-usage_provider_register("items", _items)
-usage_provider_register("orders_this_month", _orders_this_month)
-usage_provider_register("ml_accounts", _ml_accounts)
+usage_provider_register(ITEMS, _items)
+usage_provider_register(ORDERS_THIS_MONTH, _orders_this_month)
+usage_provider_register(ML_ACCOUNTS, _ml_accounts)
