@@ -130,6 +130,9 @@ CODE_DIRS = (
 )
 
 
+FILE_EXTENSIONS = {"html", "txt", "json", "md", "py", "css", "js", "csv"}
+
+
 def dependencies_in(source: str, forbidden: tuple[str, ...]) -> set[str]:
     """Modules of ``forbidden`` apps that ``source`` imports (at any depth, function-local too)
     or names in a dotted string (``import_string``, ``autodiscover`` targets)."""
@@ -144,6 +147,7 @@ def dependencies_in(source: str, forbidden: tuple[str, ...]) -> set[str]:
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and re.fullmatch(r"[a-z_]+(\.[A-Za-z_][A-Za-z0-9_]*)+", node.value)
+            and node.value.rsplit(".", 1)[1] not in FILE_EXTENSIONS
         ):
             names.add(node.value)
     return {name for name in names if name.split(".")[0] in forbidden}
@@ -232,6 +236,7 @@ def test_a_planted_dependency_is_caught_at_any_depth():
         "dashboard.pages.product_page",
     }
     assert dependencies_in("from api.selectors import api_calls_today\n", ("dashboard",)) == set()
+    assert dependencies_in("render(request, 'dashboard.html')\n", ("dashboard",)) == set()
 
 
 def test_a_planted_template_dependency_is_caught():
