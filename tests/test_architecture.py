@@ -116,20 +116,12 @@ FORBIDDEN_DEPENDENCIES = {
     "api": ("dashboard",),
     "dashboard": ("api",),
 }
-CODE_DIRS = (
-    "accounts",
-    "api",
-    "bench",
-    "billing",
-    "compliance",
-    "dashboard",
-    "integrations",
-    "operations",
-    "peepers",
-    "tenants",
+# Every first-party package at the top of the repository (new ones are scanned as they come).
+CODE_DIRS = sorted(
+    path.parent.name
+    for path in BASE_DIR.glob("*/__init__.py")
+    if not path.parent.name.startswith(".") and path.parent.name != "tests"
 )
-
-
 FILE_EXTENSIONS = {"html", "txt", "json", "md", "py", "css", "js", "csv"}
 
 
