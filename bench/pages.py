@@ -42,7 +42,7 @@ from api.tokens import api_token_create
 from bench.loadgen import Results, build_request, closed_loop
 from bench.server import free_port, serve
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
-from integrations.mercadolivre.selectors import SELLER_TZ
+from integrations.mercadolivre.selectors.sales import SELLER_TZ
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tenants.users.models import User

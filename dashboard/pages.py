@@ -5,8 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from dashboard.pagination import Page, Sort, keyset_page
-from integrations.mercadolivre import selectors
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.selectors.catalogue import (
+    ProductFilters,
+    items_by_id,
+    products_by_id,
+    products_filtered,
+    questions_answered_latest,
+    questions_open,
+)
+from integrations.mercadolivre.selectors.orders import (
+    ORDER_LIST_FIELDS,
+    OrderFilters,
+    orders_filtered,
+)
 
 PAGE_SIZE = 50
 
@@ -23,7 +35,7 @@ QUESTION_SORT = Sort("date_created", descending=True)
 
 
 def product_page(
-    *, filters: selectors.ProductFilters, cursor: str = "", size: int = PAGE_SIZE
+    *, filters: ProductFilters, cursor: str = "", size: int = PAGE_SIZE
 ) -> Page[MLItem]:
     """The page's keys first, then its rows by key.
 
@@ -32,16 +44,14 @@ def product_page(
     table; the rows' query then reads 50 rows by primary key.
     """
     sort = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS["recent"])
-    keys = selectors.products_filtered(filters=filters, fields=("id", sort.field))
+    keys = products_filtered(filters=filters, fields=("id", sort.field))
     page = keyset_page(keys, sort=sort, cursor=cursor, size=size)
-    rows = selectors.products_by_id(ids=[row.pk for row in page.rows])
+    rows = products_by_id(ids=[row.pk for row in page.rows])
     return replace(page, rows=[rows[row.pk] for row in page.rows if row.pk in rows])
 
 
-def order_page(
-    *, filters: selectors.OrderFilters, cursor: str = "", size: int = PAGE_SIZE
-) -> Page[MLOrder]:
-    orders = selectors.orders_filtered(filters=filters).only(*selectors.ORDER_LIST_FIELDS)
+def order_page(*, filters: OrderFilters, cursor: str = "", size: int = PAGE_SIZE) -> Page[MLOrder]:
+    orders = orders_filtered(filters=filters).only(*ORDER_LIST_FIELDS)
     return keyset_page(orders, sort=ORDER_SORT, cursor=cursor, size=size)
 
 
@@ -54,12 +64,10 @@ class QuestionsView:
 
 def questions_view(*, cursor: str = "", size: int = PAGE_SIZE, answered: int = 10) -> QuestionsView:
     """Unanswered questions (newest first, paginated), then the latest answered ones."""
-    open_page = keyset_page(
-        selectors.questions_open(), sort=QUESTION_SORT, cursor=cursor, size=size
-    )
-    recent = selectors.questions_answered_latest(limit=answered)
+    open_page = keyset_page(questions_open(), sort=QUESTION_SORT, cursor=cursor, size=size)
+    recent = questions_answered_latest(limit=answered)
     return QuestionsView(
         open=open_page,
         answered=recent,
-        items=selectors.items_by_id(ids={q.item_id for q in [*open_page.rows, *recent]}),
+        items=items_by_id(ids={q.item_id for q in [*open_page.rows, *recent]}),
     )

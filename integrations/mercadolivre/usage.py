@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from billing.usage import ITEMS, ML_ACCOUNTS, ORDERS_THIS_MONTH, usage_provider_register
-from integrations.mercadolivre.selectors import items_count, ml_accounts_count, orders_this_month
+from integrations.mercadolivre.selectors.sales import (
+    items_count,
+    ml_accounts_count,
+    orders_this_month,
+)
 from tenants.models import Tenant
 
 

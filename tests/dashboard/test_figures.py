@@ -13,9 +13,8 @@ from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.search import items_search, title_query
-from integrations.mercadolivre.selectors import (
-    ProductFilters,
-    products_filtered,
+from integrations.mercadolivre.selectors.catalogue import ProductFilters, products_filtered
+from integrations.mercadolivre.selectors.sales import (
     sales_summary,
     seller_day_start,
     seller_today,
