@@ -41,17 +41,9 @@ def burst_key(tenant_id: object, credential: str, minute: int) -> str:
     return redis_key("tenant", tenant_id, "api", "burst", credential, minute)
 
 
-def _today(now: datetime) -> str:
+def utc_day(now: datetime) -> str:
+    """The day a store's daily quota counts in: ``20261206``, UTC."""
     return now.astimezone(UTC).strftime("%Y%m%d")
-
-
-def api_calls_today(*, tenant: Tenant, now: datetime | None = None) -> int:
-    """How many API calls ``tenant`` made today (UTC); 0 when Redis cannot say."""
-    try:
-        raw = redis_client().get(daily_key(tenant.pk, _today(now or timezone.now())))
-    except RedisError:
-        return 0
-    return int(raw) if isinstance(raw, bytes | str) else 0
 
 
 def _credential(request: Request) -> str:
@@ -73,7 +65,7 @@ class PlanRateThrottle(BaseThrottle):
         )
         now = timezone.now()
         minute = int(now.timestamp()) // 60
-        day_key = daily_key(tenant.pk, _today(now))
+        day_key = daily_key(tenant.pk, utc_day(now))
         minute_key = burst_key(tenant.pk, _credential(request), minute)
         try:
             pipe = redis_client().pipeline()

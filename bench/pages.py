@@ -41,8 +41,8 @@ from django_tenants.utils import tenant_context
 from api.tokens import api_token_create
 from bench.loadgen import Results, build_request, closed_loop
 from bench.server import free_port, serve
-from dashboard.selectors import SELLER_TZ
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.selectors.sales import SELLER_TZ
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from users.models import User

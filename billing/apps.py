@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class BillingConfig(AppConfig):
@@ -8,3 +9,6 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import receivers, status  # noqa: F401 - connects signals and sections
+
+        # Each app counts its share of a plan's limits in a ``usage`` module.
+        autodiscover_modules("usage")

@@ -22,7 +22,7 @@ from billing.errors import BillingError
 from billing.models import LIVE_STATUSES, InvoiceRecord, Plan, SubscriptionMirror
 from billing.portal import portal_session_create
 from billing.tax import brl
-from dashboard.selectors import store_usage
+from billing.usage import usage_for
 from tenants.context import request_tenant
 from tenants.services import store_url
 from users.policy import may_manage
@@ -54,7 +54,7 @@ def billing_page(request: HttpRequest) -> HttpResponse:
             "mirror": mirror,
             "live": mirror is not None and mirror.status in LIVE_STATUSES,
             "entitlement": entitlement,
-            "usage": store_usage(tenant=tenant),
+            "usage": usage_for(tenant=tenant),
             "plans": plans,
             "invoices": invoices,
             "may_manage": may_manage(user=request.user),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.selectors import DaySales, SalesSummary
+from integrations.mercadolivre.selectors.sales import DaySales, SalesSummary
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 160

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.selectors import OrderFilters, ProductFilters
 from integrations.mercadolivre.answers import ANSWER_MAX_CHARS
+from integrations.mercadolivre.selectors.catalogue import ProductFilters
+from integrations.mercadolivre.selectors.orders import OrderFilters
 
 ITEM_STATUSES = [
     ("", _("Any status")),

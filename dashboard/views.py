@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from api.throttling import api_calls_today
 from billing.entitlements import Entitlement, entitlements_for
-from dashboard import selectors
+from billing.usage import API_CALLS_TODAY, usage_for
+from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
 from dashboard.pagination import CursorInvalid, Page
@@ -36,6 +36,22 @@ from integrations.mercadolivre.errors import (
     MLUnavailable,
 )
 from integrations.mercadolivre.models import MLAccountStatus, MLQuestion
+from integrations.mercadolivre.selectors.catalogue import (
+    product_get,
+    product_questions,
+    question_get,
+)
+from integrations.mercadolivre.selectors.orders import order_get, orders_for_export
+from integrations.mercadolivre.selectors.sales import SELLER_TZ, sales_summary, store_counts
+from integrations.mercadolivre.selectors.sync import (
+    ml_account_current,
+    run_progress,
+    store_notifications,
+    sync_run_last_success,
+    sync_run_latest,
+    sync_run_running,
+    sync_runs,
+)
 from integrations.mercadolivre.sync_now import (
     SyncRefused,
     sync_next_allowed,
@@ -43,6 +59,7 @@ from integrations.mercadolivre.sync_now import (
     sync_request_pending,
 )
 from integrations.models import NotificationStatus
+from operations.incidents.selectors import incidents_open_for
 from tenants.context import request_tenant
 
 
@@ -77,12 +94,12 @@ def _bad_cursor(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     tenant = request_tenant(request)
     entitlement = _entitlement(request)
-    account = selectors.ml_account_current()
+    account = ml_account_current()
     context: dict[str, Any] = {"account": account, "limits": entitlement.limits}
     if account is not None:
-        summary = selectors.sales_summary()
-        counts = selectors.store_counts()
-        last_run = selectors.sync_run_latest()
+        summary = sales_summary()
+        counts = store_counts()
+        last_run = sync_run_latest()
         context.update(
             summary=summary,
             bars=revenue_bars(summary),
@@ -90,9 +107,9 @@ def overview(request: HttpRequest) -> HttpResponse:
             chart_height=CHART_HEIGHT,
             counts=counts,
             last_run=last_run,
-            last_success=selectors.sync_run_last_success(),
-            api_calls=api_calls_today(tenant=tenant),
-            incidents=selectors.incidents_open_for(tenant=tenant),
+            last_success=sync_run_last_success(),
+            api_calls=usage_for(tenant=tenant, names=[API_CALLS_TODAY])[API_CALLS_TODAY],
+            incidents=incidents_open_for(tenant=tenant),
             needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,
             orders_over_limit=summary.orders_this_month
@@ -130,7 +147,7 @@ def _list_page(
         form=form,
         page=page,
         query=_query(request),
-        has_account=selectors.ml_account_current() is not None,
+        has_account=ml_account_current() is not None,
     )
     return render(request, template, context)
 
@@ -141,7 +158,7 @@ def products(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         ProductFilterForm(request.GET),
-        selectors.product_page,
+        pages.product_page,
         template="dashboard/products.html",
         results_template="dashboard/_products_table.html",
     )
@@ -150,13 +167,13 @@ def products(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def product_detail(request: HttpRequest, item_id: str) -> HttpResponse:
-    item = selectors.product_get(item_id=item_id)
+    item = product_get(item_id=item_id)
     if item is None:
         raise Http404
     return render(
         request,
         "dashboard/product_detail.html",
-        {"item": item, "questions": selectors.product_questions(item_id=item.pk)},
+        {"item": item, "questions": product_questions(item_id=item.pk)},
     )
 
 
@@ -169,7 +186,7 @@ def orders(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         OrderFilterForm(request.GET),
-        selectors.order_page,
+        pages.order_page,
         template="dashboard/orders.html",
         results_template="dashboard/_orders_table.html",
         may_export=CSV_EXPORT_FEATURE in _entitlement(request).limits.features,
@@ -179,7 +196,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_get(order_id=order_id)
+    order = order_get(order_id=order_id)
     if order is None:
         raise Http404
     return render(request, "dashboard/order_detail.html", {"order": order})
@@ -217,7 +234,7 @@ def _export_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
         ]
     )
     for order_id, created, status, buyer_id, nickname, total, paid, currency, lines in rows:
-        local = timezone.localtime(created, selectors.SELLER_TZ)
+        local = timezone.localtime(created, SELLER_TZ)
         items = "; ".join(
             f"{line.get('quantity')}x {line.get('title') or line.get('item_id')}"
             for line in lines or []
@@ -251,8 +268,8 @@ def orders_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return redirect("dashboard-orders")
     form = OrderFilterForm(request.GET)
     form.is_valid()
-    rows = selectors.orders_for_export(filters=form.filters())
-    stamp = timezone.localtime(timezone.now(), selectors.SELLER_TZ).strftime("%Y%m%d-%H%M")
+    rows = orders_for_export(filters=form.filters())
+    stamp = timezone.localtime(timezone.now(), SELLER_TZ).strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(_export_rows(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pedidos-{stamp}.csv"'
     return response
@@ -269,7 +286,7 @@ def _answer_form(question: MLQuestion, data: Any = None) -> AnswerForm:
 @require_GET
 def questions(request: HttpRequest) -> HttpResponse:
     try:
-        view = selectors.questions_view(cursor=_cursor(request))
+        view = pages.questions_view(cursor=_cursor(request))
     except CursorInvalid:
         return _bad_cursor(request)
     for question in view.open.rows:
@@ -279,7 +296,7 @@ def questions(request: HttpRequest) -> HttpResponse:
         "dashboard/questions.html",
         {
             "view": view,
-            "has_account": selectors.ml_account_current() is not None,
+            "has_account": ml_account_current() is not None,
             "answer_max": ANSWER_MAX_CHARS,
         },
     )
@@ -288,7 +305,7 @@ def questions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def question_answer(request: HttpRequest, question_id: int) -> HttpResponse:
-    question = selectors.question_get(question_id=question_id)
+    question = question_get(question_id=question_id)
     if question is None:
         raise Http404
     form = _answer_form(question, request.POST)
@@ -346,12 +363,12 @@ NOTIFICATION_STATES = [choice for choice, _label in NotificationStatus.choices]
 
 def _sync_context(request: HttpRequest) -> dict[str, Any]:
     tenant = request_tenant(request)
-    running = selectors.sync_run_running()
+    running = sync_run_running()
     pending = None if running else sync_request_pending(tenant=tenant)
-    runs = selectors.sync_runs()
+    runs = sync_runs()
     for run in runs:
-        run.progress = selectors.run_progress(run)  # type: ignore[attr-defined]
-    account = selectors.ml_account_current()
+        run.progress = run_progress(run)  # type: ignore[attr-defined]
+    account = ml_account_current()
     if not runs and pending is None and account and account.status == MLAccountStatus.ACTIVE:
         # Connecting queued the initial sync; until a worker starts it there is no run to show.
         pending = account.connected_at
@@ -373,9 +390,7 @@ def sync(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in NOTIFICATION_STATES:
         status = ""
-    notifications, by_status = selectors.store_notifications(
-        tenant=request_tenant(request), status=status
-    )
+    notifications, by_status = store_notifications(tenant=request_tenant(request), status=status)
     context = _sync_context(request)
     context.update(
         notifications=notifications,

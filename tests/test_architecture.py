@@ -335,3 +335,142 @@ def test_webhook_inboxes_are_rows_of_the_shared_ledger(label):
 def test_the_inbox_knows_no_feature_app(path):
     bad = {m for m in imported_modules(path) if m.split(".")[0] in FEATURE_APPS}
     assert not bad, f"{path} imports {bad}"
+
+
+# -- store read model ---------------------------------------------------------------------------
+# Billing knows nothing of the features it bills for (usage figures are registered with it); the
+# API and the seller's pages compose the same domain selectors, never each other.
+FORBIDDEN_DEPENDENCIES = {
+    "billing": ("integrations", "dashboard"),
+    "api": ("dashboard",),
+    "dashboard": ("api",),
+}
+# Every first-party package at the top of the repository (new ones are scanned as they come).
+CODE_DIRS = sorted(
+    path.parent.name
+    for path in BASE_DIR.glob("*/__init__.py")
+    if not path.parent.name.startswith(".") and path.parent.name != "tests"
+)
+FILE_EXTENSIONS = {"html", "txt", "json", "md", "py", "css", "js", "csv"}
+
+
+def dependencies_in(source: str, forbidden: tuple[str, ...]) -> set[str]:
+    """Modules of ``forbidden`` apps that ``source`` imports (at any depth, function-local too)
+    or names in a dotted string (``import_string``, ``autodiscover`` targets)."""
+    tree = ast.parse(source)
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.fullmatch(r"[a-z_]+(\.[A-Za-z_][A-Za-z0-9_]*)+", node.value)
+            and node.value.rsplit(".", 1)[1] not in FILE_EXTENSIONS
+        ):
+            names.add(node.value)
+    return {name for name in names if name.split(".")[0] in forbidden}
+
+
+def app_sources(app: str) -> list[Path]:
+    return sorted((BASE_DIR / app).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    ("app", "path"),
+    [(app, path) for app in FORBIDDEN_DEPENDENCIES for path in app_sources(app)],
+    ids=lambda value: str(value.relative_to(BASE_DIR)) if isinstance(value, Path) else value,
+)
+def test_apps_do_not_import_what_the_table_forbids(app, path):
+    bad = dependencies_in(path.read_text(), FORBIDDEN_DEPENDENCIES[app])
+    assert not bad, f"{path} depends on {bad}"
+
+
+def template_dependencies(text: str, other: str) -> set[str]:
+    """Templates of app ``other`` extended or included, and its template tag library loaded."""
+    found = set(re.findall(r"{%\s*(?:extends|include)\s+[\"'](" + other + r"/[^\"']+)", text))
+    for libraries in re.findall(r"{%\s*load\s+([^%]+)%}", text):
+        found.update(lib for lib in libraries.split() if lib == f"{other}_tags")
+    return found
+
+
+@pytest.mark.parametrize(("app", "other"), [("api", "dashboard"), ("dashboard", "api")])
+def test_api_and_dashboard_templates_do_not_use_each_other(app, other):
+    templates = sorted((BASE_DIR / "templates" / app).rglob("*.html"))
+    bad = {
+        str(path.relative_to(BASE_DIR)): found
+        for path in templates
+        if (found := template_dependencies(path.read_text(), other))
+    }
+    assert not bad
+
+
+INCIDENT_KEY_SUFFIX = re.compile(r"(^|__)key__i?endswith$")
+
+
+def incident_key_suffix_matches(source: str, *, incidents_module: bool = False) -> list[int]:
+    """Lines filtering by the end of a key (``key__endswith``; in incident code, any
+    ``__endswith``): a store is found by its column, never by a suffix of a key."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        names: list[str] = []
+        if isinstance(node, ast.keyword) and node.arg:
+            names.append(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            names.append(node.value)
+        for name in names:
+            if INCIDENT_KEY_SUFFIX.search(name) or (
+                incidents_module and re.search(r"__i?endswith$", name)
+            ):
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for folder in CODE_DIRS
+        for path in app_sources(folder)
+        if "migrations" not in path.relative_to(BASE_DIR).parts
+    ],
+    ids=lambda p: str(p.relative_to(BASE_DIR)),
+)
+def test_no_store_is_found_by_the_end_of_a_key(path):
+    incidents = "incidents" in path.relative_to(BASE_DIR).parts
+    assert not incident_key_suffix_matches(path.read_text(), incidents_module=incidents), path
+
+
+def test_a_planted_dependency_is_caught_at_any_depth():
+    source = (
+        "from billing.usage import usage_for\n"
+        "def view():\n"
+        "    from dashboard.selectors import store_usage\n"
+        "    import integrations.mercadolivre.models\n"
+        "    return import_string('dashboard.pages.product_page')\n"
+    )
+    assert dependencies_in(source, ("integrations", "dashboard")) == {
+        "dashboard.selectors",
+        "integrations.mercadolivre.models",
+        "dashboard.pages.product_page",
+    }
+    assert dependencies_in("from api.selectors import api_calls_today\n", ("dashboard",)) == set()
+    assert dependencies_in("render(request, 'dashboard.html')\n", ("dashboard",)) == set()
+
+
+def test_a_planted_template_dependency_is_caught():
+    text = '{% extends "base.html" %}{% load i18n dashboard_tags %}{% include "dashboard/x.html" %}'
+    assert template_dependencies(text, "dashboard") == {"dashboard_tags", "dashboard/x.html"}
+    assert template_dependencies(text, "api") == set()
+
+
+def test_a_planted_key_suffix_filter_is_caught():
+    source = (
+        "Incident.objects.filter(key__endswith=':loja')\n"
+        "Q(**{'alert__key__iendswith': 'x'})\n"
+        "Incident.objects.filter(title__endswith='x')\n"
+    )
+    assert incident_key_suffix_matches(source) == [1, 2]
+    assert incident_key_suffix_matches(source, incidents_module=True) == [1, 2, 3]

@@ -15,7 +15,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StoreApiView
-from dashboard import selectors
+from integrations.mercadolivre.selectors.sales import sales_summary, store_counts
+from integrations.mercadolivre.selectors.sync import (
+    ml_account_current,
+    sync_run_last_success,
+    sync_run_latest,
+)
 
 
 class PeriodSerializer(serializers.Serializer[Any]):
@@ -77,8 +82,8 @@ class OverviewView(StoreApiView):
         tags=["overview"],
     )
     def get(self, request: Request) -> Response:
-        summary = selectors.sales_summary()
-        counts = selectors.store_counts()
+        summary = sales_summary()
+        counts = store_counts()
         body = OverviewSerializer(
             {
                 "currency": "BRL",
@@ -94,9 +99,9 @@ class OverviewView(StoreApiView):
                 "items": counts.items,
                 "out_of_stock": counts.out_of_stock,
                 "open_questions": counts.open_questions,
-                "ml_account": selectors.ml_account_current(),
-                "last_sync": selectors.sync_run_latest(),
-                "last_successful_sync": selectors.sync_run_last_success(),
+                "ml_account": ml_account_current(),
+                "last_sync": sync_run_latest(),
+                "last_successful_sync": sync_run_last_success(),
             }
         )
         return Response(body.data)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from api.base import StoreApiView
 from billing.entitlements import UPGRADE_PATH, Access, entitlements_for
-from dashboard.selectors import store_usage
+from billing.usage import usage_for
 
 
 class PlanSerializer(serializers.Serializer[Any]):
@@ -78,7 +78,7 @@ class SubscriptionView(StoreApiView):
                     "api_calls_per_day": limits.api_calls_per_day,
                     "features": list(limits.features),
                 },
-                "usage": vars(store_usage(tenant=self.tenant)),
+                "usage": usage_for(tenant=self.tenant),
             }
         )
         return Response(body.data)

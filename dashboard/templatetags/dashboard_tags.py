@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dashboard.forms import ITEM_STATUSES, ORDER_STATUSES
-from dashboard.selectors import SELLER_TZ
+from integrations.mercadolivre.selectors.sales import SELLER_TZ
 
 register = template.Library()
 

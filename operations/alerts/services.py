@@ -27,6 +27,7 @@ from operations.alerts.sources import GLOBAL, SOURCES, Reading, window_fields
 from operations.incidents.models import Incident
 from operations.incidents.services import incident_fire, incident_resolve_by_key
 from peepers.metrics import metric_streak
+from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ FLAP_TRANSITIONS = 6  # fired/resolved this many times within the hour: flapping
 FLAP_RESOLVE_AFTER = timedelta(minutes=30)
 RULES_INVALID_KEY = "alert-rules-invalid"
 _SCOPE_IN_KEY = 180
+TENANT_SCOPE = "tenant"  # a rule's scope whose values are stores' schema names
 
 
 @dataclass(frozen=True)
@@ -252,8 +254,16 @@ def _fire(rule: Rule, scope: str, reading: Reading, state: AlertState, now: date
         priority=rule.priority,
         details=details,
         runbook=rule.runbook,
+        tenant=_store(rule, scope),
         now=now,
     )
+
+
+def _store(rule: Rule, scope: str) -> Tenant | None:
+    """The store a reading is about: a rule scoped by tenant reads per schema name."""
+    if rule.scope != TENANT_SCOPE or not scope:
+        return None
+    return Tenant.objects.filter(schema_name=scope).first()
 
 
 def _forget_removed_rules(ruleset: RuleSet, now: datetime) -> None:

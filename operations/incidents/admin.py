@@ -73,6 +73,7 @@ class IncidentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "triggered_at"
     readonly_fields = [
         "key",
+        "tenant",
         "title",
         "priority",
         "state",

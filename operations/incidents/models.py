@@ -1,7 +1,7 @@
 """Incidents with the runbook's SLA timers, and the notifications sent about them.
 
-Public schema: incidents are about the platform, not one store. Who acted is a staff e-mail
-string, not a foreign key, because users live in every store's schema.
+Public schema: incidents are about the platform, and some about one store (``tenant``). Who
+acted is a staff e-mail string, not a foreign key, because users live in every store's schema.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+
+from tenants.models import Tenant
 
 
 class Priority(models.TextChoices):
@@ -46,6 +48,15 @@ class Incident(models.Model):
     # rule + scope, e.g. "webhook_timeout:global"; unique among open incidents only, so a
     # trigger after resolution opens a new incident (PagerDuty's dedup_key semantics).
     key = models.CharField(max_length=255)
+    # The store the incident is about (an alert rule scoped by tenant), or None for the platform.
+    tenant = models.ForeignKey(
+        Tenant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        db_index=False,  # the store's index below leads with it
+    )
     title = models.CharField(max_length=300)
     priority = models.CharField(max_length=2, choices=Priority.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.TRIGGERED)
@@ -72,7 +83,11 @@ class Incident(models.Model):
                 name="incidents_one_open_per_key",
             )
         ]
-        indexes = [models.Index(fields=["state", "triggered_at"])]
+        indexes = [
+            models.Index(fields=["state", "triggered_at"]),
+            # A store's incidents, newest first (the store's overview lists the open ones).
+            models.Index(fields=["tenant", "-triggered_at"], name="incident_tenant_triggered"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.priority} {self.title}"

@@ -13,6 +13,7 @@ from operations.incidents.channels import escalation_priority
 from operations.incidents.errors import IncidentAlreadyResolved
 from operations.incidents.models import SLAS, EventKind, Incident, IncidentEvent, Priority, State
 from operations.incidents.notify import notifications_queue
+from tenants.models import Tenant
 
 
 def incident_fire(
@@ -22,9 +23,13 @@ def incident_fire(
     priority: str,
     details: dict[str, Any],
     runbook: str = "",
+    tenant: Tenant | None = None,
     now: datetime | None = None,
 ) -> Incident:
     """Open an incident for ``key``, or count another sighting of the open one.
+
+    ``tenant`` is the store the incident is about (None: the platform); the key stays what
+    deduplicates, so a store's key names the store too.
 
     Safe to call on every evaluation: the partial unique constraint keeps one open incident per
     key, and only a new incident notifies (a repeat while open is counted, not re-sent).
@@ -42,6 +47,7 @@ def incident_fire(
                         priority=priority,
                         details=details,
                         runbook=runbook,
+                        tenant=tenant,
                         triggered_at=now,
                         last_seen_at=now,
                     )

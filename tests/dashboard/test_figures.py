@@ -11,16 +11,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from dashboard.selectors import (
-    ProductFilters,
-    products_filtered,
+from integrations.mercadolivre.models import MLItem
+from integrations.mercadolivre.search import items_search, title_query
+from integrations.mercadolivre.selectors.catalogue import ProductFilters, products_filtered
+from integrations.mercadolivre.selectors.sales import (
     sales_summary,
     seller_day_start,
     seller_today,
     store_counts,
 )
-from integrations.mercadolivre.models import MLItem
-from integrations.mercadolivre.search import items_search, title_query
 from tests.dashboard.support import account_connect, items_seed, orders_seed
 from tests.support.clients import store_client
 

@@ -255,6 +255,21 @@ def test_a_tenant_scoped_rule_opens_one_incident_per_store():
     assert open_incident("alert:store_auth:tenant_b") is None
 
 
+def test_a_tenant_scoped_incident_names_its_store_and_a_global_one_none(tenant_a):
+    ruleset = rules_parse(
+        "store_auth:\n  condition: 401_errors > 10%\n  threshold: immediate\n"
+        "  notification: [email:team]\n  scope: tenant\n"
+        "all_auth:\n  condition: 401_errors > 10%\n  threshold: immediate\n"
+        "  notification: [email:team]\n"
+    )
+    ml_calls(0, total=10, bad=5, status="401", tenant=tenant_a.schema_name)
+
+    alerts_evaluate(ruleset=ruleset, now=at(0, 30))
+
+    assert open_incident(f"alert:store_auth:{tenant_a.schema_name}").tenant == tenant_a
+    assert open_incident("alert:all_auth").tenant is None
+
+
 def test_a_flapping_rule_must_stay_clear_half_an_hour_before_it_resolves_again():
     ruleset = rules_parse(
         "flappy:\n  condition: 5xx_responses > 50%\n  threshold: immediate\n"

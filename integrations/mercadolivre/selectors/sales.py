@@ -1,0 +1,163 @@
+"""A store's sales figures in the seller's calendar days, and the counts its plan limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Count, DateTimeField, Func, IntegerField, Q, Sum, Value
+from django.utils import timezone
+
+from integrations.mercadolivre.models import (
+    MLAccount,
+    MLAccountStatus,
+    MLItem,
+    MLOrder,
+    MLQuestion,
+)
+from integrations.mercadolivre.selectors.catalogue import UNANSWERED
+
+SELLER_TZ = ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
+CHART_DAYS = 30
+# Orders that never became a sale: left out of order counts and revenue.
+NOT_SALES = ("cancelled", "invalid")
+PAID = "paid"
+# Listings a buyer cannot buy for want of stock (a closed listing is not for sale anyway); the
+# condition of the partial index ``mlitem_out_of_stock``.
+OUT_OF_STOCK = Q(available_quantity__lte=0) & ~Q(status="closed")
+
+
+def seller_day_start(day: date) -> datetime:
+    """Midnight of ``day`` in the seller's time zone, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=SELLER_TZ)
+
+
+def seller_today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), SELLER_TZ).date()
+
+
+@dataclass(frozen=True)
+class PeriodSales:
+    key: str
+    orders: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True)
+class DaySales:
+    day: date
+    orders: int
+    revenue_cents: int
+
+
+@dataclass(frozen=True)
+class SalesSummary:
+    periods: list[PeriodSales]
+    days: list[DaySales]
+    orders_this_month: int
+
+    @property
+    def peak_revenue_cents(self) -> int:
+        return max((d.revenue_cents for d in self.days), default=0)
+
+
+def sales_summary(*, now: datetime | None = None) -> SalesSummary:
+    """Orders (not cancelled) and revenue (paid orders) today, in 7 and 30 days, per day, and
+    orders this calendar month (the plan's limit).
+
+    Days are the seller's (São Paulo) calendar days; "7 days" is today and the six before.
+    One query, read from the ``mlorder_created_sales`` index alone: each order falls in its
+    seller day by ``width_bucket`` over the days' starts (computed here, in the seller's zone),
+    which costs far less per row than converting every timestamp to a local date.
+    """
+    today = seller_today(now)
+    starts = {
+        "today": today,
+        "7d": today - timedelta(days=6),
+        "30d": today - timedelta(days=CHART_DAYS - 1),
+    }
+    month_start = today.replace(day=1)
+    first = min(starts["30d"], month_start)
+    days_in_window = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+    # The starts of every day in the window and of tomorrow: bucket n (1-based) is day n - 1.
+    bounds = [seller_day_start(day) for day in [*days_in_window, today + timedelta(days=1)]]
+    rows = (
+        MLOrder.objects.filter(date_created__gte=bounds[0], date_created__lt=bounds[-1])
+        .exclude(status__in=NOT_SALES)
+        .annotate(
+            bucket=Func(
+                "date_created",
+                Value(bounds, output_field=ArrayField(DateTimeField())),
+                function="width_bucket",
+                output_field=IntegerField(),
+            )
+        )
+        .values("bucket")
+        .annotate(
+            orders=Count("*"),
+            revenue=Sum("total_cents", filter=Q(status=PAID), default=0),
+        )
+        .order_by()
+    )
+    per_day = {
+        days_in_window[row["bucket"] - 1]: (int(row["orders"]), int(row["revenue"])) for row in rows
+    }
+    days = [
+        DaySales(day, *per_day.get(day, (0, 0)))
+        for day in (today - timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1))
+    ]
+    periods = [
+        PeriodSales(
+            key,
+            sum(orders for day, (orders, _) in per_day.items() if day >= start),
+            sum(revenue for day, (_, revenue) in per_day.items() if day >= start),
+        )
+        for key, start in starts.items()
+    ]
+    return SalesSummary(
+        periods=periods,
+        days=days,
+        orders_this_month=sum(orders for day, (orders, _) in per_day.items() if day >= month_start),
+    )
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    items: int
+    out_of_stock: int
+    open_questions: int
+
+
+def store_counts() -> StoreCounts:
+    """Listings, listings out of stock (not closed) and unanswered questions.
+
+    Each count reads an index alone: the smallest one on the items for all of them, and the
+    partial ``mlitem_out_of_stock`` for the rest (one pass with ``FILTER`` over every row
+    costs three times as much).
+    """
+    return StoreCounts(
+        items=items_count(),
+        out_of_stock=MLItem.objects.filter(OUT_OF_STOCK).count(),
+        open_questions=MLQuestion.objects.filter(status=UNANSWERED).count(),
+    )
+
+
+def items_count() -> int:
+    """Listings, whatever their status (the plan's item limit)."""
+    return MLItem.objects.count()
+
+
+def ml_accounts_count() -> int:
+    """ML accounts connected or needing reconnection (the plan's account limit)."""
+    return MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).count()
+
+
+def orders_this_month(*, now: datetime | None = None) -> int:
+    """Orders this calendar month of the seller's, sales only (the plan's monthly limit)."""
+    month_start = seller_day_start(seller_today(now).replace(day=1))
+    return (
+        MLOrder.objects.filter(date_created__gte=month_start).exclude(status__in=NOT_SALES).count()
+    )

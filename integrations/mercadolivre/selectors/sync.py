@@ -1,0 +1,103 @@
+"""A store's Mercado Livre connection: the account, its sync runs and its notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun, SyncStatus
+from integrations.models import MLNotification
+from tenants.models import Tenant
+
+
+def ml_account_current() -> MLAccount | None:
+    """The store's connected (or needing reconnection) ML account; None if never connected."""
+    return (
+        MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED)
+        .only("ml_user_id", "nickname", "status", "connected_at", "needs_reconnection_since")
+        .first()
+    )
+
+
+def sync_run_latest() -> SyncRun | None:
+    return SyncRun.objects.defer("cursor").order_by("-started_at").first()
+
+
+def sync_run_last_success(*, kind: str | None = None) -> SyncRun | None:
+    runs = SyncRun.objects.filter(status=SyncStatus.SUCCEEDED)
+    if kind:
+        runs = runs.filter(kind=kind)
+    return runs.defer("cursor").order_by("-started_at").first()
+
+
+def sync_runs(*, limit: int = 20) -> list[SyncRun]:
+    return list(SyncRun.objects.defer("cursor").order_by("-started_at")[:limit])
+
+
+def sync_run_running() -> SyncRun | None:
+    return SyncRun.objects.filter(status=SyncStatus.RUNNING).defer("cursor").first()
+
+
+NOTIFICATION_FIELDS = (
+    "topic",
+    "resource",
+    "status",
+    "arrived_at",
+    "processed_at",
+    "tries",
+    "next_attempt_at",
+    "last_error",
+    "source",
+)
+
+
+def store_notifications(
+    *, tenant: Tenant, status: str = "", limit: int = 50
+) -> tuple[list[MLNotification], dict[str, int]]:
+    """The store's latest ML notifications and how many it has in each state.
+
+    Rows are the store's ML user's; a row already routed to another store (the ML user was
+    connected elsewhere before) is not this store's.
+    """
+    if tenant.ml_user_id is None:
+        return [], {}
+    mine = MLNotification.objects.filter(ml_user_id=tenant.ml_user_id).filter(
+        Q(tenant_id=tenant.pk) | Q(tenant__isnull=True)
+    )
+    by_status = {
+        row["status"]: row["n"] for row in mine.values("status").annotate(n=Count("id")).order_by()
+    }
+    rows = mine.filter(status=status) if status else mine
+    return list(rows.only(*NOTIFICATION_FIELDS).order_by("-arrived_at", "-id")[:limit]), by_status
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    kind: str
+    done: int
+    total: int | None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))
+
+
+SYNC_PHASES = ("questions", "orders", "items")
+
+
+def run_progress(run: SyncRun) -> list[PhaseProgress]:
+    """Rows written against rows ML reported, per kind, for a run's progress bars."""
+    counts = run.counts or {}
+    totals = run.totals or {}
+    return [
+        PhaseProgress(
+            kind=kind,
+            done=int(counts.get(kind) or 0),
+            total=int(totals[kind]) if isinstance(totals.get(kind), int) else None,
+        )
+        for kind in SYNC_PHASES
+        if kind in counts or kind in totals
+    ]
