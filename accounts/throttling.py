@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from peepers.network import client_ip
+from core.network import client_ip
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]

@@ -11,7 +11,7 @@ from typing import Any
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from peepers.errors import DomainError
+from core.errors import DomainError
 
 
 class ApiTokenError(DomainError):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from api.throttling import daily_key, utc_day
-from peepers.redis import redis_client
+from core.redis import redis_client
 from tenants.models import Tenant
 
 

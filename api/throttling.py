@@ -22,7 +22,7 @@ from rest_framework.throttling import BaseThrottle
 
 from api.models import ApiToken
 from billing.entitlements import Entitlement, entitlements_for
-from peepers.redis import redis_client, redis_key
+from core.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 if TYPE_CHECKING:

@@ -23,13 +23,13 @@ from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core import crypto
+from core.redis import redis_client
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start
-from peepers import crypto
-from peepers.redis import redis_client
 from tenants.services import tenant_create
 
 CALLS = 400

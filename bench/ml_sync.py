@@ -20,12 +20,12 @@ from django.db import connection, connections
 from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import tenant_context
 
+from core.redis import redis_client
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLItem, MLOrder, SyncKind, SyncRun
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.tasks import ml_initial_sync
-from peepers.redis import redis_client
 from tenants.services import tenant_create
 
 ITEMS = 10_000

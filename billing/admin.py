@@ -41,8 +41,8 @@ from billing.models import (
 from billing.refunds import refund_create, refund_retry
 from billing.sync import subscription_sync
 from billing.tax import brl
-from peepers.admin_paging import EstimatedCountAdminMixin
-from peepers.admin_readonly import ReadOnlyAdmin
+from core.admin_paging import EstimatedCountAdminMixin
+from core.admin_readonly import ReadOnlyAdmin
 from tenants.admin import StoreListColumn, store_list_column, store_page_section
 from tenants.models import Tenant
 

@@ -26,7 +26,7 @@ from billing.models import (
 )
 from billing.stripe_api import JSON, moment
 from billing.tax import brl
-from peepers.metrics import metric_count
+from core.metrics import metric_count
 from tenants.models import Tenant, TenantStatus
 from tenants.services import store_url
 

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
 from billing.sync import entitlement_cache_key
-from peepers.redis import redis_client
+from core.redis import redis_client
 from tenants.models import Tenant, TenantStatus
 
 CACHE_SECONDS = 60

@@ -35,8 +35,8 @@ from billing.models import (
 from billing.offboarding import subscriptions_cancel
 from billing.stripe_api import JSON, moment, obj_id, stripe_call
 from billing.sync import subscription_sync
+from core.metrics import metric_count
 from inbox.ledger import Ledger, Outcome, finished, retry_later
-from peepers.metrics import metric_count
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

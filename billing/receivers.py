@@ -8,7 +8,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from billing.models import BillingCustomer, CheckoutAttempt, CheckoutStatus
-from peepers.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 from tenants.models import Tenant, TenantStatus
 from tenants.signals import tenant_status_changed
 

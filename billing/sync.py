@@ -28,7 +28,7 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.stripe_api import JSON, moment, obj_id, stripe_call
-from peepers.redis import redis_client, redis_key
+from core.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from billing.errors import StripeUnavailable
 from billing.events import STRIPE_INBOX
 from billing.offboarding import customer_offboard, offboarded_reconcile
 from billing.sync import subscriptions_reconcile
-from peepers.tasks import RetryPolicy, task
+from core.tasks import RetryPolicy, task
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.dsr.requests import dsr_alerts_send
-from peepers.tasks import task
+from core.tasks import task
 
 
 @task(name="compliance.dsr_deadlines", queue="default", tenant_scoped=False, soft_time_limit=120)

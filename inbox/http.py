@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import JsonResponse
 
-from peepers.metrics import metric_count, metric_observe
+from core.metrics import metric_count, metric_observe
 
 
 def webhook_answer(

@@ -22,10 +22,10 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.metrics import metric_count, metric_observe
+from core.tasks import QUEUES, task
 from inbox.models import FINISHED, InboxStatus, WebhookInbox
 from inbox.publisher import Batch, Publisher
-from peepers.metrics import metric_count, metric_observe
-from peepers.tasks import QUEUES, task
 
 logger = logging.getLogger(__name__)
 

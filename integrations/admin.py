@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tenants.utils import schema_exists, tenant_context
 
+from core.admin_paging import EstimatedCountAdminMixin
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.models import SyncRun
 from integrations.mercadolivre.priorities import TOPIC_PRIORITY
@@ -32,7 +33,6 @@ from integrations.models import (
     MLNotification,
     NotificationStatus,
 )
-from peepers.admin_paging import EstimatedCountAdminMixin
 from tenants.admin import StoreListColumn, store_list_column, store_page_section
 from tenants.models import Tenant
 

@@ -8,10 +8,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from core.tasks import queue_depths
 from operations.alerts.models import AlertState, AlertStatus
 from operations.kpis import business_kpis, kpi_table
 from operations.models import MetricMinute
-from peepers.tasks import queue_depths
 
 
 @admin.register(MetricMinute)

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
+from core.metrics import metric_read
 from operations.kpis import histogram_p95, metric_fields
-from peepers.metrics import metric_read
 
 # -- smoke test -------------------------------------------------------------------------------
 

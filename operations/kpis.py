@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.metrics import LATENCY_BUCKETS_MS
 from operations.models import MetricMinute
-from peepers.metrics import LATENCY_BUCKETS_MS
 
 
 def metric_fields(name: str, start: datetime, end: datetime) -> dict[str, float]:

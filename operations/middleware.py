@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from peepers.metrics import metric_observe
+from core.metrics import metric_observe
 
 
 def endpoint_class(path: str) -> str:

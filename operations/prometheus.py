@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from peepers.metrics import LATENCY_BUCKETS_MS, metric_gauge_values, metric_totals
+from core.metrics import LATENCY_BUCKETS_MS, metric_gauge_values, metric_totals
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _NAME = re.compile(r"[^a-zA-Z0-9_]")

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
+from core.redis import redis_client
 from operations.models import MetricMinute
-from peepers.redis import redis_client
 
 ROLLUP_MINUTES = 5  # each run copies the last few finished minutes: a missed run heals itself
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.tasks import task
 from operations.rollups import metrics_rollup
-from peepers.tasks import task
 
 
 @task(name="operations.metrics_rollup", queue="low", tenant_scoped=False, soft_time_limit=50)

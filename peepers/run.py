@@ -85,7 +85,7 @@ def _catalog_when_stripe_answers() -> None:
 
 def worker_command(python: str) -> list[str]:
     """The Celery worker of ``make dev`` and ``make serve``: every queue a task can be sent to."""
-    from peepers.tasks import QUEUES
+    from core.tasks import QUEUES
 
     worker = [python, "-m", "celery", "-A", "peepers", "worker", "--loglevel", "INFO"]
     return [*worker, "--concurrency", "2", "--queues", ",".join(QUEUES), "--hostname", "worker@%h"]

@@ -73,7 +73,7 @@ else:
 DATABASES = {
     "default": {
         **_database,
-        "ENGINE": "peepers.db",  # django-tenants' backend (peepers/db/base.py)
+        "ENGINE": "core.db",  # django-tenants' backend (core/db/base.py)
         # Web workers keep connections; the per-cursor SET search_path of django-tenants makes
         # reuse safe (TENANT_LIMIT_SET_CALLS stays off, see docs/adr/0001).
         "CONN_MAX_AGE": env.int("DATABASE_CONN_MAX_AGE", default=60),
@@ -413,7 +413,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = ("peepers.tasks.route",)
+CELERY_TASK_ROUTES = ("core.tasks.route",)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -625,7 +625,7 @@ PEEPERS_RESERVED_SLUGS = frozenset(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "peepers.log_context.ContextFilter"}},
+    "filters": {"context": {"()": "core.log_context.ContextFilter"}},
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s "

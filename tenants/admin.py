@@ -26,7 +26,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django_tenants.utils import get_public_schema_name
 
-from peepers.admin_paging import EstimatedCountAdminMixin
+from core.admin_paging import EstimatedCountAdminMixin
 from tenants.errors import TenantError
 from tenants.models import Domain, SignupAgreement, Tenant, TenantStatus
 from tenants.plans import plan_catalogue

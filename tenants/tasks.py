@@ -8,8 +8,8 @@ from importlib import import_module
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
+from core.tasks import task
 from peepers.celery import app
-from peepers.tasks import task
 from tenants.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)

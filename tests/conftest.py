@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from core.redis import redis_client, redis_key
 from peepers import embedded
-from peepers.redis import redis_client, redis_key
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
@@ -39,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Stop the embedded servers this run used, unless another process (make dev) still does."""
     # The last buffered metric samples go now, while Redis still answers (not at exit).
-    from peepers.metrics import metrics_flush
+    from core.metrics import metrics_flush
 
     metrics_flush()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):

@@ -11,7 +11,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
-from peepers.errors import DomainError
+from core.errors import DomainError
 
 BASE_DIR = Path(settings.BASE_DIR)
 FEATURE_APPS = ("integrations", "billing", "compliance", "operations")

@@ -1,6 +1,6 @@
 """Indexes for the admin Stripe event list, built without locking the inbox against inserts."""
 
-from peepers.migration_operations import AddIndexConcurrentlyWhereMigrated
+from core.migration_operations import AddIndexConcurrentlyWhereMigrated
 from django.db import migrations, models
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from compliance.audit.models import AuditEvent
-from peepers.admin_paging import EstimatedCountAdminMixin
-from peepers.admin_readonly import ReadOnlyAdminMixin
+from core.admin_paging import EstimatedCountAdminMixin
+from core.admin_readonly import ReadOnlyAdminMixin
 
 
 @admin.register(AuditEvent)

@@ -1,4 +1,4 @@
-"""The request facts the audit log keeps besides the address (``peepers.network.client_ip``)."""
+"""The request facts the audit log keeps besides the address (``core.network.client_ip``)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from django_tenants.utils import get_public_schema_name
 from compliance.audit.errors import AuditRetentionTooShort
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
 from compliance.audit.network import request_host, user_agent
-from peepers.network import client_ip
+from core.network import client_ip
 from tenants.context import current_schema
 from tenants.models import Tenant
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from compliance.audit.models import AuditAction, AuditEvent
 from compliance.audit.services import ObjectRef, actor_from_request, audit_record
-from peepers.redis import redis_client
+from core.redis import redis_client
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from compliance.audit.access_review import access_review_run
 from compliance.audit.services import Actor
-from peepers.tasks import task
+from core.tasks import task
 
 
 @task(name="audit.access_review", queue="low", tenant_scoped=False, soft_time_limit=600)

@@ -37,7 +37,7 @@ from compliance.breaches.services import (
     breach_open,
     breach_record_notification,
 )
-from peepers.admin_readonly import ReadOnlyAdmin
+from core.admin_readonly import ReadOnlyAdmin
 
 OPENING_FIELDS = ["title", "description", "awareness_at", "detected_by", "detection_method"]
 PHASE_STEPS = [

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from compliance.breaches.alerts import breach_deadlines_due
 from compliance.breaches.drill import breach_drill_run
-from peepers.tasks import task
+from core.tasks import task
 
 
 @task(name="breaches.drill", queue="low", tenant_scoped=False, soft_time_limit=300)

@@ -24,7 +24,7 @@ from compliance.consent.errors import ConsentNotApplicable
 from compliance.consent.models import ConsentAction, ConsentChannel, ConsentRecord
 from compliance.consent.selectors import consent_current, consent_states
 from compliance.notices.selectors import privacy_notice_version, purpose_get
-from peepers.network import client_ip
+from core.network import client_ip
 from tenants.models import Tenant
 from users.models import User
 

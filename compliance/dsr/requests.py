@@ -29,7 +29,7 @@ from compliance.models import (
     RequestStatus,
 )
 from compliance.registry import Subject, SubjectKind
-from peepers.redis import redis_client, redis_key
+from core.redis import redis_client, redis_key
 from tenants.models import Tenant
 from users.models import User
 

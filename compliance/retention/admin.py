@@ -19,7 +19,7 @@ from compliance.retention.models import (
 )
 from compliance.retention.offboarding import store_offboard
 from compliance.retention.services import retention_run
-from peepers.admin_readonly import ReadOnlyAdmin
+from core.admin_readonly import ReadOnlyAdmin
 from tenants.admin import store_offboarding_set
 from tenants.models import Tenant
 

@@ -20,7 +20,7 @@ from compliance.retention.services import (
     retention_run_start,
     retention_run_stores,
 )
-from peepers.tasks import enqueue_on_commit, task
+from core.tasks import enqueue_on_commit, task
 
 
 @task(name="retention.run", queue="low", tenant_scoped=False, soft_time_limit=1800)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from core.errors import DomainError
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
     MLAccessRevoked,
@@ -26,7 +27,6 @@ from integrations.mercadolivre.errors import (
 from integrations.mercadolivre.models import MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import questions_upsert
-from peepers.errors import DomainError
 from tenants.models import Tenant
 
 ANSWER_MAX_CHARS = 2000  # ML's limit for a question or an answer

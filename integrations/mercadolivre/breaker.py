@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core.redis import redis_client
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.errors import MLCircuitOpen
-from peepers.redis import redis_client
 
 PROBE_LEASE_SECONDS = 30
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 
 from compliance.checklists import Outcome, check, checklist
+from core.metrics import LATENCY_BUCKETS_MS, metric_read
 from integrations.models import MLAuthorization, MLNotification
-from peepers.metrics import LATENCY_BUCKETS_MS, metric_read
 
 ML = checklist("ML API Compliance", position=3)
 

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from core.metrics import metric_count, metric_observe
 from integrations.mercadolivre import tokens
 from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
@@ -45,7 +46,6 @@ from integrations.mercadolivre.gate import call_permit
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.transport import http_client, ml_error_fields, ml_json_or_none
-from peepers.metrics import metric_count, metric_observe
 from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from core.metrics import metric_count
 from integrations.mercadolivre.errors import (
     MLAccessRevoked,
     MLApplicationBlocked,
@@ -22,7 +23,6 @@ from integrations.mercadolivre.errors import (
     MLSellerRestricted,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
-from peepers.metrics import metric_count
 
 logger = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from typing import Literal
 from django.conf import settings
 from redis.commands.core import Script
 
+from core.redis import redis_client
 from integrations.mercadolivre.breaker import PROBE_LEASE_SECONDS
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.ratelimit import app_budget, seller_budget
-from peepers.redis import redis_client
 
 # KEYS: opened_at, failures, probe, app budget[, seller budget]
 # ARGV: now_ms, reset_ms, probe_ms, then per budget key: emission_ms, allowance_ms

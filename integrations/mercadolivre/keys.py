@@ -11,8 +11,8 @@ from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, audit_record
+from core import crypto
 from integrations.mercadolivre.models import MLAccount
-from peepers import crypto
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from core.metrics import metric_count
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.webhook import (
@@ -21,7 +22,6 @@ from integrations.mercadolivre.webhook import (
     notification_store,
 )
 from integrations.models import MLConnection, MLConnectionStatus
-from peepers.metrics import metric_count
 from tenants.models import TenantStatus
 
 logger = logging.getLogger(__name__)

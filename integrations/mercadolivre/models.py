@@ -16,7 +16,7 @@ class MLAccountStatus(models.TextChoices):
 
 
 class MLAccount(models.Model):
-    """The seller account this store acts for. Token fields hold ciphertext (peepers.crypto)."""
+    """The seller account this store acts for. Token fields hold ciphertext (core.crypto)."""
 
     ml_user_id = models.BigIntegerField(unique=True)
     nickname = models.CharField(max_length=100, blank=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 
+from core.tasks import enqueue_on_commit, task
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.models import MLConnection, MLConnectionStatus
-from peepers.tasks import enqueue_on_commit, task
 from tenants.context import current_schema
 from tenants.services import store_url
 from users.models import Role, User

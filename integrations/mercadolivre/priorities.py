@@ -23,7 +23,7 @@ class Priority(IntEnum):
     @property
     def queue(self) -> str:
         """The Celery queue for ML work of this priority: MEDIUM and LOW on the ML queues the
-        rate-limit runbook can hold alone (``peepers.tasks.ML_QUEUES``)."""
+        rate-limit runbook can hold alone (``core.tasks.ML_QUEUES``)."""
         return {1: "critical", 2: "high", 3: "ml-default", 4: "ml-low"}[int(self)]
 
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from redis.exceptions import RedisError
 
+from core.redis import redis_client
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.priorities import Priority
-from peepers.redis import redis_client
 
 BURST_SECONDS = 10  # the allowance: this many seconds' worth of budget may be spent at once
 LIMITER_FACTOR_KEY = "ml:rl:factor"

@@ -28,6 +28,9 @@ from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseEx
 from billing.entitlements import UPGRADE_PATH, entitlements_for
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, ObjectRef, audit_record
+from core import crypto
+from core.metrics import metric_count
+from core.tasks import enqueue_on_commit
 from integrations.mercadolivre.errors import (
     MLAccountBoundElsewhere,
     MLAccountMismatch,
@@ -47,9 +50,6 @@ from integrations.models import (
     MLConnection,
     MLConnectionStatus,
 )
-from peepers import crypto
-from peepers.metrics import metric_count
-from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
 from users.models import User
 from users.policy import may_manage

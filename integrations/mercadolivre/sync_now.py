@@ -24,6 +24,9 @@ from django_tenants.utils import tenant_context
 from redis.exceptions import RedisError
 
 from billing.entitlements import Entitlement, entitlements_for
+from core.errors import DomainError
+from core.redis import redis_client, redis_key
+from core.tasks import enqueue_on_commit
 from integrations.mercadolivre.models import (
     MLAccount,
     MLAccountStatus,
@@ -33,9 +36,6 @@ from integrations.mercadolivre.models import (
 )
 from integrations.mercadolivre.sync.services import SCHEDULE_SLACK
 from integrations.mercadolivre.tasks import ml_incremental_sync
-from peepers.errors import DomainError
-from peepers.redis import redis_client, redis_key
-from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.tasks import RetryPolicy, enqueue_on_commit, task
 from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
@@ -19,7 +20,6 @@ from integrations.mercadolivre.notifications import ml_reconnect_email
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
-from peepers.tasks import RetryPolicy, enqueue_on_commit, task
 from tenants.context import current_schema
 from tenants.models import Tenant
 

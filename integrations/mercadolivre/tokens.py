@@ -17,6 +17,8 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 
+from core import crypto
+from core.metrics import metric_count
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
     MLBadRequest,
@@ -27,8 +29,6 @@ from integrations.mercadolivre.errors import (
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.transport import http_client, ml_error_fields
-from peepers import crypto
-from peepers.metrics import metric_count
 
 logger = logging.getLogger(__name__)
 

@@ -31,12 +31,12 @@ from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
 from redis.exceptions import RedisError
 
+from core.network import client_ip
+from core.redis import redis_client, redis_key
 from inbox.http import webhook_answer
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.upserts import moment
 from integrations.models import MLNotification, NotificationStatus
-from peepers.network import client_ip
-from peepers.redis import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from core.admin_readonly import ReadOnlyAdmin
 from operations.alerts.models import AlertState, RuleFile
 from operations.alerts.rules import RuleFileError
 from operations.alerts.services import alerts_run
-from peepers.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(AlertState)

@@ -13,8 +13,8 @@ import warnings
 
 import apprise
 
+from core.redis import redis_client, redis_key
 from operations.incidents.channels import channels_for
-from peepers.redis import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 

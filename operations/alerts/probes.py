@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.metrics import metric_count, metric_gauges, metric_labels
+from core.tasks import queue_depths
 from peepers.health import run_checks
-from peepers.metrics import metric_count, metric_gauges, metric_labels
-from peepers.tasks import queue_depths
 
 
 def health_probe() -> dict[str, dict[str, object]]:

@@ -11,7 +11,7 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 
-from peepers.metrics import metric_count
+from core.metrics import metric_count
 
 
 def _name(sender: Any) -> str:

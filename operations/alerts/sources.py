@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Sum
 
-from peepers.metrics import LATENCY_BUCKETS_MS, metric_read
+from core.metrics import LATENCY_BUCKETS_MS, metric_read
 
 REDIS_WINDOW_LIMIT_SECONDS = 3 * 3600
 GLOBAL = ""
@@ -183,7 +183,7 @@ def _oauth_success(now: datetime, window: int, scope: str) -> Readings:
 
 
 def _queue_depth(now: datetime, window: int, scope: str) -> Readings:
-    from peepers.tasks import queue_depths
+    from core.tasks import queue_depths
 
     depths = queue_depths()
     if depths is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.tasks import task
 from operations.alerts.services import alerts_run
-from peepers.tasks import task
 
 
 @task(name="alerts.evaluate", queue="critical", tenant_scoped=False, soft_time_limit=25)

@@ -6,10 +6,10 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin_readonly import ReadOnlyAdmin
 from operations.backups.errors import BackupError
 from operations.backups.models import Backup, Restore
 from operations.backups.services import backup_location, backup_verify
-from peepers.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(Backup)

@@ -1,6 +1,6 @@
 """Encryption at rest of backup files: AES-256-GCM in 1 MiB chunks, bounded memory.
 
-Why not Fernet (peepers/crypto.py)? A Fernet token is one message held in memory and base64'd
+Why not Fernet (core/crypto.py)? A Fernet token is one message held in memory and base64'd
 (+33 %), so a dump of gigabytes would not fit. Chunked AES-GCM authenticates every chunk; the
 chunk counter and a "last chunk" flag are bound in as associated data, so reordering, dropping
 or truncating chunks fails the tag just like flipping a bit. The AES key is derived (HKDF-SHA256)

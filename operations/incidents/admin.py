@@ -14,10 +14,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.admin_readonly import ReadOnlyAdmin
 from operations.incidents.errors import IncidentAlreadyResolved
 from operations.incidents.models import Incident, IncidentEvent, Notification, State
 from operations.incidents.services import incident_acknowledge, incident_resolve
-from peepers.admin_readonly import ReadOnlyAdmin
 
 
 def _span(delta: timedelta) -> str:

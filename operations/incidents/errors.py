@@ -1,6 +1,6 @@
 """What the incident and notification services refuse, as types."""
 
-from peepers.errors import DomainError
+from core.errors import DomainError
 
 
 class IncidentError(DomainError):

@@ -9,6 +9,7 @@ import apprise
 from django.db.models import F
 from django.utils import timezone
 
+from core.tasks import enqueue_on_commit
 from operations.incidents.channels import channel_url, channels_for, channels_of_kinds
 from operations.incidents.errors import ChannelNotConfigured, DeliveryFailed
 from operations.incidents.models import (
@@ -18,7 +19,6 @@ from operations.incidents.models import (
     IncidentEvent,
     Notification,
 )
-from peepers.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 

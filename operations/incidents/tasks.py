@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from core.tasks import RetryPolicy, task
 from operations.incidents.errors import DeliveryFailed
 from operations.incidents.models import Notification
 from operations.incidents.notify import notification_deliver
 from operations.incidents.services import incident_escalate_due
-from peepers.tasks import RetryPolicy, task
 
 NOTIFY_MAX_RETRIES = 4
 

@@ -20,8 +20,8 @@ from typing import Any, Literal
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
-from peepers.metrics import RETENTION_SECONDS, TOTALS_PREFIX
-from peepers.redis import redis_client, redis_key
+from core.metrics import RETENTION_SECONDS, TOTALS_PREFIX
+from core.redis import redis_client, redis_key
 from tenants.models import Tenant
 
 SCAN_BATCH_SIZE = 500

@@ -20,9 +20,9 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
+from core.tasks import queue_depths
 from operations.maintenance.errors import MaintenanceJobFailed
 from operations.maintenance.models import DailySnapshot
-from peepers.tasks import queue_depths
 
 HISTORY_DAYS = 90
 WARN_DAYS = 90

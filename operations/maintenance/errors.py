@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peepers.errors import DomainError
+from core.errors import DomainError
 
 
 class MaintenanceError(DomainError):

@@ -12,10 +12,10 @@ from typing import Any
 
 from celery.app.task import Task
 
+from core.tasks import task
 from operations.maintenance.errors import MaintenanceAlreadyRunning
 from operations.maintenance.jobs import JOBS, WATCHDOG_TASK, Job
 from operations.maintenance.services import maintenance_run, maintenance_watchdog
-from peepers.tasks import task
 
 logger = logging.getLogger(__name__)
 

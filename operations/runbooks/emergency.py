@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from core.metrics import metric_count
+from core.redis import redis_client, redis_key
 from integrations.mercadolivre.webhook import (
     InvalidNotification,
     ack_only_flag_key,
@@ -26,8 +28,6 @@ from integrations.mercadolivre.webhook import (
     notification_parse,
     notification_store,
 )
-from peepers.metrics import metric_count
-from peepers.redis import redis_client, redis_key
 
 logger = logging.getLogger(__name__)
 

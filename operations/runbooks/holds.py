@@ -14,8 +14,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.redis import redis_client, redis_key
 from peepers.celery import app
-from peepers.redis import redis_client, redis_key
 
 CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
 

@@ -14,8 +14,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from core.metrics import LATENCY_BUCKETS_MS, metric_read
 from operations.models import MetricMinute
-from peepers.metrics import LATENCY_BUCKETS_MS, metric_read
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ import httpx
 from django.conf import settings
 from django.db import DatabaseError
 
+from core.redis import redis_client
+from core.tasks import ML_QUEUES
 from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
 from integrations.models import MLNotification, NotificationStatus
@@ -29,8 +31,6 @@ from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import Latency, counts_by, latency, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
-from peepers.redis import redis_client
-from peepers.tasks import ML_QUEUES
 
 HOLDER = "ml-api-down"
 PROBE_PATH = "/sites/MLB"  # public, no token: answers whenever the API is up

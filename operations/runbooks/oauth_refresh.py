@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from core import crypto
 from integrations.mercadolivre.errors import MLError, MLReconnectRequired
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import reconnect_needed_notify
@@ -24,7 +25,6 @@ from integrations.mercadolivre.tokens import REFRESH_MARGIN, access_token_for
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
-from peepers import crypto
 from tenants.models import Tenant
 
 FAILURE_RATE_LIMIT = 0.05  # the runbook's detection: failed refresh rate > 5 %

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from redis.exceptions import RedisError
 
+from core.redis import redis_client
 from operations.runbooks.measures import timed_ms
 from peepers.celery import app
-from peepers.redis import redis_client
 
 
 @dataclass(frozen=True)

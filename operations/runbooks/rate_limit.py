@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
+from core.tasks import ML_QUEUES
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
 from integrations.mercadolivre.ratelimit import (
     app_budget,
@@ -30,7 +31,6 @@ from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
-from peepers.tasks import ML_QUEUES
 from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls

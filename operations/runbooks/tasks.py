@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from core.tasks import task
 from operations.runbooks.emergency import ack_only_drain, ack_only_state
-from peepers.tasks import task
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from core.tasks import queue_depths
 from integrations.models import MLNotification, NotificationStatus
 from operations.runbooks.emergency import (
     ack_only_disable,
@@ -38,7 +39,6 @@ from operations.runbooks.probes import (
 )
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
-from peepers.tasks import queue_depths
 
 ACK_LIMIT_MS = 500  # ML switches a topic off above this
 BACKLOG_STALE = timedelta(minutes=5)  # a pending notification older than this is a backlog

@@ -1,6 +1,6 @@
 """Indexes for the admin store list: ordered by name, filtered by plan."""
 
-from peepers.migration_operations import AddIndexConcurrentlyWhereMigrated
+from core.migration_operations import AddIndexConcurrentlyWhereMigrated
 from django.db import migrations, models
 
 

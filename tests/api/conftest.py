@@ -10,8 +10,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from api.tokens import api_token_create
+from core.redis import redis_client, redis_key
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
-from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 from tests.support.clients import owner_of
 

@@ -30,10 +30,10 @@ from playwright.sync_api import Error as PlaywrightError
 from billing.catalog import stripe_catalog_sync
 from billing.models import Plan
 from billing.sync import entitlement_forget
+from core.tasks import QUEUES
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from doubles.stripe import EmulatorConfig, StripeEmulator
 from peepers.celery import app as celery_app
-from peepers.tasks import QUEUES
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
 from tests.support.processes import celery_worker, free_port, web_server

@@ -147,7 +147,7 @@ def test_each_alert_goes_to_staff_once(tenant_a, settings):
     from django.core import mail
 
     from compliance.dsr.requests import dsr_alerts_send
-    from peepers.redis import redis_client
+    from core.redis import redis_client
 
     settings.ADMINS = [("Staff", "staff@peepers.test")]
     request = dsr_open(

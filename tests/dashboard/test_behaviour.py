@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.redis import redis_client, redis_key
 from integrations.mercadolivre.models import MLQuestion, SyncKind, SyncRun, SyncStatus
 from integrations.mercadolivre.sync import ml_sync_initial
-from peepers.redis import redis_client, redis_key
 from tenants.models import Tenant
 from tests.dashboard.support import account_connect, items_seed, orders_seed, questions_seed
 from tests.integrations.support import connect

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
+from core.tasks import queue_depths
 from inbox.ledger import MAX_TRIES, RETRY, RETRY_DELAYS, Ledger, retry_later
 from inbox.models import InboxStatus, WebhookInbox
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.models import MLNotification
-from peepers.tasks import queue_depths
 from tests.factories.inbox import ml_notification, stripe_event
 from tests.support.processes import free_port
 from tests.support.waiting import hold_for, wait_until

@@ -1,6 +1,6 @@
 import pytest
 
-from peepers.redis import redis_client
+from core.redis import redis_client
 from tests.support.clock import FakeClock
 
 

@@ -5,6 +5,7 @@ import random
 import pytest
 from django_tenants.utils import tenant_context
 
+from core.metrics import metric_read
 from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.client import BACKOFF_CAPS, MLClient
 from integrations.mercadolivre.errors import (
@@ -16,7 +17,6 @@ from integrations.mercadolivre.errors import (
     MLUnavailable,
 )
 from integrations.mercadolivre.priorities import Priority
-from peepers.metrics import metric_read
 from tenants.models import Tenant
 from tests.integrations.support import connect
 

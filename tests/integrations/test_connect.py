@@ -86,7 +86,7 @@ def test_a_seller_connects_their_account(sandbox, tenant_a):
 
 
 def test_the_sandbox_rejects_a_wrong_pkce_verifier(sandbox, tenant_a):
-    from peepers import crypto
+    from core import crypto
 
     url = start_connect(tenant_a)
     MLAuthorization.objects.update(code_verifier=crypto.encrypt("x" * 64))

@@ -12,6 +12,7 @@ import contextlib
 import pytest
 from django_tenants.utils import tenant_context
 
+from core.metrics import metric_read
 from integrations.mercadolivre.answers import AnswerRejected, ml_question_answer
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
@@ -27,7 +28,6 @@ from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.sync import ml_sync_incremental
 from integrations.models import MLConnection, MLConnectionStatus, MLNotification
 from operations.incidents.models import Incident
-from peepers.metrics import metric_read
 from tests.integrations.support import connect, connected_and_synced, notify, open_question
 from tests.support.clients import store_client
 

@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.metrics import metric_read
 from inbox.ledger import MAX_TRIES
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.inbox import ML_INBOX, notification_process
@@ -15,7 +16,6 @@ from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import orders_upsert
 from integrations.models import MLNotification
-from peepers.metrics import metric_read
 from tests.integrations.support import connect
 
 pytestmark = pytest.mark.django_db

@@ -12,14 +12,14 @@ from django.db import connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core import crypto
+from core.metrics import metric_read
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import MLReconnectRequired
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import ml_reconnect_email
 from integrations.mercadolivre.priorities import Priority
 from integrations.models import MLConnection
-from peepers import crypto
-from peepers.metrics import metric_read
 from tenants.models import Tenant
 from tests.integrations.support import connect
 

@@ -126,8 +126,8 @@ def test_an_impossible_date_is_kept_as_unknown_not_refused():
 
 
 def test_the_ack_only_drain_drops_a_body_nested_too_deep_and_stores_the_rest():
+    from core.redis import redis_client
     from operations.runbooks.emergency import ack_only_drain
-    from peepers.redis import redis_client
 
     queue = ack_only_queue_key()
     redis_client().delete(queue)

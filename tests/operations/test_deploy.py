@@ -13,11 +13,11 @@ import pytest
 from django.core.management import call_command
 
 from billing.models import StripeEvent
+from core.metrics import metric_observe, metrics_flush
+from core.redis import redis_client
 from integrations.models import MLNotification
 from operations.deploy import Thresholds, WatchResult, deploy_watch
 from operations.rollups import metrics_rollup
-from peepers.metrics import metric_observe, metrics_flush
-from peepers.redis import redis_client
 from tests.support.clock import FakeClock
 from tests.support.processes import free_port, web_server
 from tests.support.waiting import wait_until

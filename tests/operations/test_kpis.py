@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 import pytest
 from django.test import Client
 
+from core.metrics import metric_count, metric_observe, metrics_flush
+from core.redis import redis_client
 from operations.kpis import Kpi, histogram_quantile, kpi_table
 from operations.models import MetricMinute
 from operations.rollups import metrics_rollup
-from peepers.metrics import metric_count, metric_observe, metrics_flush
-from peepers.redis import redis_client
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db

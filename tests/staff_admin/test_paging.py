@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.admin_paging import EstimatedCountPaginator, estimated_count
 from integrations.models import MLNotification
-from peepers.admin_paging import EstimatedCountPaginator, estimated_count
 from tests.staff_admin import rows
 
 

@@ -14,8 +14,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from core.tasks import QUEUES
 from peepers.celery import app as celery_app
-from peepers.tasks import QUEUES
 from tests.support.waiting import wait_until
 
 BASE_DIR = Path(settings.BASE_DIR)

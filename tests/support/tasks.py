@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from django.conf import settings
 
-from peepers.tasks import task
+from core.tasks import task
 from tenants.context import current_schema
 
 

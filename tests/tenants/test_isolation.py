@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django_tenants.utils import get_current_tenant, tenant_context
 
-from peepers.tasks import TaskSentWithoutTenant
+from core.tasks import TaskSentWithoutTenant
 from tests.support.tasks import record_schema, schema_key
 from users.models import User
 
@@ -107,7 +107,7 @@ def test_a_tenant_task_sent_without_a_tenant_is_refused():
 
 
 def test_enqueueing_a_tenant_task_for_no_tenant_fails_before_commit():
-    from peepers.tasks import enqueue_on_commit
+    from core.tasks import enqueue_on_commit
 
     with pytest.raises(TaskSentWithoutTenant):
         enqueue_on_commit(record_schema, args=["never"])

@@ -7,8 +7,8 @@ import redis
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from core.tasks import enqueue_on_commit
 from peepers.celery import app
-from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant, TenantStatus
 from tenants.services import tenant_create, tenant_set_status
 from tenants.tasks import fan_out

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
+from core.tasks import enqueue_on_commit
 from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.models import (
     MLAccount,
@@ -44,7 +45,6 @@ from integrations.mercadolivre.sync.runs import (
     run_open,
     sync_lock,
 )
-from peepers.tasks import enqueue_on_commit
 from tenants.models import Tenant
 
 Step = Callable[[ActiveRun], bool]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import Client
 
-from peepers.redis import redis_client
+from core.redis import redis_client
 from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD, staff_create
 from users.models import User
 

@@ -3,8 +3,8 @@
 from django.utils import timezone
 
 from compliance.audit.models import AuditAction, AuditEvent
+from core.redis import redis_client
 from integrations.models import MLConnection
-from peepers.redis import redis_client
 
 
 def accesses():

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.metrics import STREAK_PREFIX, metrics_flush
+from core.redis import redis_client
 from operations.alerts.models import AlertState, RuleFile
 from operations.incidents.models import Incident
-from peepers.metrics import STREAK_PREFIX, metrics_flush
-from peepers.redis import redis_client
 from tests.operations.incidents.conftest import (  # noqa: F401  (real HTTP channel, eager Celery)
     celery_eager,
     receiver,

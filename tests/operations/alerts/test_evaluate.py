@@ -9,11 +9,11 @@ import pytest
 from django.conf import settings
 
 from compliance.models import ComplianceReport
+from core.metrics import metric_count, metric_observe, metrics_flush
 from operations.alerts.models import AlertState, RuleFile
 from operations.alerts.rules import RuleFileError, rules_parse
 from operations.alerts.services import alerts_evaluate, rules_in_force
 from operations.incidents.models import Incident, Notification, State
-from peepers.metrics import metric_count, metric_observe, metrics_flush
 from tests.operations.alerts.conftest import at
 
 pytestmark = pytest.mark.django_db

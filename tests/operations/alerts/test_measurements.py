@@ -11,19 +11,19 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from operations.alerts.models import AlertState
-from operations.alerts.outage import database_down_page
-from operations.alerts.services import alerts_run
-from peepers.celery import app
-from peepers.metrics import (
+from core.metrics import (
     metric_observe,
     metric_read,
     metric_streak,
     metrics_dropped,
     metrics_flush,
 )
-from peepers.redis import redis_client, redis_key
-from peepers.tasks import QUEUES, task
+from core.redis import redis_client, redis_key
+from core.tasks import QUEUES, task
+from operations.alerts.models import AlertState
+from operations.alerts.outage import database_down_page
+from operations.alerts.services import alerts_run
+from peepers.celery import app
 
 pytestmark = pytest.mark.django_db
 

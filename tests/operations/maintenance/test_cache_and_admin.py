@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from core.redis import redis_client, redis_key
 from operations.maintenance.cache import cache_cleanup
 from operations.maintenance.models import MaintenanceRun, Outcome
-from peepers.redis import redis_client, redis_key
 
 KEYS = {
     "metrics:http_request:209901010000": "minute",

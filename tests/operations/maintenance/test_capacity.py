@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.tasks import QUEUES
 from operations.maintenance.capacity import capacity_analyze, linear_fit, project
 from operations.maintenance.errors import MaintenanceJobFailed
 from operations.maintenance.models import DailySnapshot
-from peepers.tasks import QUEUES
 
 START = date(2026, 3, 1)
 

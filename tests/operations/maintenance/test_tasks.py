@@ -6,9 +6,9 @@ import json
 import subprocess
 import sys
 
+from core.tasks import route
 from operations.maintenance.jobs import JOBS, WATCHDOG_TASK
 from operations.maintenance.tasks import JOB_TASKS
-from peepers.tasks import route
 
 # A fresh process registers only what autodiscovery imports, as a worker does at start.
 _REGISTERED = """

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
 
+from core.redis import redis_client, redis_key
+from core.tasks import QUEUES
 from integrations.mercadolivre.ratelimit import limiter_factor_clear
 from integrations.mercadolivre.webhook import ack_only_forget
-from peepers.redis import redis_client, redis_key
-from peepers.tasks import QUEUES
 from peepers.wsgi import application
 from tests.integrations.conftest import ml_sandbox, sandbox  # noqa: F401  # shared fixtures
 from tests.operations.incidents.conftest import celery_eager, closed_port  # noqa: F401

@@ -12,6 +12,8 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
+from core.metrics import metric_read
+from core.redis import redis_client
 from integrations.mercadolivre.webhook import (
     ack_only_active,
     ack_only_forget,
@@ -28,8 +30,6 @@ from operations.runbooks.registry import WEBHOOK_OUTAGE, Options, Outcome
 from operations.runbooks.services import runbook_run
 from operations.runbooks.tasks import webhook_ack_only_drain
 from peepers.celery import app
-from peepers.metrics import metric_read
-from peepers.redis import redis_client
 from tests.operations.runbooks.conftest import wsgi_post
 
 pytestmark = pytest.mark.django_db

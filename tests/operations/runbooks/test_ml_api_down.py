@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from core.metrics import metric_count, metric_observe
+from core.redis import redis_client
+from core.tasks import ML_QUEUES, QUEUES
 from operations.alerts.rules import rules_load
 from operations.runbooks import ml_api_down, rate_limit
 from operations.runbooks.catalog import RUNBOOKS
 from operations.runbooks.registry import Options, Outcome, Result
-from peepers.metrics import metric_count, metric_observe
-from peepers.redis import redis_client
-from peepers.tasks import ML_QUEUES, QUEUES
 from tests.support.processes import celery_worker, worker_answering, worker_queues
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core import crypto
+from core.metrics import metric_count
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from operations.runbooks import oauth_refresh
 from operations.runbooks.registry import Options, Outcome
-from peepers import crypto
-from peepers.metrics import metric_count
 from tenants.models import Tenant
 from tests.integrations.support import connect
 

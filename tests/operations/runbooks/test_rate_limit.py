@@ -14,6 +14,9 @@ import redis
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
+from core.metrics import metric_count
+from core.redis import redis_client
+from core.tasks import ML_QUEUES, QUEUES
 from integrations.mercadolivre.ratelimit import (
     LIMITER_FACTOR_KEY,
     app_budget,
@@ -23,10 +26,7 @@ from integrations.mercadolivre.ratelimit import (
 from operations.runbooks import rate_limit
 from operations.runbooks.registry import Options, Outcome
 from peepers.celery import app
-from peepers.metrics import metric_count
-from peepers.redis import redis_client
 from peepers.run import worker_command
-from peepers.tasks import ML_QUEUES, QUEUES
 from tenants.models import Tenant
 from tests.support.processes import celery_worker, worker_answering, worker_queues
 
@@ -183,7 +183,7 @@ def test_after_mitigate_ml_work_is_held_and_the_reconnect_email_still_runs():
 
 
 def test_every_ml_calling_task_is_routed_to_an_ml_queue():
-    from peepers.tasks import route
+    from core.tasks import route
 
     ml_tasks = [
         "integrations.ml_initial_sync",

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from compliance.registry import registry_gaps
+from core.metrics import metric_count
 from operations.incidents.models import EventKind, Incident
 from operations.incidents.services import incident_fire, incident_resolve
 from operations.runbooks.models import RunbookRun
@@ -22,7 +23,6 @@ from operations.runbooks.registry import (
     Outcome,
 )
 from operations.runbooks.services import runbook_run
-from peepers.metrics import metric_count
 from tests.support.processes import child_environment
 
 pytestmark = pytest.mark.django_db

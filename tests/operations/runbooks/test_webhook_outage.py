@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.metrics import metric_count, metric_observe
 from integrations.models import MLNotification
 from operations.models import MetricMinute
 from operations.runbooks import webhook_outage
 from operations.runbooks.registry import Options, Outcome
-from peepers.metrics import metric_count, metric_observe
 from tests.support.processes import free_port, web_server
 
 

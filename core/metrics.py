@@ -18,7 +18,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 
-from peepers.redis import redis_client
+from core.redis import redis_client
 
 logger = logging.getLogger(__name__)
 

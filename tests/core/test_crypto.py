@@ -3,7 +3,7 @@ import secrets
 
 import pytest
 
-from peepers import crypto
+from core import crypto
 
 
 def new_key():

@@ -17,8 +17,8 @@ from django.db import transaction
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
+from core.log_context import LogContext, current_log_context, log_context
 from peepers.celery import app
-from peepers.log_context import LogContext, current_log_context, log_context
 from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ def queue_depths() -> dict[str, int] | None:
     """Messages waiting in each Celery queue (every priority); None when the broker is down."""
     from redis.exceptions import RedisError
 
-    from peepers.redis import broker_redis_client
+    from core.redis import broker_redis_client
 
     try:
         pipe = broker_redis_client().pipeline(transaction=False)

@@ -1,6 +1,6 @@
 """What every log line says about where it came from: schema, task and correlation id.
 
-Tasks set the context when they start (``peepers.tasks.PeepersTask``) and pass the correlation
+Tasks set the context when they start (``core.tasks.PeepersTask``) and pass the correlation
 id on to the tasks they send, so one chain of work can be followed across workers.
 """
 

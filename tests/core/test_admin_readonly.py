@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from compliance.audit.models import AuditEvent
-from peepers.admin_readonly import ReadOnlyAdmin
+from core.admin_readonly import ReadOnlyAdmin
 from users.models import User
 
 
