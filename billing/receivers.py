@@ -8,6 +8,7 @@ from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from billing.models import BillingCustomer, CheckoutAttempt, CheckoutStatus
+from billing.tasks import billing_customer_offboard
 from core.tasks import enqueue_on_commit
 from tenants.models import Tenant, TenantStatus
 from tenants.signals import tenant_status_changed
@@ -17,7 +18,6 @@ def _offboard(tenant: Tenant, reason: str) -> None:
     customer = BillingCustomer.objects.filter(tenant=tenant).first()
     if customer is None:
         return
-    from billing.tasks import billing_customer_offboard
 
     sessions = list(
         CheckoutAttempt.objects.filter(tenant=tenant, status=CheckoutStatus.OPEN).values_list(

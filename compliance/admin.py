@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.html import format_html, format_html_join
 
+from compliance.attestations import ATTESTABLE, attestation_record
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.exports import export_link_token, subject_export
 from compliance.dsr.requests import (
@@ -169,8 +170,6 @@ class ChecklistAttestationAdmin(admin.ModelAdmin[ChecklistAttestation]):
     ) -> type[ModelForm[ChecklistAttestation]]:
         from django import forms
 
-        from compliance.attestations import ATTESTABLE
-
         base = super().get_form(request, obj, change, **kwargs)
         attester = getattr(request.user, "email", "") or ""
 
@@ -201,7 +200,6 @@ class ChecklistAttestationAdmin(admin.ModelAdmin[ChecklistAttestation]):
     def save_model(
         self, request: HttpRequest, obj: ChecklistAttestation, form: Any, change: bool
     ) -> None:
-        from compliance.attestations import attestation_record
 
         if change:
             return

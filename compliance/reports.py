@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from compliance.checklists import Outcome, checklist_run
 from compliance.models import ComplianceReport
+from compliance.notices.models import Purpose
 from compliance.registry import declarations
 from compliance.selectors import dpo_contact
 
@@ -65,7 +66,6 @@ def compliance_report_create(*, by: str) -> ReportFiles:
 def records_of_processing() -> dict[str, Any]:
     """Art. 37: which data, for what purpose, on what legal basis, kept how long, shared with
     whom, and the encarregado — from the registry and the purposes."""
-    from compliance.notices.models import Purpose
 
     dpo = dpo_contact()
     return {

@@ -12,14 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
+from celery import Celery, current_app
 from celery.app.task import Task
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
 from core.log_context import LogContext, current_log_context, log_context
-from peepers.celery import app
-from tenants.context import current_schema
+from core.redis import broker_redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,20 @@ class PeepersTask(TenantTask):
             log_context.reset(token)
 
 
+def current_schema() -> str:
+    return str(connection.schema_name)  # type: ignore[attr-defined]
+
+
+def celery_app() -> Celery:
+    """The project's Celery app: importing Django's settings module imports the project package,
+    whose ``__init__`` creates the app and makes it current (``peepers/celery.py``)."""
+    settings.INSTALLED_APPS  # noqa: B018  # loads the settings, hence the project package
+    app: Celery = current_app._get_current_object()  # type: ignore[attr-defined]  # a Proxy
+    if app.main is None:  # Celery's unnamed fallback: tasks bound to it would never run
+        raise RuntimeError("no project Celery app is current (peepers/celery.py creates it)")
+    return app
+
+
 def task(
     *,
     name: str,
@@ -127,7 +142,7 @@ def task(
             )
         _QUEUE_OF[name] = queue
         # lazy=False binds and registers the task now, not on first use of an unfinalized app.
-        decorator: Any = app.task(lazy=False, **options)
+        decorator: Any = celery_app().task(lazy=False, **options)
         return cast("Task[P, R]", decorator(func))
 
     return decorate
@@ -178,8 +193,6 @@ def enqueue_on_commit(
 def queue_depths() -> dict[str, int] | None:
     """Messages waiting in each Celery queue (every priority); None when the broker is down."""
     from redis.exceptions import RedisError
-
-    from core.redis import broker_redis_client
 
     try:
         pipe = broker_redis_client().pipeline(transaction=False)

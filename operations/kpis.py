@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from core.metrics import LATENCY_BUCKETS_MS
+from operations.maintenance.models import DailySnapshot
 from operations.models import MetricMinute
 
 
@@ -272,7 +273,6 @@ def _growth(now: float, then: float | None) -> float | None:
 def business_kpis(*, days: int = 30) -> Business | None:
     """The latest snapshot against the one ``days`` earlier (or the oldest one after it);
     None before process_analytics has run once."""
-    from operations.maintenance.models import DailySnapshot
 
     latest = DailySnapshot.objects.order_by("-day").first()
     if latest is None:

@@ -85,7 +85,7 @@ def _catalog_when_stripe_answers() -> None:
 
 def worker_command(python: str) -> list[str]:
     """The Celery worker of ``make dev`` and ``make serve``: every queue a task can be sent to."""
-    from core.tasks import QUEUES
+    from core.tasks import QUEUES  # imports Django; this module runs before settings are chosen
 
     worker = [python, "-m", "celery", "-A", "peepers", "worker", "--loglevel", "INFO"]
     return [*worker, "--concurrency", "2", "--queues", ",".join(QUEUES), "--hostname", "worker@%h"]
@@ -108,6 +108,7 @@ def main(argv: list[str]) -> int:
     from django.core.management import call_command
     from django.db import connections
 
+    # After django.setup(), like the Django imports above.
     from peepers import embedded
     from peepers.supervisor import Supervisor
 

@@ -8,9 +8,10 @@ from importlib import import_module
 from django.conf import settings
 from django_tenants.utils import get_public_schema_name
 
-from core.tasks import task
-from peepers.celery import app
+from core.tasks import celery_app, task
 from tenants.models import Tenant, TenantStatus
+
+app = celery_app()
 
 logger = logging.getLogger(__name__)
 

@@ -8,15 +8,24 @@ from typing import Any
 from django.conf import settings
 
 from compliance.attestations import attestable, attestation_evidence
+from compliance.breaches.models import BreachDrill
 from compliance.checklists.base import Basis, Outcome, check, checklist
 from compliance.checklists.card_data import card_data_surfaces
+from compliance.models import (
+    OPEN_STATUSES,
+    DataProtectionOfficer,
+    DataSubjectRequest,
+    RequestStatus,
+)
+from compliance.notices.models import Notice, Purpose
+from compliance.registry import declarations, registry_gaps
+from compliance.retention.models import RetentionRun
 
 LGPD = checklist("LGPD Compliance", position=2)
 
 
 @check(LGPD, "Data minimization implemented", position=1)
 def _minimization(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from compliance.registry import declarations, registry_gaps
 
     gaps = registry_gaps()
     fields = sum(len(d.fields) for d in declarations())
@@ -27,7 +36,6 @@ def _minimization(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 
 @check(LGPD, "Consent management active", position=2)
 def _consent(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from compliance.notices.models import Notice, Purpose
 
     consent_purposes = Purpose.objects.filter(active=True, needs_consent=True).count()
     privacy = (
@@ -44,7 +52,6 @@ def _consent(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 
 @check(LGPD, "Data retention policies enforced", position=3)
 def _retention(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from compliance.retention.models import RetentionRun
 
     last = (
         RetentionRun.objects.filter(dry_run=False, status="succeeded")
@@ -66,8 +73,6 @@ def _requests(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     """Open requests within the legal deadline, and the year's answered ones answered in time;
     with no request in the year there is nothing to show they are handled."""
     from django.db.models import F
-
-    from compliance.models import OPEN_STATUSES, DataSubjectRequest, RequestStatus
 
     open_requests = DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES)
     overdue = open_requests.filter(due_at__lt=now).count()
@@ -111,7 +116,6 @@ def _by_design(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 
 @check(LGPD, "DPO contact updated", position=6)
 def _dpo(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from compliance.models import DataProtectionOfficer
 
     dpo = DataProtectionOfficer.objects.order_by("-updated_at").first()
     if dpo is None:
@@ -122,7 +126,6 @@ def _dpo(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 
 @check(LGPD, "Breach notification procedures tested", position=7)
 def _drill(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
-    from compliance.breaches.models import BreachDrill
 
     last = BreachDrill.objects.filter(outcome="passed").order_by("-finished_at").first()
     if last is None:

@@ -8,6 +8,7 @@ class ConsentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Models are loaded only now; importing them with this module would be too early.
         from compliance.consent.receivers import ledger_guard_for_new_store
         from tenants.signals import tenant_created
 

@@ -12,11 +12,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django_tenants.utils import get_public_schema_name
 
+from compliance.audit import services as audit_services
 from compliance.audit.models import AuditEvent
 from compliance.models import DataSubjectRequest
 from compliance.retention.enforcement import PUBLIC, RETENTION_BATCH_SIZE, Enforcement, enforcer
 from compliance.retention.errors import CategoryNotEnforceable
 from compliance.retention.models import RetentionCategory, StoreOffboarding
+from compliance.retention.offboarding import store_offboard
 from tenants.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,6 @@ EXPORT_DIRS = ("exports", "offboarding")
 def audit_access_log(enforcement: Enforcement) -> dict[str, int]:
     """Audit events older than the period, through the audit app's own purge (the table's
     trigger refuses any other DELETE). Skipped, saying so, where that purge does not exist."""
-    from compliance.audit import services as audit_services
 
     purge = getattr(audit_services, "audit_events_purge", None)
     actor_type = getattr(audit_services, "Actor", None)
@@ -100,7 +101,6 @@ def closed_stores_due(cutoff: datetime) -> QuerySet[Tenant]:
 @enforcer(RetentionCategory.CLOSED_STORES, where="public")
 def closed_stores(enforcement: Enforcement) -> dict[str, int]:
     """Offboard every store closed for longer than the period: final export, then drop."""
-    from compliance.retention.offboarding import store_offboard
 
     counts: dict[str, int] = {}
     for tenant in closed_stores_due(enforcement.cutoff):

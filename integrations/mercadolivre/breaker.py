@@ -13,8 +13,7 @@ from django.conf import settings
 from core.redis import redis_client
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.errors import MLCircuitOpen
-
-PROBE_LEASE_SECONDS = 30
+from integrations.mercadolivre.gate import call_permit
 
 
 class Breaker:
@@ -27,7 +26,6 @@ class Breaker:
 
     def before_call(self) -> None:
         """Raise ``MLCircuitOpen`` unless a call may go out now (see ``gate``)."""
-        from integrations.mercadolivre.gate import call_permit
 
         permit = call_permit(
             breaker_prefix=self.prefix, seller_id=None, priority=None, clock=self.clock

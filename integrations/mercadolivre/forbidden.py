@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.metrics import metric_count
@@ -23,6 +24,7 @@ from integrations.mercadolivre.errors import (
     MLSellerRestricted,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.notifications import reconnect_needed_notify
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,10 @@ CAUSES = (
 )
 
 INCIDENT_KEY = "ml-application-forbidden"
+# ML refuses Peepers' application itself (every store is affected): operations opens a P1
+# incident keyed ``INCIDENT_KEY:<cause>`` (operations/incidents/receivers.py).
+# Arguments: cause, path, message.
+application_refused = Signal()
 
 
 def forbidden_error(*, body: object, path: str) -> MLForbidden:
@@ -144,7 +150,6 @@ def forbidden_clear(*, account: MLAccount) -> None:
 
 
 def _reconnect_required(account: MLAccount, error: MLForbidden) -> None:
-    from integrations.mercadolivre.notifications import reconnect_needed_notify
 
     with transaction.atomic():
         marked = MLAccount.objects.filter(pk=account.pk, status=MLAccountStatus.ACTIVE).update(
@@ -160,12 +165,6 @@ def _reconnect_required(account: MLAccount, error: MLForbidden) -> None:
 
 
 def _incident_open(error: MLForbidden) -> None:
-    from operations.incidents.models import Priority
-    from operations.incidents.services import incident_fire
-
-    incident_fire(
-        key=f"{INCIDENT_KEY}:{error.cause}",
-        title=f"Mercado Livre refuses Peepers' application: {error.cause.replace('_', ' ')}",
-        priority=Priority.P1,
-        details={"cause": error.cause, "path": error.path, "message": error.message[:500]},
+    application_refused.send(
+        sender=MLForbidden, cause=error.cause, path=error.path, message=error.message
     )

@@ -15,10 +15,12 @@ from django.conf import settings
 from redis.commands.core import Script
 
 from core.redis import redis_client
-from integrations.mercadolivre.breaker import PROBE_LEASE_SECONDS
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.ratelimit import app_budget, seller_budget
+
+# How long the one probe call let through a half-open breaker may take before another may go.
+PROBE_LEASE_SECONDS = 30
 
 # KEYS: opened_at, failures, probe, app budget[, seller budget]
 # ARGV: now_ms, reset_ms, probe_ms, then per budget key: emission_ms, allowance_ms

@@ -28,6 +28,7 @@ from integrations.mercadolivre.errors import (
     MLUnavailable,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.notifications import reconnect_needed_notify
 from integrations.mercadolivre.transport import http_client, ml_error_fields
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,5 @@ def _raise_unusable(account: MLAccount) -> None:
 
 def _on_reconnect_required(account: MLAccount) -> None:
     """Mirror the state in the public index and tell the store's owners, after commit."""
-    from integrations.mercadolivre.notifications import reconnect_needed_notify
 
     reconnect_needed_notify(account=account)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.metrics import metric_count, metric_gauges, metric_labels
 from core.tasks import queue_depths
-from peepers.health import run_checks
+from operations.health import run_checks
 
 
 def health_probe() -> dict[str, dict[str, object]]:

@@ -21,8 +21,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.metrics import metric_streak
+from core.metrics import metric_streak, metrics_flush
+from core.redis import redis_client, redis_key
 from operations.alerts.models import AlertState, AlertStatus, RuleFile
+from operations.alerts.outage import database_down_page
+from operations.alerts.probes import health_probe, queue_depth_record
 from operations.alerts.rules import Rule, RuleFileError, RuleSet, rules_load, rules_parse
 from operations.alerts.sources import GLOBAL, SOURCES, Reading, window_fields
 from operations.incidents.models import Incident
@@ -286,10 +289,6 @@ def alerts_run(*, now: datetime | None = None) -> list[Evaluation] | None:
     Returns None when nothing was evaluated: another run holds the lock, or the database is
     down (then the P0 channels are paged directly, since no incident can be written).
     """
-    from core.metrics import metrics_flush
-    from core.redis import redis_client, redis_key
-    from operations.alerts.outage import database_down_page
-    from operations.alerts.probes import health_probe, queue_depth_record
 
     checks = health_probe()
     queue_depth_record()

@@ -16,7 +16,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Sum
 
+from compliance.models import ComplianceReport
 from core.metrics import LATENCY_BUCKETS_MS, metric_read
+from core.tasks import queue_depths
+from operations.models import MetricMinute
 
 REDIS_WINDOW_LIMIT_SECONDS = 3 * 3600
 GLOBAL = ""
@@ -57,7 +60,6 @@ def window_fields(name: str, now: datetime, window_seconds: int) -> dict[str, fl
     minutes = max(1, math.ceil(window_seconds / 60))
     if window_seconds <= REDIS_WINDOW_LIMIT_SECONDS:
         return metric_read(name, minutes=minutes, now=now.timestamp())
-    from operations.models import MetricMinute
 
     rows = (
         MetricMinute.objects.filter(
@@ -183,7 +185,6 @@ def _oauth_success(now: datetime, window: int, scope: str) -> Readings:
 
 
 def _queue_depth(now: datetime, window: int, scope: str) -> Readings:
-    from core.tasks import queue_depths
 
     depths = queue_depths()
     if depths is None:
@@ -197,7 +198,6 @@ def _queue_depth(now: datetime, window: int, scope: str) -> Readings:
 
 
 def _checklist_failures(now: datetime, window: int, scope: str) -> Readings:
-    from compliance.models import ComplianceReport
 
     report = ComplianceReport.objects.order_by("-created_at").first()
     if report is None:

@@ -18,12 +18,13 @@ from django_celery_beat.models import PeriodicTask
 # Imported so the tasks "Run now" sends by name are registered in this process.
 import operations.backups.tasks
 import operations.maintenance.tasks  # noqa: F401
-from core.tasks import enqueue_on_commit
+from core.tasks import celery_app, enqueue_on_commit
 from operations.maintenance.errors import UnknownJob
 from operations.maintenance.jobs import JOBS, job_get
 from operations.maintenance.models import DailySnapshot, MaintenanceRun
 from operations.maintenance.services import last_runs
-from peepers.celery import app
+
+app = celery_app()
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]

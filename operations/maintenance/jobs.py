@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from compliance.reports import compliance_report_create
 from operations.backups.models import RestoreOutcome
 from operations.backups.restores import restore_drill
 from operations.backups.services import backup_create, backup_prune
+from operations.maintenance.analytics import analytics_process
+from operations.maintenance.archive import archive_old_rows
+from operations.maintenance.cache import cache_cleanup
+from operations.maintenance.capacity import capacity_analyze
 from operations.maintenance.errors import MaintenanceJobFailed, UnknownJob
+from operations.maintenance.queries import query_performance_analyze
+from operations.maintenance.security import CHECKS, key_rotation_remind, security_audit
 
 Summary = dict[str, Any]
 JobRun = Callable[..., Summary]  # (*, now: datetime, by: str, options: Mapping) -> Summary
@@ -78,13 +85,11 @@ def _restore_drill(*, now: datetime, by: str, options: Mapping[str, Any]) -> Sum
 
 
 def _cleanup_cache(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.cache import cache_cleanup
 
     return cache_cleanup(dry_run=bool(options.get("dry_run", False))).as_dict()
 
 
 def _process_analytics(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.analytics import analytics_process
 
     snapshot = analytics_process(day=options.get("day"), now=now)
     return {
@@ -98,13 +103,11 @@ def _process_analytics(*, now: datetime, by: str, options: Mapping[str, Any]) ->
 
 
 def _analyze_queries(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.queries import query_performance_analyze
 
     return query_performance_analyze(limit=int(options.get("limit", 20)))
 
 
 def _security_audit(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.security import CHECKS, security_audit
 
     report = security_audit(
         now=now,
@@ -123,13 +126,11 @@ def _security_audit(*, now: datetime, by: str, options: Mapping[str, Any]) -> Su
 
 
 def _archive(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.archive import archive_old_rows
 
     return archive_old_rows(now=now, dry_run=False)
 
 
 def _compliance_report(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from compliance.reports import compliance_report_create
 
     files = compliance_report_create(by=by)
     report = files.report
@@ -145,13 +146,11 @@ def _compliance_report(*, now: datetime, by: str, options: Mapping[str, Any]) ->
 
 
 def _capacity_analyze(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.capacity import capacity_analyze
 
     return capacity_analyze(now=now)
 
 
 def _key_rotation_reminder(*, now: datetime, by: str, options: Mapping[str, Any]) -> Summary:
-    from operations.maintenance.security import key_rotation_remind
 
     return key_rotation_remind(now=now)
 

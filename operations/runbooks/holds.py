@@ -15,7 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from core.redis import redis_client, redis_key
-from peepers.celery import app
+from core.tasks import celery_app
+
+app = celery_app()
 
 CONTROL_TIMEOUT = 2.0  # seconds to wait for workers' replies
 

@@ -13,8 +13,10 @@ from django.db import DatabaseError, connection
 from redis.exceptions import RedisError
 
 from core.redis import redis_client
+from core.tasks import celery_app
 from operations.runbooks.measures import timed_ms
-from peepers.celery import app
+
+app = celery_app()
 
 
 @dataclass(frozen=True)
