@@ -444,16 +444,16 @@ def incident_key_suffix_matches(source: str, *, incidents_module: bool = False) 
     ``__endswith``): a store is found by its column, never by a suffix of a key."""
     lines = []
     for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
         if isinstance(node, ast.keyword) and node.arg:
-            names.append(node.arg)
+            name, line = node.arg, node.lineno
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            names.append(node.value)
-        for name in names:
-            if INCIDENT_KEY_SUFFIX.search(name) or (
-                incidents_module and re.search(r"__i?endswith$", name)
-            ):
-                lines.append(node.lineno)
+            name, line = node.value, node.lineno
+        else:
+            continue
+        if INCIDENT_KEY_SUFFIX.search(name) or (
+            incidents_module and re.search(r"__i?endswith$", name)
+        ):
+            lines.append(line)
     return sorted(lines)
 
 
