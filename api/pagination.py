@@ -1,30 +1,25 @@
 """Keyset ("cursor") pagination over a whitelisted ordering with the primary key as tie-break.
 
 A page is one indexed range query of ``page_size + 1`` rows whatever the table's size or the
-page's depth: no COUNT, no OFFSET. The cursor is opaque to clients (base64 JSON of the ordering,
-the boundary row's value and key, and the direction) and is checked before use, so a tampered
-cursor is a 400, never a database error.
+page's depth: no COUNT, no OFFSET (``core.paging``, which the seller's lists use too). The cursor
+is opaque to clients and checked before use, so a tampered cursor is a 400, never a database
+error.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.filtering import as_utc
+from core.paging import CursorInvalid, Sort, keyset_page
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView
@@ -45,18 +40,6 @@ class Ordering:
     @property
     def token(self) -> str:
         return f"-{self.name}" if self.descending else self.name
-
-
-def _invalid_cursor() -> ValidationError:
-    return ValidationError(
-        {CURSOR_PARAM: ["This cursor is not valid here."]}, code="invalid_cursor"
-    )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 class KeysetPagination(BasePagination):
@@ -101,36 +84,6 @@ class KeysetPagination(BasePagination):
             )
         return size
 
-    def decode(self, raw: str, model: type[Model], ordering: Ordering) -> tuple[Any, Any, bool]:
-        try:
-            padded = raw + "=" * (-len(raw) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        except (binascii.Error, ValueError, UnicodeError) as exc:
-            raise _invalid_cursor() from exc
-        if not isinstance(data, dict) or data.get("o") != ordering.token or "v" not in data:
-            raise _invalid_cursor()
-        try:
-            value = model._meta.get_field(ordering.field).to_python(data["v"])  # type: ignore[union-attr]
-            key = model._meta.pk.to_python(data.get("k"))
-            if isinstance(value, datetime):
-                value = as_utc(value)
-        except (DjangoValidationError, TypeError, ValueError, OverflowError) as exc:
-            raise _invalid_cursor() from exc
-        if value is None or key is None or isinstance(value, dict | list):
-            raise _invalid_cursor()
-        return value, key, data.get("d") == "p"
-
-    @staticmethod
-    def encode(obj: Model, ordering: Ordering, *, backwards: bool) -> str:
-        payload = {
-            "o": ordering.token,
-            "v": _plain(getattr(obj, ordering.field)),
-            "k": _plain(obj.pk),
-            "d": "p" if backwards else "n",
-        }
-        raw = json.dumps(payload, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
     # -- paging -----------------------------------------------------------------------------
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
@@ -138,39 +91,22 @@ class KeysetPagination(BasePagination):
         assert view is not None
         self.request = request
         ordering = self.ordering(request, view)
-        size = self.size(request)
-        raw_cursor = request.query_params.get(CURSOR_PARAM)
-        backwards = False
-        if raw_cursor:
-            value, key, backwards = self.decode(raw_cursor, queryset.model, ordering)
-            # Seek past the boundary row; walking backwards flips the comparison.
-            after = ordering.descending != backwards
-            op = "lt" if after else "gt"
-            bound = "lte" if after else "gte"
-            f = ordering.field
-            queryset = queryset.filter(
-                Q(**{f"{f}__{bound}": value})
-                & (Q(**{f"{f}__{op}": value}) | Q(**{f"pk__{op}": key}))
+        sort = Sort(ordering.field, descending=ordering.descending)
+        try:
+            page = keyset_page(
+                queryset,
+                sort=sort,
+                cursor=request.query_params.get(CURSOR_PARAM) or "",
+                size=self.size(request),
+                count=False,
             )
-        descending = ordering.descending != backwards
-        sign = "-" if descending else ""
-        rows = list(queryset.order_by(f"{sign}{ordering.field}", f"{sign}pk")[: size + 1])
-        more = len(rows) > size
-        rows = rows[:size]
-        if backwards:
-            rows.reverse()
-        self.next_cursor = self.previous_cursor = None
-        if rows:
-            if backwards:
-                self.next_cursor = self.encode(rows[-1], ordering, backwards=False)
-                if more:
-                    self.previous_cursor = self.encode(rows[0], ordering, backwards=True)
-            else:
-                if more:
-                    self.next_cursor = self.encode(rows[-1], ordering, backwards=False)
-                if raw_cursor:
-                    self.previous_cursor = self.encode(rows[0], ordering, backwards=True)
-        return rows
+        except CursorInvalid as exc:
+            raise ValidationError(
+                {CURSOR_PARAM: ["This cursor is not valid here."]}, code="invalid_cursor"
+            ) from exc
+        self.next_cursor = page.next_cursor or None
+        self.previous_cursor = page.previous_cursor or None
+        return page.rows
 
     def _link(self, cursor: str | None) -> str | None:
         if cursor is None or self.request is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from dashboard.pagination import Page, Sort, keyset_page
+from core.paging import Page, Sort, keyset_page
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.selectors.catalogue import (
     ProductFilters,

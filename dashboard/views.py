@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from billing.entitlements import Entitlement, entitlements_for
 from billing.usage import API_CALLS_TODAY, usage_for
+from core.paging import CursorInvalid, Page
 from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
-from dashboard.pagination import CursorInvalid, Page
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     AnswerInvalid,

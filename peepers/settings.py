@@ -126,6 +126,7 @@ SHARED_APPS = [
     # tenants comes first so its migrate/migrate_schemas commands override django-tenants' own.
     "tenants",
     "django_tenants",
+    "core",
     "users",
     "billing",
     "integrations",

@@ -6,8 +6,6 @@ from datetime import date, datetime
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -109,33 +107,3 @@ _SYNC_PHASES = {"questions": _("Questions"), "orders": _("Orders"), "items": _("
 def sync_phase(code: str) -> str:
     """A sync phase (``questions``, ``orders``, ``items``) in the seller's language."""
     return str(_SYNC_PHASES.get(code, code or "—"))
-
-
-@register.filter
-def number(value: int | float | None) -> str:
-    """Grouped in the active language: ``1.234`` in pt-BR, ``1,234`` in English."""
-    return formats.number_format(value or 0, force_grouping=True)
-
-
-@register.filter
-def percent_of(used: int | float | None, limit: int | float | None) -> int:
-    """``used`` as a whole percentage of ``limit``, capped at 100 (for meters)."""
-    if not limit:
-        return 0
-    return min(100, round(100 * float(used or 0) / float(limit)))
-
-
-@register.simple_tag(takes_context=True)
-def nav_link(context: template.Context, path: str, label: str) -> str:
-    """A top-bar link, marked ``aria-current="page"`` on its own section."""
-    request = context.get("request")
-    current = getattr(request, "path", "")
-    active = current == path if path == "/" else current.startswith(path)
-    return format_html(
-        '<a href="{}"{}>{}</a>', path, mark_safe(' aria-current="page"') if active else "", label
-    )
-
-
-@register.filter
-def get_item(mapping: dict[str, object] | None, key: str) -> object:
-    return (mapping or {}).get(key)

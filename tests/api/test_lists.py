@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -94,6 +97,33 @@ def test_a_cursor_from_another_ordering_is_400(tenant_a, client_a):
     following = client_a.get("/api/v1/items/?page_size=2").json()["next"]
     cursor = following.split("cursor=")[1].split("&")[0]
     response = client_a.get(f"/api/v1/items/?ordering=title&cursor={cursor}")
+    assert response.status_code == 400
+
+
+def test_a_cursor_from_the_same_field_in_the_other_direction_is_400(tenant_a, client_a):
+    make_items(tenant_a, 5)
+    following = client_a.get("/api/v1/items/?page_size=2").json()["next"]
+    cursor = following.split("cursor=")[1].split("&")[0]
+    response = client_a.get(f"/api/v1/items/?ordering=last_updated&cursor={cursor}")
+    assert response.status_code == 400
+
+
+def b64(payload: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        ["after", "-last_updated", "2026-01-01T10:00:00", "MLB1"],  # naive: never issued
+        ["after", "-last_updated", {"x": 1}, "MLB1"],
+        ["after", "-last_updated", "9" * 400, "MLB1"],
+        ["sideways", "-last_updated", "2026-01-01T10:00:00+00:00", "MLB1"],
+        ["after", "-last_updated", "2026-01-01T10:00:00+00:00"],
+    ],
+)
+def test_a_forged_cursor_is_400_not_a_server_error(tenant_a, client_a, payload):
+    response = client_a.get(f"/api/v1/items/?cursor={b64(payload)}")
     assert response.status_code == 400
 
 

@@ -1,4 +1,4 @@
-"""Keyset pagination for the seller's lists: constant cost on any page of 100k rows.
+"""Keyset pagination, for the seller's lists and the API: constant cost on any page of 100k rows.
 
 A page is read as ``WHERE (sort, pk) beyond the cursor ORDER BY sort, pk LIMIT size + 1``, so
 page 1,000 costs what page 1 does (an OFFSET would read and drop every row before it). Totals
@@ -12,11 +12,12 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Field, Model, Q, QuerySet
+from django.utils import timezone
 
 M = TypeVar("M", bound=Model)
 
@@ -29,6 +30,10 @@ class Sort:
 
     field: str
     descending: bool = False
+
+    @property
+    def token(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
 
 
 @dataclass(frozen=True)
@@ -48,21 +53,23 @@ class CursorInvalid(ValueError):
     """A cursor that this list did not issue (edited, or from another sort)."""
 
 
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
 def _encode(sort: Sort, direction: str, row: Model) -> str:
-    value = getattr(row, sort.field)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    raw = json.dumps([direction, sort.field, value, row.pk], separators=(",", ":"))
+    payload = [direction, sort.token, _plain(getattr(row, sort.field)), _plain(row.pk)]
+    raw = json.dumps(payload, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def _decode(model: type[Model], sort: Sort, cursor: str) -> tuple[str, Any, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        direction, field, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
+        direction, token, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, UnicodeError, binascii.Error) as exc:
         raise CursorInvalid(cursor) from exc
-    if direction not in ("after", "before") or field != sort.field:
+    if direction not in ("after", "before") or token != sort.token:
         raise CursorInvalid(cursor)
     try:
         sort_field = model._meta.get_field(sort.field)
@@ -71,10 +78,12 @@ def _decode(model: type[Model], sort: Sort, cursor: str) -> tuple[str, Any, Any]
             raise CursorInvalid(cursor)
         value = sort_field.to_python(value)
         pk = pk_field.to_python(pk)
-    except ValidationError as exc:
+    except (ValidationError, TypeError, ValueError, OverflowError) as exc:
         raise CursorInvalid(cursor) from exc
-    if value is None or pk is None:
+    if value is None or pk is None or isinstance(value, dict | list):
         raise CursorInvalid(cursor)
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        raise CursorInvalid(cursor)  # every cursor we issue carries its offset
     return direction, value, pk
 
 
