@@ -24,7 +24,13 @@ from billing.emails import (
     trial_ending_notify,
 )
 from billing.errors import BillingError, StripeRejected, StripeUnavailable
-from billing.invoices import charge_sync, invoice_subscription, invoice_sync
+from billing.invoices import (
+    charge_sync,
+    invoice_fetch,
+    invoice_subscription,
+    invoice_sync,
+    invoices_read_once,
+)
 from billing.models import (
     BillingCustomer,
     EventStatus,
@@ -55,8 +61,7 @@ def _invoice(customer: BillingCustomer, obj: JSON) -> None:
 
 
 def _fetch_invoice(obj: JSON) -> JSON:
-    invoice_id = str(obj["id"])
-    return stripe_call(lambda c: c.v1.invoices.retrieve(invoice_id), what="invoice fetch")
+    return invoice_fetch(str(obj["id"]))
 
 
 def _payment_failed(customer: BillingCustomer, obj: JSON) -> None:
@@ -206,7 +211,8 @@ def event_handle(event: StripeEvent) -> Outcome:
             # The store was deleted: make sure nothing keeps billing it.
             subscriptions_cancel(stripe_customer_id=customer_id, reason="store deleted")
             return finished(EventStatus.ORPHANED, "the store of this customer was deleted")
-        handler(customer, obj)
+        with invoices_read_once():
+            handler(customer, obj)
     except (StripeUnavailable, DatabaseError) as exc:
         return retry_later(f"{type(exc).__name__}: {exc}")
     except StripeRejected as exc:

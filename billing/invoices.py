@@ -8,6 +8,9 @@ charge names its PaymentIntent, whose invoice payment leads back to the invoice.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -60,12 +63,33 @@ def invoice_subscription(invoice: JSON) -> str:
     return obj_id(details.get("subscription"))
 
 
+# Within one webhook event, an invoice is read from Stripe once: the mirror, the invoice record
+# and the e-mail about it all look at the same invoice (``invoices_read_once``).
+_read: ContextVar[dict[str, JSON] | None] = ContextVar("billing_invoices_read", default=None)
+
+
+@contextmanager
+def invoices_read_once() -> Iterator[None]:
+    """Inside this block each invoice is fetched at most once (the first answer is reused)."""
+    token = _read.set({})
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def invoice_fetch(invoice_id: str) -> JSON:
     """An invoice with its payments: an includable field, only there when expanded."""
-    return stripe_call(
+    read = _read.get()
+    if read is not None and invoice_id in read:
+        return read[invoice_id]
+    invoice = stripe_call(
         lambda c: c.v1.invoices.retrieve(invoice_id, params={"expand": ["payments"]}),
         what="invoice fetch",
     )
+    if read is not None:
+        read[invoice_id] = invoice
+    return invoice
 
 
 def _payments(invoice: JSON) -> list[JSON]:

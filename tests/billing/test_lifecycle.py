@@ -10,7 +10,14 @@ from django.core import mail
 
 from billing.checkout import plan_change_apply, plan_change_preview
 from billing.entitlements import Access, entitlements_for
-from billing.models import InvoiceRecord, NoticeKind, Plan, SubscriptionMirror
+from billing.models import (
+    EventStatus,
+    InvoiceRecord,
+    NoticeKind,
+    Plan,
+    StripeEvent,
+    SubscriptionMirror,
+)
 from tests.billing.flows import mirror_of, subscribe
 from tests.billing.support import DAY
 
@@ -139,3 +146,26 @@ def test_kinds_of_notice_are_recorded(stripe, tenant_a):
     stripe.advance(11 * DAY + 60)
     stripe.deliver_new()
     assert tenant_a.billing_notices.filter(kind=NoticeKind.TRIAL_ENDING).count() == 1
+
+
+def test_each_event_reads_the_invoice_it_is_about_once(stripe, tenant_a):
+    mirror = subscribe(stripe, tenant_a)
+    stripe.advance(14 * DAY + 60)
+    stripe.deliver_new()
+    mirror = mirror_of(tenant_a)
+    stripe.use_card(mirror.stripe_customer_id, "pm_card_chargeDeclined")
+    stripe.advance(int(mirror.current_period_end.timestamp()) - stripe.now() + 1)
+    handled = StripeEvent.objects.filter(status=EventStatus.PROCESSED)
+    events_before = handled.count()
+    reads_before = dict(stripe.state()["requests"])
+
+    stripe.deliver_new()  # the renewal fails: invoice, payment and subscription events
+
+    invoice = mirror_of(tenant_a).latest_invoice_id
+    path = f"GET /v1/invoices/{invoice}"
+    reads = stripe.state()["requests"].get(path, 0) - reads_before.get(path, 0)
+    events = handled.count() - events_before
+    assert events >= 3
+    # Each handled event syncs the mirror (its latest invoice) and, for invoice events, the
+    # invoice record and the dunning e-mail: one read of the invoice serves them all.
+    assert reads == events
