@@ -1,13 +1,15 @@
 """Self-service requests in the privacy center: "download my data" closes itself once the file
 is handed out, and open requests read their clock in the store's calendar."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
+from compliance.consent.models import ConsentRecord
 from compliance.dsr.exports import export_link_token, subject_export
 from compliance.dsr.requests import dsr_open
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus
@@ -128,3 +130,16 @@ def test_the_deletion_confirmation_gives_the_last_day_in_the_store_calendar(tena
 
     due = today + timedelta(days=13)
     assert f"Nossa equipe vai atendê-la até {due:%d/%m/%Y}." in confirmed.text
+
+
+def test_the_consent_history_shows_the_store_clock(tenant_a):
+    client = store_client(tenant_a, login=True)
+    client.post("/privacy/consent", {"purpose": "marketing_email", "decision": "grant"})
+
+    page = client.get("/privacy/").text
+
+    row = page.split('id="consent-history">', 1)[1].split("</tr>", 2)[1]
+    with tenant_context(tenant_a):
+        granted = ConsentRecord.objects.get().occurred_at
+    assert f"{granted.astimezone(SAO_PAULO):%d/%m/%Y %H:%M}" in row
+    assert f"{granted.astimezone(UTC):%H:%M}" not in row
