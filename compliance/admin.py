@@ -11,13 +11,14 @@ from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from compliance.attestations import ATTESTABLE, attestation_record
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.exports import export_link_token, subject_export
 from compliance.dsr.requests import (
-    days_left,
+    dsr_clock,
     dsr_erasure_complete,
     dsr_mark_answered,
     dsr_start,
@@ -80,11 +81,11 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
     @admin.display(description="Deadline", ordering="due_at")
     def deadline(self, obj: DataSubjectRequest) -> str:
         if obj.status not in OPEN_STATUSES:
-            return f"answered {obj.completed_at:%d/%m/%Y}" if obj.completed_at else "—"
-        left = days_left(obj)
-        if left < 0:
-            return f"OVERDUE by {-left} day(s) (due {obj.due_at:%d/%m/%Y})"
-        return f"{left} day(s) left (due {obj.due_at:%d/%m/%Y})"
+            if obj.completed_at is None:
+                return "—"
+            return f"answered {timezone.localtime(obj.completed_at, obj.tenant.time_zone):%d/%m/%Y}"
+        clock = dsr_clock(request=obj)
+        return f"{clock} (due {clock.due_on:%d/%m/%Y})"
 
     @admin.display(description="Download link")
     def download_link(self, obj: DataSubjectRequest) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django_tenants.models import DomainMixin, TenantMixin
@@ -61,6 +63,14 @@ class Tenant(TenantMixin):
         from django_tenants.utils import get_public_schema_name
 
         return bool(self.schema_name == get_public_schema_name())
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """Where the store's calendar days begin and end: its legal deadlines, its dates.
+
+        Every store is in ``PEEPERS_SELLER_TIME_ZONE`` (America/Sao_Paulo) until stores choose.
+        """
+        return ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
 
 
 class Domain(DomainMixin):

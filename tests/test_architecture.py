@@ -512,3 +512,197 @@ def test_a_planted_key_suffix_filter_is_caught():
     )
     assert incident_key_suffix_matches(source) == [1, 2]
     assert incident_key_suffix_matches(source, incidents_module=True) == [1, 2, 3]
+
+
+# -- e-mail: marketing only through the consent gate ----------------------------------------------
+# Every module that sends e-mail, and every e-mail template, is listed here with what it sends;
+# docs/compliance-consent.md ("E-mails and consent") says why each is transactional. Marketing
+# (product news, tips, offers: the ``marketing_email`` purpose, LGPD Art. 7 I) goes out only
+# through ``marketing_email_send``, which checks the consent ledger under the user's lock.
+MARKETING_GATE = "compliance/consent/services.py"
+MARKETING_GATE_FUNCTION = "marketing_email_send"
+TRANSACTIONAL_MAIL = {
+    "accounts/services.py": "team invitation",
+    "billing/emails.py": "payment failed, confirm payment, trial ending, renewal; staff: dispute",
+    "compliance/breaches/alerts.py": "staff: breach deadlines",
+    "compliance/dsr/requests.py": "staff: data-subject request deadlines",
+    "compliance/retention/offboarding.py": "store closed, where its final export is",
+    "integrations/mercadolivre/notifications.py": "Mercado Livre account needs reconnecting",
+    "operations/maintenance/alerting.py": "staff: incidents",
+}
+EMAIL_TEMPLATES = {
+    "templates/accounts/email/invitation.txt": "team invitation",
+    "templates/accounts/email/invitation_subject.txt": "team invitation",
+    "templates/admin/staff_password/email.txt": "staff password reset",
+    "templates/admin/staff_password/subject.txt": "staff password reset",
+    "templates/compliance/email/offboarding.txt": "store closed",
+    "templates/compliance/email/offboarding_subject.txt": "store closed",
+    "templates/registration/password_reset_email.txt": "password reset",
+    "templates/registration/password_reset_subject.txt": "password reset",
+}
+MAIL_API = {
+    "send_mail",
+    "send_mass_mail",
+    "mail_admins",
+    "mail_managers",
+    "EmailMessage",
+    "EmailMultiAlternatives",
+    "get_connection",
+}
+MARKETING_WORDS = re.compile(
+    r"marketing|newsletter|novidade|product.news|promo|oferta|\boffers?\b|desconto|discount|"
+    r"cupo[mn]|coupon",
+    re.IGNORECASE,
+)
+
+
+def sends_mail(source: str) -> bool:
+    """Whether ``source`` imports Django's means of sending e-mail (at any depth)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(
+            alias.name.startswith("django.core.mail") for alias in node.names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = {alias.name for alias in node.names}
+            if node.module.startswith("django.core.mail") and names & (MAIL_API | {"*"}):
+                return True
+            if node.module == "django.core" and "mail" in names:
+                return True
+    return False
+
+
+def marketing_mentions(source: str) -> set[str]:
+    """Marketing words in the names and strings of ``source`` (docstrings and comments apart)."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    words: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                words.update(m.group(0).lower() for m in MARKETING_WORDS.finditer(node.value))
+        elif isinstance(node, ast.Name | ast.Attribute | ast.alias | ast.FunctionDef):
+            name = {
+                ast.Name: "id",
+                ast.Attribute: "attr",
+                ast.alias: "name",
+                ast.FunctionDef: "name",
+            }[type(node)]
+            words.update(
+                m.group(0).lower() for m in MARKETING_WORDS.finditer(str(getattr(node, name)))
+            )
+    return words
+
+
+def functions_sending_mail(source: str) -> dict[str, list[str]]:
+    """Each function of ``source`` that calls a mail API, with the names it calls, in order."""
+    found: dict[str, list[str]] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found_calls = sorted(
+                (
+                    call
+                    for call in ast.walk(node)
+                    if isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name | ast.Attribute)
+                ),
+                key=lambda call: (call.lineno, call.col_offset),
+            )
+            calls = [
+                call.func.id if isinstance(call.func, ast.Name) else call.func.attr
+                for call in found_calls
+            ]
+            if set(calls) & MAIL_API:
+                found[node.name] = calls
+    return found
+
+
+def email_templates() -> set[str]:
+    roots = [BASE_DIR / "templates"] + [
+        path for package in product_packages() for path in (BASE_DIR / package).rglob("templates")
+    ]
+    return {
+        str(path.relative_to(BASE_DIR))
+        for root in roots
+        for path in root.rglob("*")
+        if path.is_file()
+        and (path.suffix == ".txt" or "mail" in str(path.relative_to(root)).lower())
+    }
+
+
+def test_every_module_sending_mail_is_the_marketing_gate_or_declared_transactional():
+    senders = {
+        str(path.relative_to(BASE_DIR)) for path in product_files() if sends_mail(path.read_text())
+    }
+    assert senders == set(TRANSACTIONAL_MAIL) | {MARKETING_GATE}, (
+        "A new e-mail: marketing goes through marketing_email_send; a transactional one is "
+        "declared in TRANSACTIONAL_MAIL and in docs/compliance-consent.md."
+    )
+
+
+@pytest.mark.parametrize("module", sorted(TRANSACTIONAL_MAIL))
+def test_transactional_mail_carries_no_marketing(module):
+    assert marketing_mentions((BASE_DIR / module).read_text()) == set()
+
+
+def test_the_gate_is_the_one_function_that_sends_there_and_it_asks_the_ledger_first():
+    senders = functions_sending_mail((BASE_DIR / MARKETING_GATE).read_text())
+    assert list(senders) == [MARKETING_GATE_FUNCTION]
+    calls = senders[MARKETING_GATE_FUNCTION]
+    assert "consent_current" in calls
+    assert calls.index("consent_current") < calls.index("send_mail")
+
+
+def test_every_email_template_is_declared_and_carries_no_marketing():
+    assert email_templates() == set(EMAIL_TEMPLATES)
+    for template in EMAIL_TEMPLATES:
+        assert not MARKETING_WORDS.search((BASE_DIR / template).read_text()), template
+
+
+def test_each_decision_is_written_down():
+    decisions = (BASE_DIR / "docs" / "compliance-consent.md").read_text()
+    missing = {
+        name
+        for name in [*TRANSACTIONAL_MAIL, *EMAIL_TEMPLATES, MARKETING_GATE_FUNCTION]
+        if f"`{name}`" not in decisions
+    }
+    assert not missing
+
+
+def test_a_planted_marketing_mail_is_caught():
+    source = (
+        '"""Weekly mail."""\n'
+        "from django.core.mail import send_mail\n"
+        "def tips_send(user):\n"
+        '    """Not marketing: tips."""\n'
+        "    send_mail('Novidades do Peepers', 'Oi', None, [user.email])\n"
+    )
+    assert sends_mail(source)
+    assert marketing_mentions(source) == {"novidade"}
+    assert marketing_mentions("from compliance.consent.services import MARKETING_EMAIL\n") == {
+        "marketing"
+    }
+    assert sends_mail("from django.core import mail\nmail.send_mail('a', 'b', None, [])\n")
+    assert sends_mail("from django.core.mail.message import EmailMessage\n")
+    assert not sends_mail("from django.core.mail import BadHeaderError\n")
+
+
+def test_a_planted_send_before_the_consent_check_is_caught():
+    source = (
+        "def marketing_email_send(*, user):\n"
+        "    send_mail('s', 'b', None, [user.email])\n"
+        "    return consent_current(user=user, purpose='marketing_email')\n"
+        "def digest_send(*, user):\n"
+        "    EmailMessage('s', 'b', None, [user.email]).send()\n"
+    )
+    senders = functions_sending_mail(source)
+    assert list(senders) == ["marketing_email_send", "digest_send"]
+    calls = senders["marketing_email_send"]
+    assert calls.index("consent_current") > calls.index("send_mail")

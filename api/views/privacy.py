@@ -8,11 +8,13 @@ billing reasons: data-subject rights do not depend on paying.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +22,14 @@ from rest_framework.response import Response
 from api.base import StoreReadViewSet
 from api.filtering import django_filters
 from compliance.consent.privacy_center import privacy_erasure_request, privacy_export
-from compliance.models import DataSubjectRequest, RequestKind, RequestScope, RequestStatus
+from compliance.dsr.requests import dsr_clock
+from compliance.models import (
+    OPEN_STATUSES,
+    DataSubjectRequest,
+    RequestKind,
+    RequestScope,
+    RequestStatus,
+)
 from tenants.context import request_tenant
 from users.models import User
 from users.policy import may_manage
@@ -30,6 +39,24 @@ ERASURE = "erasure"
 
 
 class PrivacyRequestSerializer(serializers.ModelSerializer[DataSubjectRequest]):
+    due_on = serializers.SerializerMethodField(
+        help_text="The last day of the legal term, in the store's calendar (America/Sao_Paulo)."
+    )
+    days_left = serializers.SerializerMethodField(
+        help_text="Days to due_on: 15 on the day of receipt, 0 on the last day, negative once "
+        "overdue; null once the request is closed."
+    )
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_due_on(self, obj: DataSubjectRequest) -> date:
+        return dsr_clock(request=obj).due_on
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_days_left(self, obj: DataSubjectRequest) -> int | None:
+        if obj.status not in OPEN_STATUSES:
+            return None
+        return dsr_clock(request=obj).days_left
+
     class Meta:
         model = DataSubjectRequest
         fields = [
@@ -43,6 +70,8 @@ class PrivacyRequestSerializer(serializers.ModelSerializer[DataSubjectRequest]):
             "channel",
             "received_at",
             "due_at",
+            "due_on",
+            "days_left",
             "completed_at",
         ]
         read_only_fields = fields
@@ -89,7 +118,9 @@ class PrivacyRequestViewSet(StoreReadViewSet[DataSubjectRequest]):
 
     def scoped_queryset(self) -> QuerySet[DataSubjectRequest]:
         user: User = self.request.user  # type: ignore[assignment]
-        found = DataSubjectRequest.objects.filter(tenant=request_tenant(self.request))
+        found = DataSubjectRequest.objects.filter(
+            tenant=request_tenant(self.request)
+        ).select_related("tenant")
         if may_manage(user=user):
             return found
         return found.filter(scope=RequestScope.SELLER_USER, subject_email=user.email.lower())

@@ -2,7 +2,9 @@
 
 ``breach_deadlines_due`` is what the operations module will page on; until then it logs at
 WARNING and e-mails ``settings.ADMINS``. A ``BreachAlert`` row per case, deadline and threshold
-(unique) makes each alert go out once, however often and wherever this runs.
+(unique) makes each alert go out once, however often and wherever this runs. With no staff
+address (``STAFF_ALERT_EMAILS`` empty, as in development) no row is written: the alert is not
+marked sent, and goes out once an address is set.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 
@@ -61,6 +64,14 @@ def breach_deadlines_due(*, now: datetime, within: timedelta = NEAR) -> list[Dea
 def _alert_once(
     case: BreachCase, deadline: str, threshold: str, due_at: datetime, *, now: datetime
 ) -> bool:
+    if not settings.ADMINS:
+        logger.warning(
+            "breach case #%s: %s %s alert not sent: STAFF_ALERT_EMAILS is empty",
+            case.pk,
+            deadline,
+            threshold,
+        )
+        return False
     try:
         with transaction.atomic():
             BreachAlert.objects.create(

@@ -11,6 +11,7 @@ from compliance.attestations import attestable, attestation_evidence
 from compliance.breaches.models import BreachDrill
 from compliance.checklists.base import Basis, Outcome, check, checklist
 from compliance.checklists.card_data import card_data_surfaces
+from compliance.dsr.requests import dsr_clock
 from compliance.models import (
     OPEN_STATUSES,
     DataProtectionOfficer,
@@ -71,19 +72,24 @@ def _retention(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
 @check(LGPD, "Subject access requests handled", position=4)
 def _requests(now: datetime) -> tuple[Outcome, str, dict[str, Any]]:
     """Open requests within the legal deadline, and the year's answered ones answered in time;
-    with no request in the year there is nothing to show they are handled."""
-    from django.db.models import F
-
-    open_requests = DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES)
-    overdue = open_requests.filter(due_at__lt=now).count()
-    year = DataSubjectRequest.objects.filter(received_at__gte=now - timedelta(days=365))
-    answered = year.filter(status=RequestStatus.COMPLETED)
-    late = answered.filter(completed_at__gt=F("due_at")).count()
-    evidence = (
-        f"{open_requests.count()} open request(s), {overdue} past the legal deadline; "
-        f"{answered.count()} answered in 365 days, {late} after the deadline"
+    with no request in the year there is nothing to show they are handled. Days are read by
+    ``dsr_clock``, in each store's calendar, as staff and the subject see them."""
+    open_requests = list(
+        DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES).select_related("tenant")
     )
-    if not open_requests.exists() and not year.exists():
+    overdue = sum(dsr_clock(request=r, now=now).overdue for r in open_requests)
+    year = DataSubjectRequest.objects.filter(received_at__gte=now - timedelta(days=365))
+    answered = year.filter(status=RequestStatus.COMPLETED).select_related("tenant")
+    answered_count = late = 0
+    for request in answered.iterator(chunk_size=500):
+        answered_count += 1
+        if request.completed_at is not None:
+            late += dsr_clock(request=request, now=request.completed_at).overdue
+    evidence = (
+        f"{len(open_requests)} open request(s), {overdue} past the legal deadline; "
+        f"{answered_count} answered in 365 days, {late} after the deadline"
+    )
+    if not open_requests and not year.exists():
         return Outcome.UNKNOWN, "no data-subject request in 365 days: nothing to check", {}
     return Outcome.of(overdue == 0 and late == 0), evidence, {}
 

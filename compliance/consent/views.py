@@ -25,6 +25,7 @@ from compliance.consent.privacy_center import (
 )
 from compliance.consent.selectors import consent_history, consent_states
 from compliance.consent.services import consent_grant, consent_revoke
+from compliance.dsr.requests import dsr_clock
 from compliance.errors import ComplianceError
 from compliance.notices.errors import NoticeError
 from compliance.notices.models import NoticeKind
@@ -60,6 +61,7 @@ def _page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpRespo
         "notice": notice_current(kind=NoticeKind.PRIVACY),
         "fallback_version": settings.PEEPERS_PRIVACY_NOTICE_VERSION,
         "open_requests": privacy_open_requests(tenant=tenant, user=user),
+        "store_time_zone": tenant.time_zone,
         "export_url": reverse("privacy-export-download", args=[token]) if token else "",
         "erasure_form": forms.get("erasure_form") or ErasureRequestForm(),
     }
@@ -123,7 +125,7 @@ def privacy_erasure(request: HttpRequest) -> HttpResponse:
     except ComplianceError as exc:
         form.add_error(None, exc.message)
         return _page(request, status=400, erasure_form=form)
-    due = formats.date_format(opened.due_at, "SHORT_DATE_FORMAT")
+    due = formats.date_format(dsr_clock(request=opened).due_on, "SHORT_DATE_FORMAT")
     messages.success(
         request,
         _("We received your deletion request. Our staff will handle it by %(due)s.") % {"due": due},

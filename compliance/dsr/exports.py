@@ -157,3 +157,16 @@ def export_from_token(*, token: str, tenant: Tenant) -> Path:
     if root not in path.parents or not path.is_file():
         raise ExportLinkInvalid(_("This export is no longer available; ask for a new one."))
     return path
+
+
+def export_link_request_id(*, token: str) -> int | None:
+    """The request a download token names, or None for a token not signed by us.
+
+    Judging the token (age, store, file) is ``export_from_token``'s work; ask it first.
+    """
+    try:
+        payload = signing.loads(token, salt=LINK_SALT)
+    except signing.BadSignature:
+        return None
+    found = payload.get("request")
+    return found if isinstance(found, int) else None

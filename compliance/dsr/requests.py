@@ -2,24 +2,28 @@
 
 Art. 19: the simplified answer (confirmation that data is processed) is immediate; the complete
 answer is due within 15 days of the request. A store flagged as a small processing agent has the
-doubled term (Res. CD/ANPD 2/2022, Art. 14). Days are calendar days, counted in Brazil's time.
+doubled term (Res. CD/ANPD 2/2022, Art. 14). Days are calendar days in the store's time zone:
+the day of receipt is not counted, the last day is, whole (received on 20/12, due by the end of
+04/01). ``dsr_clock`` is the one reading of that clock; pages, alerts and checklists use it.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
+from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from compliance.audit.models import AuditAction
-from compliance.audit.services import actor_for_user, audit_record
+from compliance.audit.services import Actor, actor_for_user, audit_record
 from compliance.errors import RequestInvalid, RequestNotPermitted
 from compliance.models import (
     OPEN_STATUSES,
@@ -36,12 +40,54 @@ from users.models import User
 logger = logging.getLogger(__name__)
 
 ANSWER_DAYS = 15
-ALERT_DAYS_LEFT = (5, 1)
 
 
-def due_date(*, received_at: datetime, small_agent: bool) -> datetime:
-    """The complete answer's deadline: 15 calendar days (30 for a small agent) after receipt."""
-    return received_at + timedelta(days=ANSWER_DAYS * (2 if small_agent else 1))
+def due_date(*, received_at: datetime, small_agent: bool, time_zone: tzinfo) -> datetime:
+    """The complete answer's deadline: the end of the 15th calendar day (30th for a small
+    agent) after the day of receipt, in ``time_zone`` (the store's)."""
+    received_on = timezone.localtime(received_at, time_zone).date()
+    last_day = received_on + timedelta(days=ANSWER_DAYS * (2 if small_agent else 1))
+    return datetime.combine(last_day, time.max, tzinfo=time_zone)
+
+
+@dataclass(frozen=True)
+class RequestClock:
+    """A request's legal clock read on one day, in its store's calendar."""
+
+    received_on: date
+    due_on: date
+    days_left: int  # 15 on the day of receipt, 0 on the last day, negative once past it
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def overdue_by(self) -> int:
+        return max(0, -self.days_left)
+
+    def __str__(self) -> str:
+        if self.overdue:
+            return ngettext(
+                "overdue by %(days)d day", "overdue by %(days)d days", self.overdue_by
+            ) % {"days": self.overdue_by}
+        if self.days_left == 0:
+            return _("due today")
+        return ngettext("%(days)d day left", "%(days)d days left", self.days_left) % {
+            "days": self.days_left
+        }
+
+
+def dsr_clock(*, request: DataSubjectRequest, now: datetime | None = None) -> RequestClock:
+    """Read ``request``'s clock on the day ``now`` falls on in its store (its tenant is read)."""
+    zone = request.tenant.time_zone
+    today = timezone.localtime(now or timezone.now(), zone).date()
+    due_on = timezone.localtime(request.due_at, zone).date()
+    return RequestClock(
+        received_on=timezone.localtime(request.received_at, zone).date(),
+        due_on=due_on,
+        days_left=(due_on - today).days,
+    )
 
 
 def subject_of(request: DataSubjectRequest) -> Subject:
@@ -93,7 +139,11 @@ def dsr_open(
                 received_at=received,
                 # The simplified answer (Art. 19 I) is the acknowledgement itself.
                 simplified_answer_at=received,
-                due_at=due_date(received_at=received, small_agent=tenant.is_small_agent),
+                due_at=due_date(
+                    received_at=received,
+                    small_agent=tenant.is_small_agent,
+                    time_zone=tenant.time_zone,
+                ),
             )
     except IntegrityError:
         existing = open_same.first()
@@ -103,22 +153,22 @@ def dsr_open(
     return Opened(request=created, created=True)
 
 
-def days_left(request: DataSubjectRequest, *, now: datetime | None = None) -> int:
-    """Whole days until the deadline (negative once it has passed)."""
-    return math.floor((request.due_at - (now or timezone.now())) / timedelta(days=1))
+ALERT_DAYS_LEFT = {"5_days_left": 5, "1_day_left": 1}
 
 
 def dsr_alerts_due(*, now: datetime | None = None) -> list[tuple[DataSubjectRequest, str]]:
-    """Open requests at 5 days left, 1 day left, or past due: what to tell staff now."""
+    """Open requests at 5 days left, 1 day left (or due today), or past due: what to tell staff."""
     now = now or timezone.now()
     found: list[tuple[DataSubjectRequest, str]] = []
-    for request in DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES):
-        left = request.due_at - now
-        if left < timedelta(0):
+    for request in DataSubjectRequest.objects.filter(status__in=OPEN_STATUSES).select_related(
+        "tenant"
+    ):
+        clock = dsr_clock(request=request, now=now)
+        if clock.overdue:
             found.append((request, "overdue"))
-        elif left <= timedelta(days=1):
+        elif clock.days_left <= ALERT_DAYS_LEFT["1_day_left"]:
             found.append((request, "1_day_left"))
-        elif left <= timedelta(days=5):
+        elif clock.days_left <= ALERT_DAYS_LEFT["5_days_left"]:
             found.append((request, "5_days_left"))
     return found
 
@@ -131,20 +181,41 @@ ALERT_TEXT = {
 
 
 def dsr_alerts_send(*, now: datetime | None = None) -> int:
-    """Tell staff about each open request at 5 days left, 1 day left and past due, once each."""
+    """Tell staff about each open request at 5 days left, 1 day left and past due, once each.
+
+    An alert counts as told only once it was mailed: with no staff address
+    (``STAFF_ALERT_EMAILS`` empty, as in development) nothing is marked, so the alerts go out
+    once an address is set; meanwhile the admin's request list shows every clock.
+    """
+    due = dsr_alerts_due(now=now)
+    if not settings.ADMINS:
+        if due:
+            logger.warning(
+                "%d data-subject request alert(s) not sent: STAFF_ALERT_EMAILS is empty", len(due)
+            )
+        return 0
     client = redis_client()
     sent = 0
-    for request, label in dsr_alerts_due(now=now):
+    for request, label in due:
         key = redis_key("dsr-alert", request.pk, label)
         if not client.set(key, "1", nx=True, ex=60 * 86400):
             continue
         logger.warning("data-subject request %s: %s", request.pk, ALERT_TEXT[label])
-        mail_admins(
-            f"Data-subject request {ALERT_TEXT[label]}: {request}",
-            f"{request} was received on {request.received_at:%d/%m/%Y %H:%M} and the complete "
-            f"answer is due on {request.due_at:%d/%m/%Y %H:%M} (LGPD Art. 19 II).\n"
-            f"Status: {request.get_status_display()}; identity: {request.get_identity_display()}.",
-        )
+        clock = dsr_clock(request=request, now=now)
+        zone = request.tenant.time_zone
+        try:
+            mail_admins(
+                f"Data-subject request {ALERT_TEXT[label]}: {request}",
+                f"{request} was received on "
+                f"{timezone.localtime(request.received_at, zone):%d/%m/%Y %H:%M} and the complete "
+                f"answer is due by the end of {clock.due_on:%d/%m/%Y} ({zone}; LGPD Art. 19 II).\n"
+                f"Status: {request.get_status_display()}; identity: "
+                f"{request.get_identity_display()}.",
+                fail_silently=False,
+            )
+        except Exception:
+            client.delete(key)  # not told: the next run tries again
+            raise
         sent += 1
     return sent
 
@@ -224,3 +295,35 @@ def dsr_mark_answered(*, requests: QuerySet[DataSubjectRequest], by: User) -> in
                 setattr(request, field, value)
             _status_recorded(request=request, by=by, was=was)
     return len(open_ones)
+
+
+def dsr_answer_delivered(*, request: DataSubjectRequest, actor: Actor, outcome: str) -> bool:
+    """Close an open request whose complete answer reached the subject; False if it was closed.
+
+    For answers the system hands over itself (a self-service download), so ``actor`` is
+    usually ``Actor.system(...)``; the status change is audited under it.
+    """
+    with transaction.atomic():
+        was = (
+            DataSubjectRequest.objects.select_for_update()
+            .filter(pk=request.pk, status__in=OPEN_STATUSES)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if was is None:
+            return False
+        DataSubjectRequest.objects.filter(pk=request.pk).update(
+            status=RequestStatus.COMPLETED,
+            completed_at=timezone.now(),
+            handled_by=f"{actor.kind}: {actor.id}"[:254],
+            outcome=outcome,
+        )
+        request.refresh_from_db()
+        audit_record(
+            action=AuditAction.DSR_STATUS_CHANGED,
+            actor=actor,
+            tenant=request.tenant,
+            obj=request,
+            details={"from": was, "to": request.status, "kind": request.kind},
+        )
+    return True

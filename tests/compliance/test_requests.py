@@ -1,29 +1,35 @@
 """Taking data-subject requests: identifiers, one open request per subject, the legal clock."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from compliance.dsr.requests import days_left, dsr_alerts_due, dsr_open, due_date
+from compliance.dsr.requests import dsr_alerts_due, dsr_clock, dsr_open, due_date
 from compliance.errors import RequestInvalid
 from compliance.models import RequestKind, RequestScope, RequestStatus
 
 pytestmark = pytest.mark.django_db
 
 RECEIVED = datetime(2026, 12, 20, 14, 0, tzinfo=UTC)
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day, time.max, tzinfo=SAO_PAULO)
 
 
 @pytest.mark.parametrize(
     ("received", "small", "due"),
     [
-        (RECEIVED, False, datetime(2027, 1, 4, 14, 0, tzinfo=UTC)),  # across the new year
-        (RECEIVED, True, datetime(2027, 1, 19, 14, 0, tzinfo=UTC)),  # doubled: 30 days
+        (RECEIVED, False, end_of(date(2027, 1, 4))),  # across the new year
+        (RECEIVED, True, end_of(date(2027, 1, 19))),  # doubled: 30 days
         # Calendar days: weekends and holidays count (Art. 19 II says "15 days").
-        (datetime(2026, 4, 10, 12, tzinfo=UTC), False, datetime(2026, 4, 25, 12, tzinfo=UTC)),
+        (datetime(2026, 4, 10, 12, tzinfo=UTC), False, end_of(date(2026, 4, 25))),
     ],
 )
 def test_the_complete_answer_is_due_15_days_after_receipt(received, small, due):
-    assert due_date(received_at=received, small_agent=small) == due
+    assert due_date(received_at=received, small_agent=small, time_zone=SAO_PAULO) == due
 
 
 def test_a_request_is_acknowledged_at_once_with_its_deadline(tenant_a):
@@ -39,9 +45,9 @@ def test_a_request_is_acknowledged_at_once_with_its_deadline(tenant_a):
     request = opened.request
     assert opened.created
     assert request.simplified_answer_at == RECEIVED
-    assert request.due_at == RECEIVED + timedelta(days=15)
-    assert days_left(request, now=RECEIVED) == 15
-    assert days_left(request, now=RECEIVED + timedelta(days=16)) == -1
+    assert request.due_at == end_of(date(2027, 1, 4))
+    assert dsr_clock(request=request, now=RECEIVED).days_left == 15
+    assert dsr_clock(request=request, now=RECEIVED + timedelta(days=16)).days_left == -1
 
 
 def test_a_small_agent_store_gets_the_doubled_term(tenant_a):
@@ -56,7 +62,7 @@ def test_a_small_agent_store_gets_the_doubled_term(tenant_a):
         received_at=RECEIVED,
     )
 
-    assert opened.request.due_at == RECEIVED + timedelta(days=30)
+    assert opened.request.due_at == end_of(date(2027, 1, 19))
     assert opened.request.subject_email == "owner@a.example.com"
 
 

@@ -33,6 +33,24 @@ def test_deadlines_near_or_passed_alert_once(db, settings, django_capture_on_com
     assert BreachAlert.objects.filter(case=case).count() == 1
 
 
+def test_without_staff_addresses_a_breach_alert_is_not_marked_sent(
+    db, settings, django_capture_on_commit_callbacks
+):
+    case = open_case(awareness_at=timezone.now() - timedelta(hours=2))
+
+    settings.ADMINS = []
+    with django_capture_on_commit_callbacks(execute=True):
+        unsent = breach_deadlines_due(now=timezone.now())
+    settings.ADMINS = [("Staff", "oncall@peepers.test")]
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = breach_deadlines_due(now=timezone.now())
+
+    assert [d.alerted_now for d in unsent] == [False]
+    assert [d.alerted_now for d in sent] == [True]
+    assert [m.to for m in mail.outbox] == [["oncall@peepers.test"]]
+    assert BreachAlert.objects.filter(case=case).count() == 1
+
+
 def test_the_anpd_deadline_alerts_when_near_and_when_passed(db, django_capture_on_commit_callbacks):
     case = open_case(awareness_at=timezone.now() - timedelta(minutes=10))
     near = case.notification_due_at - timedelta(hours=6)

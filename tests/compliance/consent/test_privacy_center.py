@@ -3,6 +3,7 @@ requests (download my data, request deletion)."""
 
 import io
 import zipfile
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -113,6 +114,6 @@ def test_a_deletion_request_needs_confirming_then_shows_its_due_date(tenant_a):
     assert 'id="confirm-errors"' in unconfirmed.text
     assert "Tick the box to confirm the request." in unconfirmed.text
     request = DataSubjectRequest.objects.get(tenant=tenant_a, kind=RequestKind.ERASURE)
-    due = request.due_at.strftime("%d/%m/%Y")
+    due = request.due_at.astimezone(ZoneInfo("America/Sao_Paulo")).strftime("%d/%m/%Y")
     assert "We received your deletion request" in confirmed.text
     assert f"answered by {due} at the latest" in confirmed.text
