@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if catalogues_compile():
         trans_real._translations = {}  # type: ignore[attr-defined]  # Django's cache, reset
+        # ...and Python's, which keeps each .mo file read so far by its path.
+        gettext._translations.clear()  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
