@@ -16,7 +16,7 @@ from compliance.dsr.requests import dsr_open
 from compliance.models import DataSubjectRequest, IdentityState, RequestKind, RequestScope
 from integrations.mercadolivre.models import MLOrder
 from tests.compliance.dsr_support import order_create
-from tests.factories.users import STAFF_EMAIL
+from tests.factories.users import STAFF_EMAIL, store_user_create
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,28 @@ def test_a_confirmation_by_another_channel_waits_visibly_until_staff_send_it(
     assert "seus dados pessoais foram apagados" in erasure.confirmation_text
     sent = AuditEvent.objects.filter(action=AuditAction.DSR_CONFIRMATION).order_by("pk").last()
     assert (sent.details["state"], sent.actor_email) == ("sent", STAFF_EMAIL)
+
+
+def test_a_users_own_erasure_withdraws_their_download_and_is_confirmed_to_their_address(
+    staff_client, tenant_a, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    email = "membro@a.example.com"
+    store_user_create(tenant_a, email, "a-long-member-password-1")
+    member = Client(HTTP_HOST="tenant-a.localhost", HTTP_ACCEPT_LANGUAGE="en")
+    member.post("/login/", {"username": email, "password": "a-long-member-password-1"})
+    started = member.post("/privacy/export")
+    page = member.get(started["Location"]).text
+    link = page.split('<p id="export-link" role="status"><a href="', 1)[1].split('"', 1)[0]
+    member.post("/privacy/erasure", {"confirm": "on"})
+    erasure = DataSubjectRequest.objects.get(tenant=tenant_a, kind=RequestKind.ERASURE)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act(staff_client, "erase_data", erasure)
+
+    gone = Client(HTTP_HOST="tenant-a.localhost", HTTP_ACCEPT_LANGUAGE="en").get(link)
+    assert gone.status_code == 410
+    assert [m.to for m in mail.outbox] == [[email]]
+    assert mail.outbox[0].subject == "Peepers: seus dados pessoais foram apagados"
+    erasure.refresh_from_db()
+    assert (erasure.confirmation_state, erasure.confirmation_to) == ("sent", email)
