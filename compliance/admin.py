@@ -185,7 +185,8 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
             else:
                 dsr = opened.request
                 if opened.created:
-                    self.log_addition(request, dsr, [{"added": {}}])
+                    # The filing is audited by the service; django_admin_log would copy the
+                    # subject's id into object_repr, which erasure does not reach.
                     self.message_user(request, f"{dsr}: filed; answer due {dsr.due_at:%d/%m/%Y}.")
                 else:
                     self.message_user(

@@ -145,7 +145,8 @@ def _confirmation_recorded(request: DataSubjectRequest, *, actor: Actor, to: str
             actor=actor,
             tenant=request.tenant,
             obj=request,
-            details={"state": "sent", "channel": request.channel, "to": to},
+            # The recipient stays on the request: a buyer's address goes no further.
+            details={"state": "sent", "channel": request.channel},
         )
 
 

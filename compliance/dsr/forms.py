@@ -51,13 +51,13 @@ class BuyerRequestForm(forms.Form):
         initial=seller_today,
     )
 
-    def store(self) -> Tenant | None:
-        """The store the buyer is looked up in."""
-        return self._store
-
     def __init__(self, *args: Any, store: Tenant | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._store = store
+
+    def store(self) -> Tenant | None:
+        """The store the buyer is looked up in."""
+        return self._store
 
     def clean_received_on(self) -> date:
         received: date = self.cleaned_data["received_on"]
