@@ -163,7 +163,7 @@ FILED_KINDS = (
 def buyer_resolve(*, tenant: Tenant, buyer: str) -> int:
     """The ML buyer id that ``buyer`` (an id, or a nickname in the store's data) names."""
     given = buyer.strip()
-    if given.isdigit():
+    if given.isdigit() and 0 < int(given) < 2**63:  # an ML user id (a bigint column)
         return int(given)
     if not given:
         raise RequestInvalid(_("Enter the buyer's Mercado Livre id or nickname."))
