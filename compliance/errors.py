@@ -27,3 +27,11 @@ class AttestationInvalid(ComplianceError):
 
 class RequestNotPermitted(ComplianceError):
     """The staff member may not change data-subject requests."""
+
+
+class IdentityNotVerified(ComplianceError):
+    """Export or erasure asked for while the requester is not yet shown to be the subject."""
+
+
+class ExportWithdrawn(ExportLinkInvalid):
+    """An export deleted because its subject's data was erased afterwards (answered 410)."""

@@ -44,6 +44,35 @@ class IdentityState(models.TextChoices):
     FAILED = "failed", "Could not be verified"
 
 
+class VerificationMethod(models.TextChoices):
+    """How the person handling a request confirmed that the requester is the subject."""
+
+    LOGIN = "login", _("Signed in to their own account")
+    ML_MESSAGE = "ml_message", _("Mercado Livre message from the buyer's account")
+    EMAIL_REPLY = "email_reply", _("Reply from the e-mail address on record")
+    DOCUMENT = "document", _("Identity document checked")
+    OTHER = "other", _("Other (described in the note)")
+
+
+class ConfirmationState(models.TextChoices):
+    """The confirmation sent to the subject once their data is erased (Art. 19 I, Art. 18 §6)."""
+
+    NONE = "", "—"
+    PENDING = "pending", _("To be sent")
+    SENT = "sent", _("Sent")
+
+
+class RequestChannel(models.TextChoices):
+    """Where a request came in; the answer goes back the same way."""
+
+    EMAIL = "e-mail", _("E-mail")
+    ML_MESSAGE = "ML message", _("Mercado Livre message")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+    IN_PERSON = "in person", _("In person")
+    PRIVACY_CENTER = "privacy center", _("Privacy center")
+
+
 OPEN_STATUSES = (RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
 
 
@@ -67,6 +96,25 @@ class DataSubjectRequest(models.Model):
     export_path = models.CharField(max_length=500, blank=True)
     outcome = models.TextField(blank=True)
     handled_by = models.CharField(max_length=254, blank=True)
+    filed_by = models.CharField(max_length=254, blank=True, help_text="Who recorded it.")
+    contact_email = models.EmailField(
+        max_length=254, blank=True, help_text="Where answers by e-mail go (a buyer's address)."
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.CharField(max_length=254, blank=True)
+    verification_method = models.CharField(
+        max_length=16, choices=VerificationMethod.choices, blank=True
+    )
+    verification_note = models.TextField(blank=True)
+    export_withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="The subject's exports were deleted after an erasure."
+    )
+    confirmation_state = models.CharField(
+        max_length=8, choices=ConfirmationState.choices, blank=True, default=""
+    )
+    confirmation_to = models.CharField(max_length=254, blank=True)
+    confirmation_text = models.TextField(blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]

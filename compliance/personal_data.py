@@ -75,7 +75,14 @@ personal_data(
 
 not_personal(
     DataSubjectRequest,
-    fields=["subject_email", "handled_by"],
+    fields=[
+        "subject_email",
+        "contact_email",
+        "handled_by",
+        "filed_by",
+        "verified_by",
+        "confirmation_text",
+    ],
     reason="the request itself is the evidence that it was answered (Arts. 18-19, 37)",
 )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from compliance.dsr.lookup import buyer_finder
 from compliance.dsr.scrub import erased_email, scrubbed
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
@@ -95,3 +96,17 @@ not_personal(
     reason="the seller's own answer; it goes with the question when a buyer's data is erased",
 )
 not_personal(MLItem, fields=["raw"], reason="the seller's own listings: products, not people")
+
+
+@buyer_finder
+def _buyers_by_nickname(nickname: str) -> set[int]:
+    """Buyers under ``nickname`` in the store's orders and questions (ML's ``from.nickname``)."""
+    in_orders = MLOrder.objects.filter(buyer_nickname__iexact=nickname, buyer_id__isnull=False)
+    in_questions = MLQuestion.objects.filter(
+        raw__from__nickname__iexact=nickname, from_id__isnull=False
+    )
+    ids = [
+        *in_orders.values_list("buyer_id", flat=True).distinct(),
+        *in_questions.values_list("from_id", flat=True).distinct(),
+    ]
+    return {buyer for buyer in ids if buyer is not None}

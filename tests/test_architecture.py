@@ -706,3 +706,48 @@ def test_a_planted_send_before_the_consent_check_is_caught():
     assert list(senders) == ["marketing_email_send", "digest_send"]
     calls = senders["marketing_email_send"]
     assert calls.index("consent_current") > calls.index("send_mail")
+
+
+# -- data-subject requests: identity before disclosure ---
+
+# The raw export and erasure: only the services that check the requester's identity first (or
+# run for the system, like a closing store's final export) may call them.
+RAW_DISCLOSURES = {"subject_export", "subject_erase"}
+DISCLOSURE_CALLERS = {
+    "compliance/dsr/answers.py",  # dsr_export, dsr_erase: identity_required first
+    "compliance/dsr/erasure.py",
+    "compliance/dsr/exports.py",
+    "compliance/consent/privacy_center.py",  # the signed-in subject, verified by the login
+    "compliance/retention/offboarding.py",  # the closing store's final export (the system)
+}
+
+
+def raw_disclosures_used(source: str) -> set[str]:
+    """The raw export/erasure functions ``source`` imports or calls by name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            found.update(a.name for a in node.names if a.name in RAW_DISCLOSURES)
+        elif isinstance(node, ast.Attribute) and node.attr in RAW_DISCLOSURES:
+            found.add(node.attr)
+    return found
+
+
+@pytest.mark.parametrize("path", product_files(), ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_export_and_erasure_go_through_the_identity_check(path):
+    where = str(path.relative_to(BASE_DIR))
+    if where in DISCLOSURE_CALLERS or "migrations" in path.parts:
+        return
+    used = raw_disclosures_used(path.read_text())
+    assert not used, f"{where} calls {sorted(used)}: use compliance.dsr.answers instead"
+
+
+def test_a_planted_raw_disclosure_is_caught():
+    source = (
+        "from compliance.dsr.erasure import subject_erase\n"
+        "from compliance.dsr import exports\n"
+        "def act(r):\n"
+        "    exports.subject_export(request=r)\n"
+    )
+    assert raw_disclosures_used(source) == {"subject_erase", "subject_export"}
+    assert raw_disclosures_used("from compliance.dsr.answers import dsr_erase\n") == set()

@@ -144,6 +144,6 @@ class PrivacyRequestViewSet(StoreReadViewSet[DataSubjectRequest]):
                 reverse("privacy-export-download", args=[ready.token])
             )
         else:
-            found = privacy_erasure_request(tenant=tenant, user=user)
+            found = privacy_erasure_request(tenant=tenant, user=user, request=request._request)
         body = PrivacyRequestCreated({"request": found, "download_url": download_url})
         return Response(body.data, status=status.HTTP_201_CREATED)

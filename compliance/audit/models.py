@@ -38,6 +38,10 @@ class AuditAction(models.TextChoices):
     TENANT_STATUS_CHANGED = "tenant_status_changed", "Store suspended, reactivated or closed"
     DSR_STATUS_CHANGED = "dsr_status_changed", "Data-subject request status changed by staff"
     ML_DISCONNECTED = "ml_disconnected", "Mercado Livre account disconnected"
+    DSR_FILED = "dsr_filed", "Data-subject request filed"
+    DSR_IDENTITY_VERIFIED = "dsr_identity_verified", "Data subject's identity verified"
+    DSR_EXPORTS_WITHDRAWN = "dsr_exports_withdrawn", "Data-subject exports deleted after erasure"
+    DSR_CONFIRMATION = "dsr_confirmation", "Erasure confirmation sent or left to send"
 
 
 class ActorKind(models.TextChoices):

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.http import HttpRequest
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, actor_for_user, audit_record
 from compliance.dsr.exports import export_link_request_id, export_link_token, subject_export
-from compliance.dsr.requests import RequestClock, dsr_answer_delivered, dsr_clock, dsr_open
-from compliance.models import OPEN_STATUSES, DataSubjectRequest, RequestKind, RequestScope
+from compliance.dsr.requests import (
+    RequestClock,
+    dsr_answer_delivered,
+    dsr_clock,
+    dsr_open,
+    identity_required,
+)
+from compliance.models import (
+    OPEN_STATUSES,
+    DataSubjectRequest,
+    RequestChannel,
+    RequestKind,
+    RequestScope,
+)
 from tenants.models import Tenant
 from users.models import User
 
-CHANNEL = "privacy center"
+CHANNEL = RequestChannel.PRIVACY_CENTER
 DELIVERY_ACTOR = "privacy center download"
 
 
@@ -40,7 +53,11 @@ def privacy_export(
         kind=RequestKind.ACCESS,
         channel=CHANNEL,
         subject_email=user.email,
+        by=user,
+        verified_by_login=True,
+        http_request=request,
     )
+    identity_required(opened.request)
     done = subject_export(request=opened.request)
     opened.request.refresh_from_db(fields=["export_path"])
     audit_record(
@@ -54,14 +71,20 @@ def privacy_export(
     return ExportReady(request=opened.request, token=export_link_token(request=opened.request))
 
 
-def privacy_erasure_request(*, tenant: Tenant, user: User) -> DataSubjectRequest:
-    """Open (or find the open) erasure request of ``user``; staff fulfil it by ``due_at``."""
+def privacy_erasure_request(
+    *, tenant: Tenant, user: User, request: HttpRequest | None = None
+) -> DataSubjectRequest:
+    """Open (or find the open) erasure request of ``user``, verified by their login; staff
+    fulfil it by ``due_at``."""
     return dsr_open(
         tenant=tenant,
         scope=RequestScope.SELLER_USER,
         kind=RequestKind.ERASURE,
         channel=CHANNEL,
         subject_email=user.email,
+        by=user,
+        verified_by_login=True,
+        http_request=request,
     ).request
 
 
@@ -111,4 +134,13 @@ def privacy_export_delivered(*, tenant: Tenant, token: str) -> bool:
         request=request,
         actor=Actor.system(DELIVERY_ACTOR),
         outcome="export downloaded by the subject",
+    )
+
+
+def privacy_buyer_requests(*, tenant: Tenant, limit: int = 50) -> list[DataSubjectRequest]:
+    """The store's buyers' requests for its managers: open ones first, soonest due first."""
+    return list(
+        DataSubjectRequest.objects.filter(tenant=tenant, scope=RequestScope.BUYER).order_by(
+            F("completed_at").asc(nulls_first=True), "due_at"
+        )[:limit]
     )

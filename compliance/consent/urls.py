@@ -9,4 +9,5 @@ store_urlpatterns = [
     path("privacy/consent", views.privacy_consent, name="privacy-consent"),
     path("privacy/export", views.privacy_export_start, name="privacy-export"),
     path("privacy/erasure", views.privacy_erasure, name="privacy-erasure"),
+    path("privacy/buyer-requests", views.privacy_buyer_request, name="privacy-buyer-request"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,19 +20,22 @@ from compliance.consent.errors import ConsentError
 from compliance.consent.forms import ConsentDecisionForm, ErasureRequestForm
 from compliance.consent.models import ConsentChannel
 from compliance.consent.privacy_center import (
+    privacy_buyer_requests,
     privacy_erasure_request,
     privacy_export,
     privacy_open_requests,
 )
 from compliance.consent.selectors import consent_history, consent_states
 from compliance.consent.services import consent_grant, consent_revoke
-from compliance.dsr.requests import dsr_clock
+from compliance.dsr.forms import BuyerRequestForm
+from compliance.dsr.requests import dsr_clock, dsr_file
 from compliance.errors import ComplianceError
 from compliance.notices.errors import NoticeError
 from compliance.notices.models import NoticeKind
 from compliance.notices.selectors import notice_current
 from tenants.context import request_tenant
 from users.models import User
+from users.policy import may_manage
 
 _EXPORT_LINK_KEY = "privacy_export_link"
 
@@ -65,6 +69,9 @@ def _page(request: HttpRequest, *, status: int = 200, **forms: Any) -> HttpRespo
         "export_url": reverse("privacy-export-download", args=[token]) if token else "",
         "erasure_form": forms.get("erasure_form") or ErasureRequestForm(),
     }
+    if may_manage(user=user):
+        context["buyer_form"] = forms.get("buyer_form") or BuyerRequestForm(store=tenant)
+        context["buyer_requests"] = privacy_buyer_requests(tenant=tenant)
     return render(request, "compliance/privacy_center.html", context, status=status)
 
 
@@ -121,7 +128,9 @@ def privacy_erasure(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, status=400, erasure_form=form)
     try:
-        opened = privacy_erasure_request(tenant=request_tenant(request), user=_user(request))
+        opened = privacy_erasure_request(
+            tenant=request_tenant(request), user=_user(request), request=request
+        )
     except ComplianceError as exc:
         form.add_error(None, exc.message)
         return _page(request, status=400, erasure_form=form)
@@ -131,3 +140,35 @@ def privacy_erasure(request: HttpRequest) -> HttpResponse:
         _("We received your deletion request. Our staff will handle it by %(due)s.") % {"due": due},
     )
     return redirect(f"{reverse('privacy-center')}#my-data")
+
+
+@require_POST
+@login_required
+def privacy_buyer_request(request: HttpRequest) -> HttpResponse:
+    """File a buyer's request for them: the store is the controller of its buyers' data."""
+    user = _user(request)
+    if not may_manage(user=user):
+        raise PermissionDenied
+    tenant = request_tenant(request)
+    form = BuyerRequestForm(request.POST, store=tenant)
+    if not form.is_valid():
+        return _page(request, status=400, buyer_form=form)
+    try:
+        opened = dsr_file(tenant=tenant, by=user, http_request=request, **form.filed())
+    except ComplianceError as exc:
+        form.add_error(None, exc.message)
+        return _page(request, status=400, buyer_form=form)
+    due = formats.date_format(opened.request.due_at, "SHORT_DATE_FORMAT")
+    if opened.created:
+        messages.success(
+            request,
+            _("Request filed for buyer %(buyer)s; it must be answered by %(due)s.")
+            % {"buyer": opened.request.subject_ml_user_id, "due": due},
+        )
+    else:
+        messages.warning(
+            request,
+            _("Buyer %(buyer)s already has this request open; it must be answered by %(due)s.")
+            % {"buyer": opened.request.subject_ml_user_id, "due": due},
+        )
+    return redirect(f"{reverse('privacy-center')}#buyer-requests")

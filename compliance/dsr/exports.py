@@ -27,8 +27,8 @@ from django_tenants.utils import schema_context, tenant_context
 from compliance.audit.models import AuditAction
 from compliance.audit.services import audit_record
 from compliance.dsr.requests import subject_of
-from compliance.errors import ExportLinkInvalid
-from compliance.models import DataSubjectRequest
+from compliance.errors import ExportLinkInvalid, ExportWithdrawn
+from compliance.models import DataSubjectRequest, RequestScope
 from compliance.registry import PersonalData, declarations, external_sources
 from tenants.models import Tenant
 
@@ -122,7 +122,9 @@ def subject_export(*, request: DataSubjectRequest) -> ExportDone:
         }
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
     relative = path.relative_to(Path(settings.MEDIA_ROOT))
-    DataSubjectRequest.objects.filter(pk=request.pk).update(export_path=str(relative))
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        export_path=str(relative), export_withdrawn_at=None
+    )
     audit_record(
         action=AuditAction.DATA_EXPORT,
         tenant=tenant,
@@ -152,6 +154,15 @@ def export_from_token(*, token: str, tenant: Tenant) -> Path:
         raise ExportLinkInvalid(_("This download link is not valid.")) from None
     if payload.get("store") != tenant.pk:
         raise ExportLinkInvalid(_("This download link is not valid."))
+    if DataSubjectRequest.objects.filter(
+        pk=payload.get("request"), tenant=tenant, export_withdrawn_at__isnull=False
+    ).exists():
+        raise ExportWithdrawn(
+            _(
+                "This export was withdrawn: the data it held was erased at the subject's "
+                "request, so it can no longer be downloaded."
+            )
+        )
     root = Path(settings.MEDIA_ROOT).resolve()
     path = (root / str(payload.get("path", ""))).resolve()
     if root not in path.parents or not path.is_file():
@@ -170,3 +181,27 @@ def export_link_request_id(*, token: str) -> int | None:
         return None
     found = payload.get("request")
     return found if isinstance(found, int) else None
+
+
+def subject_exports_withdraw(*, request: DataSubjectRequest) -> list[int]:
+    """Delete every export file of the request's subject in its store (their data was erased)
+    and mark those requests' links withdrawn; the requests whose exports were withdrawn."""
+    tenant = request.tenant
+    same_subject = DataSubjectRequest.objects.filter(tenant=tenant, scope=request.scope)
+    if request.scope == RequestScope.BUYER:
+        same_subject = same_subject.filter(subject_ml_user_id=request.subject_ml_user_id)
+    else:
+        same_subject = same_subject.filter(subject_email=request.subject_email)
+    folder = Path(settings.MEDIA_ROOT) / "exports" / tenant.schema_name
+    withdrawn: list[int] = []
+    for pk, export_path in same_subject.values_list("pk", "export_path"):
+        # Every file a request ever produced: exporting again writes a new one.
+        files = list(folder.glob(f"request-{pk}-*.zip")) if folder.is_dir() else []
+        for path in files:
+            path.unlink(missing_ok=True)
+        if files or export_path:
+            withdrawn.append(pk)
+    DataSubjectRequest.objects.filter(pk__in=withdrawn).update(
+        export_path="", export_withdrawn_at=timezone.now()
+    )
+    return withdrawn

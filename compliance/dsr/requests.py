@@ -13,29 +13,41 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, actor_for_user, audit_record
-from compliance.errors import RequestInvalid, RequestNotPermitted
+from compliance.dsr.lookup import buyers_named
+from compliance.errors import (
+    IdentityNotVerified,
+    RequestInvalid,
+    RequestNotPermitted,
+    SubjectUnknown,
+)
 from compliance.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
+    IdentityState,
+    RequestChannel,
     RequestKind,
     RequestScope,
     RequestStatus,
+    VerificationMethod,
 )
 from compliance.registry import Subject, SubjectKind
 from core.redis import redis_client, redis_key
 from tenants.models import Tenant
 from users.models import User
+from users.policy import may_manage
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +123,24 @@ def dsr_open(
     subject_email: str = "",
     subject_ml_user_id: int | None = None,
     received_at: datetime | None = None,
+    contact_email: str = "",
+    by: User | None = None,
+    verified_by_login: bool = False,
+    http_request: HttpRequest | None = None,
 ) -> Opened:
-    """Record a request (or find the open one it duplicates)."""
+    """Record a request (or find the open one it duplicates) and start its legal clock.
+
+    ``by`` is who recorded it (the subject themselves, a seller's manager, staff; the system
+    when None); the filing is audited under them. ``verified_by_login``: ``by`` is the subject,
+    signed in to their own account, which is the identity check (recorded as such).
+    """
     email = subject_email.strip().lower()
     if scope == RequestScope.BUYER and subject_ml_user_id is None:
         raise RequestInvalid("A buyer's request needs the buyer's Mercado Livre user id.")
     if scope == RequestScope.SELLER_USER and not email:
         raise RequestInvalid("A user's request needs the user's e-mail address.")
+    if verified_by_login and (by is None or by.email.strip().lower() != email):
+        raise RequestInvalid("Only the subject, signed in, verifies a request by logging in.")
     received = received_at or timezone.now()
     open_same = DataSubjectRequest.objects.filter(
         tenant=tenant,
@@ -127,6 +150,7 @@ def dsr_open(
         subject_ml_user_id=subject_ml_user_id,
         status__in=OPEN_STATUSES,
     )
+    actor = actor_for_user(user=by, request=http_request) if by is not None else Actor.system()
     try:
         with transaction.atomic():
             created = DataSubjectRequest.objects.create(
@@ -135,6 +159,7 @@ def dsr_open(
                 kind=kind,
                 subject_email=email,
                 subject_ml_user_id=subject_ml_user_id,
+                contact_email=contact_email.strip().lower(),
                 channel=channel,
                 received_at=received,
                 # The simplified answer (Art. 19 I) is the acknowledgement itself.
@@ -144,13 +169,182 @@ def dsr_open(
                     small_agent=tenant.is_small_agent,
                     time_zone=tenant.time_zone,
                 ),
+                filed_by=by.get_username() if by is not None else "",
+            )
+            audit_record(
+                action=AuditAction.DSR_FILED,
+                actor=actor,
+                tenant=tenant,
+                request=http_request,
+                obj=created,
+                details={
+                    "kind": kind,
+                    "scope": scope,
+                    "channel": channel,
+                    "received_at": received.isoformat(),
+                },
             )
     except IntegrityError:
         existing = open_same.first()
         if existing is None:
             raise
+        if verified_by_login and by is not None:
+            _verified(existing, by=by, method=VerificationMethod.LOGIN, note="", actor=actor)
         return Opened(request=existing, created=False)
+    if verified_by_login and by is not None:
+        _verified(created, by=by, method=VerificationMethod.LOGIN, note="", actor=actor)
     return Opened(request=created, created=True)
+
+
+# -- a buyer's request filed by staff or by the store's managers --------------------------------
+
+FILE_PERMISSION = "compliance.add_datasubjectrequest"
+FILED_KINDS = (
+    RequestKind.ACCESS,
+    RequestKind.CORRECTION,
+    RequestKind.ERASURE,
+    RequestKind.PORTABILITY,
+    RequestKind.SHARING,
+)
+
+
+def buyer_resolve(*, tenant: Tenant, buyer: str) -> int:
+    """The ML buyer id that ``buyer`` (an id, or a nickname in the store's data) names."""
+    given = buyer.strip()
+    if given.isdigit() and 0 < int(given) < 2**63:  # an ML user id (a bigint column)
+        return int(given)
+    if not given:
+        raise RequestInvalid(_("Enter the buyer's Mercado Livre id or nickname."))
+    found = buyers_named(tenant=tenant, nickname=given)
+    if not found:
+        raise SubjectUnknown(
+            _(
+                "No buyer named %(nickname)s in this store's orders or questions; "
+                "enter their Mercado Livre id."
+            )
+            % {"nickname": given}
+        )
+    if len(found) > 1:
+        ids = ", ".join(str(i) for i in sorted(found))
+        raise RequestInvalid(
+            _(
+                "%(nickname)s names several buyers in this store (ids %(ids)s); "
+                "enter the Mercado Livre id of the one who asked."
+            )
+            % {"nickname": given, "ids": ids}
+        )
+    return found.pop()
+
+
+def received_at_from(*, received_on: date, now: datetime | None = None) -> datetime:
+    """When the clock starts for a request received on ``received_on`` (sellers' calendar):
+    now when that is today, else the start of that day; never in the future."""
+    now = now or timezone.now()
+    zone = ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
+    today = now.astimezone(zone).date()
+    if received_on > today:
+        raise RequestInvalid(_("The date received cannot be in the future."))
+    if received_on == today:
+        return now
+    return datetime.combine(received_on, time.min, tzinfo=zone)
+
+
+def dsr_file(
+    *,
+    tenant: Tenant,
+    by: User,
+    kind: RequestKind,
+    channel: str,
+    subject_ml_user_id: int,
+    received_on: date,
+    contact_email: str = "",
+    http_request: HttpRequest | None = None,
+) -> Opened:
+    """File a buyer's request for them: staff (who may add requests) or the store's managers
+    (the seller is the controller of its buyers' data). Starts the clock from ``received_on``."""
+    if not (by.has_perm(FILE_PERMISSION) or may_manage(user=by)):
+        raise RequestNotPermitted(_("Only the store's owner or admins may file a buyer's request."))
+    if kind not in FILED_KINDS:
+        raise RequestInvalid(_("This kind of request cannot be filed for a buyer."))
+    if channel == RequestChannel.EMAIL and not contact_email.strip():
+        raise RequestInvalid(_("A request received by e-mail needs the address to answer to."))
+    return dsr_open(
+        tenant=tenant,
+        scope=RequestScope.BUYER,
+        kind=kind,
+        channel=channel,
+        subject_ml_user_id=subject_ml_user_id,
+        received_at=received_at_from(received_on=received_on),
+        contact_email=contact_email,
+        by=by,
+        http_request=http_request,
+    )
+
+
+# -- identity before disclosure -----------------------------------------------------------------
+
+
+def _verified(
+    request: DataSubjectRequest,
+    *,
+    by: User,
+    method: VerificationMethod,
+    note: str,
+    actor: Actor,
+) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        moved = (
+            DataSubjectRequest.objects.filter(pk=request.pk)
+            .exclude(identity=IdentityState.VERIFIED)
+            .update(
+                identity=IdentityState.VERIFIED,
+                verified_at=now,
+                verified_by=by.get_username(),
+                verification_method=method,
+                verification_note=note,
+            )
+        )
+        request.refresh_from_db()
+        if moved:
+            audit_record(
+                action=AuditAction.DSR_IDENTITY_VERIFIED,
+                actor=actor,
+                tenant=request.tenant,
+                obj=request,
+                details={"method": method, "note": note},
+            )
+
+
+def dsr_verify(
+    *,
+    request: DataSubjectRequest,
+    by: User,
+    method: VerificationMethod,
+    note: str = "",
+    http_request: HttpRequest | None = None,
+) -> None:
+    """Record that the requester is the subject: who checked, how and when (audited)."""
+    handler_required(by)
+    if method == VerificationMethod.LOGIN:
+        raise RequestInvalid(_("A login verifies only requests the subject filed themselves."))
+    if method == VerificationMethod.OTHER and not note.strip():
+        raise RequestInvalid(_("Describe in the note how the identity was verified."))
+    _verified(
+        request,
+        by=by,
+        method=method,
+        note=note.strip(),
+        actor=actor_for_user(user=by, request=http_request),
+    )
+
+
+def identity_required(request: DataSubjectRequest) -> None:
+    """Nothing is disclosed or erased for a requester not yet shown to be the subject."""
+    if request.identity != IdentityState.VERIFIED:
+        raise IdentityNotVerified(
+            _("%(request)s: the requester's identity is not verified yet.") % {"request": request}
+        )
 
 
 ALERT_DAYS_LEFT = {"5_days_left": 5, "1_day_left": 1}
@@ -225,7 +419,7 @@ def dsr_alerts_send(*, now: datetime | None = None) -> int:
 HANDLE_PERMISSION = "compliance.change_datasubjectrequest"
 
 
-def _require_handler(by: User) -> None:
+def handler_required(by: User) -> None:
     if not by.has_perm(HANDLE_PERMISSION):
         raise RequestNotPermitted("Your staff account may not change data-subject requests.")
 
@@ -242,7 +436,7 @@ def _status_recorded(*, request: DataSubjectRequest, by: User, was: str) -> None
 
 def dsr_start(*, request: DataSubjectRequest, by: User) -> bool:
     """Move a received request to in progress (its export is ready); False if it had moved on."""
-    _require_handler(by)
+    handler_required(by)
     with transaction.atomic():
         moved = DataSubjectRequest.objects.filter(
             pk=request.pk, status=RequestStatus.RECEIVED
@@ -257,7 +451,7 @@ def dsr_erasure_complete(
     *, request: DataSubjectRequest, by: User, changed: Mapping[str, int]
 ) -> None:
     """Answer an erasure request once the subject's data is erased, keeping what was changed."""
-    _require_handler(by)
+    handler_required(by)
     with transaction.atomic():
         was = (
             DataSubjectRequest.objects.select_for_update()
@@ -276,7 +470,7 @@ def dsr_erasure_complete(
 
 def dsr_mark_answered(*, requests: QuerySet[DataSubjectRequest], by: User) -> int:
     """Mark the open ones among ``requests`` answered; how many were."""
-    _require_handler(by)
+    handler_required(by)
     with transaction.atomic():
         open_ones = list(
             requests.filter(status__in=OPEN_STATUSES)

@@ -30,6 +30,12 @@ def opened(tenant: Tenant, kind: RequestKind, ml_user_id: int) -> DataSubjectReq
     ).request
 
 
+def verified(request: DataSubjectRequest) -> DataSubjectRequest:
+    DataSubjectRequest.objects.filter(pk=request.pk).update(identity=IdentityState.VERIFIED)
+    request.refresh_from_db()
+    return request
+
+
 def act(client: Client, action: str, *requests: DataSubjectRequest):
     return client.post(
         LIST, {"action": action, "_selected_action": [r.pk for r in requests]}, follow=True
@@ -54,7 +60,7 @@ def messages_of(response) -> list[str]:
 def test_the_export_action_audits_the_move_to_in_progress_under_the_staff_member(
     staff_client, tenant_a
 ):
-    access = opened(tenant_a, RequestKind.ACCESS, 424242)
+    access = verified(opened(tenant_a, RequestKind.ACCESS, 424242))
 
     done = act(staff_client, "export_data", access)
 
@@ -68,7 +74,7 @@ def test_the_export_action_audits_the_move_to_in_progress_under_the_staff_member
 
 
 def test_exporting_again_changes_nothing_and_audits_nothing_more(staff_client, tenant_a):
-    access = opened(tenant_a, RequestKind.ACCESS, 424242)
+    access = verified(opened(tenant_a, RequestKind.ACCESS, 424242))
 
     act(staff_client, "export_data", access)
     act(staff_client, "export_data", access)

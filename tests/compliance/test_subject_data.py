@@ -401,6 +401,8 @@ def test_a_big_store_exports_in_bounded_memory(tenant_a):
 def test_staff_export_and_erase_from_admin(stores, staff_client):
     tenant_a, _ = stores
     access = request_for(tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER)
+    access.identity = "verified"
+    access.save()
     erasure = request_for(
         tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
     )
@@ -425,8 +427,9 @@ def test_staff_export_and_erase_from_admin(stores, staff_client):
     assert listing.status_code == 200
     assert "faltam 15 dias" in listing.text  # staff read pt-BR by default
     access.refresh_from_db()
-    assert access.export_path
-    assert access.status == "in_progress"
+    # Exported, then withdrawn: the buyer's erasure ends the earlier disclosure.
+    assert (access.export_path, access.status) == ("", "in_progress")
+    assert access.export_withdrawn_at is not None
     assert "only verified erasure requests" in refused.text
     erasure.refresh_from_db()
     assert erasure.status == "completed"
