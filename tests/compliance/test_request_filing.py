@@ -67,7 +67,10 @@ def test_staff_file_a_buyers_request_and_its_clock_starts_on_the_day_received(
         "pending",
     )
     assert request.received_at == start
-    assert request.due_at == start + timedelta(days=15)
+    # Due at the end of the 15th day after the day received, in the store's calendar.
+    assert request.due_at == datetime.combine(
+        start.date() + timedelta(days=15), time.max, tzinfo=start.tzinfo
+    )
     event = AuditEvent.objects.get(action=AuditAction.DSR_FILED, object_id=str(request.pk))
     assert (event.actor_kind, event.actor_email, event.tenant_schema) == (
         ActorKind.STAFF,

@@ -56,7 +56,9 @@ def test_the_owner_files_a_buyers_request_by_nickname(tenant_a):
     request = DataSubjectRequest.objects.get(tenant=tenant_a)
     start = datetime.combine(days_ago(2), time.min, tzinfo=ZoneInfo("America/Sao_Paulo"))
     assert (request.scope, request.kind, request.subject_ml_user_id) == ("buyer", "access", 555001)
-    assert (request.received_at, request.due_at) == (start, start + timedelta(days=15))
+    # Due at the end of the 15th day after the day received, in the store's calendar.
+    due = datetime.combine(start.date() + timedelta(days=15), time.max, tzinfo=start.tzinfo)
+    assert (request.received_at, request.due_at) == (start, due)
     assert request.filed_by == tenant_a.owner_email
     assert "Pedido registrado para o comprador 555001" in response.text
     row = response.text.split(f'id="buyer-request-{request.pk}"', 1)[1].split("</tr>", 1)[0]
