@@ -22,6 +22,7 @@ from compliance.dsr.requests import (
     dsr_mark_answered,
     dsr_start,
 )
+from compliance.errors import ComplianceError
 from compliance.models import (
     OPEN_STATUSES,
     ChecklistAttestation,
@@ -128,7 +129,11 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
                     messages.ERROR,
                 )
                 continue
-            changed = subject_erase(request=dsr)
+            try:
+                changed = subject_erase(request=dsr)
+            except ComplianceError as exc:
+                self.message_user(request, f"{dsr}: not erased: {exc.message}", messages.ERROR)
+                continue
             dsr_erasure_complete(request=dsr, by=staff, changed=changed)
             self.message_user(request, f"{dsr}: erased ({changed}).")
 

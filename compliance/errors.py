@@ -27,3 +27,7 @@ class AttestationInvalid(ComplianceError):
 
 class RequestNotPermitted(ComplianceError):
     """The staff member may not change data-subject requests."""
+
+
+class ErasureRefused(ComplianceError):
+    """An erasure that would leave a store without its owner: closing the store is the way."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.db.models import QuerySet
 
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
-from compliance.dsr.scrub import erased_email
+from compliance.dsr.scrub import ERASED, erased_email
 from compliance.models import (
     ChecklistAttestation,
     ComplianceReport,
@@ -70,6 +71,25 @@ personal_data(
     erasure=Erasure.ANONYMIZE,
     anonymize=lambda row: {"email": erased_email(row.email), "ip_address": None, "user_agent": ""},
     why_kept="the record that the terms were accepted (and which version, when) is kept",
+    schema="public",
+)
+
+
+def _admin_log(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    """Staff's admin history naming the subject: an object's repr is its e-mail or a string
+    that holds it (a user, a store's signup evidence, a request)."""
+    named = subject.email or f"ML {subject.ml_user_id}"
+    return LogEntry.objects.filter(object_repr__icontains=named)
+
+
+personal_data(
+    LogEntry,
+    fields=["object_repr"],
+    subjects=(SubjectKind.SELLER_USER, SubjectKind.BUYER),
+    locate=_admin_log,
+    erasure=Erasure.ANONYMIZE,
+    anonymize=lambda entry: {"object_repr": ERASED},
+    why_kept="staff's admin history (who changed which object, when) is kept for accountability",
     schema="public",
 )
 
