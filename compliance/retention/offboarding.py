@@ -42,6 +42,7 @@ from compliance.closure import closure_steps, store_record_sets
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.exports import LINK_SALT, export_link_token, subject_export
 from compliance.dsr.requests import dsr_open
+from compliance.dsr.scrub import is_erased_email
 from compliance.models import (
     OPEN_STATUSES,
     DataSubjectRequest,
@@ -62,7 +63,6 @@ logger = logging.getLogger(__name__)
 OFFBOARDING_DIR = "offboarding"
 EXPORTS_DIR = "exports"
 CHANNEL = "offboarding"
-ERASED_DOMAIN = "@erased.invalid"
 DOWNLOAD_PATH = "/retention/offboarding/"
 
 
@@ -204,7 +204,7 @@ def _store_users_erase(tenant: Tenant) -> None:
     if schema_exists(tenant.schema_name):
         with tenant_context(tenant):
             emails |= {e.lower() for e in User.objects.values_list("email", flat=True)}
-    for email in sorted(e for e in emails if e and not e.endswith(ERASED_DOMAIN)):
+    for email in sorted(e for e in emails if e and not is_erased_email(e)):
         dsr_open(
             tenant=tenant,
             scope=RequestScope.SELLER_USER,
