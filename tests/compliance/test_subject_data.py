@@ -339,6 +339,8 @@ def test_erasing_the_owner_leaves_no_copy_of_their_email(stores):
     assert [c for c in leftovers if c[0] not in EXEMPT_COLUMNS] == []
     with tenant_context(tenant_a):  # the buyer's part of the order is the store's record
         assert MLOrder.objects.get(id=2000000000).raw["buyer"]["nickname"] == "COMPRADOR_ZEBEDEU"
+    tenant_a.refresh_from_db()
+    assert tenant_a.owner_email == "socia@a.example.com"  # the store's contact passes on
     assert scan(["owner@b.example.com", "LOJA_B"], ["public", "tenant-b"])  # B untouched
 
 
