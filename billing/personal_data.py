@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from billing.errors import BillingError
 from billing.models import (
@@ -68,15 +69,28 @@ personal_data(
     why_kept="checkout sessions are part of the payment record",
     schema="public",
 )
+
+
+def _stripe_events(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    """The store's events, and any event (linked to a store or not: a late or orphaned one)
+    about the store's Stripe customer or naming the subject's e-mail."""
+    naming = Q(payload_text__icontains=subject.email) if subject.email else Q(pk__in=[])
+    if subject.owns(tenant):
+        customers = list(
+            BillingCustomer.objects.filter(tenant=tenant).values_list(
+                "stripe_customer_id", flat=True
+            )
+        )
+        naming |= Q(tenant=tenant) | Q(payload__data__object__customer__in=customers)
+        naming |= Q(payload__data__object__id__in=customers)
+    return StripeEvent.objects.annotate(payload_text=Cast("payload", TextField())).filter(naming)
+
+
 personal_data(
     StripeEvent,
     fields=["payload"],
     subjects=SELLER,
-    locate=lambda tenant, subject: (
-        StripeEvent.objects.filter(tenant=tenant)
-        if subject.owns(tenant)
-        else StripeEvent.objects.none()
-    ),
+    locate=_stripe_events,
     erasure=Erasure.ANONYMIZE,
     anonymize=lambda row: {"payload": scrubbed(row.payload)},
     why_kept="the event ledger proves what Stripe told us; names and addresses are removed",

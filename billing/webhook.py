@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from psycopg.types.json import Jsonb
 
+from billing.closure import stripe_payload_storable
 from billing.errors import PayloadInvalid, SignatureInvalid
 from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
@@ -169,7 +170,7 @@ def event_store(event: IncomingEvent) -> tuple[int, bool]:
             event.livemode,
             event.created,
             event.object_id,
-            Jsonb(event.payload),
+            Jsonb(stripe_payload_storable(event.payload)),
         ]
         cursor.execute(
             f"INSERT INTO {table} AS e (event_id, type, api_version, livemode, stripe_created, "  # noqa: S608

@@ -274,7 +274,11 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
                     messages.ERROR,
                 )
                 continue
-            changed = dsr_erase(request=dsr, by=staff)
+            try:
+                changed = dsr_erase(request=dsr, by=staff)
+            except ComplianceError as exc:
+                self.message_user(request, f"{dsr}: not erased: {exc.message}", messages.ERROR)
+                continue
             dsr.refresh_from_db()
             self.message_user(
                 request, f"{dsr}: erased ({changed}); confirmation: {self.confirmation(dsr)}."

@@ -9,5 +9,6 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         # Each app declares its personal data in a ``personal_data`` module, and its checklist
-        # items (compliance.checklists) in a ``checklists`` module.
-        autodiscover_modules("personal_data", "checklists")
+        # items (compliance.checklists) in a ``checklists`` module, and what closing a store
+        # must undo on its side (compliance.closure) in a ``closure`` module.
+        autodiscover_modules("personal_data", "checklists", "closure")

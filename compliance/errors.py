@@ -35,3 +35,7 @@ class IdentityNotVerified(ComplianceError):
 
 class ExportWithdrawn(ExportLinkInvalid):
     """An export deleted because its subject's data was erased afterwards (answered 410)."""
+
+
+class ErasureRefused(ComplianceError):
+    """An erasure that would leave a store without its owner: closing the store is the way."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.db.models import QuerySet
+from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditEvent
 from compliance.breaches.models import BreachCase, BreachDrill
-from compliance.dsr.scrub import erased_email
+from compliance.dsr.scrub import ERASED, erased_email, is_erased_email
 from compliance.models import (
     ChecklistAttestation,
     ComplianceReport,
@@ -17,7 +19,7 @@ from compliance.models import (
 )
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from tenants.models import SignupAgreement, Tenant
-from users.models import User
+from users.models import Role, User
 
 SELLER = (SubjectKind.SELLER_USER,)
 
@@ -46,6 +48,23 @@ def _owned_store(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
     return Tenant.objects.filter(pk=tenant.pk, owner_email__iexact=subject.email)
 
 
+def _store_owner_erased(store: Tenant, subject: Subject) -> dict[str, Any]:
+    """The store's contact passes to another active owner (erasing the only owner of an open
+    store is refused: ``compliance.dsr.owners``); with none, the e-mail is erased."""
+    with tenant_context(store):
+        others = list(
+            User.objects.filter(role=Role.OWNER, is_active=True)
+            .exclude(email__iexact=subject.email)
+            .order_by("pk")
+            .values_list("email", flat=True)
+        )
+    for email in others:
+        taken = Tenant.objects.filter(owner_email__iexact=email).exclude(pk=store.pk).exists()
+        if not is_erased_email(email) and not taken:
+            return {"owner_email": email.lower()}
+    return {"owner_email": erased_email(store.owner_email)}
+
+
 personal_data(
     Tenant,
     fields=["owner_email"],
@@ -53,6 +72,7 @@ personal_data(
     locate=_owned_store,
     erasure=Erasure.ANONYMIZE,
     anonymize=lambda store: {"owner_email": erased_email(store.owner_email)},
+    anonymize_for=_store_owner_erased,
     why_kept="the store and its contract (invoices, fiscal records) outlive the owner's e-mail",
     schema="public",
 )
@@ -70,6 +90,25 @@ personal_data(
     erasure=Erasure.ANONYMIZE,
     anonymize=lambda row: {"email": erased_email(row.email), "ip_address": None, "user_agent": ""},
     why_kept="the record that the terms were accepted (and which version, when) is kept",
+    schema="public",
+)
+
+
+def _admin_log(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    """Staff's admin history naming the subject: an object's repr is its e-mail or a string
+    that holds it (a user, a store's signup evidence, a request)."""
+    named = subject.email or f"ML {subject.ml_user_id}"
+    return LogEntry.objects.filter(object_repr__icontains=named)
+
+
+personal_data(
+    LogEntry,
+    fields=["object_repr"],
+    subjects=(SubjectKind.SELLER_USER, SubjectKind.BUYER),
+    locate=_admin_log,
+    erasure=Erasure.ANONYMIZE,
+    anonymize=lambda entry: {"object_repr": ERASED},
+    why_kept="staff's admin history (who changed which object, when) is kept for accountability",
     schema="public",
 )
 

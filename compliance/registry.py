@@ -52,6 +52,8 @@ class Subject:
 
 Locate = Callable[[Any, Subject], "models.QuerySet[Any]"]  # (tenant, subject)
 Anonymize = Callable[[Any], dict[str, Any]]
+# For a model that holds more than one kind of subject: what erasing ``subject`` changes in a row.
+AnonymizeFor = Callable[[Any, Subject], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,18 @@ class PersonalData:
     anonymize: Anonymize | None = None
     why_kept: str = ""  # the legal reason rows are anonymized instead of deleted
     schema: str = "tenant"  # "tenant": rows live in the store's schema; "public" otherwise
+    anonymize_for: AnonymizeFor | None = None
 
     @property
     def label(self) -> str:
         return self.model._meta.label
+
+    def erased_values(self, row: Any, subject: Subject) -> dict[str, Any]:
+        """The new values of ``row``'s fields once ``subject``'s data is erased from it."""
+        if self.anonymize_for is not None:
+            return self.anonymize_for(row, subject)
+        assert self.anonymize is not None  # checked at declaration
+        return self.anonymize(row)
 
 
 @dataclass
@@ -92,14 +102,22 @@ def personal_data(
     anonymize: Anonymize | None = None,
     why_kept: str = "",
     schema: str = "tenant",
+    anonymize_for: AnonymizeFor | None = None,
 ) -> None:
-    """Declare ``model``'s personal fields (call from an app's ``personal_data`` module)."""
+    """Declare ``model``'s personal fields (call from an app's ``personal_data`` module).
+
+    ``anonymize`` changes a row found for any subject; a model holding several kinds of
+    subject in one row (an order names its buyer and its seller) gives ``anonymize_for``, which
+    is told whose data goes (``anonymize`` then serves retention, which has no subject).
+    """
     names = tuple(fields)
     known = {f.name for f in model._meta.get_fields()}
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ValueError(f"{model._meta.label} has no field(s) {unknown}")
-    if erasure == Erasure.ANONYMIZE and (anonymize is None or not why_kept):
+    if erasure == Erasure.ANONYMIZE and (
+        (anonymize is None and anonymize_for is None) or not why_kept
+    ):
         raise ValueError(f"{model._meta.label}: anonymizing needs anonymize= and why_kept=")
     if erasure == Erasure.KEEP and not why_kept:
         raise ValueError(f"{model._meta.label}: keeping personal data needs why_kept=")
@@ -112,6 +130,7 @@ def personal_data(
         anonymize=anonymize,
         why_kept=why_kept,
         schema=schema,
+        anonymize_for=anonymize_for,
     )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from compliance.dsr.lookup import buyer_finder
 from compliance.dsr.scrub import erased_email, scrubbed
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
-from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion, SyncRun
 from integrations.models import MLAuthorization, MLConnection, MLNotification
 from tenants.models import Tenant
 
@@ -19,22 +19,76 @@ SELLER = (SubjectKind.SELLER_USER,)
 
 
 def _orders(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
-    return MLOrder.objects.filter(buyer_id=subject.ml_user_id)
+    """A buyer's orders; for the store's owner, every order whose copy names the seller."""
+    if subject.kind == SubjectKind.BUYER:
+        return MLOrder.objects.filter(buyer_id=subject.ml_user_id)
+    if subject.owns(tenant):
+        return MLOrder.objects.filter(raw__seller__has_key="nickname")
+    return MLOrder.objects.none()
+
+
+def _order_buyer_erased(order: MLOrder) -> dict[str, Any]:
+    return {
+        "buyer_id": None,
+        "buyer_nickname": "",
+        "raw": scrubbed(order.raw),
+        "payments": scrubbed(order.payments),
+    }
+
+
+def _order_erased_for(order: MLOrder, subject: Subject) -> dict[str, Any]:
+    if subject.kind == SubjectKind.BUYER:
+        return _order_buyer_erased(order)
+    # The owner's erasure takes the seller's ML nickname out of ML's copy of the order; the
+    # buyer's part is the store's record (the seller is its controller) and stays.
+    raw = dict(order.raw)
+    raw["seller"] = {k: v for k, v in (raw.get("seller") or {}).items() if k != "nickname"}
+    return {"raw": raw}
 
 
 personal_data(
     MLOrder,
     fields=["buyer_id", "buyer_nickname", "raw", "payments"],
-    subjects=BUYER,
+    subjects=(*BUYER, *SELLER),
     locate=_orders,
     erasure=Erasure.ANONYMIZE,
-    anonymize=lambda order: {
-        "buyer_id": None,
-        "buyer_nickname": "",
-        "raw": scrubbed(order.raw),
-        "payments": scrubbed(order.payments),
-    },
+    anonymize=_order_buyer_erased,
+    anonymize_for=_order_erased_for,
     why_kept="orders are fiscal records kept 5 years (LGPD Art. 16 I; CTN Art. 195)",
+)
+
+
+def _question_ids(subject: Subject) -> list[int]:
+    return list(MLQuestion.objects.filter(from_id=subject.ml_user_id).values_list("pk", flat=True))
+
+
+def _runs_listing(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
+    """Sync runs whose cursor lists one of the buyer's questions."""
+    listing = Q(pk__in=[])
+    for question_id in _question_ids(subject):
+        listing |= Q(cursor__questions__listed__contains=[question_id])
+    return SyncRun.objects.filter(listing)
+
+
+def _cursor_without(run: SyncRun, subject: Subject) -> dict[str, Any]:
+    erased = set(_question_ids(subject))
+    cursor = dict(run.cursor)
+    section = dict(cursor.get("questions") or {})
+    section["listed"] = [i for i in section.get("listed") or [] if int(i) not in erased]
+    cursor["questions"] = section
+    return {"cursor": cursor}
+
+
+# Declared before MLQuestion: the buyer's question ids leave the sync cursors that listed them
+# while the questions are still there to say which ids are theirs; then the questions go.
+personal_data(
+    SyncRun,
+    fields=["cursor"],
+    subjects=BUYER,
+    locate=_runs_listing,
+    erasure=Erasure.ANONYMIZE,
+    anonymize_for=_cursor_without,
+    why_kept="a sync that stopped resumes from its cursor; only the erased questions' ids go",
 )
 personal_data(
     MLQuestion,
@@ -43,6 +97,8 @@ personal_data(
     locate=lambda tenant, subject: MLQuestion.objects.filter(from_id=subject.ml_user_id),
     erasure=Erasure.DELETE,
 )
+
+
 personal_data(
     MLAccount,
     fields=["nickname", "connected_by"],

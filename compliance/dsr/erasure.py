@@ -16,6 +16,7 @@ from django.db import transaction
 from compliance.audit.models import AuditAction
 from compliance.audit.services import audit_record
 from compliance.dsr.exports import _context
+from compliance.dsr.owners import owner_erasure_check
 from compliance.dsr.requests import subject_of
 from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.registry import Erasure, PersonalData, declarations
@@ -39,10 +40,9 @@ def _step(request: DataSubjectRequest, declared: PersonalData, *, record: bool) 
             count = rows.count()
             rows.delete()
         else:
-            assert declared.anonymize is not None  # checked at declaration
             count = 0
             for row in rows.select_for_update().iterator(chunk_size=500):
-                values = declared.anonymize(row)
+                values = declared.erased_values(row, subject)
                 type(row)._default_manager.filter(pk=row.pk).update(**values)
                 count += 1
         if record:
@@ -53,7 +53,11 @@ def _step(request: DataSubjectRequest, declared: PersonalData, *, record: bool) 
 
 
 def subject_erase(*, request: DataSubjectRequest) -> dict[str, int]:
-    """Erase the subject's data in the request's store; rows changed per model this run."""
+    """Erase the subject's data in the request's store; rows changed per model this run.
+
+    Refused (``ErasureRefused``) for the only owner of a store that is still open.
+    """
+    owner_erasure_check(request=request)
     subject = subject_of(request)
     done = set(ErasureStep.objects.filter(request=request).values_list("model_label", flat=True))
     changed: dict[str, int] = {}

@@ -40,6 +40,7 @@ PERSONAL_KEYS = frozenset(
     }
 )
 ERASED = "[erased]"
+ERASED_DOMAIN = "@erased.invalid"
 
 
 def scrubbed(value: Any) -> Any:
@@ -57,4 +58,9 @@ def scrubbed(value: Any) -> Any:
 def erased_email(email: str) -> str:
     """A unique, non-deliverable stand-in for an erased address (unique constraints hold)."""
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
-    return f"erased-{digest}@erased.invalid"
+    return f"erased-{digest}{ERASED_DOMAIN}"
+
+
+def is_erased_email(email: str) -> bool:
+    """Whether ``email`` is a stand-in left by an erasure (``erased_email``)."""
+    return email.strip().lower().endswith(ERASED_DOMAIN)

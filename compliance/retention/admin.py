@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from compliance.retention.errors import RetentionError
 from compliance.retention.models import (
     RetentionCategory,
     RetentionPolicy,
@@ -20,6 +19,7 @@ from compliance.retention.models import (
 from compliance.retention.offboarding import store_offboard
 from compliance.retention.services import retention_run
 from core.admin_readonly import ReadOnlyAdmin
+from core.errors import DomainError
 from tenants.admin import store_offboarding_set
 from tenants.models import Tenant
 
@@ -143,7 +143,7 @@ class StoreOffboardingAdmin(ReadOnlyAdmin):
                 continue
             try:
                 store_offboard(tenant=offboarding.tenant, by=request.user.get_username())
-            except RetentionError as exc:
+            except DomainError as exc:  # not closed, or a closure step's provider refused
                 self.message_user(request, f"{offboarding}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{offboarding.schema_name}: offboarded.")
@@ -152,8 +152,8 @@ class StoreOffboardingAdmin(ReadOnlyAdmin):
 def _offboard_now(tenant: Tenant, by: str) -> str | None:
     try:
         store_offboard(tenant=tenant, by=by)
-    except RetentionError as exc:
-        return exc.message
+    except DomainError as exc:  # a closure step's provider (Stripe) may be down: resume later
+        return f"{exc.message} (resume it from Store offboardings)"
     return None
 
 

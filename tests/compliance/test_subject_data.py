@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -22,11 +24,13 @@ from compliance.consent.services import consent_grant
 from compliance.dsr.erasure import _step, erasure_replay, subject_erase
 from compliance.dsr.exports import export_link_token, subject_export
 from compliance.dsr.requests import dsr_open
+from compliance.errors import ErasureRefused
 from compliance.models import ErasureStep, RequestKind, RequestScope
 from compliance.registry import SubjectKind, declarations
-from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion, SyncRun
 from integrations.models import MLAuthorization, MLConnection
-from tenants.models import SignupAgreement
+from tenants.models import SignupAgreement, TenantStatus
+from tenants.services import tenant_set_status
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +41,12 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 ML_SELLER = {"A": 5550001, "B": 5550002}
 
 
-def order_raw(order_id: int, buyer: int, first: str, nickname: str) -> dict[str, Any]:
+def order_raw(
+    order_id: int, buyer: int, first: str, nickname: str, seller: str = "LOJA_A"
+) -> dict[str, Any]:
     return {
         "id": order_id,
+        "seller": {"id": 5550001, "nickname": seller},
         "buyer": {"id": buyer, "nickname": nickname, "first_name": first, "last_name": "Quintas"},
         "shipping": {
             "receiver_address": {"street_name": "Rua das Acácias", "zip_code": "01001000"}
@@ -68,7 +75,7 @@ def seed_store(tenant, *, suffix: str) -> None:
                 buyer_nickname=nick,
                 items=[{"item_id": "MLB1", "quantity": 1}],
                 payments=[{"id": order_id + 1, "payer_id": buyer}],
-                raw=order_raw(order_id, buyer, first, nick),
+                raw=order_raw(order_id, buyer, first, nick, seller=f"LOJA_{suffix}"),
                 synced_at=NOW,
             )
             MLQuestion.objects.create(
@@ -214,7 +221,7 @@ def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(store
     manifest = json.loads(files["manifest.json"])
     expected = {d.label: list(d.fields) for d in declarations() if SubjectKind.BUYER in d.subjects}
     assert {m["model"]: m["fields"] for m in manifest["models"]} == expected
-    assert {m["model"]: m["rows"] for m in manifest["models"]} == {
+    assert {m["model"]: m["rows"] for m in manifest["models"] if m["rows"]} == {
         "mercadolivre.MLOrder": 1,
         "mercadolivre.MLQuestion": 1,
     }
@@ -243,7 +250,8 @@ def test_an_owners_export_covers_every_seller_declaration(stores):
     rows = {m["model"]: m["rows"] for m in manifest["models"]}
     sellers = {d.label for d in declarations() if SubjectKind.SELLER_USER in d.subjects}
     assert set(rows) == sellers
-    assert all(count >= 1 for count in rows.values()), rows
+    # Every declaration finds the owner (staff edited nothing of theirs: no admin history).
+    assert all(count >= 1 for label, count in rows.items() if label != "admin.LogEntry"), rows
     assert "cus_B" not in "".join(files.values())
     assert json.loads(files["external.json"])["stripe_customer"]["id"] == "cus_A"
 
@@ -293,7 +301,10 @@ def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
 
     changed = subject_erase(request=request)
 
-    assert changed == {"mercadolivre.MLOrder": 1, "mercadolivre.MLQuestion": 1}
+    assert {label: rows for label, rows in changed.items() if rows} == {
+        "mercadolivre.MLOrder": 1,
+        "mercadolivre.MLQuestion": 1,
+    }
     leftovers = scan(
         ["COMPRADOR_ZEBEDEU", "Zebedeu", f"0100{BUYER}", BUYER], ["public", "tenant-a"]
     )
@@ -307,8 +318,14 @@ def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
     assert scan(["COMPRADOR_ZEBEDEU"], ["tenant-b"])
 
 
+def co_owner(tenant, email: str) -> None:
+    with tenant_context(tenant):
+        User.objects.create_user(email, None, role="owner")
+
+
 def test_erasing_the_owner_leaves_no_copy_of_their_email(stores):
     tenant_a, _ = stores
+    co_owner(tenant_a, "socia@a.example.com")  # the store keeps an owner
     email = tenant_a.owner_email
     request = request_for(
         tenant_a, RequestScope.SELLER_USER, RequestKind.ERASURE, subject_email=email
@@ -316,9 +333,153 @@ def test_erasing_the_owner_leaves_no_copy_of_their_email(stores):
 
     subject_erase(request=request)
 
+    # LOJA_A is the seller's ML nickname: on the account, the routing row and inside ML's copy
+    # of every order.
     leftovers = scan([email, "Navegador-A", "203.0.113.1", "LOJA_A"], ["public", "tenant-a"])
     assert [c for c in leftovers if c[0] not in EXEMPT_COLUMNS] == []
+    with tenant_context(tenant_a):  # the buyer's part of the order is the store's record
+        assert MLOrder.objects.get(id=2000000000).raw["buyer"]["nickname"] == "COMPRADOR_ZEBEDEU"
+    tenant_a.refresh_from_db()
+    assert tenant_a.owner_email == "socia@a.example.com"  # the store's contact passes on
     assert scan(["owner@b.example.com", "LOJA_B"], ["public", "tenant-b"])  # B untouched
+
+
+def test_erasing_the_only_owner_of_an_open_store_is_refused_pointing_to_closing_it(stores):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a,
+        RequestScope.SELLER_USER,
+        RequestKind.ERASURE,
+        subject_email=tenant_a.owner_email,
+    )
+
+    with pytest.raises(ErasureRefused, match=r"only owner.*Close the store"):
+        subject_erase(request=request)
+
+    assert not ErasureStep.objects.filter(request=request).exists()
+    with tenant_context(tenant_a):
+        assert User.objects.filter(email=tenant_a.owner_email).exists()
+
+
+def test_the_only_owner_of_a_closed_store_can_be_erased(stores):
+    tenant_a, _ = stores
+    email = tenant_a.owner_email
+    tenant_set_status(tenant=tenant_a, status=TenantStatus.CLOSED)
+    tenant_a.refresh_from_db()
+    request = request_for(
+        tenant_a, RequestScope.SELLER_USER, RequestKind.ERASURE, subject_email=email
+    )
+
+    subject_erase(request=request)
+
+    with tenant_context(tenant_a):
+        assert not User.objects.filter(email=email).exists()
+
+
+def test_staff_erasing_the_only_owner_see_why_and_what_to_do(stores, staff_client):
+    tenant_a, _ = stores
+    request = request_for(
+        tenant_a,
+        RequestScope.SELLER_USER,
+        RequestKind.ERASURE,
+        subject_email=tenant_a.owner_email,
+    )
+    request.identity = "verified"
+    request.save()
+
+    page = staff_client.post(
+        "/admin/compliance/datasubjectrequest/",
+        {"action": "erase_data", "_selected_action": [request.pk]},
+        follow=True,
+    )
+
+    assert "not erased" in page.text
+    assert "Close the store instead" in page.text
+    request.refresh_from_db()
+    assert request.status == "received"
+
+
+def test_an_owners_erasure_reaches_stripe_events_no_store_claims(stores):
+    tenant_a, _ = stores
+    co_owner(tenant_a, "socia@a.example.com")
+    email = tenant_a.owner_email
+    # Late events Stripe sent after the customer lost its store link, and one that only names
+    # the e-mail (a checkout before the customer row existed).
+    StripeEvent.objects.create(
+        event_id="evt_orphan_customer",
+        type="customer.updated",
+        tenant=None,
+        payload={"data": {"object": {"id": "cus_A", "object": "customer", "email": email}}},
+    )
+    StripeEvent.objects.create(
+        event_id="evt_orphan_invoice",
+        type="invoice.paid",
+        tenant=None,
+        payload={"data": {"object": {"customer": "cus_A", "customer_name": "Dona da Loja A"}}},
+    )
+    StripeEvent.objects.create(
+        event_id="evt_orphan_email",
+        type="checkout.session.completed",
+        tenant=None,
+        payload={"data": {"object": {"customer_details": {"email": email}}}},
+    )
+    request = request_for(
+        tenant_a, RequestScope.SELLER_USER, RequestKind.ERASURE, subject_email=email
+    )
+
+    subject_erase(request=request)
+
+    left = scan([email, "Dona da Loja A"], ["public"])
+    assert [c for c in left if c[0].startswith("public.billing_stripeevent")] == []
+    assert (
+        StripeEvent.objects.get(event_id="evt_orphan_invoice").payload["data"]["object"]["customer"]
+        == "cus_A"
+    )  # the ledger keeps what it needs
+
+
+def test_an_owners_erasure_reaches_the_admin_history_naming_them(stores, staff_client):
+    tenant_a, _ = stores
+    co_owner(tenant_a, "socia@a.example.com")
+    email = tenant_a.owner_email
+    agreement = SignupAgreement.objects.get(tenant=tenant_a)
+    LogEntry.objects.create(
+        user=User.objects.filter(is_superuser=True).first(),
+        content_type=ContentType.objects.get_for_model(SignupAgreement),
+        object_id=str(agreement.pk),
+        object_repr=str(agreement),
+        action_flag=CHANGE,
+        change_message="Changed user agent.",
+    )
+    assert LogEntry.objects.filter(object_repr__icontains=email).exists()
+    request = request_for(
+        tenant_a, RequestScope.SELLER_USER, RequestKind.ERASURE, subject_email=email
+    )
+
+    subject_erase(request=request)
+
+    assert [c for c in scan([email], ["public"]) if c[0].startswith("public.django_admin")] == []
+    assert LogEntry.objects.filter(object_id=str(agreement.pk)).exists()  # the history stays
+
+
+def test_a_buyers_erasure_takes_their_questions_out_of_sync_cursors(stores):
+    tenant_a, _ = stores
+    mine, other = 3000000000, 3000000001
+    with tenant_context(tenant_a):
+        run = SyncRun.objects.create(
+            kind="initial",
+            status="failed",
+            cursor={"questions": {"offset": 2, "listed": [mine, other]}},
+        )
+    request = request_for(
+        tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+    )
+
+    subject_erase(request=request)
+
+    with tenant_context(tenant_a):
+        run.refresh_from_db()
+        assert run.cursor["questions"] == {"offset": 2, "listed": [other]}
+        assert not MLQuestion.objects.filter(pk=mine).exists()
 
 
 def test_an_erasure_stopped_halfway_resumes_without_redoing_steps(stores):
@@ -331,13 +492,11 @@ def test_an_erasure_stopped_halfway_resumes_without_redoing_steps(stores):
 
     rest = subject_erase(request=request)
 
-    assert rest == {"mercadolivre.MLQuestion": 1}
+    assert "mercadolivre.MLOrder" not in rest
+    assert rest["mercadolivre.MLQuestion"] == 1
     assert set(
         ErasureStep.objects.filter(request=request).values_list("model_label", flat=True)
-    ) == {
-        "mercadolivre.MLOrder",
-        "mercadolivre.MLQuestion",
-    }
+    ) == {d.label for d in declarations() if SubjectKind.BUYER in d.subjects}
     assert subject_erase(request=request) == {}
 
 

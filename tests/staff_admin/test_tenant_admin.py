@@ -9,7 +9,7 @@ from django_tenants.utils import schema_exists
 
 from billing.models import SubscriptionMirror, SubscriptionStatus
 from compliance.audit.models import AuditAction, AuditEvent
-from compliance.models import DataSubjectRequest
+from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from integrations.models import MLConnection, MLConnectionStatus
 from tenants.models import Tenant, TenantStatus
@@ -197,7 +197,8 @@ def closing_store(committed_db, settings, tmp_path):
         channel="command",
     ).tenant
     yield tenant
-    # The final export's request protects the store row from database_reset's delete.
+    # The offboarding's requests protect the store row from database_reset's delete.
+    ErasureStep.objects.filter(request__tenant=tenant).delete()
     DataSubjectRequest.objects.filter(tenant=tenant).delete()
 
 

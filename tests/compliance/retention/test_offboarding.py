@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from compliance.dsr.exports import export_link_token
-from compliance.models import DataSubjectRequest
+from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from compliance.retention.offboarding import DOWNLOAD_PATH
 from compliance.retention.services import retention_run
@@ -52,7 +52,8 @@ def stores(committed_db, media, settings):
         )
         made[slug] = tenant
     yield made
-    # The final export's request protects its store row from database_reset's delete.
+    # The offboarding's requests protect their store row from database_reset's delete.
+    ErasureStep.objects.filter(request__tenant__in=made.values()).delete()
     DataSubjectRequest.objects.filter(tenant__in=made.values()).delete()
 
 
