@@ -51,6 +51,10 @@ KEPT = {
         "the requests answered for them (the final export, each erasure) are the evidence "
         "that they were answered (LGPD Arts. 18-19, 37)"
     ),
+    # Who filed and who verified a request they made themselves (the privacy center's
+    # "download my data", verified by their login): the same evidence of an answered request.
+    "public.compliance_datasubjectrequest.filed_by": "who filed it, as above (Arts. 18-19, 37)",
+    "public.compliance_datasubjectrequest.verified_by": "who verified it, as above",
     "public.audit_auditevent.actor_email": (
         "access and security logs: Marco Civil da Internet Art. 15 (6 months), LGPD Art. 46; "
         "removed by the audit_access_log retention category"
