@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from compliance.dsr.scrub import erased_email, scrubbed
+from compliance.dsr.scrub import erased_email
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
+from integrations.mercadolivre.erased import order_buyer_erased
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from integrations.models import MLAuthorization, MLConnection, MLNotification
 from tenants.models import Tenant
@@ -27,12 +28,7 @@ personal_data(
     subjects=BUYER,
     locate=_orders,
     erasure=Erasure.ANONYMIZE,
-    anonymize=lambda order: {
-        "buyer_id": None,
-        "buyer_nickname": "",
-        "raw": scrubbed(order.raw),
-        "payments": scrubbed(order.payments),
-    },
+    anonymize=lambda order: order_buyer_erased(raw=order.raw, payments=order.payments),
     why_kept="orders are fiscal records kept 5 years (LGPD Art. 16 I; CTN Art. 195)",
 )
 personal_data(

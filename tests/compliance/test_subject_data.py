@@ -194,6 +194,8 @@ EXEMPT_COLUMNS = {
     # The request itself is the evidence of the answer (Arts. 18-19, 37).
     "public.compliance_datasubjectrequest.subject_email",
     "public.compliance_datasubjectrequest.subject_ml_user_id",
+    # The suppression list: the erased buyer's ML id, so sync never stores them again (Art. 16).
+    "public.compliance_erasedsubject.ml_user_id",
     # Access logs, kept by law (Marco Civil Art. 15), declared Erasure.KEEP.
     "public.audit_auditevent.actor_email",
     "public.audit_auditevent.ip_address",
