@@ -8,16 +8,24 @@ the public schema is scanned for the buyer's values (``tests/support/personal_sc
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction, AuditEvent
 from compliance.dsr.erasure import erasure_replay, subject_erase
-from compliance.dsr.requests import dsr_open
-from compliance.models import DataSubjectRequest, ErasedSubject, RequestKind, RequestScope
+from compliance.dsr.requests import dsr_erasure_complete, dsr_open
+from compliance.models import (
+    DataSubjectRequest,
+    ErasedSubject,
+    RequestKind,
+    RequestScope,
+    RequestStatus,
+)
 from doubles.mercadolivre.data import question_new
 from doubles.mercadolivre.records import Buyer
 from integrations.mercadolivre.inbox import notification_process
@@ -25,6 +33,7 @@ from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.mercadolivre.tasks import ml_incremental_sync
 from tenants.models import Tenant
+from tests.factories.users import staff_create
 from tests.integrations.support import connect
 from tests.integrations.test_inbox import deliver
 from tests.support.personal_scan import personal_values_found
@@ -98,7 +107,9 @@ def erased(sandbox, tenant_a, settings) -> Erased:
         channel="e-mail",
         subject_ml_user_id=buyer.id,
     ).request
-    subject_erase(request=request)
+    dsr_erasure_complete(request=request, by=staff_create(), changed=subject_erase(request=request))
+    request.refresh_from_db()
+    assert request.status == RequestStatus.COMPLETED
     found = Erased(
         tenant=tenant_a,
         seller_id=seller_id,
@@ -197,3 +208,13 @@ def test_an_erasure_replay_keeps_the_list_and_writes_its_audit_event(erased):
     assert ErasedSubject.objects.filter(tenant=erased.tenant).count() == 1
     replays = AuditEvent.objects.filter(action=AuditAction.DATA_ERASURE, details__replay=True)
     assert replays.count() == 1
+
+
+def test_erasures_done_before_the_list_existed_join_it(erased):
+    ErasedSubject.objects.all().delete()  # as before the list's migration
+    migration = importlib.import_module("compliance.migrations.0004_erased_subjects")
+
+    migration.erasures_listed(django_apps, None)
+
+    listed = ErasedSubject.objects.get(tenant=erased.tenant)
+    assert (listed.ml_user_id, listed.request) == (erased.buyer.id, erased.request)
