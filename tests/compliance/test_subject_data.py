@@ -219,6 +219,7 @@ def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(store
     assert {m["model"]: m["rows"] for m in manifest["models"]} == {
         "mercadolivre.MLOrder": 1,
         "mercadolivre.MLQuestion": 1,
+        "compliance.ErasedSubject": 0,  # not erased (so not on the suppression list)
     }
     everything = "".join(files.values())
     assert "COMPRADOR_ZEBEDEU" in everything
@@ -295,7 +296,11 @@ def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
 
     changed = subject_erase(request=request)
 
-    assert changed == {"mercadolivre.MLOrder": 1, "mercadolivre.MLQuestion": 1}
+    assert changed == {
+        "mercadolivre.MLOrder": 1,
+        "mercadolivre.MLQuestion": 1,
+        "compliance.ErasedSubject": 1,  # kept: the suppression list entry
+    }
     leftovers = scan(
         ["COMPRADOR_ZEBEDEU", "Zebedeu", f"0100{BUYER}", BUYER], ["public", "tenant-a"]
     )
@@ -333,12 +338,13 @@ def test_an_erasure_stopped_halfway_resumes_without_redoing_steps(stores):
 
     rest = subject_erase(request=request)
 
-    assert rest == {"mercadolivre.MLQuestion": 1}
+    assert rest == {"mercadolivre.MLQuestion": 1, "compliance.ErasedSubject": 1}
     assert set(
         ErasureStep.objects.filter(request=request).values_list("model_label", flat=True)
     ) == {
         "mercadolivre.MLOrder",
         "mercadolivre.MLQuestion",
+        "compliance.ErasedSubject",
     }
     assert subject_erase(request=request) == {}
 
