@@ -4,8 +4,8 @@ An erasure puts its subject on the store's list (``ErasedSubject``) in the same 
 as its first step; every writer of Mercado Livre data asks ``erased_buyers`` which of a
 batch's buyers are on it, in one query, before writing. The two meet under one advisory lock
 per store: a writer holds it shared from its check to its commit, an erasure exclusively while
-it lists the subject, so an order fetched before the erasure is written before the erasure
-anonymizes it, and one fetched after is checked against the list.
+it lists the subject (its first step), so an order fetched before the erasure is written before
+the erasure anonymizes it, and one fetched after is checked against the list.
 """
 
 from __future__ import annotations
@@ -35,19 +35,26 @@ def subject_suppress(*, request: DataSubjectRequest) -> ErasedSubject:
     Call inside the transaction that erases: the entry commits with the erasure or not at all.
     """
     assert transaction.get_connection().in_atomic_block, "list the subject with its erasure"
+    found = _entry(request)
+    if found is not None:
+        # Listed by an earlier step: no lock, so a step that then waits on a row a writer holds
+        # (an answer being sent) never also blocks that writer's check.
+        return found
     _lock(request.tenant.schema_name, exclusive=True)
-    buyer = request.subject_ml_user_id if request.scope == RequestScope.BUYER else None
-    listed = ErasedSubject.objects.filter(tenant_id=request.tenant_id)
-    found = (
-        listed.filter(ml_user_id=buyer).first()
-        if buyer is not None
-        else listed.filter(request=request).first()
-    )
+    found = _entry(request)  # listed meanwhile by a concurrent run of the same erasure
     if found is not None:
         return found
+    buyer = request.subject_ml_user_id if request.scope == RequestScope.BUYER else None
     return ErasedSubject.objects.create(
         tenant_id=request.tenant_id, request=request, ml_user_id=buyer, erased_at=timezone.now()
     )
+
+
+def _entry(request: DataSubjectRequest) -> ErasedSubject | None:
+    listed = ErasedSubject.objects.filter(tenant_id=request.tenant_id)
+    if request.scope == RequestScope.BUYER and request.subject_ml_user_id is not None:
+        return listed.filter(ml_user_id=request.subject_ml_user_id).first()
+    return listed.filter(request=request).first()
 
 
 def erased_buyers(*, schema_name: str, ml_user_ids: Iterable[int | None]) -> frozenset[int]:

@@ -80,9 +80,14 @@ def item_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """An object of the payload, or empty where there is none (or an erasure left a marker)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    buyer = body.get("buyer") or {}
-    shipping = body.get("shipping") or {}
+    buyer = _mapping(body.get("buyer"))
+    shipping = _mapping(body.get("shipping"))
     return {
         "id": int(body["id"]),
         "status": str(body.get("status") or "")[:32],
@@ -227,13 +232,21 @@ def _erased_among(buyer_ids: Iterable[int | None]) -> frozenset[int]:
     return erased_buyers(schema_name=current_schema(), ml_user_ids=buyer_ids)
 
 
+def order_buyer_ids(body: Mapping[str, Any]) -> set[int]:
+    """Every id an order gives its buyer: ``buyer.id`` and each payment's ``payer_id`` (a 206
+    may leave the buyer out and still name them as the payer)."""
+    payers = [_mapping(payment).get("payer_id") for payment in body.get("payments") or []]
+    found = {_int_or_none(value) for value in [_mapping(body.get("buyer")).get("id"), *payers]}
+    return {value for value in found if value is not None}
+
+
 def orders_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
     now = timezone.now()
     rows = _dedupe_latest(order_row(body, now) for body in bodies)
     with transaction.atomic():
-        erased = _erased_among(row["buyer_id"] for row in rows)
+        erased = _erased_among(buyer for row in rows for buyer in order_buyer_ids(row["raw"]))
         for row in rows:
-            if row["buyer_id"] in erased:
+            if order_buyer_ids(row["raw"]) & erased:
                 row.update(order_buyer_erased(raw=row["raw"], payments=row["payments"]))
         return _upsert(MLOrder, rows)
 
