@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from compliance.audit.models import AuditAction, AuditEvent
@@ -28,10 +30,12 @@ from compliance.models import (
 )
 from doubles.mercadolivre.data import question_new
 from doubles.mercadolivre.records import Buyer
+from doubles.mercadolivre.render import order_json
 from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.mercadolivre.tasks import ml_incremental_sync
+from integrations.mercadolivre.upserts import orders_upsert
 from tenants.models import Tenant
 from tests.factories.users import staff_create
 from tests.integrations.support import connect
@@ -229,3 +233,26 @@ def test_a_partial_answer_after_the_erasure_keeps_the_order_anonymized(erased, s
     assert outcome.status == "succeeded"
     assert erased.leftovers() == []
     _orders_kept_anonymized(erased)
+
+
+def test_the_list_is_asked_once_per_batch_however_many_orders(erased, sandbox):
+    state = sandbox.server.state
+    with state.lock:
+        bodies = [
+            order_json(order, state.seller(erased.seller_id))
+            for order in state.dataset.orders.values()
+            if order.seller_id == erased.seller_id
+        ]
+    assert len(bodies) > 2
+
+    with tenant_context(erased.tenant):
+        with CaptureQueriesContext(connection) as one:
+            orders_upsert(bodies[:1])
+        with CaptureQueriesContext(connection) as many:
+            orders_upsert(bodies)
+
+    def statements(captured: CaptureQueriesContext) -> list[str]:
+        return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET ")]
+
+    assert len([sql for sql in statements(many) if "compliance_erasedsubject" in sql]) == 1
+    assert len(statements(many)) == len(statements(one))
