@@ -34,12 +34,14 @@ from compliance.models import (
     ConfirmationState,
     DataProtectionOfficer,
     DataSubjectRequest,
+    ErasedSubject,
     ErasureStep,
     IdentityState,
     RequestKind,
     VerificationMethod,
 )
 from compliance.reports import compliance_report_create
+from core.admin_readonly import ReadOnlyAdmin
 from tenants.services import store_url
 from users.models import User
 
@@ -430,3 +432,13 @@ class ComplianceReportAdmin(admin.ModelAdmin[ComplianceReport]):
             messages.WARNING if report.failed else messages.SUCCESS,
         )
         return redirect("admin:compliance_compliancereport_change", report.pk)
+
+
+@admin.register(ErasedSubject)
+class ErasedSubjectAdmin(ReadOnlyAdmin):
+    """The stores' suppression lists: written by erasures only, read by every ML data writer."""
+
+    list_display = ["erased_at", "tenant", "ml_user_id", "request"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant", "request"]
+    search_fields = ["=ml_user_id"]

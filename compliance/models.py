@@ -213,3 +213,35 @@ class ChecklistAttestation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.attested_by} on {self.attested_at:%Y-%m-%d}"
+
+
+class ErasedSubject(models.Model):
+    """The suppression list: a subject whose erasure was carried out in a store.
+
+    Every writer of Mercado Livre data consults it before writing (``compliance.dsr.
+    suppression``), so the next sync or notification does not bring the subject back. A buyer
+    is recognised by their ML user id, which every order and question ML sends carries; no
+    nickname or e-mail is kept here (the request records whom it was about).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="erased_subjects")
+    request = models.ForeignKey(
+        DataSubjectRequest, on_delete=models.PROTECT, related_name="erased_subjects"
+    )
+    ml_user_id = models.BigIntegerField(null=True, blank=True, help_text="Buyers only.")
+    erased_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["erased_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant",
+                "ml_user_id",
+                condition=Q(ml_user_id__isnull=False),
+                name="erased_buyer_once_per_store",
+            ),
+            models.UniqueConstraint("request", name="erased_subject_once_per_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} erased {self.erased_at:%Y-%m-%d}"

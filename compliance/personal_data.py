@@ -16,6 +16,7 @@ from compliance.models import (
     ComplianceReport,
     DataProtectionOfficer,
     DataSubjectRequest,
+    ErasedSubject,
 )
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
 from tenants.models import SignupAgreement, Tenant
@@ -109,6 +110,22 @@ personal_data(
     erasure=Erasure.ANONYMIZE,
     anonymize=lambda entry: {"object_repr": ERASED},
     why_kept="staff's admin history (who changed which object, when) is kept for accountability",
+    schema="public",
+)
+
+
+personal_data(
+    ErasedSubject,
+    fields=["ml_user_id"],
+    subjects=(SubjectKind.BUYER,),
+    locate=lambda tenant, subject: ErasedSubject.objects.filter(
+        tenant=tenant, ml_user_id=subject.ml_user_id
+    ),
+    erasure=Erasure.KEEP,
+    why_kept=(
+        "the suppression list keeps an erasure effective while Mercado Livre sends the buyer's "
+        "data again (LGPD Arts. 16 I and 18 VI); only the ML user id is kept"
+    ),
     schema="public",
 )
 

@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from compliance.dsr.lookup import buyer_finder
-from compliance.dsr.scrub import erased_email, scrubbed
+from compliance.dsr.scrub import erased_email
 from compliance.registry import Erasure, Subject, SubjectKind, not_personal, personal_data
+from integrations.mercadolivre.erased import order_buyer_erased
 from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion, SyncRun
 from integrations.models import MLAuthorization, MLConnection, MLNotification
 from tenants.models import Tenant
@@ -28,12 +29,7 @@ def _orders(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
 
 
 def _order_buyer_erased(order: MLOrder) -> dict[str, Any]:
-    return {
-        "buyer_id": None,
-        "buyer_nickname": "",
-        "raw": scrubbed(order.raw),
-        "payments": scrubbed(order.payments),
-    }
+    return order_buyer_erased(raw=order.raw, payments=order.payments)
 
 
 def _order_erased_for(order: MLOrder, subject: Subject) -> dict[str, Any]:

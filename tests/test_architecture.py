@@ -555,6 +555,19 @@ MAIL_API = {
 MARKETING_WORDS = re.compile(
     r"marketing|newsletter|novidade|product.news|promo|oferta|\boffers?\b|desconto|discount|"
     r"cupo[mn]|coupon",
+
+
+# -- erased buyers stay erased ---------------------------------------------------------------------
+# Rows of ML buyer data (orders, questions) are created only by
+# ``integrations/mercadolivre/upserts.py``, whose batches first ask the store's suppression list
+# of erased buyers (``compliance/dsr/suppression.py``); a row created anywhere else would store
+# an erased buyer again.
+BUYER_ROWS_WRITER = Path("integrations/mercadolivre/upserts.py")
+_BUYER_ROW_CREATE = re.compile(
+    r"\b(?:MLOrder|MLQuestion)\.(?:objects|_default_manager)\s*\.\s*"
+    r"(?:create|bulk_create|get_or_create|update_or_create)\b"
+    r"|\b_upsert\(\s*(?:MLOrder|MLQuestion)\b"
+    r"|INSERT\s+INTO\s+\S*mercadolivre_ml(?:order|question)\b",
     re.IGNORECASE,
 )
 
@@ -754,3 +767,34 @@ def test_a_planted_raw_disclosure_is_caught():
     )
     assert raw_disclosures_used(source) == {"subject_erase", "subject_export"}
     assert raw_disclosures_used("from compliance.dsr.answers import dsr_erase\n") == set()
+
+
+def buyer_row_creations(source: str) -> list[int]:
+    """Lines of ``source`` that create ML order or question rows."""
+    return [n for n, line in enumerate(source.splitlines(), 1) if _BUYER_ROW_CREATE.search(line)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        path
+        for path in product_files()
+        if "migrations" not in path.relative_to(BASE_DIR).parts
+        and path.relative_to(BASE_DIR) != BUYER_ROWS_WRITER
+    ],
+    ids=lambda p: str(p.relative_to(BASE_DIR)),
+)
+def test_ml_buyer_rows_are_created_only_through_the_upserts(path):
+    assert buyer_row_creations(path.read_text()) == [], path
+
+
+def test_a_planted_buyer_row_creation_is_caught():
+    source = (
+        "MLOrder.objects.create(id=1, buyer_id=2)\n"
+        "MLQuestion.objects.bulk_create(rows)\n"
+        "MLQuestion.objects.filter(pk=1).update(status='DELETED')\n"
+        "_upsert(MLOrder, rows)\n"
+        'cursor.execute("INSERT INTO mercadolivre_mlquestion (id) VALUES (1)")\n'
+    )
+    assert buyer_row_creations(source) == [1, 2, 4, 5]
+    assert "_upsert(MLOrder" in (BASE_DIR / BUYER_ROWS_WRITER).read_text()

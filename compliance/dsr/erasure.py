@@ -18,6 +18,7 @@ from compliance.audit.services import audit_record
 from compliance.dsr.exports import _context
 from compliance.dsr.owners import owner_erasure_check
 from compliance.dsr.requests import subject_of
+from compliance.dsr.suppression import subject_suppress
 from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.registry import Erasure, PersonalData, declarations
 
@@ -33,6 +34,7 @@ def _step(request: DataSubjectRequest, declared: PersonalData, *, record: bool) 
     tenant = request.tenant
     subject = subject_of(request)
     with _context(declared, tenant), transaction.atomic():
+        subject_suppress(request=request)  # listed with the erasure: nothing brings them back
         rows = declared.locate(tenant, subject)
         if declared.erasure == Erasure.KEEP:
             count = rows.count()  # recorded as kept, with the law that requires it
@@ -76,11 +78,18 @@ def subject_erase(*, request: DataSubjectRequest) -> dict[str, int]:
 
 
 def erasure_replay(*, request: DataSubjectRequest) -> dict[str, int]:
-    """Apply a recorded erasure again (after a restore); rows changed per model."""
+    """Apply a recorded erasure again (after a restore); rows changed per model, audited."""
     recorded = set(
         ErasureStep.objects.filter(request=request).values_list("model_label", flat=True)
     )
-    return {
+    changed = {
         declared.label: _step(request, declared, record=False)
         for declared in _ordered([d for d in declarations() if d.label in recorded])
     }
+    audit_record(
+        action=AuditAction.DATA_ERASURE,
+        tenant=request.tenant,
+        obj=request,
+        details={"rows": changed, "scope": request.scope, "replay": True},
+    )
+    return changed

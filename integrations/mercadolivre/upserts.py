@@ -4,6 +4,11 @@ Each upsert is one ``INSERT … ON CONFLICT (id) DO UPDATE … WHERE`` statement
 only when the incoming ``last_updated`` is at least the stored one, so replays and
 out-of-order notifications converge on ML's latest state whatever order they arrive in. What an
 answer leaves out (``KEEP_KNOWN``, keys of ``raw``) never erases what is stored.
+
+Before writing, each batch asks the store's suppression list (``compliance.dsr.suppression``)
+which of its buyers were erased, in one query: their orders are stored with the buyer
+anonymized as erasure anonymizes them (the order itself is a fiscal record), their questions
+are not stored at all.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from psycopg.types.json import Jsonb
 
+from compliance.dsr.suppression import erased_buyers
+from integrations.mercadolivre.erased import order_buyer_erased
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+from tenants.context import current_schema
 
 
 def cents(value: object) -> int:
@@ -67,14 +75,19 @@ def item_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "sku": str(sku or "")[:100],
         "date_created": moment(body.get("date_created")),
         "last_updated": moment(body.get("last_updated")) or now,
-        "raw": Jsonb(dict(body)),
+        "raw": dict(body),
         "synced_at": now,
     }
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """An object of the payload, or empty where there is none (or an erasure left a marker)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    buyer = body.get("buyer") or {}
-    shipping = body.get("shipping") or {}
+    buyer = _mapping(body.get("buyer"))
+    shipping = _mapping(body.get("shipping"))
     return {
         "id": int(body["id"]),
         "status": str(body.get("status") or "")[:32],
@@ -88,7 +101,7 @@ def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "currency": str(body.get("currency_id") or "BRL")[:3],
         "buyer_id": _int_or_none(buyer.get("id")),
         "buyer_nickname": str(buyer.get("nickname") or "")[:100],
-        "items": Jsonb(
+        "items": (
             [
                 {
                     "item_id": (line.get("item") or {}).get("id"),
@@ -99,7 +112,7 @@ def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
                 for line in body.get("order_items") or []
             ]
         ),
-        "payments": Jsonb(
+        "payments": (
             [
                 {
                     "id": payment.get("id"),
@@ -113,7 +126,7 @@ def order_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             ]
         ),
         "shipping_id": _int_or_none(shipping.get("id")),
-        "raw": Jsonb(dict(body)),
+        "raw": dict(body),
         "synced_at": now,
     }
 
@@ -131,7 +144,7 @@ def question_row(body: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         "answer_text": str(answer.get("text") or ""),
         "answer_status": str(answer.get("status") or "")[:24],
         "answer_date": moment(answer.get("date_created")),
-        "raw": Jsonb(dict(body)),
+        "raw": dict(body),
         "synced_at": now,
     }
 
@@ -174,6 +187,11 @@ def _update_clause(model: type[Model], table: str, column: str) -> str:
     return f"{q} = CASE WHEN EXCLUDED.{g} IS NULL THEN {table}.{q} ELSE EXCLUDED.{q} END"
 
 
+def _adapted(value: Any) -> Any:
+    """JSON columns' values (dicts and lists) as ``jsonb`` parameters."""
+    return Jsonb(value) if isinstance(value, dict | list) else value
+
+
 def _upsert(model: type[Model], rows: Sequence[dict[str, Any]]) -> int:
     """Insert or update ``rows`` by primary key unless the stored row is newer; rows written."""
     if not rows:
@@ -189,7 +207,7 @@ def _upsert(model: type[Model], rows: Sequence[dict[str, Any]]) -> int:
         + f' ON CONFLICT ("id") DO UPDATE SET {updates}'
         + f' WHERE {table}."last_updated" <= EXCLUDED."last_updated"'
     )
-    params = [row[column] for row in rows for column in columns]
+    params = [_adapted(row[column]) for row in rows for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
@@ -210,11 +228,32 @@ def items_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
     return _upsert(MLItem, _dedupe_latest(item_row(body, now) for body in bodies))
 
 
+def _erased_among(buyer_ids: Iterable[int | None]) -> frozenset[int]:
+    return erased_buyers(schema_name=current_schema(), ml_user_ids=buyer_ids)
+
+
+def order_buyer_ids(body: Mapping[str, Any]) -> set[int]:
+    """Every id an order gives its buyer: ``buyer.id`` and each payment's ``payer_id`` (a 206
+    may leave the buyer out and still name them as the payer)."""
+    payers = [_mapping(payment).get("payer_id") for payment in body.get("payments") or []]
+    found = {_int_or_none(value) for value in [_mapping(body.get("buyer")).get("id"), *payers]}
+    return {value for value in found if value is not None}
+
+
 def orders_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
     now = timezone.now()
-    return _upsert(MLOrder, _dedupe_latest(order_row(body, now) for body in bodies))
+    rows = _dedupe_latest(order_row(body, now) for body in bodies)
+    with transaction.atomic():
+        erased = _erased_among(buyer for row in rows for buyer in order_buyer_ids(row["raw"]))
+        for row in rows:
+            if order_buyer_ids(row["raw"]) & erased:
+                row.update(order_buyer_erased(raw=row["raw"], payments=row["payments"]))
+        return _upsert(MLOrder, rows)
 
 
 def questions_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
     now = timezone.now()
-    return _upsert(MLQuestion, _dedupe_latest(question_row(body, now) for body in bodies))
+    rows = _dedupe_latest(question_row(body, now) for body in bodies)
+    with transaction.atomic():
+        erased = _erased_among(row["from_id"] for row in rows)
+        return _upsert(MLQuestion, [row for row in rows if row["from_id"] not in erased])

@@ -201,6 +201,8 @@ EXEMPT_COLUMNS = {
     # The request itself is the evidence of the answer (Arts. 18-19, 37).
     "public.compliance_datasubjectrequest.subject_email",
     "public.compliance_datasubjectrequest.subject_ml_user_id",
+    # The suppression list: the erased buyer's ML id, so sync never stores them again (Art. 16).
+    "public.compliance_erasedsubject.ml_user_id",
     # Access logs, kept by law (Marco Civil Art. 15), declared Erasure.KEEP.
     "public.audit_auditevent.actor_email",
     "public.audit_auditevent.ip_address",
@@ -224,6 +226,7 @@ def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(store
     assert {m["model"]: m["rows"] for m in manifest["models"] if m["rows"]} == {
         "mercadolivre.MLOrder": 1,
         "mercadolivre.MLQuestion": 1,
+        "compliance.ErasedSubject": 0,  # not erased (so not on the suppression list)
     }
     everything = "".join(files.values())
     assert "COMPRADOR_ZEBEDEU" in everything
@@ -304,6 +307,7 @@ def test_erasing_a_buyer_leaves_no_copy_in_any_table(stores):
     assert {label: rows for label, rows in changed.items() if rows} == {
         "mercadolivre.MLOrder": 1,
         "mercadolivre.MLQuestion": 1,
+        "compliance.ErasedSubject": 1,  # kept: the suppression list entry
     }
     leftovers = scan(
         ["COMPRADOR_ZEBEDEU", "Zebedeu", f"0100{BUYER}", BUYER], ["public", "tenant-a"]
@@ -494,6 +498,7 @@ def test_an_erasure_stopped_halfway_resumes_without_redoing_steps(stores):
 
     assert "mercadolivre.MLOrder" not in rest
     assert rest["mercadolivre.MLQuestion"] == 1
+    assert rest["compliance.ErasedSubject"] == 1  # kept: the suppression list entry
     assert set(
         ErasureStep.objects.filter(request=request).values_list("model_label", flat=True)
     ) == {d.label for d in declarations() if SubjectKind.BUYER in d.subjects}

@@ -7,22 +7,25 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from compliance.dsr.erasure import erasure_replay
-from compliance.models import DataSubjectRequest
+from compliance.dsr.suppression import erased_requests
 
 
 class Command(BaseCommand):
-    help = "Re-apply recorded erasures (run after restoring a backup taken before them)."
+    help = (
+        "Re-apply the erasures of every subject on the stores' suppression lists (run after "
+        "restoring a backup taken before them); each replay is written to the audit log."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--request", type=int, action="append", dest="requests")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        requests = DataSubjectRequest.objects.filter(erasure_steps__isnull=False).distinct()
+        requests = erased_requests()
         if options["requests"]:
-            requests = requests.filter(pk__in=options["requests"])
+            requests = [request for request in requests if request.pk in options["requests"]]
         total = 0
-        for request in requests.select_related("tenant").order_by("pk"):
+        for request in requests:
             changed = erasure_replay(request=request)
             total += sum(changed.values())
             self.stdout.write(f"request {request.pk} ({request.tenant.schema_name}): {changed}")
-        self.stdout.write(f"{requests.count()} erasure(s) replayed, {total} row(s) changed again")
+        self.stdout.write(f"{len(requests)} erasure(s) replayed, {total} row(s) changed again")
