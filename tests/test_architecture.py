@@ -555,19 +555,6 @@ MAIL_API = {
 MARKETING_WORDS = re.compile(
     r"marketing|newsletter|novidade|product.news|promo|oferta|\boffers?\b|desconto|discount|"
     r"cupo[mn]|coupon",
-
-
-# -- erased buyers stay erased ---------------------------------------------------------------------
-# Rows of ML buyer data (orders, questions) are created only by
-# ``integrations/mercadolivre/upserts.py``, whose batches first ask the store's suppression list
-# of erased buyers (``compliance/dsr/suppression.py``); a row created anywhere else would store
-# an erased buyer again.
-BUYER_ROWS_WRITER = Path("integrations/mercadolivre/upserts.py")
-_BUYER_ROW_CREATE = re.compile(
-    r"\b(?:MLOrder|MLQuestion)\.(?:objects|_default_manager)\s*\.\s*"
-    r"(?:create|bulk_create|get_or_create|update_or_create)\b"
-    r"|\b_upsert\(\s*(?:MLOrder|MLQuestion)\b"
-    r"|INSERT\s+INTO\s+\S*mercadolivre_ml(?:order|question)\b",
     re.IGNORECASE,
 )
 
@@ -767,6 +754,21 @@ def test_a_planted_raw_disclosure_is_caught():
     )
     assert raw_disclosures_used(source) == {"subject_erase", "subject_export"}
     assert raw_disclosures_used("from compliance.dsr.answers import dsr_erase\n") == set()
+
+
+# -- erased buyers stay erased ---------------------------------------------------------------------
+# Rows of ML buyer data (orders, questions) are created only by
+# ``integrations/mercadolivre/upserts.py``, whose batches first ask the store's suppression list
+# of erased buyers (``compliance/dsr/suppression.py``); a row created anywhere else would store
+# an erased buyer again.
+BUYER_ROWS_WRITER = Path("integrations/mercadolivre/upserts.py")
+_BUYER_ROW_CREATE = re.compile(
+    r"\b(?:MLOrder|MLQuestion)\.(?:objects|_default_manager)\s*\.\s*"
+    r"(?:create|bulk_create|get_or_create|update_or_create)\b"
+    r"|\b_upsert\(\s*(?:MLOrder|MLQuestion)\b"
+    r"|INSERT\s+INTO\s+\S*mercadolivre_ml(?:order|question)\b",
+    re.IGNORECASE,
+)
 
 
 def buyer_row_creations(source: str) -> list[int]:
