@@ -190,6 +190,11 @@ def enqueue_on_commit(
     transaction.on_commit(send)
 
 
+def queue_keys(queue: str) -> list[str]:
+    """The Redis lists that hold ``queue``'s messages, one per priority."""
+    return [queue + suffix for suffix in _PRIORITY_SUFFIXES]
+
+
 def queue_depths() -> dict[str, int] | None:
     """Messages waiting in each Celery queue (every priority); None when the broker is down."""
     from redis.exceptions import RedisError
@@ -197,8 +202,8 @@ def queue_depths() -> dict[str, int] | None:
     try:
         pipe = broker_redis_client().pipeline(transaction=False)
         for queue in QUEUES:
-            for suffix in _PRIORITY_SUFFIXES:
-                pipe.llen(queue + suffix)
+            for key in queue_keys(queue):
+                pipe.llen(key)
         lengths = pipe.execute()
     except RedisError:
         logger.warning("queue depth unavailable: the broker did not answer", exc_info=True)

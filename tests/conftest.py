@@ -15,7 +15,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
-from core.redis import redis_client, redis_key
+from core.redis import broker_redis_client, redis_client, redis_key
+from core.tasks import QUEUES, queue_keys
 from peepers import embedded
 from tenants.context import use_public_schema
 from tenants.models import Tenant
@@ -121,6 +122,9 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
         finally:
             database_reset()
             cache.clear()
+            # Tasks the test sent on commit with no worker running are for no later test (a
+            # fresh emulator reuses ids: another test's worker would act on their objects).
+            broker_redis_client().delete(*(key for queue in QUEUES for key in queue_keys(queue)))
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 from types import ModuleType
+from typing import cast
 
 import pytest
 from django.apps import apps
@@ -619,7 +620,9 @@ def functions_sending_mail(source: str) -> dict[str, list[str]]:
                 key=lambda call: (call.lineno, call.col_offset),
             )
             calls = [
-                call.func.id if isinstance(call.func, ast.Name) else call.func.attr
+                call.func.id
+                if isinstance(call.func, ast.Name)
+                else cast(ast.Attribute, call.func).attr
                 for call in found_calls
             ]
             if set(calls) & MAIL_API:

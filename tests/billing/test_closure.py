@@ -10,12 +10,11 @@ from billing.closure import stripe_customer_redact
 from billing.models import BillingCustomer, StripeEvent
 from compliance.closure import closure_steps
 from compliance.dsr.scrub import erased_email
-from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from tenants.services import tenant_create
 from tests.billing.flows import subscribe
 from tests.support.clients import staff_client
-from tests.support.db import OWNER_PASSWORD
+from tests.support.db import OWNER_PASSWORD, store_requests_delete
 
 
 def test_the_offboarding_step_cancels_and_redacts_the_stripe_customer(stripe, tenant_a):
@@ -69,8 +68,7 @@ def closing(committed_db, stripe, settings, tmp_path):
         channel="command",
     ).tenant
     yield tenant
-    ErasureStep.objects.filter(request__tenant=tenant).delete()
-    DataSubjectRequest.objects.filter(tenant=tenant).delete()
+    store_requests_delete(tenant=tenant)
 
 
 def test_with_stripe_down_the_offboarding_stops_before_the_drop_and_resumes(stripe, closing):

@@ -21,7 +21,6 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from billing.models import BillingCustomer
 from compliance.consent.privacy_center import privacy_export
-from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import MLOrder
@@ -34,6 +33,7 @@ from tests.billing.flows import subscribe
 from tests.integrations.conftest import ml_sandbox, sandbox
 from tests.integrations.support import notify, open_question
 from tests.support.clients import staff_client
+from tests.support.db import store_requests_delete
 from tests.support.sandbox import approve
 from tests.support.value_scan import unexplained, value_scan
 from users.models import User
@@ -72,8 +72,7 @@ def life(committed_db, stripe, sandbox, settings, tmp_path):
     settings.LANGUAGE_CODE = "en"
     mail.outbox = []
     yield settings.MEDIA_ROOT
-    ErasureStep.objects.filter(request__tenant__schema_name=SLUG).delete()
-    DataSubjectRequest.objects.filter(tenant__schema_name=SLUG).delete()
+    store_requests_delete(tenant__schema_name=SLUG)
 
 
 def signup() -> Tenant:

@@ -53,7 +53,7 @@ def exported(client, request) -> tuple[str, Path]:
     ) / request.export_path
 
 
-def download_status(client, token) -> int:
+def download_status(client, token):
     response = client.get(f"/privacy/exports/{token}")
     if response.streaming:  # reading it to the end closes the file
         b"".join(response.streaming_content)

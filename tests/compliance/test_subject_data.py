@@ -226,7 +226,6 @@ def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(store
     assert {m["model"]: m["rows"] for m in manifest["models"] if m["rows"]} == {
         "mercadolivre.MLOrder": 1,
         "mercadolivre.MLQuestion": 1,
-        "compliance.ErasedSubject": 0,  # not erased (so not on the suppression list)
     }
     everything = "".join(files.values())
     assert "COMPRADOR_ZEBEDEU" in everything

@@ -9,14 +9,13 @@ from django_tenants.utils import schema_exists
 
 from billing.models import SubscriptionMirror, SubscriptionStatus
 from compliance.audit.models import AuditAction, AuditEvent
-from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from integrations.models import MLConnection, MLConnectionStatus
 from tenants.models import Tenant, TenantStatus
 from tenants.services import tenant_create
 from tests.staff_admin import rows
 from tests.support.clients import staff_client as make_staff_client
-from tests.support.db import OWNER_PASSWORD
+from tests.support.db import OWNER_PASSWORD, store_requests_delete
 
 LIST = "/admin/tenants/tenant/"
 
@@ -198,8 +197,7 @@ def closing_store(committed_db, settings, tmp_path):
     ).tenant
     yield tenant
     # The offboarding's requests protect the store row from database_reset's delete.
-    ErasureStep.objects.filter(request__tenant=tenant).delete()
-    DataSubjectRequest.objects.filter(tenant=tenant).delete()
+    store_requests_delete(tenant=tenant)
 
 
 def test_close_and_offboard_now_exports_tells_the_owner_and_drops_the_schema(closing_store):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import quote_schema_name
 
+from compliance.models import DataSubjectRequest, ErasedSubject, ErasureStep
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tests.factories.users import store_user_create
@@ -66,3 +67,13 @@ def database_reset() -> None:
         _truncate(tenant.schema_name, TENANT_KEEP)
         store_user_create(tenant, tenant.owner_email, OWNER_PASSWORD, role=Role.OWNER)
     use_public_schema()
+
+
+def store_requests_delete(**store: object) -> None:
+    """Delete the data-subject requests of the stores ``store`` selects (``tenant=...``,
+    ``tenant__in=...``) and what protects them from deletion (their erasure steps and the
+    suppression-list entries they wrote), so the stores themselves can be deleted."""
+    requests = DataSubjectRequest.objects.filter(**store)
+    ErasedSubject.objects.filter(request__in=requests).delete()
+    ErasureStep.objects.filter(request__in=requests).delete()
+    requests.delete()

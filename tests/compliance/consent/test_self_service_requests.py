@@ -31,7 +31,7 @@ def status_trail(request: DataSubjectRequest) -> list[tuple[str, str, str, str]]
     ]
 
 
-def export_link(client) -> str:
+def export_link(client):
     started = client.post("/privacy/export")
     page = client.get(started["Location"]).text
     return page.split('<p id="export-link" role="status"><a href="', 1)[1].split('"', 1)[0]

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from compliance.dsr.exports import export_link_token
-from compliance.models import DataSubjectRequest, ErasureStep
 from compliance.retention.models import StoreOffboarding
 from compliance.retention.offboarding import DOWNLOAD_PATH
 from compliance.retention.services import retention_run
@@ -25,7 +24,7 @@ from tenants.models import Tenant, TenantStatus
 from tenants.services import tenant_create, tenant_set_status
 from tests.compliance.retention import seed
 from tests.compliance.retention.conftest import NOW, policies_seed
-from tests.support.db import OWNER_PASSWORD
+from tests.support.db import OWNER_PASSWORD, store_requests_delete
 
 
 @pytest.fixture
@@ -53,8 +52,7 @@ def stores(committed_db, media, settings):
         made[slug] = tenant
     yield made
     # The offboarding's requests protect their store row from database_reset's delete.
-    ErasureStep.objects.filter(request__tenant__in=made.values()).delete()
-    DataSubjectRequest.objects.filter(tenant__in=made.values()).delete()
+    store_requests_delete(tenant__in=made.values())
 
 
 def test_a_closed_store_past_its_period_is_exported_then_dropped_and_the_others_kept(
