@@ -190,11 +190,13 @@ class DataSubjectRequestAdmin(admin.ModelAdmin[DataSubjectRequest]):
                 if opened.created:
                     # The filing is audited by the service; django_admin_log would copy the
                     # subject's id into object_repr, which erasure does not reach.
-                    self.message_user(request, f"{dsr}: filed; answer due {dsr.due_at:%d/%m/%Y}.")
+                    due = dsr_clock(request=dsr).due_on
+                    self.message_user(request, f"{dsr}: filed; answer due {due:%d/%m/%Y}.")
                 else:
                     self.message_user(
                         request,
-                        f"{dsr}: already open (received {dsr.received_at:%d/%m/%Y}); "
+                        f"{dsr}: already open (received "
+                        f"{dsr_clock(request=dsr).received_on:%d/%m/%Y}); "
                         "nothing new was filed.",
                         messages.WARNING,
                     )

@@ -1,19 +1,24 @@
 """A new seller's first hour in a real browser, through the real stack: sign up, connect Mercado
 Livre (sandbox), watch the initial sync, products, orders, answer a question, subscribe (Stripe
-emulator checkout + webhooks), revoke a consent, download their data."""
+emulator checkout + webhooks), revoke a consent, download their data; then staff file, verify
+and carry out a buyer's erasure, and a full sync does not bring the buyer back."""
 
 import io
 import json
 import re
 import zipfile
 
+from django.core.management import call_command
 from django_tenants.utils import tenant_context
 from playwright.sync_api import Page, expect
 
 from billing.models import EventStatus, StripeEvent, SubscriptionMirror
+from compliance.models import DataSubjectRequest
 from integrations.mercadolivre.models import MLAccount
 from tenants.models import Tenant
+from tests.factories.users import STAFF_EMAIL, STAFF_PASSWORD
 from tests.support.waiting import wait_until
+from users.models import User
 
 SLUG = "loja-jornada"
 EMAIL = "jornada@example.com"
@@ -37,7 +42,7 @@ def webhooks_settled(tenant: Tenant) -> bool:
 
 
 def test_a_new_seller_goes_from_signup_to_downloading_their_data(
-    page, live_server_url, stack, stripe, start_worker, screenshots
+    page, live_server_url, stack, stripe, start_worker, screenshots, settings
 ):
     sandbox_state = stack.sandbox.server.state
     seller = sandbox_state.sellers[0]
@@ -213,3 +218,53 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     print(f"data export: {saved} ({len(names)} files)")
     with tenant_context(tenant):
         assert MLAccount.objects.get().ml_user_id == seller.id
+
+    # A buyer asks (by a Mercado Livre message) to have their data erased. Staff file the
+    # request, record how they verified who asked, and carry it out from the admin.
+    buyer = orders[0].buyer
+    User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+    staff = page.context.new_page()
+    staff.goto(f"{live_server_url}/admin/")
+    staff.locator("[name=username]").fill(STAFF_EMAIL)
+    staff.locator("[name=password]").fill(STAFF_PASSWORD)
+    staff.locator("#login-form [type=submit]").click()
+    staff.goto(f"{live_server_url}/admin/compliance/datasubjectrequest/add/")
+    staff.get_by_label("Store").select_option(str(tenant.pk))
+    staff.get_by_label("Buyer").fill(buyer.nickname)
+    staff.get_by_label("Request").select_option("erasure")
+    staff.get_by_label("Received by").select_option("ML message")
+    staff.get_by_role("button", name="File the request").click()
+    expect(staff.locator("ul.messagelist")).to_contain_text("filed; answer due")
+    request = DataSubjectRequest.objects.get(tenant=tenant, subject_ml_user_id=buyer.id)
+    screenshots.take(staff, "staff-filed-erasure")
+
+    staff.goto(f"{live_server_url}/admin/compliance/datasubjectrequest/{request.pk}/verify/")
+    staff.get_by_label("How the identity was verified").select_option("ml_message")
+    staff.get_by_role("button", name="Record the verification").click()
+    expect(staff.locator("ul.messagelist")).to_contain_text("identity verified")
+
+    staff.goto(f"{live_server_url}/admin/compliance/datasubjectrequest/")
+    staff.locator(f"input.action-select[value='{request.pk}']").check()
+    staff.locator("select[name=action]").select_option("erase_data")
+    staff.get_by_role("button", name="Go").click()
+    expect(staff.locator("ul.messagelist")).to_contain_text("erased")
+    screenshots.take(staff, "staff-erased")
+    request.refresh_from_db()
+    assert request.status == "completed"
+
+    # A full sync reads every order from Mercado Livre again, the buyer's included.
+    settings.ML_API_BASE = stack.env["ML_API_BASE"]
+    settings.ML_AUTH_BASE = stack.env["ML_AUTH_BASE"]
+    call_command("initial_sync", "--tenant-id", str(tenant.pk), "--full-sync")
+
+    # The buyer is nowhere on the store's pages or in its API; their order is still there.
+    names = [buyer.nickname, buyer.first_name, buyer.last_name]
+    theirs = next(order for order in orders if order.buyer.id == buyer.id)
+    for path in ["/orders/", f"/orders/{theirs.id}/", "/questions/", "/api/v1/orders/"]:
+        response = page.request.get(f"{store}{path}")
+        assert response.status == 200, path
+        body = response.text()
+        assert not [name for name in names if name in body], path
+    assert str(theirs.id) in page.request.get(f"{store}/orders/").text()
+    page.goto(f"{store}/orders/{theirs.id}/")
+    screenshots.take(page, "order-after-erasure")
