@@ -34,8 +34,8 @@ from tests.integrations.conftest import ml_sandbox, sandbox
 from tests.integrations.support import notify, open_question
 from tests.support.clients import staff_client
 from tests.support.db import store_requests_delete
+from tests.support.personal_scan import personal_values_found
 from tests.support.sandbox import approve
-from tests.support.value_scan import unexplained, value_scan
 from users.models import User
 
 __all__ = ["ml_sandbox", "sandbox", "stripe", "stripe_emulator"]
@@ -118,7 +118,7 @@ def test_after_closure_only_what_the_law_keeps_names_the_seller(life, stripe, sa
         privacy_export(tenant=tenant, user=User.objects.get(email=EMAIL))
         assert MLOrder.objects.filter(raw__seller__nickname=nickname).exists()
     values = [EMAIL, FULL_NAME, nickname, USER_AGENT]
-    before = {f.column for f in value_scan(values, schemas=["public", SLUG])}
+    before = {f.column for f in personal_values_found(values, schemas=["public", SLUG])}
     assert {
         "public.tenants_signupagreement.email",
         "public.integrations_mlconnection.nickname",
@@ -138,7 +138,7 @@ def test_after_closure_only_what_the_law_keeps_names_the_seller(life, stripe, sa
 
     assert f"{SLUG}: offboarded." in [str(m) for m in closed.context["messages"]]
     assert not schema_exists(SLUG)
-    left = unexplained(value_scan(values, schemas=["public", SLUG]), KEPT)
+    left = personal_values_found(values, schemas=["public", SLUG], exempt=KEPT)
     assert left == [], "personal values left after closure, in no column declared kept"
     # ML: our tokens and the routing row are gone; Stripe: nothing bills, nothing names them.
     assert not MLConnection.objects.filter(ml_user_id=seller_id).exists()

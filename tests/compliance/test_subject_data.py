@@ -10,7 +10,6 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -31,6 +30,7 @@ from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion, Syn
 from integrations.models import MLAuthorization, MLConnection
 from tenants.models import SignupAgreement, TenantStatus
 from tenants.services import tenant_set_status
+from tests.support.personal_scan import personal_values_found
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -174,27 +174,10 @@ def read_zip(path):
 
 
 def scan(values, schemas):
-    """(schema.table.column, value) for every text/JSON/number column holding any of values."""
-    found = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_schema, table_name, column_name, data_type "
-            "FROM information_schema.columns WHERE table_schema = ANY(%s) "
-            "AND data_type IN ('text', 'character varying', 'json', 'jsonb', 'bigint', 'inet')",
-            [list(schemas)],
-        )
-        columns = cursor.fetchall()
-        for schema, table, column, data_type in columns:
-            for value in values:
-                if data_type == "bigint" and not str(value).isdigit():
-                    continue
-                cursor.execute(
-                    f'SELECT 1 FROM "{schema}"."{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',
-                    [f"%{value}%"],
-                )
-                if cursor.fetchone():
-                    found.append((f"{schema}.{table}.{column}", value))
-    return found
+    """(schema.table.column, value) for every text, JSON, id and address column holding any of
+    ``values``."""
+    found = personal_values_found(values, schemas=schemas, also=("bigint", "inet"))
+    return [(f.column, f.value) for f in found]
 
 
 EXEMPT_COLUMNS = {

@@ -36,8 +36,11 @@ class Finding:
         return f"{self.column} holds {self.value!r}"
 
 
-def scanned_columns(schemas: Iterable[str]) -> list[tuple[str, str, str]]:
-    """(schema, table, column) of every text and JSON column of the tables in ``schemas``."""
+def scanned_columns(
+    schemas: Iterable[str], *, also: Iterable[str] = ()
+) -> list[tuple[str, str, str]]:
+    """(schema, table, column) of every text and JSON column (and of the ``also`` types, e.g.
+    ``bigint`` for ids, ``inet`` for addresses) of the tables in ``schemas``."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.table_schema, c.table_name, c.column_name "
@@ -46,20 +49,24 @@ def scanned_columns(schemas: Iterable[str]) -> list[tuple[str, str, str]]:
             "WHERE c.table_schema = ANY(%s) AND t.table_type = 'BASE TABLE' "
             "AND c.data_type = ANY(%s) "
             "ORDER BY c.table_schema, c.table_name, c.ordinal_position",
-            [list(schemas), list(SCANNED_TYPES)],
+            [list(schemas), [*SCANNED_TYPES, *also]],
         )
         return [(schema, table, column) for schema, table, column in cursor.fetchall()]
 
 
 def personal_values_found(
-    values: Iterable[object], *, schemas: Iterable[str], exempt: Collection[str] = ()
+    values: Iterable[object],
+    *,
+    schemas: Iterable[str],
+    exempt: Collection[str] = (),
+    also: Iterable[str] = (),
 ) -> list[Finding]:
     """Every (column, value) where a column of ``schemas`` holds one of ``values``."""
     wanted = [str(value) for value in values if str(value).strip()]
     found: list[Finding] = []
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        for schema, table, column in scanned_columns(schemas):
+        for schema, table, column in scanned_columns(schemas, also=also):
             name = f"{schema}.{table}.{column}"
             if name in exempt:
                 continue
