@@ -33,10 +33,26 @@ def _tables(schema: str) -> list[str]:
 
 
 def _truncate(schema: str, keep: set[str]) -> None:
+    """Empty the schema's tables but ``keep`` (their sequences start again).
+
+    Only the tables that hold rows are truncated (TRUNCATE gives each table new files, the
+    slow part of a reset); one query finds them.
+    """
+    quoted = quote_schema_name(schema)
     tables = [t for t in _tables(schema) if t not in keep]
-    if tables:
-        names = ", ".join(f"{quote_schema_name(schema)}.{quote_schema_name(t)}" for t in tables)
-        with connection.cursor() as cursor:
+    if not tables:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.{quote_schema_name(t)})"
+                for t in tables
+            ),
+            tables,
+        )
+        used = [row[0] for row in cursor.fetchall()]
+        if used:
+            names = ", ".join(f"{quoted}.{quote_schema_name(t)}" for t in used)
             cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 
