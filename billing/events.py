@@ -60,18 +60,14 @@ def _invoice(customer: BillingCustomer, obj: JSON) -> None:
         invoice_sync(customer=customer, invoice_id=str(obj["id"]))
 
 
-def _fetch_invoice(obj: JSON) -> JSON:
-    return invoice_fetch(str(obj["id"]))
-
-
 def _payment_failed(customer: BillingCustomer, obj: JSON) -> None:
     _invoice(customer, obj)
-    payment_failed_notify(customer=customer, invoice=_fetch_invoice(obj))
+    payment_failed_notify(customer=customer, invoice=invoice_fetch(str(obj["id"])))
 
 
 def _action_required(customer: BillingCustomer, obj: JSON) -> None:
     _invoice(customer, obj)
-    action_required_notify(customer=customer, invoice=_fetch_invoice(obj))
+    action_required_notify(customer=customer, invoice=invoice_fetch(str(obj["id"])))
 
 
 def _trial_will_end(customer: BillingCustomer, obj: JSON) -> None:

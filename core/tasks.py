@@ -17,6 +17,7 @@ from celery.app.task import Task
 from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name
+from redis.exceptions import RedisError
 from tenant_schemas_celery.task import TenantTask
 
 from core.log_context import LogContext, current_log_context, log_context
@@ -197,8 +198,6 @@ def queue_keys(queue: str) -> list[str]:
 
 def queue_depths() -> dict[str, int] | None:
     """Messages waiting in each Celery queue (every priority); None when the broker is down."""
-    from redis.exceptions import RedisError
-
     try:
         pipe = broker_redis_client().pipeline(transaction=False)
         for queue in QUEUES:

@@ -15,14 +15,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
-from core.redis import broker_redis_client, redis_client, redis_key
-from core.tasks import QUEUES, queue_keys
+from core.redis import redis_client, redis_key
 from peepers import embedded
 from tenants.context import use_public_schema
 from tenants.models import Tenant
 from tenants.services import tenant_create
 from tests.support.clients import staff_client as make_staff_client
 from tests.support.db import OWNER_PASSWORD, database_reset
+from tests.support.processes import queues_empty
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -122,9 +122,7 @@ def committed_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
         finally:
             database_reset()
             cache.clear()
-            # Tasks the test sent on commit with no worker running are for no later test (a
-            # fresh emulator reuses ids: another test's worker would act on their objects).
-            broker_redis_client().delete(*(key for queue in QUEUES for key in queue_keys(queue)))
+            queues_empty()
 
 
 @pytest.fixture(autouse=True)

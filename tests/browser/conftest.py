@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings
-from kombu import Queue
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -33,10 +32,9 @@ from billing.sync import entitlement_forget
 from core.tasks import QUEUES
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from doubles.stripe import EmulatorConfig, StripeEmulator
-from peepers.celery import app as celery_app
 from tenants.models import Tenant
 from tests.billing.support import SECRET_KEY, WEBHOOK_SECRET, Stripe
-from tests.support.processes import celery_worker, free_port, web_server
+from tests.support.processes import celery_worker, free_port, queues_empty, web_server
 from tests.support.sandbox import SandboxAdmin
 from tests.support.waiting import wait_until
 
@@ -366,18 +364,11 @@ def stripe(live_server_url: str, stack: Stack, settings: Any) -> Iterator[Stripe
             emulator.admin("webhooks", {"url": None})
 
 
-def _broker_purge() -> int:
-    """Drop what earlier tests queued with no worker running: it is not this test's to run."""
-    with celery_app.connection_for_write() as connection:
-        channel = connection.default_channel
-        return sum(Queue(name, channel=channel).purge() or 0 for name in WORKER_QUEUES)
-
-
 @pytest.fixture
 def start_worker(live_server_url: str, stack: Stack) -> Iterator[Callable[[], None]]:
     """Starts a real Celery worker (test database and broker, the stack's settings) when the
     test calls it; it stops after the test."""
-    _broker_purge()
+    queues_empty()  # what earlier tests queued with no worker running is not this test's
     with ExitStack() as workers:
 
         def start() -> None:

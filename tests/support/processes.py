@@ -14,7 +14,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
-from core.tasks import QUEUES
+from core.redis import broker_redis_client
+from core.tasks import QUEUES, queue_keys
 from peepers.celery import app as celery_app
 from tests.support.waiting import wait_until
 
@@ -142,3 +143,10 @@ def web_server(port: int, **env: str) -> Iterator[str]:
         yield f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}"
     finally:
         _stop(process)
+
+
+def queues_empty() -> None:
+    """Drop every message waiting in the broker: what a test sent on commit with no worker
+    running is for no later test (a fresh emulator reuses ids: another test's worker would act
+    on their objects)."""
+    broker_redis_client().delete(*(key for queue in QUEUES for key in queue_keys(queue)))
