@@ -22,6 +22,7 @@ from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
+    AnswerBusy,
     AnswerInvalid,
     AnswerRejected,
     QuestionAlreadyAnswered,
@@ -333,6 +334,10 @@ def question_answer(request: HttpRequest, question_id: int) -> HttpResponse:
     except AnswerRejected as exc:
         form.add_error(
             "text", _("Mercado Livre refused the answer: %(reason)s") % {"reason": exc.message}
+        )
+    except AnswerBusy:
+        form.add_error(
+            "text", _("Another answer to this question is being sent; try again shortly.")
         )
     except (MLNotConnected, MLReconnectRequired):
         form.add_error(

@@ -29,10 +29,20 @@ class MLConnection(models.Model):
         max_length=24, choices=MLConnectionStatus.choices, default=MLConnectionStatus.ACTIVE
     )
     connected_at = models.DateTimeField()
+    # When the store's access token expires, mirrored from the store's account: the scheduled
+    # refresh finds the tokens due without visiting every store (null: not known yet).
+    token_expires_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "Mercado Livre connection"
+        indexes = [
+            models.Index(
+                fields=["token_expires_at"],
+                condition=models.Q(status="active"),
+                name="mlconnection_token_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.nickname or self.ml_user_id} → {self.tenant.schema_name}"

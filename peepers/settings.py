@@ -724,6 +724,8 @@ CELERY_BEAT_SCHEDULE = {
     # The inbox is the source of truth: re-send what the queue lost, every minute.
     "ml-inbox-reconcile": {"task": "integrations.ml_inbox_reconcile", "schedule": 60.0},
     "ml-missed-feeds": {"task": "integrations.ml_missed_feeds", "schedule": 600.0},
+    # ML tokens refreshed ahead of expiry, one job per account (mercadolivre/tokens.py).
+    "ml-tokens-due": {"task": "integrations.ml_tokens_due", "schedule": 60.0},
     # Catch whatever notifications missed, store by store, spread over the interval.
     "ml-incremental-sync": {
         "task": "tenants.fan_out",

@@ -24,6 +24,7 @@ from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     ANSWERED,
     UNANSWERED,
+    AnswerBusy,
     AnswerInvalid,
     AnswerRejected,
     QuestionAlreadyAnswered,
@@ -133,6 +134,8 @@ class QuestionViewSet(StoreReadViewSet[MLQuestion]):
             ) from exc
         except AnswerRejected as exc:
             raise Unprocessable(exc.message, code=exc.code) from exc
+        except AnswerBusy as exc:
+            raise Conflict(exc.message, code=exc.code) from exc
         except (MLNotConnected, MLReconnectRequired) as exc:
             raise Conflict(
                 "The store's Mercado Livre account must be connected again before answering.",

@@ -2,18 +2,22 @@
 
 Idempotent by state: a question already answered is refused with an error that says so (and
 the local copy is refreshed from ML first), and a second answer racing the first waits on the
-question's row lock and then finds it answered. If ML says the question is answered and the
+question's lock and then finds it answered. If ML says the question is answered and the
 answer is the very text we sent, our own earlier attempt went through (a retried POST) and it
 counts as success.
+
+No transaction is open while ML is called: the lock is an advisory one (``core.db.locks``),
+and every write (the local copy, a token refreshed on the way, an account marked for
+reconnection) commits by itself, so no later error takes one back.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django_tenants.utils import tenant_context
 
+from core.db.locks import advisory_lock
 from core.errors import DomainError
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
@@ -36,6 +40,8 @@ ANSWERED = "ANSWERED"
 # wait for the rate limiter, not the background jobs' backoff of up to half a minute.
 ANSWER_RETRIES = 1
 ANSWER_MAX_WAIT_SECONDS = 5.0
+# Longer than one answer can take (the budget's wait, two tries of ML's read timeout).
+ANSWER_LOCK_WAIT_SECONDS = 40.0
 
 
 class AnswerError(DomainError):
@@ -66,6 +72,12 @@ class QuestionAlreadyAnswered(AnswerError):
         self.question = question
 
 
+class AnswerBusy(AnswerError):
+    """Another answer to the same question is still being sent."""
+
+    code = "answer_busy"
+
+
 class AnswerRejected(AnswerError):
     """ML refused the answer (closed or banned question, a rule of ML's); ``message`` says why."""
 
@@ -89,17 +101,21 @@ def ml_question_answer(*, tenant: Tenant, question_id: int, text: str) -> MLQues
     """Answer question ``question_id`` of ``tenant`` on ML with ``text``; the updated question."""
     cleaned = answer_text_clean(text)
     with tenant_context(tenant):
-        with transaction.atomic():
-            # Errors are raised after the commit, so the refreshed local copy is kept.
-            result = _answer_locked(question_id, cleaned)
-        if isinstance(result, AnswerError | MLAccessRevoked):
+        # Held across the call to ML: a double click waits, then finds it answered.
+        lock = f"ml-answer:{tenant.schema_name}:{question_id}"
+        with advisory_lock(lock, wait_seconds=ANSWER_LOCK_WAIT_SECONDS) as held:
+            if not held:
+                raise AnswerBusy(
+                    f"Another answer to question {question_id} is being sent; try again shortly."
+                )
+            result = _answer(question_id, cleaned)
+        if isinstance(result, AnswerError):
             raise result
         return result
 
 
-def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError | MLAccessRevoked:
-    # The row lock is held across the call to ML: a double click waits, then finds it answered.
-    question = MLQuestion.objects.select_for_update().filter(pk=question_id).first()
+def _answer(question_id: int, text: str) -> MLQuestion | AnswerError:
+    question = MLQuestion.objects.filter(pk=question_id).first()
     if question is None:
         return QuestionNotFound(f"This store has no question {question_id}.")
     client = MLClient.for_current_store(
@@ -114,8 +130,8 @@ def _answer_locked(question_id: int, text: str) -> MLQuestion | AnswerError | ML
     except (MLSellerRestricted, MLApplicationBlocked) as exc:
         # Nothing about this question: the account or our application is refused.
         return AnswerRejected(f"Mercado Livre refused the answer: {exc.message}")
-    except MLAccessRevoked as exc:
-        return exc  # raised after the commit, which keeps the account marked for reconnection
+    except MLAccessRevoked:
+        raise  # the account is marked for reconnection already (committed on its own)
     except (MLBadRequest, MLForbidden, MLNotFound) as exc:
         question = _refreshed(client, question_id)
         if question.status == ANSWERED and question.answer_text == text:

@@ -3,7 +3,8 @@
 Per call: the circuit breaker may hold it back; the shared budget (per application and per
 seller, by priority) may make it wait; the store's token is attached (refreshed if needed);
 429, 5xx, timeouts and connection errors are retried with exponential backoff and jitter
-(caps 1, 2, 4, 8, 16 s, or ML's ``Retry-After``); a 401 triggers one refresh and one retry;
+(caps 1, 2, 4, 8, 16 s, or ML's ``Retry-After``), but a failure that opens the breaker ends
+the call at once; a 401 triggers one refresh and one retry, which does not draw on the budget;
 everything else becomes a typed error. Each attempt records a metric (endpoint, status class,
 latency, tenant). Use it inside the store's ``tenant_context``.
 """
@@ -26,6 +27,7 @@ from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
     MLBadRequest,
+    MLCircuitOpen,
     MLError,
     MLForbidden,
     MLMalformedResponse,
@@ -118,7 +120,12 @@ class MLClient:
         retries = 0
         rejected: str | None = None
         while True:
-            self._permit()
+            if rejected is None:
+                self._permit()
+            else:
+                # The retry after a 401 is the same call, not a new one: no second draw from
+                # the budget (a storm of 401s would spend it on our own retries).
+                self.breaker.before_call()
             token = self._token(rejected=rejected)
             rejected = None
             started = self.clock.now()
@@ -160,8 +167,12 @@ class MLClient:
                         failure = self._owner_checked(failure)
                         forbidden_record(account=self.account, error=failure)
                     raise failure
-            if not isinstance(failure, MLRateLimited):
-                self.breaker.record_failure()
+            if not isinstance(failure, MLRateLimited) and self.breaker.record_failure():
+                # This failure opened the breaker: waiting out a backoff would only meet it.
+                raise MLCircuitOpen(
+                    f"Mercado Livre calls are paused after repeated failures ({failure.message})",
+                    retry_after=float(settings.ML_BREAKER_RESET_SECONDS),
+                ) from failure
             if retries >= self.retries:
                 raise failure
             self.clock.sleep(self._backoff(retries, failure))

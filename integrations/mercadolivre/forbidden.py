@@ -16,6 +16,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from core.db.alone import committed_alone
 from core.metrics import metric_count
 from integrations.mercadolivre.errors import (
     MLAccessRevoked,
@@ -130,14 +131,17 @@ def forbidden_record(*, account: MLAccount | None, error: MLForbidden) -> None:
         _incident_open(error)
     if account is None:
         return
+    # Markings outlive the caller's transaction: a service that rolls back keeps them.
     if isinstance(error, MLAccessRevoked):
-        _reconnect_required(account, error)
+        committed_alone(lambda: _reconnect_required(account, error))
     elif isinstance(error, MLSellerRestricted):
         # Kept on the account (the settings page shows it) until a call succeeds again.
         reason = error.message[:300]
         if account.last_error != reason:
             account.last_error = reason
-            MLAccount.objects.filter(pk=account.pk).update(last_error=reason)
+            committed_alone(
+                lambda: MLAccount.objects.filter(pk=account.pk).update(last_error=reason)
+            )
 
 
 def forbidden_clear(*, account: MLAccount) -> None:

@@ -32,6 +32,9 @@ class MLAccount(models.Model):
     connected_at = models.DateTimeField()
     connected_by = models.CharField(max_length=254, blank=True)
     needs_reconnection_since = models.DateTimeField(null=True, blank=True)
+    # Written (and committed) before a refresh request leaves, cleared once its answer is
+    # stored: still set later, that refresh was interrupted and may have spent the token.
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

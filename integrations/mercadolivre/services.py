@@ -248,6 +248,8 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                     "nickname": nickname,
                     "status": MLConnectionStatus.ACTIVE,
                     "connected_at": now,
+                    # The scheduled refresh reads it (tokens.py).
+                    "token_expires_at": now + timedelta(seconds=grant.expires_in),
                 },
             )
             with tenant_context(tenant):

@@ -12,14 +12,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
+
+from core.redis import redis_client
 from core.tasks import RetryPolicy, enqueue_on_commit, task
-from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
+from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.notifications import ml_reconnect_email
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
+from integrations.mercadolivre.tokens import REFRESH_AHEAD, token_refresh_ahead
+from integrations.models import MLConnection, MLConnectionStatus
 from tenants.context import current_schema
 from tenants.models import Tenant
 
@@ -30,6 +37,8 @@ __all__ = [
     "ml_missed_feeds",
     "ml_notification_process",
     "ml_reconnect_email",
+    "ml_token_refresh",
+    "ml_tokens_due",
 ]
 
 logger = logging.getLogger(__name__)
@@ -98,3 +107,60 @@ ml_inbox_reconcile = ML_INBOX.reconcile_task
 )
 def ml_missed_feeds() -> int:
     return missed_feeds_recover()
+
+
+# While one account's refresh is queued (or running), the schedule does not queue another.
+TOKEN_REFRESH_QUEUED_SECONDS = 120
+
+
+@task(
+    name="integrations.ml_tokens_due",
+    queue=Priority.HIGH.queue,
+    tenant_scoped=False,
+    soft_time_limit=120,
+)
+def ml_tokens_due() -> int:
+    """Queue a refresh for every connected account whose token expires within REFRESH_AHEAD
+    (or whose expiry the public index does not know yet); how many were queued."""
+    due = (
+        MLConnection.objects.filter(status=MLConnectionStatus.ACTIVE)
+        .filter(
+            Q(token_expires_at__lte=timezone.now() + REFRESH_AHEAD)
+            | Q(token_expires_at__isnull=True)
+        )
+        .select_related("tenant")
+        .order_by("token_expires_at")
+    )
+    queued = 0
+    client = redis_client()
+    for link in due.iterator(chunk_size=500):
+        claim = f"ml:token:queued:{link.ml_user_id}"
+        if client.set(claim, "1", nx=True, ex=TOKEN_REFRESH_QUEUED_SECONDS):
+            enqueue_on_commit(ml_token_refresh, args=[link.ml_user_id], tenant=link.tenant)
+            queued += 1
+    if queued:
+        logger.info("queued %d ML token refresh(es)", queued)
+    return queued
+
+
+@task(
+    name="integrations.ml_token_refresh",
+    queue=Priority.HIGH.queue,
+    tenant_scoped=True,
+    soft_time_limit=60,
+)
+def ml_token_refresh(ml_user_id: int) -> str:
+    """Refresh one account's tokens ahead of expiry: refreshed, not_due, inactive or failed."""
+    account = MLAccount.objects.filter(ml_user_id=ml_user_id).first()
+    try:
+        if account is None:
+            return "inactive"
+        return token_refresh_ahead(account_id=account.pk)
+    except MLReconnectRequired:
+        return "inactive"  # marked for reconnection; the owners are told
+    except MLError as exc:
+        # The next run of the schedule (a minute on) tries again, well before the expiry.
+        logger.warning("scheduled refresh of ML user %s failed: %s", ml_user_id, exc)
+        return "failed"
+    finally:
+        redis_client().delete(f"ml:token:queued:{ml_user_id}")

@@ -1,23 +1,38 @@
-"""A store's ML access token: handed out while valid, refreshed once when it is not.
+"""A store's ML access token: handed out while valid, refreshed ahead of expiry, never lost.
 
-Refresh tokens are single use: two processes refreshing the same account at once would make
-ML reject the loser's token and disconnect the seller. So a refresh happens under a row lock
-on the account (``SELECT … FOR UPDATE`` in the store's schema), and whoever gets the lock
-second finds the fresh token already stored and uses it. Everything here runs in the current
-schema; callers enter the store's ``tenant_context`` first.
+Refresh tokens are single use, and ML spends one the moment it receives the request. So:
+
+- One refresher at a time per account: a PostgreSQL advisory lock (session level, so no
+  transaction stays open across the HTTP call, and a process that dies releases it). Whoever
+  waits finds the fresh token already stored and uses it.
+- A marker (``refresh_started_at``) is committed before the request leaves and cleared with the
+  answer. The new pair is committed by itself the instant it arrives, outside whatever
+  transaction the caller is in (``committed_alone``), and so are reconnect markings: a service
+  that rolls back never takes the pair with it.
+- A marker still set when the next refresh starts means the last one was interrupted after its
+  request may have reached ML; if ML then answers ``invalid_grant``, the account is marked with
+  that cause and ``signals.refresh_interrupted`` opens an incident: not "the seller revoked us".
+- ``integrations.ml_tokens_due`` (beat, every minute) refreshes each account
+  ``REFRESH_AHEAD`` before expiry; request paths refresh only inside ``REFRESH_MARGIN``, when
+  that job has not.
+
+Everything here runs in the current schema; callers enter the store's ``tenant_context`` first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 
 from core import crypto
+from core.db.alone import committed_alone
+from core.db.locks import advisory_lock
 from core.metrics import metric_count
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
@@ -29,12 +44,20 @@ from integrations.mercadolivre.errors import (
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import reconnect_needed_notify
+from integrations.mercadolivre.signals import refresh_interrupted
 from integrations.mercadolivre.transport import http_client, ml_error_fields
+from integrations.models import MLConnection
+from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
 
-# Refresh this long before ML's expiry, so a call never leaves with a token about to lapse.
-REFRESH_MARGIN = timedelta(minutes=5)
+# The scheduled job refreshes this long before ML's expiry (ML's tokens last 6 hours).
+REFRESH_AHEAD = timedelta(minutes=30)
+# A call refreshes by itself only this close to expiry: the job has not run (worker down).
+REFRESH_MARGIN = timedelta(minutes=2)
+# How long a caller waits for another process's refresh of the same account: longer than the
+# token request's own timeouts (transport.TIMEOUT), so a live refresher is never overtaken.
+REFRESH_LOCK_WAIT_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +95,8 @@ def grant_from_response(body: object) -> TokenGrant:
 
 
 def store_grant(*, account: MLAccount, grant: TokenGrant, now: datetime) -> None:
+    """Set ``account``'s fields from ``grant`` (the caller saves it; connect does, in its
+    transaction)."""
     account.access_token = crypto.encrypt(grant.access_token)
     account.refresh_token = crypto.encrypt(grant.refresh_token)
     account.access_expires_at = now + timedelta(seconds=grant.expires_in)
@@ -79,6 +104,7 @@ def store_grant(*, account: MLAccount, grant: TokenGrant, now: datetime) -> None
     account.scope = grant.scope or account.scope
     account.status = MLAccountStatus.ACTIVE
     account.needs_reconnection_since = None
+    account.refresh_started_at = None
     account.last_error = ""
 
 
@@ -86,59 +112,123 @@ def _now(clock: Clock) -> datetime:
     return datetime.fromtimestamp(clock.now(), tz=UTC)
 
 
+def _fresh(account: MLAccount, *, margin: timedelta, clock: Clock) -> bool:
+    expires = account.access_expires_at
+    return bool(expires and expires > _now(clock) + margin)
+
+
 def access_token_for(*, account: MLAccount, clock: Clock = SYSTEM_CLOCK) -> str:
     """A valid access token for ``account``, refreshing it first if it is about to expire."""
     if account.status != MLAccountStatus.ACTIVE or not account.access_token:
         _raise_unusable(account)
-    if account.access_expires_at and account.access_expires_at > _now(clock) + REFRESH_MARGIN:
+    if _fresh(account, margin=REFRESH_MARGIN, clock=clock):
         return crypto.decrypt(account.access_token)
     return token_refresh(account_id=account.pk, rejected_token=None, clock=clock)
 
 
 def token_refresh(
-    *, account_id: int, rejected_token: str | None, clock: Clock = SYSTEM_CLOCK
+    *,
+    account_id: int,
+    rejected_token: str | None,
+    clock: Clock = SYSTEM_CLOCK,
+    margin: timedelta = REFRESH_MARGIN,
 ) -> str:
     """Refresh the account's tokens unless another process already did; the new access token.
 
     ``rejected_token`` is the access token ML just answered 401 to: if the stored one differs,
-    someone refreshed meanwhile and it is returned without calling ML.
+    someone refreshed meanwhile and it is returned without calling ML. Otherwise the stored
+    token is refreshed when it expires within ``margin``.
     """
-    outcome: Exception | None = None
-    with transaction.atomic():
-        account = MLAccount.objects.select_for_update().get(pk=account_id)
+    return committed_alone(lambda: _refresh(account_id, rejected_token, clock, margin))
+
+
+def token_refresh_ahead(*, account_id: int, clock: Clock = SYSTEM_CLOCK) -> str:
+    """The scheduled refresh of one account: ``refreshed``, ``not_due`` or ``inactive``.
+
+    Also mirrors the stored expiry into the public index, which the schedule reads.
+    """
+    account = MLAccount.objects.filter(pk=account_id).first()
+    if account is None or account.status != MLAccountStatus.ACTIVE or not account.refresh_token:
+        return "inactive"
+    if _fresh(account, margin=REFRESH_AHEAD, clock=clock):
+        _index_expiry(account.ml_user_id, account.access_expires_at)
+        return "not_due"
+    token_refresh(account_id=account_id, rejected_token=None, clock=clock, margin=REFRESH_AHEAD)
+    return "refreshed"
+
+
+def _refresh(account_id: int, rejected_token: str | None, clock: Clock, margin: timedelta) -> str:
+    with _refresh_lock(account_id):
+        account = MLAccount.objects.get(pk=account_id)
         if account.status != MLAccountStatus.ACTIVE or not account.refresh_token:
             _raise_unusable(account)
         current = crypto.decrypt(account.access_token)
-        fresh = bool(
-            account.access_expires_at and account.access_expires_at > _now(clock) + REFRESH_MARGIN
-        )
-        if (rejected_token is None and fresh) or (
-            rejected_token is not None and current != rejected_token
-        ):
+        if rejected_token is None and _fresh(account, margin=margin, clock=clock):
             return current
+        if rejected_token is not None and current != rejected_token:
+            return current
+        # Set now means the last refresher died (or lost its connection) after sending.
+        interrupted_at = account.refresh_started_at
+        MLAccount.objects.filter(pk=account_id).update(refresh_started_at=_now(clock))
         try:
             grant = _request_refresh(crypto.decrypt(account.refresh_token))
         except MLReconnectRequired as exc:
-            account.status = MLAccountStatus.NEEDS_RECONNECTION
-            account.needs_reconnection_since = _now(clock)
-            account.last_error = exc.message[:300]
-            account.save(
-                update_fields=["status", "needs_reconnection_since", "last_error", "updated_at"]
-            )
-            _on_reconnect_required(account)
+            _reconnect_required(account, exc, interrupted_at=interrupted_at, clock=clock)
             metric_count("ml_token_refresh", {"outcome": "invalid_grant"})
-            outcome = exc
-        except (MLUnavailable, MLRateLimited, MLBadRequest):
+            raise
+        except (MLUnavailable, MLRateLimited, MLBadRequest) as exc:
+            if not _may_have_arrived(exc):
+                MLAccount.objects.filter(pk=account_id).update(refresh_started_at=None)
             metric_count("ml_token_refresh", {"outcome": "failure"})
             raise
-        else:
-            store_grant(account=account, grant=grant, now=_now(clock))
-            account.save()
-            metric_count("ml_token_refresh", {"outcome": "success"})
-            logger.info("refreshed ML tokens of %s", account.ml_user_id)
-            return grant.access_token
-    assert outcome is not None
-    raise outcome
+        expires_at = _grant_save(account, grant, now=_now(clock))
+        metric_count("ml_token_refresh", {"outcome": "success"})
+        logger.info("refreshed ML tokens of %s", account.ml_user_id)
+        _index_expiry(account.ml_user_id, expires_at)
+        return grant.access_token
+
+
+def _grant_save(account: MLAccount, grant: TokenGrant, *, now: datetime) -> datetime:
+    """Store the new pair in one statement (committed with it, in autocommit)."""
+    store_grant(account=account, grant=grant, now=now)
+    assert account.access_expires_at is not None
+    MLAccount.objects.filter(pk=account.pk).update(
+        access_token=account.access_token,
+        refresh_token=account.refresh_token,
+        access_expires_at=account.access_expires_at,
+        refreshed_at=now,
+        scope=account.scope,
+        status=MLAccountStatus.ACTIVE,
+        needs_reconnection_since=None,
+        refresh_started_at=None,
+        last_error="",
+        updated_at=now,
+    )
+    return account.access_expires_at
+
+
+def _index_expiry(ml_user_id: int, expires_at: datetime | None) -> None:
+    MLConnection.objects.filter(ml_user_id=ml_user_id).exclude(token_expires_at=expires_at).update(
+        token_expires_at=expires_at
+    )
+
+
+def _may_have_arrived(exc: Exception) -> bool:
+    """Whether ML may have received (and so spent the token of) a refresh that failed so."""
+    return isinstance(exc, MLUnavailable) and exc.status is None and exc.error != "not_sent"
+
+
+@contextlib.contextmanager
+def _refresh_lock(account_id: int) -> Iterator[None]:
+    """Hold the account's refresh lock, or raise ``MLUnavailable`` after waiting too long."""
+    name = f"ml-token-refresh:{current_schema()}:{account_id}"
+    with advisory_lock(name, wait_seconds=REFRESH_LOCK_WAIT_SECONDS) as held:
+        if not held:
+            raise MLUnavailable(
+                "another process has been refreshing this account's token for "
+                f"{REFRESH_LOCK_WAIT_SECONDS:.0f}s"
+            )
+        yield
 
 
 def _request_refresh(refresh_token: str) -> TokenGrant:
@@ -153,10 +243,13 @@ def _request_refresh(refresh_token: str) -> TokenGrant:
             },
             headers={"Accept": "application/json"},
         )
-    except httpx.HTTPError as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise MLUnavailable(
-            f"the token endpoint could not be reached: {type(exc).__name__}"
+            f"the token endpoint could not be reached: {type(exc).__name__}", error="not_sent"
         ) from exc
+    except httpx.HTTPError as exc:
+        # Sent, perhaps received: the marker stays, so a later invalid_grant says so.
+        raise MLUnavailable(f"the token endpoint did not answer: {type(exc).__name__}") from exc
     error, message = ml_error_fields(response)
     if response.status_code == 200:
         try:
@@ -190,7 +283,38 @@ def _raise_unusable(account: MLAccount) -> None:
     raise MLNotConnected("this store's Mercado Livre account is not connected")
 
 
-def _on_reconnect_required(account: MLAccount) -> None:
-    """Mirror the state in the public index and tell the store's owners, after commit."""
-
+def _reconnect_required(
+    account: MLAccount,
+    exc: MLReconnectRequired,
+    *,
+    interrupted_at: datetime | None,
+    clock: Clock,
+) -> None:
+    """Mark the account, tell the owners (after commit) and, after an interrupted refresh,
+    the on-call engineer."""
+    reason = exc.message
+    if interrupted_at is not None:
+        reason = (
+            f"A token refresh started {interrupted_at:%Y-%m-%d %H:%M:%S} UTC was interrupted "
+            f"before its answer was stored; Mercado Livre then refused the token: {exc.message}"
+        )
+    marked = MLAccount.objects.filter(pk=account.pk, status=MLAccountStatus.ACTIVE).update(
+        status=MLAccountStatus.NEEDS_RECONNECTION,
+        needs_reconnection_since=_now(clock),
+        last_error=reason[:300],
+        refresh_started_at=None,
+        updated_at=_now(clock),
+    )
+    if not marked:
+        return
+    account.refresh_from_db()
     reconnect_needed_notify(account=account)
+    if interrupted_at is not None:
+        logger.error("ML account %s lost to an interrupted refresh: %s", account.ml_user_id, reason)
+        refresh_interrupted.send(
+            sender=MLAccount,
+            schema=current_schema(),
+            ml_user_id=account.ml_user_id,
+            started_at=interrupted_at,
+            message=exc.message,
+        )
