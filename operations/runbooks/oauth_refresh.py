@@ -21,7 +21,7 @@ from core import crypto
 from integrations.mercadolivre.errors import MLError, MLReconnectRequired
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import reconnect_needed_notify
-from integrations.mercadolivre.tokens import REFRESH_MARGIN, access_token_for
+from integrations.mercadolivre.tokens import REFRESH_AHEAD, token_refresh_ahead
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
@@ -181,7 +181,7 @@ def mitigate(options: Options) -> Result:
 
 
 def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
-    due_before = timezone.now() + REFRESH_MARGIN
+    due_before = timezone.now() + REFRESH_AHEAD  # what the schedule would refresh
     for account in MLAccount.objects.filter(status=MLAccountStatus.ACTIVE).order_by("pk"):
         entry: dict[str, Any] = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
         if not _refresh_token_readable(account):
@@ -191,7 +191,7 @@ def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
         if account.access_expires_at and account.access_expires_at > due_before:
             continue  # a fresh access token: nothing to refresh, nothing known to be wrong
         try:
-            access_token_for(account=account)
+            token_refresh_ahead(account_id=account.pk)
         except MLReconnectRequired as exc:
             # token_refresh marked the account and queued the owners' e-mail.
             tally.marked.append({**entry, "why": f"ML refused the refresh: {exc.message}"})
