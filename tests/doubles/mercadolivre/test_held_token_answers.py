@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,6 +15,7 @@ import pytest
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from tests.doubles.mercadolivre.flows import (
     ADMIN,
+    CLIENT_ID,
     CLIENT_SECRET,
     INVALID_GRANT,
     admin,
@@ -61,6 +65,35 @@ def test_a_held_refresh_has_rotated_before_its_answer_leaves(api, sandbox, token
     assert refresh(api, tokens_a["refresh_token"]).json() == INVALID_GRANT
     assert not pending.done()
     assert sandbox.held_token_answers() == 1
+
+
+def test_a_refresher_killed_while_held_leaves_ml_rotated_and_the_sandbox_serving(
+    api, sandbox, tokens_a
+):
+    sandbox.hold_token_answers()
+    refresher = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, httpx; httpx.post(sys.argv[1] + '/oauth/token', timeout=60, data="
+            "{'grant_type': 'refresh_token', 'client_id': sys.argv[2], "
+            "'client_secret': sys.argv[3], 'refresh_token': sys.argv[4]})",
+            sandbox.server.url,
+            CLIENT_ID,
+            CLIENT_SECRET,
+            tokens_a["refresh_token"],
+        ]
+    )
+    try:
+        sandbox.held_token_answers_wait(1)
+    finally:
+        refresher.send_signal(signal.SIGKILL)
+        refresher.wait(timeout=10)
+
+    assert sandbox.release_token_answers() == 1
+    assert refresh(api, tokens_a["refresh_token"]).json() == INVALID_GRANT
+    assert sandbox.token_requests("refresh_token") == 2
+    assert admin(api, "/_sandbox/state")["held_token_answers"] == 0
 
 
 def test_release_delivers_the_rotated_pair(api, sandbox, tokens_a, pool):
