@@ -1,4 +1,5 @@
-"""``/_sandbox/*``: inspect the sandbox, set faults, reset, expire tokens, simulate events.
+"""``/_sandbox/*``: inspect the sandbox, set faults, reset, expire tokens, release held token
+answers, simulate events.
 
 Guarded by ``Authorization: Bearer <client_secret>``; never subject to injected faults.
 """
@@ -84,6 +85,10 @@ def tokens_expire(call: Call) -> Response:
     return json_response({"expired": expired})
 
 
+def token_answers_release(call: Call) -> Response:
+    return json_response({"released": call.state.token_answers.release()})
+
+
 def events_create(call: Call) -> Response:
     return json_response(event_apply(call.state, body=_json_body(call)))
 
@@ -93,5 +98,6 @@ ROUTES = (
     Route("/_sandbox/faults", ("POST",), faults_set, "admin"),
     Route("/_sandbox/reset", ("POST",), reset, "admin"),
     Route("/_sandbox/expire_tokens", ("POST",), tokens_expire, "admin"),
+    Route("/_sandbox/release_token_answers", ("POST",), token_answers_release, "admin"),
     Route("/_sandbox/events", ("POST",), events_create, "admin"),
 )

@@ -2,8 +2,9 @@
 
 Order of a non-admin request (the harness's part first): count it, outage (503 HTML, like a
 proxy), latency, route; then count
-token requests, quota / random 429 / random 500 (API routes only), the view, then
-``malformed_json`` for resource answers. Admin routes skip every fault.
+token requests, quota / random 429 / random 500 (API routes only), the view (which holds a
+refresh's answer under ``hold_token_answers``), then ``malformed_json`` for resource answers.
+Admin routes skip every fault.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Fault injection: the switches of ``POST /_sandbox/faults`` and the per-request decision.
+"""Fault injection: the switches of ``POST /_sandbox/faults``, the per-request decision and the
+hold on token answers.
 
 Random faults draw from a seeded RNG, so a sequential client sees the same faults on every run.
 """
@@ -46,6 +47,10 @@ class FaultSettings:
     # once the token is valid (``FORBIDDEN_BODIES``).
     forbidden: str | None = None
     forbidden_path_prefix: str = ""
+    # A refresh_token grant that succeeds is performed (the pair rotated, as ML does on receipt)
+    # and its answer held (``TokenAnswerHold``) until released or for this many seconds.
+    hold_token_answers: bool = False
+    hold_token_answers_timeout: float = 30.0
 
     def to_json(self) -> dict[str, object]:
         return dataclasses.asdict(self)
@@ -74,6 +79,10 @@ def _validated(name: str, value: object) -> object:
         return _count(name, value, minimum=1)
     if name == "latency_ms":
         return _count(name, value, minimum=0)
+    if name == "hold_token_answers_timeout":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise BadRequest(f"{name} must be a number of seconds > 0")
+        return float(value)
     if name == "forbidden":
         if value is not None and value not in FORBIDDEN_BODIES:
             raise BadRequest(f"forbidden must be null or one of {', '.join(FORBIDDEN_BODIES)}")
@@ -147,3 +156,38 @@ class FaultInjector:
         """A number from the fault RNG, for notifier quirks."""
         with self._lock:
             return self._rng.random()
+
+
+class TokenAnswerHold:
+    """Token answers kept from leaving: each waits until ``release`` or its own timeout.
+
+    What the request asked is already done when its answer is held, so a test can kill the
+    client after ML acted and before the answer arrived. A timed-out answer is sent as usual.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._held: set[object] = set()
+
+    @property
+    def held(self) -> int:
+        """How many answers are waiting now."""
+        with self._condition:
+            return len(self._held)
+
+    def hold(self, *, timeout: float) -> bool:
+        """Wait until released (True) or ``timeout`` seconds have passed (False)."""
+        ticket = object()
+        with self._condition:
+            self._held.add(ticket)
+            released = self._condition.wait_for(lambda: ticket not in self._held, timeout)
+            self._held.discard(ticket)
+            return released
+
+    def release(self) -> int:
+        """Let every held answer go; returns how many were held."""
+        with self._condition:
+            count = len(self._held)
+            self._held.clear()
+            self._condition.notify_all()
+            return count

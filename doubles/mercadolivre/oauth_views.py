@@ -162,7 +162,11 @@ def token(call: Call) -> Response:
     if not request.form and request.args:
         # ML answers a query-string token request like an unknown route (ISS-PHP39).
         raise NotFound(f"Resource {request.path} not found.")
-    pair = call.state.oauth.token_grant(request.form.to_dict())
+    form = request.form.to_dict()
+    pair = call.state.oauth.token_grant(form)
+    if form.get("grant_type") == "refresh_token":
+        # ML rotates on receipt: the pair above is already the only live one while this waits.
+        call.state.token_answer_hold()
     return json_response(pair.to_json(), headers={"Cache-Control": "no-store"})
 
 

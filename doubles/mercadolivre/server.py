@@ -26,3 +26,8 @@ class SandboxServer(DoubleServer):
         super().__init__(
             self.app, host, port, background=(self.state.notifier,), request_log=request_log
         )
+
+    def stop(self) -> None:
+        """Send any held token answer, then stop serving."""
+        self.state.token_answers.release()
+        super().stop()

@@ -1,7 +1,8 @@
 """The sandbox's configuration and live state: data, OAuth, faults, notifier and counters.
 
 Everything changes under one ``threading.RLock`` (``SandboxState.lock``); the notifier's
-condition and the fault injector share it.
+condition and the fault injector share it. Held token answers wait on their own condition,
+never on that lock, so admin calls go on while they wait.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from doubles.mercadolivre.data import (
     DatasetSize,
     dataset_generate,
 )
-from doubles.mercadolivre.faults import FaultInjector, FaultSettings, faults_updated
+from doubles.mercadolivre.faults import (
+    FaultInjector,
+    FaultSettings,
+    TokenAnswerHold,
+    faults_updated,
+)
 from doubles.mercadolivre.notifier import Notifier
 from doubles.mercadolivre.oauth import Application, OAuthStore
 from doubles.mercadolivre.records import Dataset, Seller
@@ -72,6 +78,7 @@ class SandboxState:
         self.requests: Counter[str] = Counter()
         self.initial_faults = faults_updated(FaultSettings(), config.faults)
         self.faults = FaultInjector(lock=self.lock, seed=config.seed, settings=self.initial_faults)
+        self.token_answers = TokenAnswerHold()
         self.oauth = OAuthStore(
             lock=self.lock,
             applications={
@@ -119,12 +126,14 @@ class SandboxState:
         return self.dataset.seller(seller_id)
 
     def reset(self) -> None:
-        """Back to the seed: data regenerated, tokens, scrolls, faults and counters cleared."""
+        """Back to the seed: data regenerated, tokens, scrolls, faults and counters cleared,
+        held token answers sent."""
         with self.lock:
             self._data_load()
             self.oauth.clear()
             self.scrolls.clear()
             self.faults.reset(self.initial_faults)
+            self.token_answers.release()
             self.notifier.reset()
             self.token_requests.clear()
             self.requests.clear()
@@ -147,12 +156,19 @@ class SandboxState:
         with self.lock:
             self.token_requests[grant_type] += 1
 
+    def token_answer_hold(self) -> None:
+        """Hold a refresh's answer while ``hold_token_answers`` is on (the refresh is done)."""
+        settings = self.faults.settings
+        if settings.hold_token_answers:
+            self.token_answers.hold(timeout=settings.hold_token_answers_timeout)
+
     def summary(self) -> dict[str, object]:
         with self.lock:
             return {
                 "token_requests": dict(self.token_requests),
                 "requests": dict(self.requests),
                 "faults": self.faults.settings.to_json(),
+                "held_token_answers": self.token_answers.held,
                 "sellers": [{"id": s.id, "nickname": s.nickname} for s in self.sellers],
                 "notifications": self.notifier.summary(),
                 "event_clock": self.event_clock.isoformat(),

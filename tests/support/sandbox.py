@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from doubles.mercadolivre import SandboxServer
+from tests.support.waiting import wait_until
 
 
 class SandboxAdmin:
@@ -28,6 +29,35 @@ class SandboxAdmin:
     def expire_tokens(self, seller_id: int | None = None) -> None:
         body = {"seller_id": seller_id} if seller_id is not None else {}
         self.http.post("/_sandbox/expire_tokens", json=body).raise_for_status()
+
+    def hold_token_answers(self, on: bool = True, *, timeout: float | None = None) -> None:
+        """While on, a refresh is performed (rotated, counted) and its answer held until
+        ``release_token_answers``, ``reset`` or ``timeout`` seconds (the sandbox's default)."""
+        changes: dict[str, Any] = {"hold_token_answers": on}
+        if timeout is not None:
+            changes["hold_token_answers_timeout"] = timeout
+        self.faults(**changes)
+
+    def held_token_answers(self) -> int:
+        """How many refresh answers the sandbox is holding now."""
+        response = self.http.get("/_sandbox/state")
+        response.raise_for_status()
+        return int(response.json()["held_token_answers"])
+
+    def held_token_answers_wait(self, count: int = 1, *, timeout: float = 10.0) -> None:
+        """Wait until ``count`` refreshes reached the sandbox and their answers are held."""
+        wait_until(
+            lambda: self.held_token_answers() >= count,
+            timeout=timeout,
+            every=0.02,
+            message=lambda: f"{self.held_token_answers()} of {count} token answers held",
+        )
+
+    def release_token_answers(self) -> int:
+        """Send every held refresh answer; how many there were."""
+        response = self.http.post("/_sandbox/release_token_answers")
+        response.raise_for_status()
+        return int(response.json()["released"])
 
     def token_requests(self, grant: str) -> int:
         return int(self.server.state.token_requests[grant])
