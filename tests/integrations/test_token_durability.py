@@ -2,10 +2,14 @@
 401 storm costs one refresh, and tokens are refreshed ahead of expiry by the schedule."""
 
 import json
+import signal
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -21,8 +25,10 @@ from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.tasks import ml_token_refresh, ml_tokens_due
 from integrations.mercadolivre.tokens import REFRESH_AHEAD, REFRESH_MARGIN, access_token_for
 from integrations.models import MLConnection
+from operations.incidents.models import Incident
 from tenants.models import Tenant
 from tests.integrations.support import connect, connected_and_synced, open_question
+from tests.support.processes import child_environment
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -206,6 +212,7 @@ def test_invalid_grant_after_an_interrupted_refresh_is_recorded_as_such(sandbox)
     assert account.last_error.startswith(
         f"A token refresh started {started:%Y-%m-%d %H:%M:%S} UTC was interrupted"
     )
+    assert Incident.objects.filter(key__startswith="ml-refresh-interrupted:tenant-a:").count() == 1
 
 
 def test_a_refresh_after_an_interruption_that_never_reached_ml_just_succeeds(sandbox):
@@ -222,6 +229,7 @@ def test_a_refresh_after_an_interruption_that_never_reached_ml_just_succeeds(san
     assert account.status == MLAccountStatus.ACTIVE
     assert account.refresh_started_at is None
     assert account.last_error == ""
+    assert not Incident.objects.filter(key__startswith="ml-refresh-interrupted:").exists()
 
 
 def test_a_refresh_that_ml_refused_with_an_answer_leaves_no_marker(sandbox):
@@ -235,3 +243,49 @@ def test_a_refresh_that_ml_refused_with_an_answer_leaves_no_marker(sandbox):
 
     sandbox.faults(error_fraction=0.0)
     assert account_of(tenant).refresh_started_at is None  # ML answered 500: nothing was spent
+
+
+REFRESHER = """
+import django
+django.setup()
+from django_tenants.utils import schema_context
+from integrations.mercadolivre.models import MLAccount
+from integrations.mercadolivre.tokens import token_refresh
+with schema_context("tenant-a"):
+    token_refresh(account_id=MLAccount.objects.get().pk, rejected_token=None)
+"""
+
+
+def test_a_refresher_killed_after_ml_rotated_leaves_an_incident_naming_the_interruption(sandbox):
+    tenant = store()
+    seller_id = connect(sandbox, tenant)
+    expire_everywhere(sandbox, tenant)
+    sandbox.hold_token_answers()  # ML rotates on receipt; its answer waits
+    refresher = subprocess.Popen(
+        [sys.executable, "-c", REFRESHER],
+        cwd=settings.BASE_DIR,
+        env=child_environment(
+            DJANGO_SETTINGS_MODULE="peepers.settings", ML_API_BASE=sandbox.server.url
+        ),
+    )
+    try:
+        sandbox.held_token_answers_wait(1, timeout=60)
+        # The marker was committed before the request left.
+        assert account_of(tenant).refresh_started_at is not None
+    finally:
+        refresher.send_signal(signal.SIGKILL)
+        refresher.wait(timeout=30)
+    sandbox.release_token_answers()  # to a dead socket
+    sandbox.hold_token_answers(on=False)
+    assert sandbox.token_requests("refresh_token") == 1
+
+    with tenant_context(tenant), pytest.raises(MLReconnectRequired):
+        MLClient.for_current_store(priority=Priority.HIGH).get("/users/me")
+
+    account = account_of(tenant)
+    assert account.status == MLAccountStatus.NEEDS_RECONNECTION
+    assert "was interrupted before its answer was stored" in account.last_error
+    incident = Incident.objects.get(key=f"ml-refresh-interrupted:tenant-a:{seller_id}")
+    assert incident.tenant == tenant
+    assert "interrupted" in incident.title
+    assert "not because the seller revoked" in incident.title
