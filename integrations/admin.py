@@ -42,11 +42,27 @@ RECENT_SYNC_RUNS = 5
 
 @admin.register(MLConnection)
 class MLConnectionAdmin(admin.ModelAdmin[MLConnection]):
-    list_display = ["ml_user_id", "nickname", "tenant", "status", "connected_at", "updated_at"]
+    list_display = [
+        "ml_user_id",
+        "nickname",
+        "tenant",
+        "status",
+        "connected_at",
+        "token_expires_at",
+        "updated_at",
+    ]
     list_filter = ["status"]
     list_select_related = ["tenant"]
     search_fields = ["=ml_user_id", "nickname", "tenant__schema_name", "tenant__name"]
-    readonly_fields = ["ml_user_id", "tenant", "nickname", "status", "connected_at", "updated_at"]
+    readonly_fields = [
+        "ml_user_id",
+        "tenant",
+        "nickname",
+        "status",
+        "connected_at",
+        "token_expires_at",
+        "updated_at",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
