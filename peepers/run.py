@@ -4,19 +4,31 @@
     python -m peepers.run serve   # gunicorn (WEB_CONCURRENCY workers) + the same
 
 A process that crashes is restarted with a growing delay (peepers/supervisor.py); Ctrl-C or
-SIGTERM stops all of them, and the embedded PostgreSQL/Redis (when used) stop too unless another
-process still uses them.
+SIGTERM stops all of them, letting requests and tasks in flight finish first, and the embedded
+PostgreSQL/Redis (when used) stop too unless another process still uses them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import signal
 import sys
 import threading
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# How long gunicorn's workers may go on with the requests in flight once told to stop; the
+# supervisor's grace (peepers/supervisor.py STOP_GRACE_SECONDS) is longer.
+WEB_GRACEFUL_TIMEOUT_SECONDS = 20
+
+# SIGTERM is Celery's warm shutdown: the worker stops taking messages, waits for its running tasks
+# however long they take, and exits (REMAP_SIGTERM=SIGQUIT in the environment would make it a cold
+# one: leave it unset). Past the grace period SIGQUIT is its cold shutdown: it cuts the tasks still
+# running and puts their messages back in the queue at once (acks late), where a SIGKILL would
+# leave them unacknowledged until Redis's visibility timeout. worker_soft_shutdown_timeout stays
+# 0 (Celery's default): it is a wait before that cut, and the grace period was the wait.
+WORKER_HURRY = signal.SIGQUIT
 
 
 def _serve_environment() -> None:
@@ -83,6 +95,15 @@ def _catalog_when_stripe_answers() -> None:
         connection.close()
 
 
+def web_command(python: str, *, port: int, app: str = "peepers.wsgi") -> list[str]:
+    """gunicorn as ``make serve`` runs it, serving the WSGI application ``app`` on ``port``."""
+    # Threads keep connections alive and overlap database waits; see README.
+    web = [python, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
+    web += ["--workers", os.environ.get("WEB_CONCURRENCY", "2")]
+    web += ["--worker-class", "gthread", "--threads", "4", "--access-logfile", "-"]
+    return [*web, "--graceful-timeout", str(WEB_GRACEFUL_TIMEOUT_SECONDS)]
+
+
 def worker_command(python: str) -> list[str]:
     """The Celery worker of ``make dev`` and ``make serve``: every queue a task can be sent to."""
     from core.tasks import QUEUES  # imports Django; this module runs before settings are chosen
@@ -126,14 +147,10 @@ def main(argv: list[str]) -> int:
         if mode == "dev":
             web = [python, "manage.py", "runserver", f"127.0.0.1:{port}"]
         else:
-            # Threads keep connections alive and overlap database waits; see README.
-            web = [python, "-m", "gunicorn", "peepers.wsgi", "--bind", f"127.0.0.1:{port}"]
-            web += ["--workers", os.environ.get("WEB_CONCURRENCY", "2")]
-            web += ["--worker-class", "gthread", "--threads", "4"]
-            web += ["--access-logfile", "-", "--graceful-timeout", "20"]
+            web = web_command(python, port=port)
         supervisor = Supervisor()
         supervisor.add("web", web)
-        supervisor.add("worker", worker_command(python))
+        supervisor.add("worker", worker_command(python), hurry=WORKER_HURRY)
         supervisor.add(
             "beat", [python, "-m", "celery", "-A", "peepers", "beat", "--loglevel", "INFO"]
         )

@@ -2,8 +2,13 @@
 
 A process that ends on its own is restarted after a delay that doubles with each crash in a row
 (2 s, 4 s, ... up to a minute) and starts again from 2 s once it has stayed up for a minute, so
-one crashed worker never takes the web server down with it. SIGINT or SIGTERM stop them all:
-SIGTERM to each process group, SIGKILL to whatever is left after the grace period.
+one crashed worker never takes the web server down with it.
+
+SIGINT or SIGTERM stop them all, warmly: SIGTERM goes to each program's main process only, which
+stops its own children in order (gunicorn's master lets requests in flight finish, Celery's lets
+running tasks finish); a program still running after the grace period gets its ``hurry`` signal,
+if it has one, and a few seconds more; then SIGKILL goes to whatever is left in its process group.
+A pool child or gunicorn worker signalled directly would die in the middle of its work.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ FIRST_RESTART_DELAY_SECONDS = 2.0
 MAX_RESTART_DELAY_SECONDS = 60.0
 # A process up this long counts as healthy again: its next crash restarts it after 2 s.
 STABLE_AFTER_SECONDS = 60.0
+# Longer than gunicorn's graceful timeout (peepers/run.py: its master kills late workers then and
+# exits) and than a Mercado Livre token refresh in a task (3 s to connect, 10 s to read:
+# integrations/mercadolivre/transport.py), so a refresh under way when stopping begins is saved.
 STOP_GRACE_SECONDS = 30.0
+# After the ``hurry`` signal: time to cut work short and exit cleanly, before SIGKILL.
+HURRY_SECONDS = 10.0
 SYSTEM = "system"
 
 
@@ -33,6 +43,7 @@ SYSTEM = "system"
 class _Program:
     name: str
     command: list[str]
+    hurry: signal.Signals | None = None
     process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     restart_at: float | None = None
@@ -74,12 +85,16 @@ class Supervisor:
         self._write_lock = threading.Lock()
         self._width = len(SYSTEM)
 
-    def add(self, name: str, command: Sequence[str]) -> None:
+    def add(
+        self, name: str, command: Sequence[str], *, hurry: signal.Signals | None = None
+    ) -> None:
+        """``hurry``: the signal that tells the program, once the grace period is over, to cut
+        its work short and exit cleanly (Celery's cold shutdown); without one, SIGKILL."""
         if name in self._programs:
             raise ValueError(f"a program named {name!r} is already added")
         if not command:
             raise ValueError(f"program {name!r} has an empty command")
-        self._programs[name] = _Program(name, list(command), delay=self._first_delay)
+        self._programs[name] = _Program(name, list(command), hurry, delay=self._first_delay)
         self._width = max(self._width, len(name))
 
     def request_stop(self) -> None:
@@ -178,19 +193,46 @@ class Supervisor:
             assert program.process is not None
             if program.process.poll() is None:
                 self.say(f"sending SIGTERM to {program.name} (pid {program.process.pid})")
-                _signal_group(program.process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + self._grace
-        for program in running:
-            process = program.process
-            assert process is not None
-            try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+                program.process.send_signal(signal.SIGTERM)
+        late = self._wait_all(running, self._grace)
+        hurried = [program for program in late if program.hurry is not None]
+        for program in late:
+            assert program.process is not None
+            if program.hurry is None:
                 self.say(f"{program.name} still running after {self._grace:g} s: SIGKILL")
-                _signal_group(process.pid, signal.SIGKILL)
-            returncode = process.wait()
-            self._reap(program)
-            self.say(f"{program.name} stopped ({exit_description(returncode)})")
+                _signal_group(program.process.pid, signal.SIGKILL)
+                self._finish(program)
+            else:
+                self.say(
+                    f"{program.name} still running after {self._grace:g} s: {program.hurry.name}"
+                )
+                program.process.send_signal(program.hurry)
+        for program in self._wait_all(hurried, HURRY_SECONDS):
+            assert program.process is not None
+            self.say(f"{program.name} still running after {HURRY_SECONDS:g} s more: SIGKILL")
+            _signal_group(program.process.pid, signal.SIGKILL)
+            self._finish(program)
+
+    def _wait_all(self, programs: list[_Program], seconds: float) -> list[_Program]:
+        """Wait up to ``seconds`` in all for ``programs`` to exit; finish those that did and
+        return the others."""
+        deadline = time.monotonic() + seconds
+        late = []
+        for program in programs:
+            assert program.process is not None
+            try:
+                program.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                late.append(program)
+            else:
+                self._finish(program)
+        return late
+
+    def _finish(self, program: _Program) -> None:
+        assert program.process is not None
+        returncode = program.process.wait()
+        self._reap(program)
+        self.say(f"{program.name} stopped ({exit_description(returncode)})")
 
     # -- output ------------------------------------------------------------------------------
 

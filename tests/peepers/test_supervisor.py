@@ -1,21 +1,38 @@
 """The process supervisor of ``make dev``/``make serve``: restarts what crashes, with backoff,
-and stops everything (and everything they started) on SIGTERM."""
+and stops everything (and everything they started) on SIGTERM, letting the requests and tasks in
+flight finish first."""
 
 from __future__ import annotations
 
-import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
+import redis
+from django.conf import settings
 
-from peepers.supervisor import Supervisor, exit_description
-from tests.support.processes import BASE_DIR
+from core.redis import broker_redis_client
+from core.tasks import queue_keys
+from integrations.mercadolivre.transport import TIMEOUT as ML_TIMEOUT
+from peepers.run import (
+    WEB_GRACEFUL_TIMEOUT_SECONDS,
+    WORKER_HURRY,
+    web_command,
+    worker_command,
+)
+from peepers.supervisor import STOP_GRACE_SECONDS, Supervisor, exit_description
+from tests.support import slow_wsgi
+from tests.support.processes import child_environment, free_port, supervised
+from tests.support.tasks import finished_key, sleep_then_record, started_key
 from tests.support.waiting import wait_until
 
 STEADY = "import time; print('steady up', flush=True); time.sleep(120)"
@@ -33,21 +50,11 @@ STUBBORN = textwrap.dedent(
 
 
 def supervise(log: Path, programs: dict[str, str], **options: float) -> subprocess.Popen[bytes]:
-    """A supervisor in a process of its own (signal handlers belong to a main thread)."""
-    script = textwrap.dedent(
-        f"""
-        import sys
-        from peepers.supervisor import Supervisor
-        supervisor = Supervisor(**{json.dumps(options)})
-        for name, code in {json.dumps(programs)}.items():
-            supervisor.add(name, [sys.executable, "-c", code])
-        sys.exit(supervisor.run())
-        """
+    return supervised(
+        log,
+        {name: [sys.executable, "-c", code] for name, code in programs.items()},
+        options=options,
     )
-    with log.open("wb") as sink:
-        return subprocess.Popen(
-            [sys.executable, "-c", script], cwd=BASE_DIR, stdout=sink, stderr=subprocess.STDOUT
-        )
 
 
 @pytest.fixture
@@ -130,3 +137,113 @@ def test_bad_configuration_is_refused():
         supervisor.add("web", ["true"])
     with pytest.raises(ValueError, match="empty command"):
         supervisor.add("worker", [])
+
+
+# -- stopping lets the work in flight finish ------------------------------------------------------
+
+
+def worker_of_make_serve() -> list[str]:
+    """``make serve``'s worker command, with the test-only tasks and a name of its own."""
+    command = worker_command(sys.executable)
+    return [*command, "--include", "tests.support.tasks", "--hostname", f"stop-{os.getpid()}@%h"]
+
+
+def waiting_messages(queue: str) -> int:
+    client = broker_redis_client()
+    return sum(client.llen(key) for key in queue_keys(queue))
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_stopping_lets_a_running_task_finish_and_the_worker_exit_cleanly(log, started):
+    supervisor = supervised(
+        log,
+        {"worker": worker_of_make_serve()},
+        hurry={"worker": WORKER_HURRY.name},
+        env=child_environment(),
+    )
+    started.append(supervisor)
+    token = uuid.uuid4().hex
+    sent = sleep_then_record.delay(token, 4)
+    results = redis.Redis.from_url(settings.REDIS_URL)
+    wait_until(
+        lambda: results.get(started_key(token)),
+        timeout=60,
+        message=lambda: f"the task never started:\n{log.read_text()}",
+    )
+
+    supervisor.send_signal(signal.SIGTERM)
+
+    assert supervisor.wait(40) == 0, log.read_text()
+    assert results.get(finished_key(token)) == b"1", log.read_text()
+    text = log.read_text()
+    assert f"Task tests.sleep_then_record[{sent.id}] succeeded" in text
+    assert "worker stopped (exited with code 0)" in text
+    assert "SIGKILL" not in text
+    assert "SIGQUIT" not in text
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_a_task_still_running_after_the_grace_goes_back_to_its_queue(log, started):
+    supervisor = supervised(
+        log,
+        {"worker": worker_of_make_serve()},
+        hurry={"worker": WORKER_HURRY.name},
+        env=child_environment(),
+        options={"grace": 1.0},
+    )
+    started.append(supervisor)
+    token = uuid.uuid4().hex
+    sleep_then_record.delay(token, 60)
+    results = redis.Redis.from_url(settings.REDIS_URL)
+    wait_until(
+        lambda: results.get(started_key(token)),
+        timeout=60,
+        message=lambda: f"the task never started:\n{log.read_text()}",
+    )
+
+    supervisor.send_signal(signal.SIGTERM)
+
+    assert supervisor.wait(30) == 0, log.read_text()
+    text = log.read_text()
+    assert "worker still running after 1 s: SIGQUIT" in text
+    assert "SIGKILL" not in text
+    assert results.get(finished_key(token)) is None
+    # Cut, and waiting again for the next worker at once: not after Redis's visibility timeout.
+    assert waiting_messages("default") == 1, text
+
+
+def test_stopping_lets_a_request_in_flight_finish(log, started):
+    port = free_port()
+    web = web_command(sys.executable, port=port, app="tests.support.slow_wsgi:app")
+    supervisor = supervised(log, {"web": web}, env=child_environment())
+    started.append(supervisor)
+
+    def listening() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    wait_until(
+        listening, timeout=60, message=lambda: f"gunicorn never listened:\n{log.read_text()}"
+    )
+    with httpx.stream("GET", f"http://127.0.0.1:{port}/?seconds=3", timeout=30) as response:
+        chunks = response.iter_raw()
+        body = next(chunks)
+        assert body == slow_wsgi.FIRST
+
+        supervisor.send_signal(signal.SIGTERM)
+
+        body += b"".join(chunks)
+    assert response.status_code == 200
+    assert body == slow_wsgi.FIRST + slow_wsgi.LAST
+    assert supervisor.wait(40) == 0, log.read_text()
+    assert "web stopped (exited with code 0)" in log.read_text()
+
+
+def test_the_grace_outlasts_the_web_servers_and_a_token_refresh():
+    # The longest a token refresh's one request may take: connect, send, wait for the answer.
+    refresh = sum(part or 0 for part in (ML_TIMEOUT.connect, ML_TIMEOUT.write, ML_TIMEOUT.read))
+    assert WEB_GRACEFUL_TIMEOUT_SECONDS + 5 < STOP_GRACE_SECONDS
+    assert refresh + 5 < STOP_GRACE_SECONDS

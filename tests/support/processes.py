@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -150,3 +152,36 @@ def queues_empty() -> None:
     running is for no later test (a fresh emulator reuses ids: another test's worker would act
     on their objects)."""
     broker_redis_client().delete(*(key for queue in QUEUES for key in queue_keys(queue)))
+
+
+def supervised(
+    log: Path,
+    programs: dict[str, list[str]],
+    *,
+    hurry: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    options: dict[str, float] | None = None,
+) -> subprocess.Popen[bytes]:
+    """``peepers.supervisor.Supervisor`` running ``programs`` in a process of its own (signal
+    handlers belong to a main thread), logging to ``log``; ``hurry`` names a program's hurry
+    signal (``{"worker": "SIGQUIT"}``), ``options`` are the Supervisor's (``{"grace": 1}``)."""
+    script = textwrap.dedent(
+        f"""
+        import signal, sys
+        from peepers.supervisor import Supervisor
+        supervisor = Supervisor(**{json.dumps(options or {})})
+        hurry = {json.dumps(hurry or {})}
+        for name, command in {json.dumps(programs)}.items():
+            signum = hurry.get(name)
+            supervisor.add(name, command, hurry=signal.Signals[signum] if signum else None)
+        sys.exit(supervisor.run())
+        """
+    )
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )

@@ -1,6 +1,9 @@
-"""Tasks that exist only for the tests: they report which schema they ran in."""
+"""Tasks that exist only for the tests: they report which schema they ran in, or how far they
+got."""
 
 from __future__ import annotations
+
+import time
 
 import redis
 from django.conf import settings
@@ -31,3 +34,21 @@ def visit_key(schema: str) -> str:
 def record_visit() -> None:
     schema = current_schema()
     redis.Redis.from_url(settings.REDIS_URL).set(visit_key(schema), schema, ex=120)
+
+
+def started_key(token: str) -> str:
+    return f"test:slow-task-started:{token}"
+
+
+def finished_key(token: str) -> str:
+    return f"test:slow-task-finished:{token}"
+
+
+@task(name="tests.sleep_then_record", queue="default", tenant_scoped=False, soft_time_limit=120)
+def sleep_then_record(token: str, seconds: float) -> None:
+    """Marks its start, sleeps, marks its end: a task still running when its worker is told to
+    stop."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.set(started_key(token), 1, ex=300)
+    time.sleep(seconds)
+    client.set(finished_key(token), 1, ex=300)
