@@ -63,9 +63,7 @@ class RetryPolicy:
     backoff_seconds: int = 2
     backoff_max_seconds: int = 600
 
-    def countdown(
-        self, *, retries: int, exc: Exception, rng: random.Random | None = None
-    ) -> float:
+    def countdown(self, *, retries: int, exc: Exception, rng: random.Random | None = None) -> float:
         """Seconds before retry number ``retries + 1`` of a task that raised ``exc``."""
         rng = rng or _RNG
         cap = min(self.backoff_max_seconds, self.backoff_seconds * 2**retries)

@@ -34,7 +34,8 @@ def test_without_retry_after_a_retry_backs_off_exponentially_up_to_the_cap():
 
     for retries, cap in [(0, 2), (1, 4), (3, 16), (9, 60)]:
         countdowns = [POLICY.countdown(retries=retries, exc=failed, rng=rng) for _ in range(200)]
-        assert 0 <= min(countdowns) and cap / 2 < max(countdowns) <= cap
+        assert min(countdowns) >= 0
+        assert cap / 2 < max(countdowns) <= cap
 
 
 def test_a_longer_backoff_wins_over_a_short_retry_after():

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
-from core.tasks import queue_depths
 from core.errors import DomainError
+from core.tasks import queue_depths
 from inbox.ledger import MAX_TRIES, RETRY, RETRY_DELAYS, Ledger, Outcome, retry_later
 from inbox.models import InboxStatus, WebhookInbox
 from integrations.mercadolivre.inbox import ML_INBOX

@@ -147,10 +147,8 @@ def test_failures_retry_with_growing_delays_then_dead_letter_then_replay(store, 
             floors.append(floor)
             MLNotification.objects.filter(pk=row.pk).update(next_attempt_at=None)
     assert len(delays) == MAX_TRIES - 1
-    assert all(floor <= delay <= floor * 1.1 + 2 for delay, floor in zip(delays, floors)), (
-        delays,
-        floors,
-    )
+    for delay, floor in zip(delays, floors, strict=True):
+        assert floor <= delay <= floor * 1.1 + 2, (delays, floors)
     assert delays[0] < 15 < 299 < min(delays[1:])  # 5xx, then the breaker's reopen time
     assert row.status == "dead"
     assert row.tries == MAX_TRIES
