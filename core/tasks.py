@@ -120,10 +120,10 @@ class PeepersTask(TenantTask):
             return super().__call__(*args, **kwargs)
         except self.retry_policy.on as exc:
             # Sent again with a countdown (Celery's ``retry``), or ``exc`` itself once the
-            # retries are spent or when the task was called as a plain function.
-            policy = self.retry_policy
-            countdown = policy.countdown(retries=request.retries or 0, exc=exc)
-            raise self.retry(exc=exc, countdown=countdown, max_retries=policy.max_retries) from exc
+            # retries (``max_retries``, the policy's) are spent or when the task was called as a
+            # plain function.
+            countdown = self.retry_policy.countdown(retries=request.retries or 0, exc=exc)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         finally:
             log_context.reset(token)
 
