@@ -96,6 +96,11 @@ class MLAccessRevoked(MLForbidden, MLReconnectRequired):
     again. The account is marked *needs reconnection*, like a refused refresh token."""
 
 
+# The store's account cannot be used until the seller connects again: work failing with one of
+# these (or a subclass) waits for the reconnection, which resumes it (``reconnect``).
+DISCONNECTION_ERRORS: tuple[type[MLError], ...] = (MLReconnectRequired, MLNotConnected)
+
+
 class MLDisconnectNotAllowed(MLError):
     """The acting user may not disconnect the store's Mercado Livre account."""
 

@@ -29,12 +29,11 @@ from inbox.ledger import Ledger, Outcome, finished, retry_later
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
+    DISCONNECTION_ERRORS,
     MLBadRequest,
     MLError,
     MLForbidden,
-    MLNotConnected,
     MLNotFound,
-    MLReconnectRequired,
 )
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.priorities import Priority, topic_priority
@@ -45,9 +44,6 @@ from tenants.models import Tenant, TenantStatus
 logger = logging.getLogger(__name__)
 
 IN_TASK_RETRIES = 2  # the client's own quick retries; longer waits go through the inbox
-# The store's account cannot be used until the seller connects again: a notification failing
-# with one of these (or a subclass) is parked dead and replayed by the reconnection.
-DISCONNECTION_ERRORS: tuple[type[MLError], ...] = (MLReconnectRequired, MLNotConnected)
 
 
 @dataclass(frozen=True)
@@ -122,7 +118,8 @@ def notification_handle(notification: MLNotification, *, clock: Clock = SYSTEM_C
         # Deleted on ML since: nothing newer to store.
         return finished(NotificationStatus.PROCESSED, "resource gone (404)", tenant=link.tenant)
     except DISCONNECTION_ERRORS as exc:
-        # Retrying cannot help until the seller connects again, which replays it.
+        # Retrying cannot help until the seller connects again, which replays it
+        # (``notifications_replay_disconnected``).
         return finished(NotificationStatus.DEAD, _describe(exc), tenant=link.tenant)
     except (MLForbidden, MLBadRequest) as exc:
         # Retrying cannot help until someone acts (permissions, the request): park it.

@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from core.tasks import RetryPolicy, enqueue_on_commit, task
-from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.errors import DISCONNECTION_ERRORS
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
 from integrations.mercadolivre.notifications import ml_reconnect_email
@@ -44,7 +44,7 @@ SYNC_RETRY = RetryPolicy(
 )
 # Each retry waits for the breaker (ML_BREAKER_RESET_SECONDS, 300 s) when it is open; one open
 # period costs up to two retries (waiting it out, then a few seconds while another caller's
-# probe is out), so five outlast a failed probe and a second period, about 10-12 minutes.
+# probe is out), so five outlast a failed probe and a second open period (ten minutes or more).
 INCREMENTAL_SYNC_RETRY = RetryPolicy(on=TRANSIENT_ERRORS, max_retries=5, backoff_seconds=60)
 
 
@@ -67,7 +67,7 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
     except SyncAlreadyRunning:
         logger.info("initial sync of %s already running elsewhere", tenant.schema_name)
         return {"status": "skipped", "reason": "already running"}
-    except (MLNotConnected, MLReconnectRequired) as exc:
+    except DISCONNECTION_ERRORS as exc:
         # Nothing to retry until the seller connects again (which enqueues a new sync).
         logger.info("initial sync of %s not possible: %s", tenant.schema_name, exc)
         return {"status": "skipped", "reason": str(exc)}
@@ -88,7 +88,7 @@ def ml_incremental_sync() -> dict[str, Any]:
     tenant = _current_tenant()
     try:
         return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
-    except (MLNotConnected, MLReconnectRequired) as exc:
+    except DISCONNECTION_ERRORS as exc:
         # The account lapsed during the run; the owners were told, later runs skip the store.
         logger.info("incremental sync of %s stopped: %s", tenant.schema_name, exc)
         return {"status": "skipped", "reason": str(exc)}
@@ -106,7 +106,7 @@ def ml_reconnected() -> dict[str, Any]:
     tenant = _current_tenant()
     try:
         return ml_reconnect_resume(tenant=tenant).as_dict()
-    except (MLNotConnected, MLReconnectRequired) as exc:
+    except DISCONNECTION_ERRORS as exc:
         # Lapsed again already; the next reconnection sends this task again.
         logger.info("resuming %s after its reconnection stopped: %s", tenant.schema_name, exc)
         return {"status": "skipped", "reason": str(exc)}

@@ -13,11 +13,16 @@ from core.metrics import metric_read
 from core.redis import redis_client
 from inbox.ledger import MAX_TRIES, RETRY_DELAYS
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.inbox import ML_INBOX, notification_process
+from integrations.mercadolivre.inbox import (
+    ML_INBOX,
+    notification_process,
+    notifications_dead_of_disconnection,
+)
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import orders_upsert
 from integrations.models import MLNotification
+from tests.factories.inbox import ml_notification
 from tests.integrations.support import connect
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +229,37 @@ def test_older_data_never_overwrites_newer(store):
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
         orders_upsert([older, newer])  # one batch, out of order
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
+
+
+def test_the_notifications_dead_of_disconnection_are_the_stores_dead_of_an_unusable_account(
+    tenant_a, tenant_b
+):
+    def row(key, *, tenant=tenant_a, status="dead", error):
+        return ml_notification(
+            dedup_key=f"ml:{key}",
+            resource="/orders/1",
+            ml_user_id=1,
+            payload={},
+            tenant=tenant,
+            status=status,
+            last_error=error,
+        )
+
+    MLNotification.objects.bulk_create(
+        [
+            row("refused", error="MLReconnectRequired: invalid_grant"),
+            row("none", error="MLNotConnected: this store has not connected"),
+            row("scopes", error="MLAccessRevoked: 403 forbidden: Invalid scopes"),
+            row("forbidden", error="MLForbidden: 403 forbidden: not the owner"),
+            row("waiting", status="pending", error="MLReconnectRequired: invalid_grant"),
+            row("elsewhere", tenant=tenant_b, error="MLReconnectRequired: invalid_grant"),
+        ]
+    )
+
+    found = notifications_dead_of_disconnection(tenant=tenant_a)
+
+    assert sorted(found.values_list("dedup_key", flat=True)) == [
+        "ml:none",
+        "ml:refused",
+        "ml:scopes",
+    ]
