@@ -59,6 +59,9 @@ logger = logging.getLogger(__name__)
 STATE_SALT = "peepers.integrations.ml-connect"
 STATE_MAX_AGE = timedelta(minutes=15)
 VERIFIER_BYTES = 48  # 64 url-safe characters, within PKCE's 43-128
+# A reconnection's replay starts this long after the commit: a notification that was being
+# processed at that moment, on the unusable account, has been parked by then and is replayed.
+RECONNECT_SETTLE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -277,7 +280,10 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
 
             # After commit: a connect that rolls back starts nothing. A first connection syncs
             # from scratch; a reconnection replays and catches up (``reconnect``).
-            enqueue_on_commit(ml_reconnected if reconnected else ml_initial_sync, tenant=tenant)
+            if reconnected:
+                enqueue_on_commit(ml_reconnected, tenant=tenant, countdown=RECONNECT_SETTLE_SECONDS)
+            else:
+                enqueue_on_commit(ml_initial_sync, tenant=tenant)
     except IntegrityError as exc:
         # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
         raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id)) from exc
