@@ -2,12 +2,14 @@
 
 ``@task(...)`` demands a dotted name, a queue, time limits and a retry policy, and says whether
 the task belongs to a tenant. A tenant task sent or run outside a tenant fails loudly instead
-of running in ``public`` (tenant-schemas-celery's default).
+of running in ``public`` (tenant-schemas-celery's default). A retry waits at least as long as
+the error says (``retry_after``: a provider's ``Retry-After``, a circuit breaker's reopen time).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
@@ -20,6 +22,7 @@ from django_tenants.utils import get_public_schema_name
 from redis.exceptions import RedisError
 from tenant_schemas_celery.task import TenantTask
 
+from core.errors import retry_after_of
 from core.log_context import LogContext, current_log_context, log_context
 from core.redis import broker_redis_client
 
@@ -40,17 +43,39 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+# What a retry adds to an error's ``retry_after``, as a share of it (at least a second): stores
+# held back by the same breaker or rate limit come back spread out, not all at one instant.
+RETRY_AFTER_SPREAD = 0.1
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retries with exponential backoff and jitter for the listed exception types."""
+    """Retries for the listed exception types, at most ``max_retries`` of them.
 
-    on: tuple[type[BaseException], ...] = ()
+    Each waits a random time up to ``backoff_seconds * 2**retries`` (capped at
+    ``backoff_max_seconds``), or, when the error carries ``retry_after``, at least that long
+    plus a little spread (``RETRY_AFTER_SPREAD``): an error that knows when trying again can
+    succeed is not retried before.
+    """
+
+    on: tuple[type[Exception], ...] = ()
     max_retries: int = 5
     backoff_seconds: int = 2
     backoff_max_seconds: int = 600
 
+    def countdown(self, *, retries: int, exc: Exception, rng: random.Random | None = None) -> float:
+        """Seconds before retry number ``retries + 1`` of a task that raised ``exc``."""
+        rng = rng or _RNG
+        cap = min(self.backoff_max_seconds, self.backoff_seconds * 2**retries)
+        backoff = float(rng.randint(0, cap))
+        wait = retry_after_of(exc)
+        if wait is None:
+            return backoff
+        return max(backoff, wait + rng.uniform(0, max(1.0, wait * RETRY_AFTER_SPREAD)))
+
 
 NO_RETRY = RetryPolicy()
+_RNG = random.Random()  # noqa: S311  # spreading retries, not secrecy
 
 
 class TaskSentWithoutTenant(RuntimeError):
@@ -62,6 +87,7 @@ class PeepersTask(TenantTask):
 
     abstract = True
     tenant_scoped = True
+    retry_policy: RetryPolicy = NO_RETRY
 
     # Same parameters as Celery's; checks the tenant and adds the correlation id, then defers.
     def apply_async(  # type: ignore[override]
@@ -92,6 +118,12 @@ class PeepersTask(TenantTask):
         token = log_context.set(LogContext(task=self.name, correlation_id=correlation_id))
         try:
             return super().__call__(*args, **kwargs)
+        except self.retry_policy.on as exc:
+            # Sent again with a countdown (Celery's ``retry``), or ``exc`` itself once the
+            # retries (``max_retries``, the policy's) are spent or when the task was called as a
+            # plain function.
+            countdown = self.retry_policy.countdown(retries=request.retries or 0, exc=exc)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         finally:
             log_context.reset(token)
 
@@ -134,13 +166,7 @@ def task(
             "tenant_scoped": tenant_scoped,
         }
         if retry.on:
-            options.update(
-                autoretry_for=retry.on,
-                max_retries=retry.max_retries,
-                retry_backoff=retry.backoff_seconds,
-                retry_backoff_max=retry.backoff_max_seconds,
-                retry_jitter=True,
-            )
+            options.update(retry_policy=retry, max_retries=retry.max_retries)
         _QUEUE_OF[name] = queue
         # lazy=False binds and registers the task now, not on first use of an unfinalized app.
         decorator: Any = celery_app().task(lazy=False, **options)

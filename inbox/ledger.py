@@ -3,14 +3,17 @@
 A row is claimed with one conditional ``UPDATE … RETURNING`` (waiting → processing, or a row
 abandoned in processing by a worker that died), so a message delivered twice, or sent again by
 the reconciler, is processed once. What can succeed later goes back to ``pending`` with a
-growing delay (``RETRY_DELAYS``); after ``MAX_TRIES`` the row is ``dead``, kept with its error
-for staff to replay. Every provider follows this one policy; its handler only says what became
-of a row (``Outcome``).
+growing delay (``RETRY_DELAYS``), or longer when the error said how long to wait
+(``retry_after``); after ``MAX_TRIES`` the row is ``dead``, kept with its error for staff (or
+the provider's own recovery) to replay. Every provider follows this one policy; its handler
+only says what became of a row (``Outcome``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +25,9 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.errors import retry_after_of
 from core.metrics import metric_count, metric_observe
-from core.tasks import QUEUES, task
+from core.tasks import QUEUES, RETRY_AFTER_SPREAD, task
 from inbox.models import FINISHED, InboxStatus, WebhookInbox
 from inbox.publisher import Batch, Publisher
 
@@ -41,19 +45,34 @@ RowT = TypeVar("RowT", bound=WebhookInbox)
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a handler made of a row: a final status (or ``RETRY``), the error, fields to store."""
+    """What a handler made of a row: a final status (or ``RETRY``), the error, fields to store,
+    and for a retry the seconds the error said to wait (``retry_after``), if it said."""
 
     status: str
     error: str = ""
     fields: Mapping[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
 
 
 def finished(status: str, error: str = "", **fields: Any) -> Outcome:
     return Outcome(status, error, fields)
 
 
-def retry_later(error: str, **fields: Any) -> Outcome:
-    return Outcome(RETRY, error, fields)
+def retry_later(error: str, *, retry_after: float | None = None, **fields: Any) -> Outcome:
+    return Outcome(RETRY, error, fields, retry_after)
+
+
+def retry_delay(tries: int, retry_after: float | None = None) -> int:
+    """Seconds before the next try of a row tried ``tries`` times: the next of ``RETRY_DELAYS``,
+    or ``retry_after`` and a little spread (``RETRY_AFTER_SPREAD``) when that is longer."""
+    delay = RETRY_DELAYS[min(tries, len(RETRY_DELAYS)) - 1]
+    if retry_after is None:
+        return delay
+    spread = _RNG.uniform(0, max(1.0, retry_after * RETRY_AFTER_SPREAD))
+    return max(delay, math.ceil(retry_after + spread))
+
+
+_RNG = random.Random()  # noqa: S311  # spreading retries, not secrecy
 
 
 class Ledger(Generic[RowT]):
@@ -157,9 +176,13 @@ class Ledger(Generic[RowT]):
             outcome = (handle or self.handle)(row)
         except Exception as exc:
             logger.exception("%s row %s failed", self.name, row_id)
-            return self.retry_later(row, f"{type(exc).__name__}: {exc}")
+            return self.retry_later(
+                row, f"{type(exc).__name__}: {exc}", retry_after=retry_after_of(exc)
+            )
         if outcome.status == RETRY:
-            return self.retry_later(row, outcome.error, **outcome.fields)
+            return self.retry_later(
+                row, outcome.error, retry_after=outcome.retry_after, **outcome.fields
+            )
         return self.finish(row, outcome.status, outcome.error, **outcome.fields)
 
     def claim(self, row_id: int) -> RowT | None:
@@ -198,13 +221,15 @@ class Ledger(Generic[RowT]):
             metric_observe(self.latency_metric, {self.label: kind}, elapsed)
         return status
 
-    def retry_later(self, row: RowT, error: str, **fields: Any) -> str:
-        """Back to ``pending`` with the next delay of ``RETRY_DELAYS``; ``dead`` after
-        ``MAX_TRIES``."""
+    def retry_later(
+        self, row: RowT, error: str, *, retry_after: float | None = None, **fields: Any
+    ) -> str:
+        """Back to ``pending`` for its next try (``retry_delay``: never sooner than
+        ``retry_after`` seconds when given); ``dead`` after ``MAX_TRIES``."""
         if row.tries >= MAX_TRIES:
             logger.warning("%s row %s dead after %d tries: %s", self.name, row.pk, row.tries, error)
             return self.finish(row, InboxStatus.DEAD, error, **fields)
-        delay = RETRY_DELAYS[min(row.tries, len(RETRY_DELAYS)) - 1]
+        delay = retry_delay(row.tries, retry_after)
         now = timezone.now()
         self._rows().filter(pk=row.pk).update(
             status=InboxStatus.PENDING,

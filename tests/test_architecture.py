@@ -803,3 +803,31 @@ def test_a_planted_buyer_row_creation_is_caught():
     )
     assert buyer_row_creations(source) == [1, 2, 4, 5]
     assert "_upsert(MLOrder" in (BASE_DIR / BUYER_ROWS_WRITER).read_text()
+
+
+# -- task retries ---------------------------------------------------------------------------------
+# A retry waits at least what the error says (``retry_after``: the breaker's reopen time, ML's
+# Retry-After) only through ``core.tasks.RetryPolicy``; Celery's own autoretry options ignore it.
+_CELERY_AUTORETRY = re.compile(
+    r"\b(?:autoretry_for|retry_backoff|retry_backoff_max|retry_jitter)\s*="
+)
+
+
+def celery_autoretry_options(source: str) -> list[int]:
+    """Lines of ``source`` that declare Celery's autoretry options."""
+    return [n for n, line in enumerate(source.splitlines(), 1) if _CELERY_AUTORETRY.search(line)]
+
+
+@pytest.mark.parametrize("path", product_files(), ids=lambda p: str(p.relative_to(BASE_DIR)))
+def test_task_retries_go_through_the_retry_policy(path):
+    assert celery_autoretry_options(path.read_text()) == [], path
+
+
+def test_a_planted_celery_autoretry_is_caught():
+    source = (
+        "@app.task(autoretry_for=(MLError,), retry_backoff=60)\n"
+        "def sync(): ...\n"
+        "options.update(retry_jitter=True)\n"
+        "policy = RetryPolicy(on=(MLError,), backoff_seconds=60)\n"
+    )
+    assert celery_autoretry_options(source) == [1, 3]

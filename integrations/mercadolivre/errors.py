@@ -6,12 +6,19 @@ from core.errors import DomainError
 
 
 class MLError(DomainError):
-    """Base class. ``status``/``error`` echo ML's answer when there was one."""
+    """Base class. ``status``/``error`` echo ML's answer when there was one; ``retry_after``
+    (seconds) is set when ML or the breaker said how long to wait."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, error: str = "", path: str = ""
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error: str = "",
+        path: str = "",
+        retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, retry_after=retry_after)
         self.status = status
         self.error = error
         self.path = path
@@ -51,11 +58,8 @@ class MLNotFound(MLError):
 
 
 class MLRateLimited(MLError):
-    """429 from ML after every retry, or our own budget exhausted for longer than allowed."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
-        self.retry_after = retry_after
+    """429 from ML after every retry, or our own budget exhausted for longer than allowed;
+    ``retry_after`` is ML's ``Retry-After`` (or our budget's wait) when known."""
 
 
 class MLServerError(MLError):
@@ -67,7 +71,11 @@ class MLUnavailable(MLError):
 
 
 class MLCircuitOpen(MLUnavailable):
-    """Calls are held back: ML failed repeatedly and the breaker has not let a probe through."""
+    """Calls are held back: ML failed repeatedly and the breaker has not let a probe through.
+
+    ``retry_after``: seconds until the breaker lets a probe out, or, while another caller's
+    probe is out, until its answer is likely known (``breaker.PROBE_RETRY_SECONDS`` at most).
+    """
 
 
 class MLMalformedResponse(MLError):
@@ -86,6 +94,11 @@ class MLReconnectRequired(MLError):
 class MLAccessRevoked(MLForbidden, MLReconnectRequired):
     """403 for the token itself (invalid scopes, not the data owner): the seller must connect
     again. The account is marked *needs reconnection*, like a refused refresh token."""
+
+
+# The store's account cannot be used until the seller connects again: work failing with one of
+# these (or a subclass) waits for the reconnection, which resumes it (``reconnect``).
+DISCONNECTION_ERRORS: tuple[type[MLError], ...] = (MLReconnectRequired, MLNotConnected)
 
 
 class MLDisconnectNotAllowed(MLError):

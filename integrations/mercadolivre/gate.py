@@ -24,7 +24,8 @@ PROBE_LEASE_SECONDS = 30
 
 # KEYS: opened_at, failures, probe, app budget[, seller budget]
 # ARGV: now_ms, reset_ms, probe_ms, then per budget key: emission_ms, allowance_ms
-# Returns {verdict, wait_ms, trouble}: verdict 1 go, 0 wait, -1 open, -2 someone probes.
+# Returns {verdict, wait_ms, trouble}: verdict 1 go, 0 wait, -1 open, -2 someone probes; wait_ms
+# is the budget's wait, the breaker's time left open, or what is left of the probe's lease.
 _PERMIT = """
 local now = tonumber(ARGV[1])
 local opened = redis.call('GET', KEYS[1])
@@ -34,7 +35,9 @@ local probing = false
 if opened then
   local remaining = tonumber(opened) * 1000 + tonumber(ARGV[2]) - now
   if remaining > 0 then return {-1, math.ceil(remaining), trouble} end
-  if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[3]) then return {-2, 0, trouble} end
+  if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[3]) then
+    return {-2, math.max(redis.call('PTTL', KEYS[3]), 0), trouble}
+  end
   probing = true
 end
 local wait = 0

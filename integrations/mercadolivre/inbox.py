@@ -3,8 +3,10 @@
 The ledger (``inbox.ledger``) claims each row once, however often it is sent. The resource is
 always fetched from ML with the store's token (a notification carries no data and may be stale
 or out of order); the upserts never let older data overwrite newer. Transient failures retry on
-the ledger's policy; a row that runs out of tries is dead, kept with its error, and can be
-replayed.
+the ledger's policy, never before the error's ``retry_after`` (the breaker's reopen time, ML's
+``Retry-After``); a row that runs out of tries is dead, kept with its error, and can be
+replayed. A row that died because the store's account was unusable (``DISCONNECTION_ERRORS``)
+is replayed by itself when the seller reconnects (``notifications_replay_disconnected``).
 """
 
 from __future__ import annotations
@@ -16,27 +18,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import DatabaseError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
+from core.errors import retry_after_of
 from inbox.ledger import Ledger, Outcome, finished, retry_later
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
+    DISCONNECTION_ERRORS,
     MLBadRequest,
     MLError,
     MLForbidden,
-    MLNotConnected,
     MLNotFound,
-    MLReconnectRequired,
 )
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.priorities import Priority, topic_priority
 from integrations.mercadolivre.upserts import items_upsert, orders_upsert, questions_upsert
 from integrations.models import MLConnection, MLNotification, NotificationStatus
-from tenants.models import TenantStatus
+from tenants.models import Tenant, TenantStatus
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +117,17 @@ def notification_handle(notification: MLNotification, *, clock: Clock = SYSTEM_C
     except MLNotFound:
         # Deleted on ML since: nothing newer to store.
         return finished(NotificationStatus.PROCESSED, "resource gone (404)", tenant=link.tenant)
-    except (MLReconnectRequired, MLNotConnected, MLForbidden, MLBadRequest) as exc:
-        # Retrying cannot help until someone acts (reconnect, permissions): park it.
+    except DISCONNECTION_ERRORS as exc:
+        # Retrying cannot help until the seller connects again, which replays it
+        # (``notifications_replay_disconnected``).
+        return finished(NotificationStatus.DEAD, _describe(exc), tenant=link.tenant)
+    except (MLForbidden, MLBadRequest) as exc:
+        # Retrying cannot help until someone acts (permissions, the request): park it.
         return finished(NotificationStatus.DEAD, _describe(exc), tenant=link.tenant)
     except (MLError, DatabaseError) as exc:
-        return retry_later(_describe(exc), tenant_id=link.tenant.pk)
+        return retry_later(
+            _describe(exc), retry_after=retry_after_of(exc), tenant_id=link.tenant.pk
+        )
     return finished(NotificationStatus.PROCESSED, tenant=link.tenant)
 
 
@@ -128,8 +137,13 @@ def _item_allowed(item_id: str, limit: int) -> bool:
 
 
 def _describe(exc: Exception) -> str:
+    """The row's ``last_error``: the error's type, then its message."""
     message = exc.message if isinstance(exc, MLError) else str(exc)
-    return f"{type(exc).__name__}: {message}"
+    return f"{_described_type(type(exc))}{message}"
+
+
+def _described_type(kind: type[Exception]) -> str:
+    return f"{kind.__name__}: "
 
 
 ML_INBOX = Ledger(
@@ -153,3 +167,27 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
     return ML_INBOX.process(
         notification_id, handle=functools.partial(notification_handle, clock=clock)
     )
+
+
+def notifications_dead_of_disconnection(*, tenant: Tenant) -> QuerySet[MLNotification]:
+    """The store's notifications parked dead because its account could not be used: their
+    ``last_error`` names one of ``DISCONNECTION_ERRORS`` or a subclass (``_describe``)."""
+    kinds: list[type[Exception]] = list(DISCONNECTION_ERRORS)
+    names: set[str] = set()
+    while kinds:
+        kind = kinds.pop()
+        names.add(_described_type(kind))
+        kinds += kind.__subclasses__()
+    died_of = Q()
+    for name in sorted(names):
+        died_of |= Q(last_error__startswith=name)
+    return MLNotification.objects.filter(died_of, tenant=tenant, status=NotificationStatus.DEAD)
+
+
+def notifications_replay_disconnected(*, tenant: Tenant) -> int:
+    """Send the store's notifications that died of its disconnection through processing again
+    (after commit); how many. Nothing else is replayed: other dead rows wait for staff."""
+    ids = list(notifications_dead_of_disconnection(tenant=tenant).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    return ML_INBOX.replay(ids=ids, statuses=[NotificationStatus.DEAD])

@@ -41,7 +41,7 @@ from integrations.mercadolivre.errors import (
     MLPlanLimitReached,
     MLStateInvalid,
 )
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun
 from integrations.mercadolivre.oauth import ConnectStrategy, MercadoLivreOAuth2
 from integrations.mercadolivre.tokens import TokenGrant, grant_from_response, store_grant
 from integrations.models import (
@@ -59,6 +59,9 @@ logger = logging.getLogger(__name__)
 STATE_SALT = "peepers.integrations.ml-connect"
 STATE_MAX_AGE = timedelta(minutes=15)
 VERIFIER_BYTES = 48  # 64 url-safe characters, within PKCE's 43-128
+# A reconnection's replay starts this long after the commit: a notification that was being
+# processed at that moment, on the unusable account, has been parked by then and is replayed.
+RECONNECT_SETTLE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Connected:
     tenant: Tenant
     ml_user_id: int
     nickname: str
+    reconnected: bool = False  # connected (or synced) before: its work resumes
 
 
 def ml_connect_start(*, tenant: Tenant, started_by: str) -> ConnectStarted:
@@ -115,7 +119,12 @@ def ml_connect_complete(*, callback_data: dict[str, Any]) -> Connected:
         outcome=MLAuthorizationOutcome.CONNECTED, ml_user_id=connected.ml_user_id
     )
     metric_count("ml_oauth_flow", {"outcome": "connected"})
-    logger.info("store %s connected ML user %s", connected.tenant.schema_name, connected.ml_user_id)
+    logger.info(
+        "store %s %s ML user %s",
+        connected.tenant.schema_name,
+        "reconnected" if connected.reconnected else "connected",
+        connected.ml_user_id,
+    )
     return connected
 
 
@@ -256,6 +265,9 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account = (
                     MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
                 )
+                # Connected before (whatever became of the account since) or synced before:
+                # what the disconnection held back resumes, not a first sync.
+                reconnected = account is not None or SyncRun.objects.exists()
                 account = account or MLAccount(ml_user_id=ml_user_id, connected_at=now)
                 account.nickname = nickname
                 account.site_id = str(grant_user.get("site_id") or "")[:8]
@@ -266,14 +278,20 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account.save()
             # Imported here so the connect flow never loads the sync machinery at import time
             # (the sync may come to use this module, and a top-level import would then cycle).
-            from integrations.mercadolivre.tasks import ml_initial_sync
+            from integrations.mercadolivre.tasks import ml_initial_sync, ml_reconnected
 
-            # After commit: a connect that rolls back starts no sync.
-            enqueue_on_commit(ml_initial_sync, tenant=tenant)
+            # After commit: a connect that rolls back starts nothing. A first connection syncs
+            # from scratch; a reconnection replays and catches up (``reconnect``).
+            if reconnected:
+                enqueue_on_commit(ml_reconnected, tenant=tenant, countdown=RECONNECT_SETTLE_SECONDS)
+            else:
+                enqueue_on_commit(ml_initial_sync, tenant=tenant)
     except IntegrityError as exc:
         # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
         raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id)) from exc
-    return Connected(tenant=tenant, ml_user_id=ml_user_id, nickname=nickname)
+    return Connected(
+        tenant=tenant, ml_user_id=ml_user_id, nickname=nickname, reconnected=reconnected
+    )
 
 
 def ml_disconnect(*, tenant: Tenant, actor: User | Actor) -> int:

@@ -46,6 +46,7 @@ SYNC_REQUEST_TTL = timedelta(minutes=10)
 
 class SyncRefused(DomainError):
     code = "sync_refused"
+    retry_after: int | None  # whole seconds: the API's Retry-After header
 
     def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)

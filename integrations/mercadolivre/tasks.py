@@ -4,7 +4,9 @@ The notification inbox's pair (process rows, reconcile) is declared with its led
 ``inbox``; the reconnect e-mail with its notices in ``notifications``; both are named here so
 this module holds every task. The initial sync works in slices of ``INITIAL_SYNC_SLICE_SECONDS``
 and re-queues itself until done, so a big catalogue never meets the time limit; every slice
-resumes from the cursor.
+resumes from the cursor. ``ml_reconnected`` is sent when a store connects again: it replays what
+died of the disconnection and catches the store up. Retries wait at least as long as the error
+says (the breaker's reopen time, ML's ``Retry-After``; ``core.tasks.RetryPolicy``).
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from django.utils import timezone
 
 from core.redis import redis_client
 from core.tasks import RetryPolicy, enqueue_on_commit, task
-from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.errors import DISCONNECTION_ERRORS, MLError, MLReconnectRequired
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
 from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.notifications import ml_reconnect_email
 from integrations.mercadolivre.priorities import Priority
+from integrations.mercadolivre.reconnect import ml_reconnect_resume
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
 from integrations.mercadolivre.tokens import REFRESH_AHEAD, token_refresh_ahead
@@ -37,6 +40,7 @@ __all__ = [
     "ml_missed_feeds",
     "ml_notification_process",
     "ml_reconnect_email",
+    "ml_reconnected",
     "ml_token_refresh",
     "ml_tokens_due",
 ]
@@ -47,6 +51,10 @@ INITIAL_SYNC_SLICE_SECONDS = 240
 SYNC_RETRY = RetryPolicy(
     on=TRANSIENT_ERRORS, max_retries=8, backoff_seconds=30, backoff_max_seconds=900
 )
+# Each retry waits for the breaker (ML_BREAKER_RESET_SECONDS, 300 s) when it is open; one open
+# period costs up to two retries (waiting it out, then a few seconds while another caller's
+# probe is out), so five outlast a failed probe and a second open period (ten minutes or more).
+INCREMENTAL_SYNC_RETRY = RetryPolicy(on=TRANSIENT_ERRORS, max_retries=5, backoff_seconds=60)
 
 
 def _current_tenant() -> Tenant:
@@ -68,7 +76,7 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
     except SyncAlreadyRunning:
         logger.info("initial sync of %s already running elsewhere", tenant.schema_name)
         return {"status": "skipped", "reason": "already running"}
-    except (MLNotConnected, MLReconnectRequired) as exc:
+    except DISCONNECTION_ERRORS as exc:
         # Nothing to retry until the seller connects again (which enqueues a new sync).
         logger.info("initial sync of %s not possible: %s", tenant.schema_name, exc)
         return {"status": "skipped", "reason": str(exc)}
@@ -82,16 +90,34 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
     queue=Priority.LOW.queue,
     tenant_scoped=True,
     soft_time_limit=600,
-    retry=RetryPolicy(on=TRANSIENT_ERRORS, max_retries=2, backoff_seconds=60),
+    retry=INCREMENTAL_SYNC_RETRY,
 )
 def ml_incremental_sync() -> dict[str, Any]:
     """Catch up on what ML changed since the last sync (beat fans it out to every store)."""
     tenant = _current_tenant()
     try:
         return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
-    except (MLNotConnected, MLReconnectRequired) as exc:
+    except DISCONNECTION_ERRORS as exc:
         # The account lapsed during the run; the owners were told, later runs skip the store.
         logger.info("incremental sync of %s stopped: %s", tenant.schema_name, exc)
+        return {"status": "skipped", "reason": str(exc)}
+
+
+@task(
+    name="integrations.ml_reconnected",
+    queue=Priority.MEDIUM.queue,
+    tenant_scoped=True,
+    soft_time_limit=600,
+    retry=SYNC_RETRY,
+)
+def ml_reconnected() -> dict[str, Any]:
+    """The store connected again: replay what died of the disconnection, and catch up."""
+    tenant = _current_tenant()
+    try:
+        return ml_reconnect_resume(tenant=tenant).as_dict()
+    except DISCONNECTION_ERRORS as exc:
+        # Lapsed again already; the next reconnection sends this task again.
+        logger.info("resuming %s after its reconnection stopped: %s", tenant.schema_name, exc)
         return {"status": "skipped", "reason": str(exc)}
 
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from billing.events import STRIPE_INBOX
 from billing.models import StripeEvent
+from core.errors import DomainError
 from core.tasks import queue_depths
-from inbox.ledger import MAX_TRIES, RETRY, RETRY_DELAYS, Ledger, retry_later
+from inbox.ledger import MAX_TRIES, RETRY, RETRY_DELAYS, Ledger, Outcome, retry_later
 from inbox.models import InboxStatus, WebhookInbox
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.models import MLNotification
@@ -60,6 +61,28 @@ def test_a_failed_try_waits_as_pending_with_the_same_delays_then_dies(ledger):
     assert outcomes == [RETRY] * (MAX_TRIES - 1) + [InboxStatus.DEAD]
     assert delays == list(RETRY_DELAYS)
     assert (row.status, row.tries, row.last_error) == ("dead", MAX_TRIES, "Timeout: later")
+
+
+@LEDGERS
+@pytest.mark.django_db
+def test_a_retry_is_no_sooner_than_the_errors_retry_after(ledger):
+    told, raised = stored_row(ledger, "told"), stored_row(ledger, "raised")
+
+    def fail(_row: WebhookInbox) -> Outcome:
+        raise DomainError("held back", retry_after=400)
+
+    before = timezone.now()
+    assert (
+        ledger.process(told.pk, handle=lambda _row: retry_later("Busy", retry_after=400)) == RETRY
+    )
+    assert ledger.process(raised.pk, handle=fail) == RETRY
+
+    for row in (told, raised):
+        row.refresh_from_db()
+        assert row.status == InboxStatus.PENDING
+        waits = (row.next_attempt_at - before).total_seconds()
+        assert 400 <= waits <= 400 * 1.1 + 2  # not the first of RETRY_DELAYS
+    assert raised.last_error == "DomainError: held back"
 
 
 @pytest.mark.django_db

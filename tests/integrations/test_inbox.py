@@ -4,18 +4,25 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.metrics import metric_read
-from inbox.ledger import MAX_TRIES
+from core.redis import redis_client
+from inbox.ledger import MAX_TRIES, RETRY_DELAYS
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.inbox import ML_INBOX, notification_process
+from integrations.mercadolivre.inbox import (
+    ML_INBOX,
+    notification_process,
+    notifications_dead_of_disconnection,
+)
 from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import orders_upsert
 from integrations.models import MLNotification
+from tests.factories.inbox import ml_notification
 from tests.integrations.support import connect
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +55,12 @@ def deliver(seller_id, topic, resource, _id):
     )
     assert response.status_code == 200
     return MLNotification.objects.get(dedup_key=f"ml:{_id}")
+
+
+def breaker_reopens_in(clock):
+    """Seconds until the ML API breaker lets a probe through, on ``clock``."""
+    opened_at = float(redis_client().get("ml:cb:api:opened_at"))
+    return opened_at + settings.ML_BREAKER_RESET_SECONDS - clock.now()
 
 
 def test_an_order_notification_stores_the_order_in_the_sellers_store(store, clock):
@@ -122,18 +135,26 @@ def test_failures_retry_with_growing_delays_then_dead_letter_then_replay(store, 
     row = deliver(seller_id, "orders_v2", f"/orders/{order['id']}", "n-fail")
     sandbox.faults(error_fraction=1.0)
 
-    delays = []
-    for _ in range(MAX_TRIES):
+    delays, floors = [], []
+    for tries in range(1, MAX_TRIES + 1):
         before = timezone.now()
         outcome = notification_process(notification_id=row.pk, clock=clock)
         row.refresh_from_db()
         if outcome == "retry":
             assert row.status == "pending"
-            # 5xx at first; once they opened the breaker, calls fail fast without reaching ML.
+            # 5xx at first; once they opened the breaker, calls fail fast without reaching ML,
+            # and the row waits at least until the breaker lets a probe through.
             assert row.last_error.startswith(("MLServerError", "MLCircuitOpen"))
-            delays.append(round((row.next_attempt_at - before).total_seconds()))
+            floor = RETRY_DELAYS[tries - 1]
+            if row.last_error.startswith("MLCircuitOpen"):
+                floor = max(floor, breaker_reopens_in(clock))
+            delays.append((row.next_attempt_at - before).total_seconds())
+            floors.append(floor)
             MLNotification.objects.filter(pk=row.pk).update(next_attempt_at=None)
-    assert delays == [10, 30, 60, 300, 900]
+    assert len(delays) == MAX_TRIES - 1
+    for delay, floor in zip(delays, floors, strict=True):
+        assert floor <= delay <= floor * 1.1 + 2, (delays, floors)
+    assert delays[0] < 15 < 299 < min(delays[1:])  # 5xx, then the breaker's reopen time
     assert row.status == "dead"
     assert row.tries == MAX_TRIES
     assert row.last_error.startswith("MLCircuitOpen")
@@ -144,6 +165,21 @@ def test_failures_retry_with_growing_delays_then_dead_letter_then_replay(store, 
     row.refresh_from_db()
     assert (row.status, row.tries) == ("pending", 0)
     assert notification_process(notification_id=row.pk, clock=clock) == "processed"
+
+
+def test_a_retry_waits_as_long_as_mls_retry_after_says(store, clock, sandbox):
+    tenant, seller_id = store
+    order = first(tenant, "/orders/search", {"seller": seller_id})
+    row = deliver(seller_id, "orders_v2", f"/orders/{order['id']}", "n-429")
+    sandbox.faults(rate_limit_fraction=1.0, retry_after=120)
+
+    before = timezone.now()
+    assert notification_process(notification_id=row.pk, clock=clock) == "retry"
+
+    row.refresh_from_db()
+    assert row.last_error.startswith("MLRateLimited")
+    waits = (row.next_attempt_at - before).total_seconds()
+    assert 120 <= waits <= 120 * 1.1 + 2  # not the first of RETRY_DELAYS (10 s)
 
 
 def test_an_account_needing_reconnection_parks_the_notification(store, clock, sandbox):
@@ -193,3 +229,37 @@ def test_older_data_never_overwrites_newer(store):
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
         orders_upsert([older, newer])  # one batch, out of order
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
+
+
+def test_the_notifications_dead_of_disconnection_are_the_stores_dead_of_an_unusable_account(
+    tenant_a, tenant_b
+):
+    def row(key, *, tenant=tenant_a, status="dead", error):
+        return ml_notification(
+            dedup_key=f"ml:{key}",
+            resource="/orders/1",
+            ml_user_id=1,
+            payload={},
+            tenant=tenant,
+            status=status,
+            last_error=error,
+        )
+
+    MLNotification.objects.bulk_create(
+        [
+            row("refused", error="MLReconnectRequired: invalid_grant"),
+            row("none", error="MLNotConnected: this store has not connected"),
+            row("scopes", error="MLAccessRevoked: 403 forbidden: Invalid scopes"),
+            row("forbidden", error="MLForbidden: 403 forbidden: not the owner"),
+            row("waiting", status="pending", error="MLReconnectRequired: invalid_grant"),
+            row("elsewhere", tenant=tenant_b, error="MLReconnectRequired: invalid_grant"),
+        ]
+    )
+
+    found = notifications_dead_of_disconnection(tenant=tenant_a)
+
+    assert sorted(found.values_list("dedup_key", flat=True)) == [
+        "ml:none",
+        "ml:refused",
+        "ml:scopes",
+    ]

@@ -1,5 +1,5 @@
-"""Tasks that exist only for the tests: they report which schema they ran in, or how far they
-got."""
+"""Tasks that exist only for the tests: they report which schema they ran in, how far they got,
+or fail as told."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import time
 import redis
 from django.conf import settings
 
-from core.tasks import task
+from core.errors import DomainError
+from core.tasks import RetryPolicy, task
 from tenants.context import current_schema
 
 
@@ -52,3 +53,23 @@ def sleep_then_record(token: str, seconds: float) -> None:
     client.set(started_key(token), 1, ex=300)
     time.sleep(seconds)
     client.set(finished_key(token), 1, ex=300)
+
+
+def tries_key(token: str) -> str:
+    return f"test:held-back-tries:{token}"
+
+
+@task(
+    name="tests.held_back",
+    queue="default",
+    tenant_scoped=False,
+    soft_time_limit=10,
+    retry=RetryPolicy(on=(DomainError,), max_retries=2, backoff_seconds=1),
+)
+def held_back(token: str, failures: int, retry_after: float | None) -> int:
+    """Fails its first ``failures`` runs with an error asking to wait ``retry_after`` seconds;
+    the number of runs so far."""
+    runs = int(redis.Redis.from_url(settings.REDIS_URL).incr(tries_key(token)))
+    if runs <= failures:
+        raise DomainError("held back", retry_after=retry_after)
+    return runs

@@ -190,6 +190,7 @@ def test_every_ml_calling_task_is_routed_to_an_ml_queue():
         "integrations.ml_incremental_sync",
         "integrations.ml_notification_process",
         "integrations.ml_missed_feeds",
+        "integrations.ml_reconnected",
     ]
 
     assert {
