@@ -91,9 +91,11 @@ def test_a_transient_5xx_is_retried_and_succeeds(store, clock, sandbox):
 def test_repeated_5xx_open_the_breaker_which_then_fails_fast(store, clock, sandbox):
     sandbox.faults(error_fraction=1.0)
 
-    with pytest.raises(MLCircuitOpen):
+    with pytest.raises(MLCircuitOpen) as raised:
         client(clock).get("/users/me")
-    assert len(clock.slept) == 5  # five failures, then the breaker opened
+    # Five failures; the fifth opened the breaker and ended the call without a backoff.
+    assert len(clock.slept) == 4
+    assert raised.value.retry_after == 300
     sandbox.faults(error_fraction=0.0)
     with pytest.raises(MLCircuitOpen):
         client(clock).get("/users/me")  # ML is fine again, but we wait out the breaker
