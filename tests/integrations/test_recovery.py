@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -49,7 +50,7 @@ def worker_env(sandbox, settings):
     }
 
 
-def scheduled_on(worker: str) -> list[dict]:
+def scheduled_on(worker: str) -> list[Any]:
     """The messages ``worker`` holds until their ETA (retries with a countdown)."""
     return (celery_app.control.inspect(destination=[worker], timeout=2).scheduled() or {}).get(
         worker, []
