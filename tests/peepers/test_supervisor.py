@@ -163,11 +163,11 @@ def test_stopping_lets_running_tasks_finish_within_the_grace_and_requeues_the_re
         {"worker": worker_of_make_serve()},
         hurry={"worker": WORKER_HURRY.name},
         env=child_environment(),
-        options={"grace": 5.0},
+        options={"grace": 3.0},
     )
     started.append(supervisor)
     short, long = uuid.uuid4().hex, uuid.uuid4().hex
-    sent = sleep_then_record.delay(short, 2)
+    sent = sleep_then_record.delay(short, 1)
     sleep_then_record.delay(long, 60)
     results = redis.Redis.from_url(settings.REDIS_URL)
     wait_until(
@@ -182,7 +182,7 @@ def test_stopping_lets_running_tasks_finish_within_the_grace_and_requeues_the_re
     text = log.read_text()
     assert results.get(finished_key(short)) == b"1", text
     assert f"Task tests.sleep_then_record[{sent.id}] succeeded" in text
-    assert "worker still running after 5 s: SIGQUIT" in text
+    assert "worker still running after 3 s: SIGQUIT" in text
     assert "SIGKILL" not in text
     assert results.get(finished_key(long)) is None
     assert waiting_messages("default") == 1, text

@@ -25,7 +25,7 @@ from tests.support.processes import BASE_DIR, child_environment
 from tests.support.tasks import record_schema_anywhere, schema_key
 from tests.support.waiting import hold_for, wait_until
 
-OUTAGE_SECONDS = 20
+OUTAGE_SECONDS = 12
 
 
 class Broker:
