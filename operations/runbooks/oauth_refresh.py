@@ -21,7 +21,11 @@ from core import crypto
 from integrations.mercadolivre.errors import MLError, MLReconnectRequired
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import reconnect_needed_notify
-from integrations.mercadolivre.tokens import REFRESH_AHEAD, token_refresh_ahead
+from integrations.mercadolivre.tokens import (
+    REFRESH_AHEAD,
+    REFRESH_LOCK_WAIT_SECONDS,
+    token_refresh_ahead,
+)
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
@@ -87,7 +91,7 @@ def _refresh_rate(refreshes: _Refreshes) -> Finding:
 
 
 def _accounts(refreshes: _Refreshes) -> Finding:
-    needs, broken = [], []
+    needs, broken, interrupted = [], [], []
     for tenant in _stores():
         with tenant_context(tenant):
             for account in MLAccount.objects.filter(
@@ -105,6 +109,10 @@ def _accounts(refreshes: _Refreshes) -> Finding:
                     )
                 elif not _refresh_token_readable(account):
                     broken.append({**entry, "error": UNREADABLE})
+                elif account.refresh_started_at is not None and not _refreshing_now(account):
+                    # A refresher died (or lost its connection) after sending: whether ML spent
+                    # the token shows at the next refresh (tokens.py).
+                    interrupted.append({**entry, "since": account.refresh_started_at.isoformat()})
     lines = [
         f"Accounts waiting for their seller to reconnect: {len(needs)}",
         *(
@@ -114,12 +122,26 @@ def _accounts(refreshes: _Refreshes) -> Finding:
         ),
         f"Active accounts that cannot refresh (mitigate marks them): {len(broken)}",
         *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['error']})" for a in broken),
+        f"Active accounts whose last refresh was interrupted (the next one tells): "
+        f"{len(interrupted)}",
+        *(
+            f"  - {a['store']}: ML user {a['ml_user_id']}, refresh started {a['since']}"
+            for a in interrupted
+        ),
     ]
     problem = f"{len(broken)} active account(s) with an unusable refresh token"
     return Finding(
         tuple(lines),
-        {"needs_reconnection": needs, "broken": broken},
+        {"needs_reconnection": needs, "broken": broken, "interrupted": interrupted},
         (problem,) if broken else (),
+    )
+
+
+def _refreshing_now(account: MLAccount) -> bool:
+    """Whether the marker may belong to a refresh still waiting for ML's answer."""
+    assert account.refresh_started_at is not None
+    return account.refresh_started_at > timezone.now() - timedelta(
+        seconds=REFRESH_LOCK_WAIT_SECONDS
     )
 
 

@@ -149,3 +149,21 @@ def test_validate_is_unknown_without_refreshes():
 
     assert result.outcome == Outcome.UNKNOWN
     assert "no data" in result.lines[0]
+
+
+@pytest.mark.django_db
+def test_diagnose_lists_accounts_whose_last_refresh_was_interrupted():
+    tenant = Tenant.objects.get(schema_name="tenant-a")
+    started = timezone.now() - timedelta(minutes=10)
+    account(tenant, 11, refresh_started_at=started)
+    account(tenant, 12, refresh_started_at=timezone.now())  # may still be waiting for ML
+    account(tenant, 13)
+    seed_refreshes(success=10)
+
+    result = oauth_refresh.diagnose(Options(minutes=60))
+
+    assert "Active accounts whose last refresh was interrupted (the next one tells): 1" in text(
+        result
+    )
+    assert f"tenant-a: ML user 11, refresh started {started.isoformat()}" in text(result)
+    assert result.outcome == Outcome.OK  # nothing is known to be wrong yet
