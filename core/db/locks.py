@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 from collections.abc import Iterator
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
-POLL_SECONDS = 0.05
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ends a wait
 
 
 def _key(name: str) -> int:
@@ -27,19 +26,35 @@ def _key(name: str) -> int:
 def advisory_lock(name: str, *, wait_seconds: float) -> Iterator[bool]:
     """Hold lock ``name`` for the block; yields False (not held) after ``wait_seconds``."""
     key = _key(name)
-    deadline = time.monotonic() + wait_seconds
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-            row = cursor.fetchone()
-            if row is not None and row[0]:
-                break
-            if time.monotonic() >= deadline:
-                yield False
-                return
-            time.sleep(POLL_SECONDS)
+    held = _try(key) or _wait(key, wait_seconds)
+    if not held:
+        yield False
+        return
     try:
         yield True
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _try(key: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _wait(key: int, wait_seconds: float) -> bool:
+    """Queue for the lock in PostgreSQL (woken the moment it is free), up to ``wait_seconds``.
+
+    The wait runs in a transaction of its own only to scope its ``lock_timeout``: a session
+    lock outlives the transaction it was taken in."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{max(1, int(wait_seconds * 1000))}ms'")
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            return False
+        raise
+    return True
