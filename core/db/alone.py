@@ -13,6 +13,7 @@ autocommit: the test's rows are visible only there.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +21,9 @@ from typing import Any, TypeVar
 from django.db import connection
 
 T = TypeVar("T")
+
+# How long a write on the separate connection waits for a row lock before failing.
+LOCK_TIMEOUT_MS = 20_000
 
 
 def in_caller_transaction() -> bool:
@@ -33,6 +37,7 @@ def committed_alone(work: Callable[[], T]) -> T:
     if not in_caller_transaction():
         return work()
     tenant = getattr(connection, "tenant", None)
+    context = contextvars.copy_context()  # the log context (correlation id) goes along
     outcome: dict[str, Any] = {}
 
     def run() -> None:
@@ -40,7 +45,11 @@ def committed_alone(work: Callable[[], T]) -> T:
         try:
             if tenant is not None:
                 connection.set_tenant(tenant)  # type: ignore[attr-defined]
-            outcome["value"] = work()
+            with connection.cursor() as cursor:
+                # A row the caller's transaction holds would make this thread and the caller
+                # wait on each other, unseen by PostgreSQL: fail instead of hanging.
+                cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_MS}ms'")
+            outcome["value"] = context.run(work)
         except BaseException as exc:  # handed to the caller's thread below
             outcome["error"] = exc
         finally:

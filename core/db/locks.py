@@ -12,7 +12,7 @@ import contextlib
 import hashlib
 from collections.abc import Iterator
 
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ends a wait
 
@@ -33,8 +33,12 @@ def advisory_lock(name: str, *, wait_seconds: float) -> Iterator[bool]:
     try:
         yield True
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except DatabaseError:
+            # An aborted transaction cannot unlock: closing the connection releases the lock.
+            connection.close()
 
 
 def _try(key: int) -> bool:

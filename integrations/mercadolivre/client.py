@@ -156,6 +156,8 @@ class MLClient:
                         forbidden_clear(account=self.account)
                     return self._parse(response, path)
                 if status == 401 and token and not refreshed:
+                    # ML answered: it is up (and a probe this call held is over).
+                    self.breaker.record_success()
                     refreshed = True
                     rejected = token
                     continue

@@ -41,7 +41,7 @@ from integrations.mercadolivre.errors import (
     MLPlanLimitReached,
     MLStateInvalid,
 )
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.oauth import ConnectStrategy, MercadoLivreOAuth2
 from integrations.mercadolivre.tokens import TokenGrant, grant_from_response, store_grant
 from integrations.models import (
@@ -265,9 +265,9 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account = (
                     MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
                 )
-                # Connected before (whatever became of the account since) or synced before:
-                # what the disconnection held back resumes, not a first sync.
-                reconnected = account is not None or SyncRun.objects.exists()
+                # This seller was connected before (whatever became of the account since):
+                # what the disconnection held back resumes. Another seller starts from scratch.
+                reconnected = account is not None
                 account = account or MLAccount(ml_user_id=ml_user_id, connected_at=now)
                 account.nickname = nickname
                 account.site_id = str(grant_user.get("site_id") or "")[:8]

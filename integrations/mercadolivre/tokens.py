@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
+from django.db import transaction
 
 from core import crypto
 from core.db.alone import committed_alone
@@ -46,7 +47,7 @@ from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.notifications import reconnect_needed_notify
 from integrations.mercadolivre.signals import refresh_interrupted
 from integrations.mercadolivre.transport import http_client, ml_error_fields
-from integrations.models import MLConnection
+from integrations.models import MLConnection, MLConnectionStatus
 from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,11 @@ def token_refresh_ahead(*, account_id: int, clock: Clock = SYSTEM_CLOCK) -> str:
     """
     account = MLAccount.objects.filter(pk=account_id).first()
     if account is None or account.status != MLAccountStatus.ACTIVE or not account.refresh_token:
+        if account is not None and account.status == MLAccountStatus.NEEDS_RECONNECTION:
+            # The index missed the marking (a process died between them): the schedule stops.
+            MLConnection.objects.filter(
+                ml_user_id=account.ml_user_id, status=MLConnectionStatus.ACTIVE
+            ).update(status=MLConnectionStatus.NEEDS_RECONNECTION)
         return "inactive"
     if _fresh(account, margin=REFRESH_AHEAD, clock=clock):
         _index_expiry(account.ml_user_id, account.access_expires_at)
@@ -170,8 +176,9 @@ def _refresh(account_id: int, rejected_token: str | None, clock: Clock, margin: 
         # Set now means the last refresher died (or lost its connection) after sending.
         interrupted_at = account.refresh_started_at
         MLAccount.objects.filter(pk=account_id).update(refresh_started_at=_now(clock))
+        sent = account.refresh_token  # the stored chain this refresh continues
         try:
-            grant = _request_refresh(crypto.decrypt(account.refresh_token))
+            grant = _request_refresh(crypto.decrypt(sent))
         except MLReconnectRequired as exc:
             _reconnect_required(account, exc, interrupted_at=interrupted_at, clock=clock)
             metric_count("ml_token_refresh", {"outcome": "invalid_grant"})
@@ -181,18 +188,30 @@ def _refresh(account_id: int, rejected_token: str | None, clock: Clock, margin: 
                 MLAccount.objects.filter(pk=account_id).update(refresh_started_at=None)
             metric_count("ml_token_refresh", {"outcome": "failure"})
             raise
-        expires_at = _grant_save(account, grant, now=_now(clock))
+        expires_at = _grant_save(account, grant, sent=sent, now=_now(clock))
+        if expires_at is None:
+            # Disconnected or connected again while ML answered: what is stored now stands.
+            account.refresh_from_db()
+            if account.status != MLAccountStatus.ACTIVE or not account.access_token:
+                _raise_unusable(account)
+            return crypto.decrypt(account.access_token)
         metric_count("ml_token_refresh", {"outcome": "success"})
         logger.info("refreshed ML tokens of %s", account.ml_user_id)
         _index_expiry(account.ml_user_id, expires_at)
         return grant.access_token
 
 
-def _grant_save(account: MLAccount, grant: TokenGrant, *, now: datetime) -> datetime:
-    """Store the new pair in one statement (committed with it, in autocommit)."""
+def _grant_save(
+    account: MLAccount, grant: TokenGrant, *, sent: str, now: datetime
+) -> datetime | None:
+    """Store the new pair in one statement (committed with it, in autocommit); its expiry, or
+    None when the account no longer holds the chain ``sent`` continued (disconnected, or
+    connected again with a pair of its own, while ML answered)."""
     store_grant(account=account, grant=grant, now=now)
     assert account.access_expires_at is not None
-    MLAccount.objects.filter(pk=account.pk).update(
+    stored = MLAccount.objects.filter(
+        pk=account.pk, status=MLAccountStatus.ACTIVE, refresh_token=sent
+    ).update(
         access_token=account.access_token,
         refresh_token=account.refresh_token,
         access_expires_at=account.access_expires_at,
@@ -204,7 +223,7 @@ def _grant_save(account: MLAccount, grant: TokenGrant, *, now: datetime) -> date
         last_error="",
         updated_at=now,
     )
-    return account.access_expires_at
+    return account.access_expires_at if stored else None
 
 
 def _index_expiry(ml_user_id: int, expires_at: datetime | None) -> None:
@@ -214,8 +233,15 @@ def _index_expiry(ml_user_id: int, expires_at: datetime | None) -> None:
 
 
 def _may_have_arrived(exc: Exception) -> bool:
-    """Whether ML may have received (and so spent the token of) a refresh that failed so."""
-    return isinstance(exc, MLUnavailable) and exc.status is None and exc.error != "not_sent"
+    """Whether ML may have received (and so spent the token of) a refresh that failed so.
+
+    Only a request never sent, or a refusal ML answered (429, a 4xx), is known to have spent
+    nothing; a 5xx or a garbled 200 may come from behind the rotation."""
+    if isinstance(exc, MLUnavailable) and exc.error == "not_sent":
+        return False
+    if isinstance(exc, MLRateLimited | MLBadRequest) and exc.status is not None:
+        return not 400 <= exc.status < 500
+    return True
 
 
 @contextlib.contextmanager
@@ -298,17 +324,23 @@ def _reconnect_required(
             f"A token refresh started {interrupted_at:%Y-%m-%d %H:%M:%S} UTC was interrupted "
             f"before its answer was stored; Mercado Livre then refused the token: {exc.message}"
         )
-    marked = MLAccount.objects.filter(pk=account.pk, status=MLAccountStatus.ACTIVE).update(
-        status=MLAccountStatus.NEEDS_RECONNECTION,
-        needs_reconnection_since=_now(clock),
-        last_error=reason[:300],
-        refresh_started_at=None,
-        updated_at=_now(clock),
-    )
-    if not marked:
-        return
-    account.refresh_from_db()
-    reconnect_needed_notify(account=account)
+    # One transaction (of its own: the refresh runs outside the caller's): the account, the
+    # public index and the owners' e-mail, or none of them. Only the chain ML refused is marked:
+    # an account connected again meanwhile holds a new one.
+    with transaction.atomic():
+        marked = MLAccount.objects.filter(
+            pk=account.pk, status=MLAccountStatus.ACTIVE, refresh_token=account.refresh_token
+        ).update(
+            status=MLAccountStatus.NEEDS_RECONNECTION,
+            needs_reconnection_since=_now(clock),
+            last_error=reason[:300],
+            refresh_started_at=None,
+            updated_at=_now(clock),
+        )
+        if not marked:
+            return
+        account.refresh_from_db()
+        reconnect_needed_notify(account=account)
     if interrupted_at is not None:
         logger.error("ML account %s lost to an interrupted refresh: %s", account.ml_user_id, reason)
         refresh_interrupted.send(

@@ -14,14 +14,22 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from compliance.audit.models import ActorKind
+from compliance.audit.services import Actor
 from core import crypto
 from core.redis import broker_redis_client
 from core.tasks import queue_keys
 from integrations.mercadolivre.answers import ml_question_answer
 from integrations.mercadolivre.client import MLClient
-from integrations.mercadolivre.errors import MLRateLimited, MLReconnectRequired, MLUnavailable
+from integrations.mercadolivre.errors import (
+    MLNotConnected,
+    MLRateLimited,
+    MLReconnectRequired,
+    MLUnavailable,
+)
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.priorities import Priority
+from integrations.mercadolivre.services import ml_disconnect
 from integrations.mercadolivre.tasks import ml_token_refresh, ml_tokens_due
 from integrations.mercadolivre.tokens import REFRESH_AHEAD, REFRESH_MARGIN, access_token_for
 from integrations.models import MLConnection
@@ -232,17 +240,51 @@ def test_a_refresh_after_an_interruption_that_never_reached_ml_just_succeeds(san
     assert not Incident.objects.filter(key__startswith="ml-refresh-interrupted:").exists()
 
 
-def test_a_refresh_that_ml_refused_with_an_answer_leaves_no_marker(sandbox):
+def test_a_refresh_ml_refused_leaves_no_marker_and_a_5xx_keeps_it(sandbox):
     tenant = store()
     connect(sandbox, tenant)
     expire_everywhere(sandbox, tenant)
-    sandbox.faults(error_fraction=1.0)
 
+    sandbox.faults(rate_limit_fraction=1.0, retry_after=1)
+    with tenant_context(tenant), pytest.raises(MLRateLimited):
+        access_token_for(account=MLAccount.objects.get())
+    assert account_of(tenant).refresh_started_at is None  # ML refused: nothing was spent
+
+    sandbox.faults(rate_limit_fraction=0.0, error_fraction=1.0)
     with tenant_context(tenant), pytest.raises(MLUnavailable):
         access_token_for(account=MLAccount.objects.get())
-
     sandbox.faults(error_fraction=0.0)
-    assert account_of(tenant).refresh_started_at is None  # ML answered 500: nothing was spent
+    # A 5xx may come from behind the rotation: a later invalid_grant will say so.
+    assert account_of(tenant).refresh_started_at is not None
+
+
+def test_a_seller_who_disconnects_while_ml_answers_a_refresh_stays_disconnected(sandbox):
+    tenant = store()
+    connect(sandbox, tenant)
+    expire_everywhere(sandbox, tenant)
+    sandbox.hold_token_answers()
+    outcome = []
+
+    def refresh():
+        try:
+            with tenant_context(tenant):
+                outcome.append(access_token_for(account=MLAccount.objects.get()))
+        except Exception as exc:  # asserted below
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    refresher = threading.Thread(target=refresh)
+    refresher.start()
+    sandbox.held_token_answers_wait(1)
+    ml_disconnect(tenant=tenant, actor=Actor(kind=ActorKind.SYSTEM, id="test", email=""))
+    sandbox.release_token_answers()
+    refresher.join(30)
+
+    assert isinstance(outcome[0], MLNotConnected)
+    account = account_of(tenant)
+    assert account.status == MLAccountStatus.DISCONNECTED
+    assert account.access_token == account.refresh_token == ""
 
 
 REFRESHER = """
