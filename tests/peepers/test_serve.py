@@ -29,7 +29,7 @@ from tests.support.processes import BASE_DIR, free_port
 from tests.support.waiting import hold_for, wait_until
 
 STORE_SLUG = "demo"
-STABLE_SECONDS = 20
+STABLE_SECONDS = 15
 ROLES = {
     "web": ("-m", "gunicorn"),
     "worker": ("-m", "celery", "-A", "peepers", "worker"),

@@ -25,7 +25,7 @@ from tests.support.processes import BASE_DIR, child_environment
 from tests.support.tasks import record_schema_anywhere, schema_key
 from tests.support.waiting import hold_for, wait_until
 
-OUTAGE_SECONDS = 12
+OUTAGE_SECONDS = 10
 
 
 class Broker:
@@ -138,7 +138,7 @@ def test_worker_waits_for_redis_at_start_and_rides_out_an_outage(broker: Broker,
     worker = start_worker(broker, log)
     try:
         # Started while Redis is away: it waits for it instead of exiting.
-        assert not wait_until(lambda: worker.poll() is not None, timeout=8), log.read_text()
+        assert not wait_until(lambda: worker.poll() is not None, timeout=4), log.read_text()
         broker.start()
         send_and_wait(broker, worker, log)
 
