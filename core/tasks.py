@@ -67,11 +67,18 @@ class RetryPolicy:
         """Seconds before retry number ``retries + 1`` of a task that raised ``exc``."""
         rng = rng or _RNG
         cap = min(self.backoff_max_seconds, self.backoff_seconds * 2**retries)
-        backoff = float(rng.randint(0, cap))
-        wait = retry_after_of(exc)
-        if wait is None:
-            return backoff
-        return max(backoff, wait + rng.uniform(0, max(1.0, wait * RETRY_AFTER_SPREAD)))
+        return wait_at_least(float(rng.randint(0, cap)), retry_after_of(exc), rng=rng)
+
+
+def wait_at_least(
+    delay: float, retry_after: float | None, *, rng: random.Random | None = None
+) -> float:
+    """``delay``, or ``retry_after`` and a little spread (``RETRY_AFTER_SPREAD``) when that is
+    longer: the one rule task retries and the webhook inboxes follow."""
+    if retry_after is None:
+        return delay
+    spread = (rng or _RNG).uniform(0, max(1.0, retry_after * RETRY_AFTER_SPREAD))
+    return max(delay, retry_after + spread)
 
 
 NO_RETRY = RetryPolicy()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +26,7 @@ from django.utils import timezone
 
 from core.errors import retry_after_of
 from core.metrics import metric_count, metric_observe
-from core.tasks import QUEUES, RETRY_AFTER_SPREAD, task
+from core.tasks import QUEUES, task, wait_at_least
 from inbox.models import FINISHED, InboxStatus, WebhookInbox
 from inbox.publisher import Batch, Publisher
 
@@ -66,13 +65,7 @@ def retry_delay(tries: int, retry_after: float | None = None) -> int:
     """Seconds before the next try of a row tried ``tries`` times: the next of ``RETRY_DELAYS``,
     or ``retry_after`` and a little spread (``RETRY_AFTER_SPREAD``) when that is longer."""
     delay = RETRY_DELAYS[min(tries, len(RETRY_DELAYS)) - 1]
-    if retry_after is None:
-        return delay
-    spread = _RNG.uniform(0, max(1.0, retry_after * RETRY_AFTER_SPREAD))
-    return max(delay, math.ceil(retry_after + spread))
-
-
-_RNG = random.Random()  # noqa: S311  # spreading retries, not secrecy
+    return math.ceil(wait_at_least(delay, retry_after))
 
 
 class Ledger(Generic[RowT]):

@@ -10,12 +10,11 @@ success closes the breaker, its failure opens it for another period.
 from __future__ import annotations
 
 from django.conf import settings
-from redis.commands.core import Script
 
 from core.redis import redis_client
 from integrations.mercadolivre.clock import Clock
 from integrations.mercadolivre.errors import MLCircuitOpen
-from integrations.mercadolivre.gate import call_permit
+from integrations.mercadolivre.gate import call_permit, lua_script
 
 # While another caller's probe is out: a probe is one call, which a healthy ML answers well
 # within this, and its answer closes the breaker or opens it with a reopen time to wait for.
@@ -35,15 +34,6 @@ if probing or failures >= tonumber(ARGV[2]) then
 end
 return 0
 """
-
-
-def _failure_script() -> Script:
-    client = redis_client()
-    script = getattr(client, "_peepers_breaker_failure", None)
-    if script is None:
-        script = client.register_script(_FAILURE)
-        client._peepers_breaker_failure = script  # type: ignore[attr-defined]
-    return script
 
 
 class Breaker:
@@ -90,7 +80,7 @@ class Breaker:
     def record_failure(self) -> bool:
         """Count a failure; True when this one opened the breaker (or a failed probe reopened
         it), so its caller knows that waiting and trying again in-process is pointless."""
-        opened = _failure_script()(
+        opened = lua_script(_FAILURE)(
             keys=[f"{self.prefix}:opened_at", f"{self.prefix}:failures", f"{self.prefix}:probe"],
             args=[self.clock.now(), settings.ML_BREAKER_FAILURES],
         )

@@ -12,9 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.dispatch import Signal
-from django.utils import timezone
 
 from core.db.alone import committed_alone
 from core.metrics import metric_count
@@ -25,7 +23,7 @@ from integrations.mercadolivre.errors import (
     MLSellerRestricted,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
-from integrations.mercadolivre.notifications import reconnect_needed_notify
+from integrations.mercadolivre.notifications import reconnect_required_mark
 
 logger = logging.getLogger(__name__)
 
@@ -154,17 +152,7 @@ def forbidden_clear(*, account: MLAccount) -> None:
 
 
 def _reconnect_required(account: MLAccount, error: MLForbidden) -> None:
-
-    with transaction.atomic():
-        marked = MLAccount.objects.filter(pk=account.pk, status=MLAccountStatus.ACTIVE).update(
-            status=MLAccountStatus.NEEDS_RECONNECTION,
-            needs_reconnection_since=timezone.now(),
-            last_error=error.message[:300],
-        )
-        if marked:
-            account.refresh_from_db()
-            reconnect_needed_notify(account=account)
-    if marked:
+    if reconnect_required_mark(account=account, reason=error.message):
         logger.warning("ML account %s needs reconnection: %s", account.ml_user_id, error.message)
 
 

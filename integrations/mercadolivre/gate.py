@@ -70,13 +70,15 @@ class Permit:
     trouble: bool  # the breaker has failures or is open: a success must clear them
 
 
-def _script() -> Script:
+def lua_script(source: str) -> Script:
+    """``source`` registered with the current Redis client, once per client (EVALSHA after)."""
     client = redis_client()
-    script = getattr(client, "_peepers_permit", None)
-    if script is None:
-        script = client.register_script(_PERMIT)
-        client._peepers_permit = script  # type: ignore[attr-defined]
-    return script
+    scripts: dict[str, Script] | None = getattr(client, "_peepers_scripts", None)
+    if scripts is None:
+        scripts = client._peepers_scripts = {}  # type: ignore[attr-defined]
+    if source not in scripts:
+        scripts[source] = client.register_script(source)
+    return scripts[source]
 
 
 # A breaker nobody records failures on: budget_take checks the budget alone.
@@ -107,7 +109,7 @@ def call_permit(
     for budget in budgets:
         assert priority is not None
         args += [budget.emission_ms, budget.allowance_ms(priority)]
-    verdict, wait_ms, trouble = _script()(keys=keys, args=args)
+    verdict, wait_ms, trouble = lua_script(_PERMIT)(keys=keys, args=args)
     name = {1: "go", 0: "wait", -1: "open", -2: "probing"}[int(verdict)]
     return Permit(verdict=name, wait_seconds=int(wait_ms) / 1000.0, trouble=bool(trouble))  # type: ignore[arg-type]
 

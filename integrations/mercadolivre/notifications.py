@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
 
 from core.tasks import enqueue_on_commit, task
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
@@ -11,6 +15,34 @@ from integrations.models import MLConnection, MLConnectionStatus
 from tenants.context import current_schema
 from tenants.services import store_url
 from users.models import Role, User
+
+
+def reconnect_required_mark(
+    *, account: MLAccount, reason: str, now: datetime | None = None, chain: str | None = None
+) -> bool:
+    """Mark ``account`` as needing reconnection with ``reason``, mirror it in the public index
+    and e-mail its owners and admins (after commit), in one transaction: all or nothing.
+
+    False when the account was no longer active (or, with ``chain``, no longer holds that
+    refresh token: connected again meanwhile), so each lapse is marked and mailed once.
+    """
+    now = now or timezone.now()
+    rows = MLAccount.objects.filter(pk=account.pk, status=MLAccountStatus.ACTIVE)
+    if chain is not None:
+        rows = rows.filter(refresh_token=chain)
+    with transaction.atomic():
+        marked = rows.update(
+            status=MLAccountStatus.NEEDS_RECONNECTION,
+            needs_reconnection_since=now,
+            last_error=reason[:300],
+            refresh_started_at=None,
+            updated_at=now,
+        )
+        if not marked:
+            return False
+        account.refresh_from_db()
+        reconnect_needed_notify(account=account)
+    return True
 
 
 def reconnect_needed_notify(*, account: MLAccount) -> None:

@@ -61,6 +61,12 @@ def _current_tenant() -> Tenant:
     return Tenant.objects.get(schema_name=current_schema())
 
 
+def _skipped(tenant: Tenant, work: str, exc: Exception) -> dict[str, Any]:
+    """The outcome of ``work`` that cannot go on until the seller connects again."""
+    logger.info("%s of %s stopped: %s", work, tenant.schema_name, exc)
+    return {"status": "skipped", "reason": str(exc)}
+
+
 @task(
     name="integrations.ml_initial_sync",
     queue=Priority.MEDIUM.queue,
@@ -78,8 +84,7 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
         return {"status": "skipped", "reason": "already running"}
     except DISCONNECTION_ERRORS as exc:
         # Nothing to retry until the seller connects again (which enqueues a new sync).
-        logger.info("initial sync of %s not possible: %s", tenant.schema_name, exc)
-        return {"status": "skipped", "reason": str(exc)}
+        return _skipped(tenant, "initial sync", exc)
     if outcome.status == "paused":
         enqueue_on_commit(ml_initial_sync, tenant=tenant)
     return outcome.as_dict()
@@ -99,8 +104,7 @@ def ml_incremental_sync() -> dict[str, Any]:
         return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
     except DISCONNECTION_ERRORS as exc:
         # The account lapsed during the run; the owners were told, later runs skip the store.
-        logger.info("incremental sync of %s stopped: %s", tenant.schema_name, exc)
-        return {"status": "skipped", "reason": str(exc)}
+        return _skipped(tenant, "incremental sync", exc)
 
 
 @task(
@@ -117,8 +121,7 @@ def ml_reconnected() -> dict[str, Any]:
         return ml_reconnect_resume(tenant=tenant).as_dict()
     except DISCONNECTION_ERRORS as exc:
         # Lapsed again already; the next reconnection sends this task again.
-        logger.info("resuming %s after its reconnection stopped: %s", tenant.schema_name, exc)
-        return {"status": "skipped", "reason": str(exc)}
+        return _skipped(tenant, "resuming after the reconnection", exc)
 
 
 ml_notification_process = ML_INBOX.process_task
@@ -137,6 +140,10 @@ def ml_missed_feeds() -> int:
 
 # While one account's refresh is queued (or running), the schedule does not queue another.
 TOKEN_REFRESH_QUEUED_SECONDS = 120
+
+
+def _refresh_claim(ml_user_id: int) -> str:
+    return f"ml:token:queued:{ml_user_id}"
 
 
 @task(
@@ -160,8 +167,9 @@ def ml_tokens_due() -> int:
     queued = 0
     client = redis_client()
     for link in due.iterator(chunk_size=500):
-        claim = f"ml:token:queued:{link.ml_user_id}"
-        if client.set(claim, "1", nx=True, ex=TOKEN_REFRESH_QUEUED_SECONDS):
+        if client.set(
+            _refresh_claim(link.ml_user_id), "1", nx=True, ex=TOKEN_REFRESH_QUEUED_SECONDS
+        ):
             enqueue_on_commit(ml_token_refresh, args=[link.ml_user_id], tenant=link.tenant)
             queued += 1
     if queued:
@@ -189,4 +197,4 @@ def ml_token_refresh(ml_user_id: int) -> str:
         logger.warning("scheduled refresh of ML user %s failed: %s", ml_user_id, exc)
         return "failed"
     finally:
-        redis_client().delete(f"ml:token:queued:{ml_user_id}")
+        redis_client().delete(_refresh_claim(ml_user_id))

@@ -29,7 +29,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
 
 from core import crypto
 from core.db.alone import committed_alone
@@ -44,7 +43,7 @@ from integrations.mercadolivre.errors import (
     MLUnavailable,
 )
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
-from integrations.mercadolivre.notifications import reconnect_needed_notify
+from integrations.mercadolivre.notifications import reconnect_required_mark
 from integrations.mercadolivre.signals import refresh_interrupted
 from integrations.mercadolivre.transport import http_client, ml_error_fields
 from integrations.models import MLConnection, MLConnectionStatus
@@ -324,23 +323,11 @@ def _reconnect_required(
             f"A token refresh started {interrupted_at:%Y-%m-%d %H:%M:%S} UTC was interrupted "
             f"before its answer was stored; Mercado Livre then refused the token: {exc.message}"
         )
-    # One transaction (of its own: the refresh runs outside the caller's): the account, the
-    # public index and the owners' e-mail, or none of them. Only the chain ML refused is marked:
-    # an account connected again meanwhile holds a new one.
-    with transaction.atomic():
-        marked = MLAccount.objects.filter(
-            pk=account.pk, status=MLAccountStatus.ACTIVE, refresh_token=account.refresh_token
-        ).update(
-            status=MLAccountStatus.NEEDS_RECONNECTION,
-            needs_reconnection_since=_now(clock),
-            last_error=reason[:300],
-            refresh_started_at=None,
-            updated_at=_now(clock),
-        )
-        if not marked:
-            return
-        account.refresh_from_db()
-        reconnect_needed_notify(account=account)
+    # Only the chain ML refused is marked: an account connected again meanwhile holds a new one.
+    if not reconnect_required_mark(
+        account=account, reason=reason, now=_now(clock), chain=account.refresh_token
+    ):
+        return
     if interrupted_at is not None:
         logger.error("ML account %s lost to an interrupted refresh: %s", account.ml_user_id, reason)
         refresh_interrupted.send(

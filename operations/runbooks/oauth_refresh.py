@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from core import crypto
 from integrations.mercadolivre.errors import MLError, MLReconnectRequired
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
-from integrations.mercadolivre.notifications import reconnect_needed_notify
+from integrations.mercadolivre.notifications import reconnect_required_mark
 from integrations.mercadolivre.tokens import (
     REFRESH_AHEAD,
     REFRESH_LOCK_WAIT_SECONDS,
@@ -207,7 +206,7 @@ def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
     for account in MLAccount.objects.filter(status=MLAccountStatus.ACTIVE).order_by("pk"):
         entry: dict[str, Any] = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
         if not _refresh_token_readable(account):
-            if _mark_unreadable(account.pk):
+            if reconnect_required_mark(account=account, reason=UNREADABLE):
                 tally.marked.append({**entry, "why": UNREADABLE})
             continue
         if account.access_expires_at and account.access_expires_at > due_before:
@@ -221,27 +220,6 @@ def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
             tally.transient.append({**entry, "why": f"{type(exc).__name__}: {exc.message}"})
         else:
             tally.refreshed += 1
-
-
-def _mark_unreadable(account_id: int) -> bool:
-    """Mark one account as needing reconnection, as an invalid_grant would; False if someone
-    already changed it (so it is mailed once)."""
-    with transaction.atomic():
-        account = (
-            MLAccount.objects.select_for_update()
-            .filter(pk=account_id, status=MLAccountStatus.ACTIVE)
-            .first()
-        )
-        if account is None:
-            return False
-        account.status = MLAccountStatus.NEEDS_RECONNECTION
-        account.needs_reconnection_since = timezone.now()
-        account.last_error = UNREADABLE
-        account.save(
-            update_fields=["status", "needs_reconnection_since", "last_error", "updated_at"]
-        )
-        reconnect_needed_notify(account=account)
-    return True
 
 
 def validate(options: Options) -> Result:
