@@ -4,7 +4,6 @@ its authorization was revoked processes the notifications that died meanwhile an
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,8 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from core.redis import broker_redis_client
-from core.tasks import QUEUES, enqueue_on_commit, queue_keys
+from core.tasks import enqueue_on_commit
 from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
 from integrations.mercadolivre.inbox import notification_process
@@ -33,7 +31,12 @@ from peepers.celery import app as celery_app
 from tenants.models import Tenant
 from tests.factories.inbox import ml_notification
 from tests.integrations.support import connect, connected_and_synced, notify, open_question
-from tests.support.processes import celery_worker, queues_empty, worker_answering
+from tests.support.processes import (
+    celery_worker,
+    queued_messages,
+    queues_empty,
+    worker_answering,
+)
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -168,13 +171,7 @@ def test_a_reconnected_store_processes_what_died_of_the_disconnection_and_catche
 
 def queued_tasks() -> list[str]:
     """The names of the tasks waiting in the broker, every queue and priority."""
-    client = broker_redis_client()
-    return [
-        json.loads(raw)["headers"]["task"]
-        for queue in QUEUES
-        for key in queue_keys(queue)
-        for raw in client.lrange(key, 0, -1)
-    ]
+    return [headers["task"] for headers in queued_messages()]
 
 
 def test_a_first_connection_syncs_from_scratch_and_connecting_again_resumes(sandbox):

@@ -1,7 +1,7 @@
 """A seller's ML connection is never lost to our own failures: refreshes survive rollbacks, a
 401 storm costs one refresh, and tokens are refreshed ahead of expiry by the schedule."""
 
-import json
+import ast
 import signal
 import subprocess
 import sys
@@ -17,8 +17,6 @@ from django_tenants.utils import tenant_context
 from compliance.audit.models import ActorKind
 from compliance.audit.services import Actor
 from core import crypto
-from core.redis import broker_redis_client
-from core.tasks import queue_keys
 from integrations.mercadolivre.answers import ml_question_answer
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
@@ -36,7 +34,7 @@ from integrations.models import MLConnection
 from operations.incidents.models import Incident
 from tenants.models import Tenant
 from tests.integrations.support import connect, connected_and_synced, open_question
-from tests.support.processes import child_environment
+from tests.support.processes import child_environment, queued_messages
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -146,15 +144,11 @@ def test_a_401_storm_of_a_hundred_callers_costs_one_refresh_and_no_budget(sandbo
 
 def queued_refreshes():
     """The ``ml_token_refresh`` messages waiting in the broker: (schema, ml user id) pairs."""
-    found = []
-    for key in queue_keys(Priority.HIGH.queue):
-        for raw in broker_redis_client().lrange(key, 0, -1):
-            message = json.loads(raw)
-            headers = message["headers"]
-            if headers["task"] == "integrations.ml_token_refresh":
-                args = json.loads(headers["argsrepr"].replace("(", "[").replace(",)", "]"))
-                found.append((headers["_schema_name"], args[0]))
-    return found
+    return [
+        (headers["_schema_name"], ast.literal_eval(headers["argsrepr"])[0])
+        for headers in queued_messages()
+        if headers["task"] == "integrations.ml_token_refresh"
+    ]
 
 
 def test_the_schedule_refreshes_a_token_ahead_of_expiry_and_calls_leave_it_alone(sandbox):

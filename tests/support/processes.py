@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -152,6 +153,18 @@ def queues_empty() -> None:
     running is for no later test (a fresh emulator reuses ids: another test's worker would act
     on their objects)."""
     broker_redis_client().delete(*(key for queue in QUEUES for key in queue_keys(queue)))
+
+
+def queued_messages() -> list[dict[str, Any]]:
+    """The headers of every message waiting in the broker (every queue and priority): the task's
+    name, ``argsrepr``, the ``_schema_name`` it runs for."""
+    client = broker_redis_client()
+    return [
+        json.loads(raw)["headers"]
+        for queue in QUEUES
+        for key in queue_keys(queue)
+        for raw in client.lrange(key, 0, -1)
+    ]
 
 
 def supervised(
