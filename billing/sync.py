@@ -27,6 +27,7 @@ from billing.models import (
     SubscriptionMirror,
     SubscriptionStatus,
 )
+from billing.signals import plan_changed
 from billing.stripe_api import JSON, moment, obj_id, stripe_call
 from core.redis import redis_client, redis_key
 from tenants.models import Tenant
@@ -132,7 +133,13 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
         mirror.has_payment_method = bool(default_method)
         mirror.save()
         if mirror.plan is not None and tenant.plan_code != mirror.plan.code:
-            Tenant.objects.filter(pk=tenant.pk).update(plan_code=mirror.plan.code)
+            previous, code = tenant.plan_code, mirror.plan.code
+            Tenant.objects.filter(pk=tenant.pk).update(plan_code=code)
+            transaction.on_commit(
+                lambda: plan_changed.send(
+                    sender=Tenant, tenant=tenant, previous=previous, plan=code
+                )
+            )
         # Now for this process, and again after commit in case another process re-cached
         # the old state meanwhile.
         entitlement_forget(tenant.pk)

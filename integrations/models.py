@@ -17,10 +17,14 @@ from tenants.models import Tenant
 class MLConnectionStatus(models.TextChoices):
     ACTIVE = "active", "Connected"
     NEEDS_RECONNECTION = "needs_reconnection", "Needs reconnection"
+    # Over the store's plan limit: notifications still route to the store (and are kept), its
+    # tokens are not refreshed ahead.
+    PAUSED = "paused", "Paused (over the plan's limit)"
 
 
 class MLConnection(models.Model):
-    """The index webhooks route by: Mercado Livre user id → store. Holds no secrets."""
+    """The index webhooks route by: Mercado Livre user id → store (one store per ML user; a
+    store may hold several). Holds no secrets."""
 
     ml_user_id = models.BigIntegerField(unique=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="ml_connections")

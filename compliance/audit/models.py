@@ -38,6 +38,8 @@ class AuditAction(models.TextChoices):
     TENANT_STATUS_CHANGED = "tenant_status_changed", "Store suspended, reactivated or closed"
     DSR_STATUS_CHANGED = "dsr_status_changed", "Data-subject request status changed by staff"
     ML_DISCONNECTED = "ml_disconnected", "Mercado Livre account disconnected"
+    ML_ACCOUNT_PAUSED = "ml_account_paused", "Mercado Livre account paused"
+    ML_ACCOUNT_ACTIVATED = "ml_account_activated", "Mercado Livre account made active"
     DSR_FILED = "dsr_filed", "Data-subject request filed"
     DSR_IDENTITY_VERIFIED = "dsr_identity_verified", "Data subject's identity verified"
     DSR_EXPORTS_WITHDRAWN = "dsr_exports_withdrawn", "Data-subject exports deleted after erasure"

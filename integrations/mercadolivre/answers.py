@@ -19,6 +19,7 @@ from django_tenants.utils import tenant_context
 
 from core.db.locks import advisory_lock
 from core.errors import DomainError
+from integrations.mercadolivre.accounts import account_for
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
     MLAccessRevoked,
@@ -115,11 +116,16 @@ def ml_question_answer(*, tenant: Tenant, question_id: int, text: str) -> MLQues
 
 
 def _answer(question_id: int, text: str) -> MLQuestion | AnswerError:
-    question = MLQuestion.objects.filter(pk=question_id).first()
+    question = MLQuestion.objects.select_related("account").filter(pk=question_id).first()
     if question is None:
         return QuestionNotFound(f"This store has no question {question_id}.")
-    client = MLClient.for_current_store(
-        priority=Priority.HIGH, retries=ANSWER_RETRIES, max_wait=ANSWER_MAX_WAIT_SECONDS
+    # Answered as the account the question was asked of.
+    account = question.account or account_for(None)
+    client = MLClient(
+        account=account,
+        priority=Priority.HIGH,
+        retries=ANSWER_RETRIES,
+        max_wait=ANSWER_MAX_WAIT_SECONDS,
     )
     if question.status != UNANSWERED:
         question = _refreshed(client, question_id)
@@ -141,13 +147,15 @@ def _answer(question_id: int, text: str) -> MLQuestion | AnswerError:
         return AnswerRejected(f"Mercado Livre refused the answer: {exc.message}")
     body: Any = response.data
     if isinstance(body, dict) and body.get("id") == question_id and body.get("status"):
-        questions_upsert([body])
+        questions_upsert([body], account=account)
         return MLQuestion.objects.get(pk=question_id)
     # ML's answer did not carry the question: read it.
     return _refreshed(client, question_id)
 
 
 def _refreshed(client: MLClient, question_id: int) -> MLQuestion:
+    account = client.account
+    assert account is not None
     """The question as ML has it now, stored locally (marked deleted when ML has it no more).
 
     A 403 is not "gone": the stored copy stays as it was (``forbidden.py`` has already acted
@@ -161,7 +169,7 @@ def _refreshed(client: MLClient, question_id: int) -> MLQuestion:
         pass
     else:
         if isinstance(body, dict) and body.get("id") == question_id:
-            questions_upsert([body])
+            questions_upsert([body], account=account)
     return MLQuestion.objects.get(pk=question_id)
 
 

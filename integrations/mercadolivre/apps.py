@@ -8,3 +8,6 @@ class MercadoLivreConfig(AppConfig):
     label = "mercadolivre"
     verbose_name = "Mercado Livre"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from integrations.mercadolivre import receivers  # noqa: F401  # connects the receivers

@@ -23,6 +23,7 @@ from django.conf import settings
 
 from core.metrics import metric_count, metric_observe
 from integrations.mercadolivre import tokens
+from integrations.mercadolivre.accounts import account_for
 from integrations.mercadolivre.breaker import Breaker
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
@@ -31,7 +32,6 @@ from integrations.mercadolivre.errors import (
     MLError,
     MLForbidden,
     MLMalformedResponse,
-    MLNotConnected,
     MLNotFound,
     MLRateLimited,
     MLServerError,
@@ -45,7 +45,7 @@ from integrations.mercadolivre.forbidden import (
     owner_mismatch,
 )
 from integrations.mercadolivre.gate import call_permit
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.transport import http_client, ml_error_fields, ml_json_or_none
 from tenants.context import current_schema
@@ -94,12 +94,12 @@ class MLClient:
         self._token_is_the_accounts = False
 
     @classmethod
-    def for_current_store(cls, *, priority: Priority, **options: Any) -> MLClient:
-        """The client for the active ML account of the store whose schema is current."""
-        account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
-        if account is None:
-            raise MLNotConnected("this store has not connected a Mercado Livre account")
-        return cls(account=account, priority=priority, **options)
+    def for_current_store(
+        cls, *, priority: Priority, ml_user_id: int | None = None, **options: Any
+    ) -> MLClient:
+        """The client for account ``ml_user_id`` of the store whose schema is current (None:
+        the store's only connected account; ``accounts.account_for``)."""
+        return cls(account=account_for(ml_user_id), priority=priority, **options)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> MLResponse:
         return self.request("GET", path, params=params)

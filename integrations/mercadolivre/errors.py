@@ -124,7 +124,3 @@ class MLPlanLimitReached(MLConnectError):
 
 class MLAccountBoundElsewhere(MLConnectError):
     """This Mercado Livre user is connected to another store."""
-
-
-class MLAccountMismatch(MLConnectError):
-    """The store was registered for a different Mercado Livre user."""

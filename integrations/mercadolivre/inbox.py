@@ -26,6 +26,7 @@ from django_tenants.utils import tenant_context
 from billing.entitlements import entitlements_for
 from core.errors import retry_after_of
 from inbox.ledger import Ledger, Outcome, finished, retry_later
+from integrations.mercadolivre.accounts import account_for
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.clock import SYSTEM_CLOCK, Clock
 from integrations.mercadolivre.errors import (
@@ -35,7 +36,7 @@ from integrations.mercadolivre.errors import (
     MLForbidden,
     MLNotFound,
 )
-from integrations.mercadolivre.models import MLItem
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem
 from integrations.mercadolivre.priorities import Priority, topic_priority
 from integrations.mercadolivre.upserts import items_upsert, orders_upsert, questions_upsert
 from integrations.models import MLConnection, MLNotification, NotificationStatus
@@ -49,19 +50,20 @@ IN_TASK_RETRIES = 2  # the client's own quick retries; longer waits go through t
 @dataclass(frozen=True)
 class _Route:
     pattern: re.Pattern[str]
-    fetch: Callable[[MLClient, str], int]
+    fetch: Callable[[MLClient, MLAccount, str], int]
 
 
-def _fetch_order(client: MLClient, order_id: str) -> int:
-    return orders_upsert([client.get(f"/orders/{order_id}").data])
+def _fetch_order(client: MLClient, account: MLAccount, order_id: str) -> int:
+    return orders_upsert([client.get(f"/orders/{order_id}").data], account=account)
 
 
-def _fetch_item(client: MLClient, item_id: str) -> int:
-    return items_upsert([client.get(f"/items/{item_id}").data])
+def _fetch_item(client: MLClient, account: MLAccount, item_id: str) -> int:
+    return items_upsert([client.get(f"/items/{item_id}").data], account=account)
 
 
-def _fetch_question(client: MLClient, question_id: str) -> int:
-    return questions_upsert([client.get(f"/questions/{question_id}", {"api_version": 4}).data])
+def _fetch_question(client: MLClient, account: MLAccount, question_id: str) -> int:
+    body = client.get(f"/questions/{question_id}", {"api_version": 4}).data
+    return questions_upsert([body], account=account)
 
 
 ROUTES = {
@@ -107,13 +109,23 @@ def notification_handle(notification: MLNotification, *, clock: Clock = SYSTEM_C
                     % {"plan": entitlement.limits.name, "n": entitlement.limits.max_items},
                     tenant=link.tenant,
                 )
-            client = MLClient.for_current_store(
+            # The account the notification is for: a store's other accounts never see it.
+            account = account_for(notification.ml_user_id)
+            if account.status == MLAccountStatus.PAUSED:
+                # Kept, not processed: making the account active again catches it up.
+                return finished(
+                    NotificationStatus.IGNORED,
+                    _("plan limit: this Mercado Livre account is paused"),
+                    tenant=link.tenant,
+                )
+            client = MLClient(
+                account=account,
                 priority=topic_priority(notification.topic),
                 clock=clock,
                 retries=IN_TASK_RETRIES,
                 max_wait=10.0,
             )
-            route.fetch(client, match.group(1))
+            route.fetch(client, account, match.group(1))
     except MLNotFound:
         # Deleted on ML since: nothing newer to store.
         return finished(NotificationStatus.PROCESSED, "resource gone (404)", tenant=link.tenant)
@@ -169,9 +181,12 @@ def notification_process(*, notification_id: int, clock: Clock = SYSTEM_CLOCK) -
     )
 
 
-def notifications_dead_of_disconnection(*, tenant: Tenant) -> QuerySet[MLNotification]:
-    """The store's notifications parked dead because its account could not be used: their
-    ``last_error`` names one of ``DISCONNECTION_ERRORS`` or a subclass (``_describe``)."""
+def notifications_dead_of_disconnection(
+    *, tenant: Tenant, ml_user_id: int | None = None
+) -> QuerySet[MLNotification]:
+    """The store's notifications (for ``ml_user_id``'s account, or any) parked dead because the
+    account could not be used: their ``last_error`` names one of ``DISCONNECTION_ERRORS`` or a
+    subclass (``_describe``)."""
     kinds: list[type[Exception]] = list(DISCONNECTION_ERRORS)
     names: set[str] = set()
     while kinds:
@@ -181,13 +196,16 @@ def notifications_dead_of_disconnection(*, tenant: Tenant) -> QuerySet[MLNotific
     died_of = Q()
     for name in sorted(names):
         died_of |= Q(last_error__startswith=name)
-    return MLNotification.objects.filter(died_of, tenant=tenant, status=NotificationStatus.DEAD)
+    found = MLNotification.objects.filter(died_of, tenant=tenant, status=NotificationStatus.DEAD)
+    return found if ml_user_id is None else found.filter(ml_user_id=ml_user_id)
 
 
-def notifications_replay_disconnected(*, tenant: Tenant) -> int:
-    """Send the store's notifications that died of its disconnection through processing again
-    (after commit); how many. Nothing else is replayed: other dead rows wait for staff."""
-    ids = list(notifications_dead_of_disconnection(tenant=tenant).values_list("pk", flat=True))
+def notifications_replay_disconnected(*, tenant: Tenant, ml_user_id: int | None = None) -> int:
+    """Send the store's notifications (``ml_user_id``'s, or all) that died of a disconnection
+    through processing again (after commit); how many. Nothing else is replayed: other dead
+    rows wait for staff."""
+    dead = notifications_dead_of_disconnection(tenant=tenant, ml_user_id=ml_user_id)
+    ids = list(dead.values_list("pk", flat=True))
     if not ids:
         return 0
     return ML_INBOX.replay(ids=ids, statuses=[NotificationStatus.DEAD])

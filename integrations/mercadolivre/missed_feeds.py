@@ -12,6 +12,7 @@ from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from core.metrics import metric_count
+from integrations.mercadolivre.accounts import account_for
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.webhook import (
@@ -65,7 +66,7 @@ def missed_feeds_recover() -> int:
     messages: list[object] = []
     # Any of the application's sellers' tokens reads the application's feed.
     with tenant_context(link.tenant):
-        client = MLClient.for_current_store(priority=Priority.LOW)
+        client = MLClient(account=account_for(link.ml_user_id), priority=Priority.LOW)
         for topic in sorted(SYNCED_TOPICS):
             offset = 0
             while True:

@@ -13,10 +13,19 @@ class MLAccountStatus(models.TextChoices):
     ACTIVE = "active", _("Connected")
     NEEDS_RECONNECTION = "needs_reconnection", _("Needs reconnection")
     DISCONNECTED = "disconnected", _("Disconnected")
+    # Over the plan's account limit after a downgrade: not synced, its data kept, until the
+    # seller makes it active again (in place of another) or upgrades.
+    PAUSED = "paused", _("Paused (over the plan's limit)")
+
+
+# The accounts that take a place under the plan's limit of accounts: connected ones, usable
+# or waiting for the seller to reconnect (not paused or disconnected ones).
+COUNTED_STATUSES = (MLAccountStatus.ACTIVE, MLAccountStatus.NEEDS_RECONNECTION)
 
 
 class MLAccount(models.Model):
-    """The seller account this store acts for. Token fields hold ciphertext (core.crypto)."""
+    """One Mercado Livre seller account this store acts for (a store may hold several, up to
+    its plan's limit). Token fields hold ciphertext (core.crypto)."""
 
     ml_user_id = models.BigIntegerField(unique=True)
     nickname = models.CharField(max_length=100, blank=True)
@@ -41,6 +50,7 @@ class MLAccount(models.Model):
 
     class Meta:
         verbose_name = "Mercado Livre account"
+        ordering = ["connected_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.nickname or self.ml_user_id} ({self.status})"
@@ -48,6 +58,23 @@ class MLAccount(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.status == MLAccountStatus.ACTIVE and bool(self.access_token)
+
+    @property
+    def label(self) -> str:
+        """How pages and exports name the account: its nickname, else its ML user id."""
+        return self.nickname or str(self.ml_user_id)
+
+
+def account_field(related_name: str) -> models.ForeignKey[MLAccount | None, MLAccount | None]:
+    """The account a row of ML data came from. Null only for rows a store held before it had
+    any account row (the migration attaches every other row to the store's account)."""
+    return models.ForeignKey(
+        MLAccount,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )
 
 
 # The words of a listing's title for the products search: lower-cased, not stemmed ("simple"),
@@ -59,6 +86,7 @@ class MLItem(models.Model):
     """A listing, as ML last described it. Money in centavos; ``raw`` is ML's whole answer."""
 
     id = models.CharField(primary_key=True, max_length=32)
+    account = account_field("items")
     title = models.CharField(max_length=255)
     price_cents = models.BigIntegerField()
     currency = models.CharField(max_length=3)
@@ -102,6 +130,7 @@ class MLItem(models.Model):
 
 class MLOrder(models.Model):
     id = models.BigIntegerField(primary_key=True)
+    account = account_field("orders")
     status = models.CharField(max_length=32, db_index=True)
     date_created = models.DateTimeField(db_index=True)
     date_closed = models.DateTimeField(null=True)
@@ -136,6 +165,7 @@ class MLOrder(models.Model):
 
 class MLQuestion(models.Model):
     id = models.BigIntegerField(primary_key=True)
+    account = account_field("questions")
     item_id = models.CharField(max_length=32, db_index=True)
     text = models.TextField()
     status = models.CharField(max_length=24, db_index=True)
@@ -167,8 +197,10 @@ class SyncStatus(models.TextChoices):
 
 
 class SyncRun(models.Model):
-    """One sync of a store's ML data; ``cursor`` lets a crashed run continue where it stopped."""
+    """One sync of one of the store's ML accounts; ``cursor`` lets a crashed run continue where
+    it stopped."""
 
+    account = account_field("sync_runs")
     kind = models.CharField(max_length=16, choices=SyncKind.choices)
     status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
@@ -184,11 +216,12 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         constraints = [
-            # One running sync per kind per store: a second start resumes the first.
+            # One running sync per kind per account: a second start resumes the first.
             models.UniqueConstraint(
-                fields=["kind"],
+                fields=["account", "kind"],
                 condition=models.Q(status="running"),
-                name="sync_run_one_running_per_kind",
+                nulls_distinct=False,
+                name="sync_run_one_running_per_account_kind",
             )
         ]
 

@@ -15,6 +15,7 @@ from typing import Any
 from django_tenants.utils import tenant_context
 
 from core.tasks import enqueue_on_commit
+from integrations.mercadolivre.accounts import account_for
 from integrations.mercadolivre.inbox import notifications_replay_disconnected
 from integrations.mercadolivre.models import SyncKind
 from integrations.mercadolivre.selectors.sync import sync_run_last_success
@@ -40,22 +41,25 @@ class ReconnectResumed:
         }
 
 
-def ml_reconnect_resume(*, tenant: Tenant) -> ReconnectResumed:
-    """Replay the store's notifications that died of its disconnection, then catch up."""
-    replayed = notifications_replay_disconnected(tenant=tenant)
+def ml_reconnect_resume(*, tenant: Tenant, ml_user_id: int | None = None) -> ReconnectResumed:
+    """Replay the notifications of ``ml_user_id``'s account (None: the store's only account)
+    that died of its disconnection, then catch that account up."""
     with tenant_context(tenant):
-        initial_done = sync_run_last_success(kind=SyncKind.INITIAL) is not None
+        account = account_for(ml_user_id)
+        initial_done = sync_run_last_success(kind=SyncKind.INITIAL, account=account) is not None
+    replayed = notifications_replay_disconnected(tenant=tenant, ml_user_id=account.ml_user_id)
     sync: SyncOutcome | None = None
     if initial_done:
-        sync = ml_sync_incremental(tenant=tenant)
+        sync = ml_sync_incremental(tenant=tenant, ml_user_id=account.ml_user_id)
     else:
         # Imported here because the tasks module imports this one.
         from integrations.mercadolivre.tasks import ml_initial_sync
 
-        enqueue_on_commit(ml_initial_sync, tenant=tenant)
+        enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs={"ml_user_id": account.ml_user_id})
     logger.info(
-        "store %s reconnected: %d notification(s) replayed, %s",
+        "store %s reconnected ML user %s: %d notification(s) replayed, %s",
         tenant.schema_name,
+        account.ml_user_id,
         replayed,
         f"incremental sync {sync.status}" if sync is not None else "initial sync enqueued",
     )

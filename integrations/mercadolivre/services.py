@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from django_tenants.utils import tenant_context
 from social_core.exceptions import AuthCanceled, AuthException, SocialAuthBaseException
 
-from billing.entitlements import UPGRADE_PATH, entitlements_for
+from billing.entitlements import UPGRADE_PATH, PlanLimits, entitlements_for
 from compliance.audit.models import ActorKind, AuditAction
 from compliance.audit.services import Actor, ObjectRef, audit_record
 from core import crypto
@@ -33,15 +33,15 @@ from core.metrics import metric_count
 from core.tasks import enqueue_on_commit
 from integrations.mercadolivre.errors import (
     MLAccountBoundElsewhere,
-    MLAccountMismatch,
     MLAuthorizationDenied,
     MLBadRequest,
     MLConnectError,
     MLDisconnectNotAllowed,
+    MLNotConnected,
     MLPlanLimitReached,
     MLStateInvalid,
 )
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.models import COUNTED_STATUSES, MLAccount, MLAccountStatus
 from integrations.mercadolivre.oauth import ConnectStrategy, MercadoLivreOAuth2
 from integrations.mercadolivre.tokens import TokenGrant, grant_from_response, store_grant
 from integrations.models import (
@@ -207,10 +207,43 @@ def _explain(exc: Exception) -> str:
     return _("Mercado Livre refused to finish connecting; start again.")
 
 
-def _bound_elsewhere(account: object) -> str:
+def _bound_elsewhere(account: object, owner_email: str = "") -> str:
+    domain = owner_email.rpartition("@")[2]
+    if not domain:
+        return _(
+            "The Mercado Livre account %(account)s is already connected to another Peepers store."
+        ) % {"account": account}
     return _(
-        "The Mercado Livre account %(account)s is already connected to another Peepers store."
-    ) % {"account": account}
+        "The Mercado Livre account %(account)s is already connected to another Peepers store "
+        "(its owner's e-mail is at %(domain)s). Disconnect it there first."
+    ) % {"account": account, "domain": domain}
+
+
+def _owner_elsewhere(ml_user_id: int, tenant: Tenant) -> Tenant | None:
+    """The other store this ML user belongs to (its connection, or the user it was created
+    for), if any: an ML user belongs to one store only."""
+    link = (
+        MLConnection.objects.select_related("tenant")
+        .filter(ml_user_id=ml_user_id)
+        .exclude(tenant=tenant)
+        .first()
+    )
+    if link is not None:
+        return link.tenant
+    return Tenant.objects.filter(ml_user_id=ml_user_id).exclude(pk=tenant.pk).first()
+
+
+def _limit_reached(limits: PlanLimits) -> MLPlanLimitReached:
+    return MLPlanLimitReached(
+        ngettext(
+            "The %(plan)s plan allows %(n)s Mercado Livre account. Upgrade your "
+            "plan at %(path)s to connect another.",
+            "The %(plan)s plan allows %(n)s Mercado Livre accounts. Upgrade your "
+            "plan at %(path)s to connect another.",
+            limits.max_ml_accounts,
+        )
+        % {"plan": limits.name, "n": limits.max_ml_accounts, "path": UPGRADE_PATH}
+    )
 
 
 def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenGrant) -> Connected:
@@ -220,33 +253,24 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
     now = timezone.now()
     try:
         with transaction.atomic():
+            # The store's row lock serializes its connects: two at once cannot both pass the
+            # plan's limit.
             tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-            if tenant.ml_user_id is not None and tenant.ml_user_id != ml_user_id:
-                raise MLAccountMismatch(
-                    _(
-                        "This store belongs to Mercado Livre user %(store_user)s; you signed in "
-                        "as %(signed_in_as)s. Sign in with the store's account."
-                    )
-                    % {"store_user": tenant.ml_user_id, "signed_in_as": nickname or ml_user_id}
+            elsewhere = _owner_elsewhere(ml_user_id, tenant)
+            if elsewhere is not None:
+                raise MLAccountBoundElsewhere(
+                    _bound_elsewhere(nickname or ml_user_id, elsewhere.owner_email)
                 )
-            existing = MLConnection.objects.filter(ml_user_id=ml_user_id).first()
-            if existing is not None and existing.tenant_id != tenant.pk:
-                raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id))
             limits = entitlements_for(tenant=tenant).limits
-            connected = MLConnection.objects.filter(
-                tenant=tenant, status=MLConnectionStatus.ACTIVE
-            ).exclude(ml_user_id=ml_user_id)
-            if connected.count() >= limits.max_ml_accounts:
-                raise MLPlanLimitReached(
-                    ngettext(
-                        "The %(plan)s plan allows %(n)s Mercado Livre account. Upgrade your "
-                        "plan at %(path)s to connect another.",
-                        "The %(plan)s plan allows %(n)s Mercado Livre accounts. Upgrade your "
-                        "plan at %(path)s to connect another.",
-                        limits.max_ml_accounts,
-                    )
-                    % {"plan": limits.name, "n": limits.max_ml_accounts, "path": UPGRADE_PATH}
+            with tenant_context(tenant):
+                previous = MLAccount.objects.filter(ml_user_id=ml_user_id).first()
+                paused = previous is not None and previous.status == MLAccountStatus.PAUSED
+                counted = MLAccount.objects.filter(status__in=COUNTED_STATUSES).exclude(
+                    ml_user_id=ml_user_id
                 )
+                # A paused account connecting again stays paused: it takes no place.
+                if not paused and counted.count() >= limits.max_ml_accounts:
+                    raise _limit_reached(limits)
             if tenant.ml_user_id is None:
                 tenant.ml_user_id = ml_user_id
                 tenant.save(update_fields=["ml_user_id", "updated_at"])
@@ -255,7 +279,7 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 defaults={
                     "tenant": tenant,
                     "nickname": nickname,
-                    "status": MLConnectionStatus.ACTIVE,
+                    "status": (MLConnectionStatus.PAUSED if paused else MLConnectionStatus.ACTIVE),
                     "connected_at": now,
                     # The scheduled refresh reads it (tokens.py).
                     "token_expires_at": now + timedelta(seconds=grant.expires_in),
@@ -275,6 +299,8 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 account.connected_by = attempt.started_by
                 account.disconnected_at = None
                 store_grant(account=account, grant=grant, now=now)
+                if paused:
+                    account.status = MLAccountStatus.PAUSED
                 account.save()
             # Imported here so the connect flow never loads the sync machinery at import time
             # (the sync may come to use this module, and a top-level import would then cycle).
@@ -282,10 +308,18 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
 
             # After commit: a connect that rolls back starts nothing. A first connection syncs
             # from scratch; a reconnection replays and catches up (``reconnect``).
-            if reconnected:
-                enqueue_on_commit(ml_reconnected, tenant=tenant, countdown=RECONNECT_SETTLE_SECONDS)
+            work = {"ml_user_id": ml_user_id}
+            if paused:
+                pass  # caught up when the seller makes it active again
+            elif reconnected:
+                enqueue_on_commit(
+                    ml_reconnected,
+                    tenant=tenant,
+                    kwargs=work,
+                    countdown=RECONNECT_SETTLE_SECONDS,
+                )
             else:
-                enqueue_on_commit(ml_initial_sync, tenant=tenant)
+                enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs=work)
     except IntegrityError as exc:
         # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
         raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id)) from exc
@@ -294,29 +328,25 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
     )
 
 
-def ml_disconnect(*, tenant: Tenant, actor: User | Actor) -> int:
-    """Forget the store's ML tokens and stop routing its notifications; how many accounts.
+def ml_disconnect(*, tenant: Tenant, actor: User | Actor, ml_user_id: int | None = None) -> int:
+    """Forget the ML tokens of account ``ml_user_id`` (None: every account of the store) and
+    stop routing its notifications; how many accounts. The account's data stays, shown as a
+    disconnected account's, until the seller connects it again or the store is closed.
 
     ``actor`` is the store user asking (who must be allowed to manage the store) or a named
     system actor (a command, the offboarding). Raises ``MLDisconnectNotAllowed`` otherwise.
     """
-    if isinstance(actor, User):
-        if not may_manage(user=actor):
-            raise MLDisconnectNotAllowed(
-                _("Only the store's owner or an admin can disconnect Mercado Livre.")
-            )
-        audit_actor = Actor(kind=ActorKind.USER, id=str(actor.pk), email=actor.email)
-    elif actor.kind == ActorKind.SYSTEM:
-        audit_actor = actor
-    else:
-        raise MLDisconnectNotAllowed(
-            _("Only the store's owner or an admin can disconnect Mercado Livre.")
-        )
+    audit_actor = _audit_actor(
+        actor, _("Only the store's owner or an admin can disconnect Mercado Livre.")
+    )
     with transaction.atomic():
         with tenant_context(tenant):
-            accounts = list(
-                MLAccount.objects.select_for_update().exclude(status=MLAccountStatus.DISCONNECTED)
+            connected = MLAccount.objects.select_for_update().exclude(
+                status=MLAccountStatus.DISCONNECTED
             )
+            if ml_user_id is not None:
+                connected = connected.filter(ml_user_id=ml_user_id)
+            accounts = list(connected)
             for account in accounts:
                 account.status = MLAccountStatus.DISCONNECTED
                 account.access_token = ""
@@ -336,3 +366,134 @@ def ml_disconnect(*, tenant: Tenant, actor: User | Actor) -> int:
             )
     logger.info("store %s disconnected %d ML account(s)", tenant.schema_name, len(accounts))
     return len(accounts)
+
+
+def _audit_actor(actor: User | Actor, refusal: str) -> Actor:
+    """The audit actor for a store user allowed to manage the store, or a named system actor;
+    ``MLDisconnectNotAllowed`` with ``refusal`` otherwise."""
+    if isinstance(actor, User):
+        if not may_manage(user=actor):
+            raise MLDisconnectNotAllowed(refusal)
+        return Actor(kind=ActorKind.USER, id=str(actor.pk), email=actor.email)
+    if actor.kind == ActorKind.SYSTEM:
+        return actor
+    raise MLDisconnectNotAllowed(refusal)
+
+
+def _set_status(tenant: Tenant, accounts: list[MLAccount], status: str) -> None:
+    MLAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
+        status=status, updated_at=timezone.now()
+    )
+    link_status = (
+        MLConnectionStatus.PAUSED
+        if status == MLAccountStatus.PAUSED
+        else MLConnectionStatus.NEEDS_RECONNECTION
+        if status == MLAccountStatus.NEEDS_RECONNECTION
+        else MLConnectionStatus.ACTIVE
+    )
+    MLConnection.objects.filter(
+        tenant=tenant, ml_user_id__in=[a.ml_user_id for a in accounts]
+    ).update(status=link_status)
+
+
+def ml_accounts_fit_plan(*, tenant: Tenant) -> list[int]:
+    """Pause the accounts the store holds beyond its plan's limit; the ML user ids paused.
+
+    Accounts waiting for a reconnection go first, then the most recently connected: the
+    seller's oldest working accounts stay. The seller then chooses on the settings page
+    (``ml_account_activate`` in place of another). Their data is kept, and notifications for
+    them are kept (not processed) until they are active again.
+    """
+    limits = entitlements_for(tenant=tenant).limits
+    with transaction.atomic(), tenant_context(tenant):
+        counted = list(MLAccount.objects.select_for_update().filter(status__in=COUNTED_STATUSES))
+        if len(counted) <= limits.max_ml_accounts:
+            return []
+        counted.sort(
+            key=lambda a: (a.status == MLAccountStatus.ACTIVE, -a.connected_at.timestamp())
+        )
+        over = counted[: len(counted) - limits.max_ml_accounts]
+        _set_status(tenant, over, MLAccountStatus.PAUSED)
+        for account in over:
+            audit_record(
+                action=AuditAction.ML_ACCOUNT_PAUSED,
+                actor=Actor(kind=ActorKind.SYSTEM, id="plan-limit"),
+                tenant=tenant,
+                obj=ObjectRef(type="mercadolivre.user", id=str(account.ml_user_id)),
+            )
+    paused = [account.ml_user_id for account in over]
+    logger.info(
+        "store %s over its plan's %d account(s): paused ML user(s) %s",
+        tenant.schema_name,
+        limits.max_ml_accounts,
+        paused,
+    )
+    return paused
+
+
+def ml_account_pause(*, tenant: Tenant, actor: User | Actor, ml_user_id: int) -> None:
+    """Stop syncing account ``ml_user_id`` (its data is kept), freeing its place on the plan."""
+    audit_actor = _audit_actor(
+        actor, _("Only the store's owner or an admin can change Mercado Livre accounts.")
+    )
+    with transaction.atomic(), tenant_context(tenant):
+        account = (
+            MLAccount.objects.select_for_update()
+            .filter(ml_user_id=ml_user_id, status__in=COUNTED_STATUSES)
+            .first()
+        )
+        if account is None:
+            raise MLNotConnected(
+                _("The Mercado Livre account %(account)s is not connected to this store.")
+                % {"account": ml_user_id}
+            )
+        _set_status(tenant, [account], MLAccountStatus.PAUSED)
+        audit_record(
+            action=AuditAction.ML_ACCOUNT_PAUSED,
+            actor=audit_actor,
+            tenant=tenant,
+            obj=ObjectRef(type="mercadolivre.user", id=str(ml_user_id)),
+        )
+
+
+def ml_account_activate(*, tenant: Tenant, actor: User | Actor, ml_user_id: int) -> None:
+    """Make paused account ``ml_user_id`` active again, within the plan's limit, and catch it
+    up (what arrived while it was paused is read again, as after a reconnection)."""
+    audit_actor = _audit_actor(
+        actor, _("Only the store's owner or an admin can change Mercado Livre accounts.")
+    )
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        limits = entitlements_for(tenant=tenant).limits
+        with tenant_context(tenant):
+            account = (
+                MLAccount.objects.select_for_update()
+                .filter(ml_user_id=ml_user_id, status=MLAccountStatus.PAUSED)
+                .first()
+            )
+            if account is None:
+                raise MLNotConnected(
+                    _("The Mercado Livre account %(account)s is not paused in this store.")
+                    % {"account": ml_user_id}
+                )
+            if MLAccount.objects.filter(status__in=COUNTED_STATUSES).count() >= (
+                limits.max_ml_accounts
+            ):
+                raise _limit_reached(limits)
+            usable = bool(account.access_token and account.refresh_token)
+            _set_status(
+                tenant,
+                [account],
+                MLAccountStatus.ACTIVE if usable else MLAccountStatus.NEEDS_RECONNECTION,
+            )
+            audit_record(
+                action=AuditAction.ML_ACCOUNT_ACTIVATED,
+                actor=audit_actor,
+                tenant=tenant,
+                obj=ObjectRef(type="mercadolivre.user", id=str(ml_user_id)),
+            )
+            if usable:
+                # Imported here for the same reason as in ``_bind``.
+                from integrations.mercadolivre.tasks import ml_reconnected
+
+                enqueue_on_commit(ml_reconnected, tenant=tenant, kwargs={"ml_user_id": ml_user_id})

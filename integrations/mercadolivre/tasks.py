@@ -4,9 +4,12 @@ The notification inbox's pair (process rows, reconcile) is declared with its led
 ``inbox``; the reconnect e-mail with its notices in ``notifications``; both are named here so
 this module holds every task. The initial sync works in slices of ``INITIAL_SYNC_SLICE_SECONDS``
 and re-queues itself until done, so a big catalogue never meets the time limit; every slice
-resumes from the cursor. ``ml_reconnected`` is sent when a store connects again: it replays what
-died of the disconnection and catches the store up. Retries wait at least as long as the error
-says (the breaker's reopen time, ML's ``Retry-After``; ``core.tasks.RetryPolicy``).
+resumes from the cursor. ``ml_reconnected`` is sent when a store connects an account again: it
+replays what died of the disconnection and catches the account up. Sync tasks work on one
+account (``ml_user_id``); sent without one (beat, "sync now", messages queued before a store
+could hold several), they send one task per syncing account of the store. Retries wait at
+least as long as the error says (the breaker's reopen time, ML's ``Retry-After``;
+``core.tasks.RetryPolicy``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.utils import timezone
 
 from core.redis import redis_client
 from core.tasks import RetryPolicy, enqueue_on_commit, task
+from integrations.mercadolivre.accounts import accounts_syncing
 from integrations.mercadolivre.errors import DISCONNECTION_ERRORS, MLError, MLReconnectRequired
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
@@ -26,6 +30,7 @@ from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.notifications import ml_reconnect_email
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.reconnect import ml_reconnect_resume
+from integrations.mercadolivre.services import ml_accounts_fit_plan
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync.runs import TRANSIENT_ERRORS
 from integrations.mercadolivre.tokens import REFRESH_AHEAD, token_refresh_ahead
@@ -67,6 +72,17 @@ def _skipped(tenant: Tenant, work: str, exc: Exception) -> dict[str, Any]:
     return {"status": "skipped", "reason": str(exc)}
 
 
+def _fanned_out(task: Any, tenant: Tenant, **kwargs: Any) -> dict[str, Any] | None:
+    """Send ``task`` once per syncing account of a store that holds several; None when the
+    store holds at most one (the task goes on with it)."""
+    ml_user_ids = list(accounts_syncing().values_list("ml_user_id", flat=True))
+    if len(ml_user_ids) < 2:
+        return None
+    for ml_user_id in ml_user_ids:
+        enqueue_on_commit(task, tenant=tenant, kwargs={**kwargs, "ml_user_id": ml_user_id})
+    return {"status": "fanned_out", "accounts": ml_user_ids}
+
+
 @task(
     name="integrations.ml_initial_sync",
     queue=Priority.MEDIUM.queue,
@@ -74,11 +90,18 @@ def _skipped(tenant: Tenant, work: str, exc: Exception) -> dict[str, Any]:
     soft_time_limit=INITIAL_SYNC_SLICE_SECONDS + 300,
     retry=SYNC_RETRY,
 )
-def ml_initial_sync(full: bool = False) -> dict[str, Any]:
-    """One slice of the store's initial sync; sends the next slice until it is done."""
+def ml_initial_sync(full: bool = False, ml_user_id: int | None = None) -> dict[str, Any]:
+    """One slice of an account's initial sync; sends the next slice until it is done."""
     tenant = _current_tenant()
+    if ml_user_id is None and (fanned := _fanned_out(ml_initial_sync, tenant, full=full)):
+        return fanned
     try:
-        outcome = ml_sync_initial(tenant=tenant, full=full, time_budget=INITIAL_SYNC_SLICE_SECONDS)
+        outcome = ml_sync_initial(
+            tenant=tenant,
+            ml_user_id=ml_user_id,
+            full=full,
+            time_budget=INITIAL_SYNC_SLICE_SECONDS,
+        )
     except SyncAlreadyRunning:
         logger.info("initial sync of %s already running elsewhere", tenant.schema_name)
         return {"status": "skipped", "reason": "already running"}
@@ -86,7 +109,7 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
         # Nothing to retry until the seller connects again (which enqueues a new sync).
         return _skipped(tenant, "initial sync", exc)
     if outcome.status == "paused":
-        enqueue_on_commit(ml_initial_sync, tenant=tenant)
+        enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs={"ml_user_id": outcome.ml_user_id})
     return outcome.as_dict()
 
 
@@ -97,11 +120,18 @@ def ml_initial_sync(full: bool = False) -> dict[str, Any]:
     soft_time_limit=600,
     retry=INCREMENTAL_SYNC_RETRY,
 )
-def ml_incremental_sync() -> dict[str, Any]:
-    """Catch up on what ML changed since the last sync (beat fans it out to every store)."""
+def ml_incremental_sync(ml_user_id: int | None = None) -> dict[str, Any]:
+    """Catch up on what ML changed since the last sync (beat fans it out to every store, and
+    the store's task to each of its accounts)."""
     tenant = _current_tenant()
+    if ml_user_id is None:
+        # The store's scheduled pass also holds it to its plan (a plan changed by staff, or a
+        # change whose signal was lost, pauses the accounts beyond it here).
+        ml_accounts_fit_plan(tenant=tenant)
+        if fanned := _fanned_out(ml_incremental_sync, tenant):
+            return fanned
     try:
-        return ml_sync_incremental(tenant=tenant, scheduled=True).as_dict()
+        return ml_sync_incremental(tenant=tenant, ml_user_id=ml_user_id, scheduled=True).as_dict()
     except DISCONNECTION_ERRORS as exc:
         # The account lapsed during the run; the owners were told, later runs skip the store.
         return _skipped(tenant, "incremental sync", exc)
@@ -114,11 +144,11 @@ def ml_incremental_sync() -> dict[str, Any]:
     soft_time_limit=600,
     retry=SYNC_RETRY,
 )
-def ml_reconnected() -> dict[str, Any]:
-    """The store connected again: replay what died of the disconnection, and catch up."""
+def ml_reconnected(ml_user_id: int | None = None) -> dict[str, Any]:
+    """An account connected again: replay what died of its disconnection, and catch up."""
     tenant = _current_tenant()
     try:
-        return ml_reconnect_resume(tenant=tenant).as_dict()
+        return ml_reconnect_resume(tenant=tenant, ml_user_id=ml_user_id).as_dict()
     except DISCONNECTION_ERRORS as exc:
         # Lapsed again already; the next reconnection sends this task again.
         return _skipped(tenant, "resuming after the reconnection", exc)

@@ -5,6 +5,10 @@ only when the incoming ``last_updated`` is at least the stored one, so replays a
 out-of-order notifications converge on ML's latest state whatever order they arrive in. What an
 answer leaves out (``KEEP_KNOWN``, keys of ``raw``) never erases what is stored.
 
+Every row belongs to the account it was read with (``account``). A row whose payload names
+another seller (``seller_id`` of an item or question, ``seller.id`` of an order) is not
+stored under this account: a notification or answer for one account never lands on another.
+
 Before writing, each batch asks the store's suppression list (``compliance.dsr.suppression``)
 which of its buyers were erased, in one query: their orders are stored with the buyer
 anonymized as erasure anonymizes them (the order itself is a fiscal record), their questions
@@ -13,6 +17,7 @@ are not stored at all.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,8 +31,10 @@ from psycopg.types.json import Jsonb
 
 from compliance.dsr.suppression import erased_buyers
 from integrations.mercadolivre.erased import order_buyer_erased
-from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from tenants.context import current_schema
+
+logger = logging.getLogger(__name__)
 
 
 def cents(value: object) -> int:
@@ -223,9 +230,37 @@ def _dedupe_latest(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
-def items_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+def payload_seller_id(model: type[Model], body: Mapping[str, Any]) -> int | None:
+    """The seller a payload says it belongs to, where ML names one."""
+    if model is MLOrder:
+        return _int_or_none(_mapping(body.get("seller")).get("id"))
+    return _int_or_none(body.get("seller_id"))
+
+
+def _for_account(
+    model: type[Model], rows: Iterable[dict[str, Any]], account: MLAccount
+) -> list[dict[str, Any]]:
+    """``rows`` attached to ``account``, less those whose payload names another seller."""
+    kept = []
+    for row in rows:
+        seller = payload_seller_id(model, row["raw"])
+        if seller is not None and seller != account.ml_user_id:
+            logger.warning(
+                "%s %s belongs to ML seller %s, not to account %s: not stored",
+                model._meta.model_name,
+                row["id"],
+                seller,
+                account.ml_user_id,
+            )
+            continue
+        row["account_id"] = account.pk
+        kept.append(row)
+    return _dedupe_latest(kept)
+
+
+def items_upsert(bodies: Iterable[Mapping[str, Any]], *, account: MLAccount) -> int:
     now = timezone.now()
-    return _upsert(MLItem, _dedupe_latest(item_row(body, now) for body in bodies))
+    return _upsert(MLItem, _for_account(MLItem, (item_row(body, now) for body in bodies), account))
 
 
 def _erased_among(buyer_ids: Iterable[int | None]) -> frozenset[int]:
@@ -240,9 +275,9 @@ def order_buyer_ids(body: Mapping[str, Any]) -> set[int]:
     return {value for value in found if value is not None}
 
 
-def orders_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+def orders_upsert(bodies: Iterable[Mapping[str, Any]], *, account: MLAccount) -> int:
     now = timezone.now()
-    rows = _dedupe_latest(order_row(body, now) for body in bodies)
+    rows = _for_account(MLOrder, (order_row(body, now) for body in bodies), account)
     with transaction.atomic():
         erased = _erased_among(buyer for row in rows for buyer in order_buyer_ids(row["raw"]))
         for row in rows:
@@ -251,9 +286,9 @@ def orders_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
         return _upsert(MLOrder, rows)
 
 
-def questions_upsert(bodies: Iterable[Mapping[str, Any]]) -> int:
+def questions_upsert(bodies: Iterable[Mapping[str, Any]], *, account: MLAccount) -> int:
     now = timezone.now()
-    rows = _dedupe_latest(question_row(body, now) for body in bodies)
+    rows = _for_account(MLQuestion, (question_row(body, now) for body in bodies), account)
     with transaction.atomic():
         erased = _erased_among(row["from_id"] for row in rows)
         return _upsert(MLQuestion, [row for row in rows if row["from_id"] not in erased])

@@ -203,13 +203,16 @@ def test_an_account_connected_to_another_store_is_refused(sandbox, tenant_a, ten
     assert MLConnection.objects.get(ml_user_id=seller.id).tenant == tenant_a
 
 
-def test_a_store_registered_for_another_ml_user_refuses_a_different_login(sandbox, tenant_a):
-    Tenant.objects.filter(pk=tenant_a.pk).update(ml_user_id=sandbox.sellers[1].id)
+def test_an_ml_user_a_store_was_created_for_cannot_connect_to_another_store(
+    sandbox, tenant_a, tenant_b
+):
+    Tenant.objects.filter(pk=tenant_a.pk).update(ml_user_id=sandbox.sellers[0].id)
 
-    response = callback(approve(start_connect(tenant_a), seller_id=sandbox.sellers[0].id))
+    response = callback(approve(start_connect(tenant_b), seller_id=sandbox.sellers[0].id))
 
     assert response.status_code == 400
-    assert b"belongs to Mercado Livre user" in response.content
+    domain = tenant_a.owner_email.rpartition("@")[2]
+    assert f"e-mail is at {domain}".encode() in response.content
     assert MLConnection.objects.count() == 0
 
 

@@ -1,10 +1,11 @@
-"""A store's Mercado Livre connection: the account, its sync runs and its notifications."""
+"""A store's Mercado Livre connections: the accounts, their sync runs and notifications."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun, SyncStatus
 from integrations.models import MLNotification
@@ -24,10 +25,15 @@ def sync_run_latest() -> SyncRun | None:
     return SyncRun.objects.defer("cursor").order_by("-started_at").first()
 
 
-def sync_run_last_success(*, kind: str | None = None) -> SyncRun | None:
+def sync_run_last_success(
+    *, kind: str | None = None, account: MLAccount | None = None
+) -> SyncRun | None:
+    """The latest successful run (of ``kind``, of ``account``; any when None)."""
     runs = SyncRun.objects.filter(status=SyncStatus.SUCCEEDED)
     if kind:
         runs = runs.filter(kind=kind)
+    if account is not None:
+        runs = runs.filter(account=account)
     return runs.defer("cursor").order_by("-started_at").first()
 
 
@@ -57,12 +63,14 @@ def store_notifications(
 ) -> tuple[list[MLNotification], dict[str, int]]:
     """The store's latest ML notifications and how many it has in each state.
 
-    Rows are the store's ML user's; a row already routed to another store (the ML user was
-    connected elsewhere before) is not this store's.
+    Rows are for the ML users of the store's accounts; a row already routed to another store
+    (the ML user was connected elsewhere before) is not this store's.
     """
-    if tenant.ml_user_id is None:
+    with tenant_context(tenant):
+        ml_user_ids = list(MLAccount.objects.values_list("ml_user_id", flat=True))
+    if not ml_user_ids:
         return [], {}
-    mine = MLNotification.objects.filter(ml_user_id=tenant.ml_user_id).filter(
+    mine = MLNotification.objects.filter(ml_user_id__in=ml_user_ids).filter(
         Q(tenant_id=tenant.pk) | Q(tenant__isnull=True)
     )
     by_status = {

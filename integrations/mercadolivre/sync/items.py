@@ -114,7 +114,7 @@ def _store(active: ActiveRun, ids: Sequence[str]) -> None:
     bodies = items_multiget(active, wanted)
     state = active.section("items")
     with transaction.atomic():
-        active.add("items", items_upsert(bodies))
+        active.add("items", items_upsert(bodies, account=active.account))
         state["pending"] = []
         active.checkpoint()
     active.progressed()
@@ -179,7 +179,9 @@ def _scan_restart(active: ActiveRun, state: dict[str, Any], *, reason: str) -> N
 
 def _rescan_for_gaps(active: ActiveRun, state: dict[str, Any]) -> bool:
     """Whether to scan once more because fewer items were stored than ML reported."""
-    stored = MLItem.objects.filter(synced_at__gte=active.run.started_at).count()
+    stored = MLItem.objects.filter(
+        account=active.account, synced_at__gte=active.run.started_at
+    ).count()
     if state.get("rescanned") or stored >= int(state.get("total") or 0):
         return False
     logger.info("item scan stored %d of %s items; scanning once more", stored, state["total"])
@@ -215,7 +217,7 @@ def items_changed(active: ActiveRun) -> bool:
         ids, total = _ids(active.get(_search_path(active), params).data)
         reached, bodies = _changed_bodies(active, ids, cutoff)
         with transaction.atomic():
-            active.add("items", items_upsert(bodies))
+            active.add("items", items_upsert(bodies, account=active.account))
             state["offset"] += len(ids)
             active.checkpoint()
         active.progressed()

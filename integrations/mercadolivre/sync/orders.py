@@ -102,7 +102,10 @@ def orders_read(active: ActiveRun) -> bool:
                 active.checkpoint()
             continue
         with transaction.atomic():
-            active.add("orders", orders_upsert(_missing_filled(results, response.missing)))
+            active.add(
+                "orders",
+                orders_upsert(_missing_filled(results, response.missing), account=active.account),
+            )
             state["offset"] += len(results)
             if not results or state["offset"] >= min(total, OFFSET_CEILING):
                 if total > OFFSET_CEILING:

@@ -53,7 +53,7 @@ def questions_unanswered(active: ActiveRun) -> bool:
         found, total = _page(active.get("/questions/search", params).data)
         with transaction.atomic():
             active.total("questions", total)
-            active.add("questions", questions_upsert(found))
+            active.add("questions", questions_upsert(found, account=active.account))
             state["offset"] += len(found)
             state["listed"] += [int(q["id"]) for q in found]
             if not found or state["offset"] >= min(total, OFFSET_CEILING):
@@ -68,7 +68,7 @@ def questions_unanswered(active: ActiveRun) -> bool:
 
 def _stale_refreshed(active: ActiveRun, *, listed: set[int]) -> None:
     stale = list(
-        MLQuestion.objects.filter(status=UNANSWERED)
+        MLQuestion.objects.filter(account=active.account, status=UNANSWERED)
         .exclude(pk__in=listed)
         .order_by("date_created")
         .values_list("pk", flat=True)[:STALE_QUESTIONS_BATCH_SIZE]
@@ -90,5 +90,5 @@ def _stale_refreshed(active: ActiveRun, *, listed: set[int]) -> None:
             continue
         if isinstance(body, dict) and body.get("id"):
             with transaction.atomic():
-                active.add("questions", questions_upsert([body]))
+                active.add("questions", questions_upsert([body], account=active.account))
                 active.checkpoint()

@@ -1,4 +1,4 @@
-"""A sync run's ledger: one live process per kind, resumable state, counted ML calls.
+"""A sync run's ledger: one live process per account and kind, resumable state, counted calls.
 
 ``SyncRun`` rows say what a run did and where it stands; this module opens or resumes them,
 guards them with a PostgreSQL advisory lock (released by PostgreSQL itself when a process
@@ -26,7 +26,7 @@ from integrations.mercadolivre.errors import (
     MLServerError,
     MLUnavailable,
 )
-from integrations.mercadolivre.models import MLItem, MLOrder, SyncRun, SyncStatus
+from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, SyncRun, SyncStatus
 from integrations.mercadolivre.priorities import Priority
 from tenants.context import current_schema
 
@@ -46,7 +46,7 @@ ProgressCallback = Callable[[SyncRun], None]
 
 
 class SyncAlreadyRunning(MLError):
-    """Another process is running this store's sync of the same kind right now."""
+    """Another process is running this account's sync of the same kind right now."""
 
 
 def iso(moment: datetime) -> str:
@@ -58,13 +58,13 @@ def parse_iso(value: str) -> datetime:
 
 
 @contextmanager
-def sync_lock(kind: str) -> Iterator[bool]:
-    """Try to take the store's lock for syncs of ``kind``; yields whether we hold it.
+def sync_lock(kind: str, account: MLAccount) -> Iterator[bool]:
+    """Try to take ``account``'s lock for syncs of ``kind``; yields whether we hold it.
 
     A session-level advisory lock, not a row lock: it must outlive the per-page transactions,
     and PostgreSQL drops it with the connection of a process that was killed.
     """
-    key = f"ml-sync:{current_schema()}:{kind}"
+    key = f"ml-sync:{current_schema()}:{account.ml_user_id}:{kind}"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
         row = cursor.fetchone()
@@ -81,13 +81,14 @@ def sync_lock(kind: str) -> Iterator[bool]:
                 logger.warning("could not release the %s sync lock explicitly", kind)
 
 
-def run_open(*, kind: str, fresh: bool) -> tuple[SyncRun, bool]:
-    """The running run of ``kind`` to resume, or a new one; and whether it was resumed.
+def run_open(*, kind: str, account: MLAccount, fresh: bool) -> tuple[SyncRun, bool]:
+    """``account``'s running run of ``kind`` to resume, or a new one; and whether it was resumed.
 
-    Call it holding ``sync_lock(kind)``: then a running row belongs to a process that died,
-    and the partial unique constraint (one running run per kind) cannot be raced.
+    Call it holding ``sync_lock(kind, account)``: then a running row belongs to a process that
+    died, and the partial unique constraint (one running run per account and kind) cannot be
+    raced.
     """
-    running = SyncRun.objects.filter(kind=kind, status=SyncStatus.RUNNING).first()
+    running = SyncRun.objects.filter(account=account, kind=kind, status=SyncStatus.RUNNING).first()
     if running is not None and not fresh:
         return running, True
     if running is not None:
@@ -95,13 +96,15 @@ def run_open(*, kind: str, fresh: bool) -> tuple[SyncRun, bool]:
         running.finished_at = timezone.now()
         running.error = (running.error + "\nsuperseded by a sync started from scratch").strip()
         running.save(update_fields=["status", "finished_at", "error", "heartbeat_at"])
-    return SyncRun.objects.create(kind=kind), False
+    return SyncRun.objects.create(account=account, kind=kind), False
 
 
-def last_watermark(key: str) -> datetime | None:
-    """The newest successful run's watermark for ``key`` ("orders", "items")."""
+def last_watermark(key: str, account: MLAccount) -> datetime | None:
+    """``account``'s newest successful run's watermark for ``key`` ("orders", "items")."""
     run = (
-        SyncRun.objects.filter(status=SyncStatus.SUCCEEDED, finished_at__isnull=False)
+        SyncRun.objects.filter(
+            account=account, status=SyncStatus.SUCCEEDED, finished_at__isnull=False
+        )
         .order_by("-finished_at")
         .first()
     )
@@ -111,7 +114,7 @@ def last_watermark(key: str) -> datetime | None:
     return parse_iso(marks[key])
 
 
-def watermarks_for(started_at: datetime) -> dict[str, str]:
+def watermarks_for(started_at: datetime, account: MLAccount) -> dict[str, str]:
     """Where the next incremental sync may start, per resource, for a run begun at ``started_at``.
 
     Anything ML changes after the run began is dated at or after ML's clock at that moment. Our
@@ -120,7 +123,8 @@ def watermarks_for(started_at: datetime) -> dict[str, str]:
     """
     marks: dict[str, str] = {}
     for key, model in (("orders", MLOrder), ("items", MLItem)):
-        newest = model.objects.aggregate(newest=Max("last_updated"))["newest"]
+        rows = model.objects.filter(account=account)
+        newest = rows.aggregate(newest=Max("last_updated"))["newest"]
         marks[key] = iso(min(started_at, newest) if newest is not None else started_at)
     return marks
 
@@ -132,7 +136,7 @@ class ActiveRun:
         self,
         *,
         run: SyncRun,
-        seller_id: int,
+        account: MLAccount,
         time_budget: float | None = None,
         on_progress: ProgressCallback | None = None,
         item_limit: int | None = None,
@@ -140,7 +144,8 @@ class ActiveRun:
         self.run = run
         # The plan's cap on stored items: items already stored keep syncing, new ones wait.
         self.item_limit = item_limit
-        self.seller_id = seller_id
+        self.account = account
+        self.seller_id = account.ml_user_id
         self.on_progress = on_progress
         self.deadline = None if time_budget is None else time.monotonic() + time_budget
         self._clients: dict[Priority, MLClient] = {}
@@ -153,7 +158,7 @@ class ActiveRun:
         """One ML call, counted on the run (in total and for the current phase)."""
         client = self._clients.get(priority)
         if client is None:
-            client = self._clients[priority] = MLClient.for_current_store(priority=priority)
+            client = self._clients[priority] = MLClient(account=self.account, priority=priority)
         self.run.ml_calls += 1
         calls = self.run.cursor.setdefault("calls", {})
         calls[self.run.phase] = int(calls.get(self.run.phase, 0)) + 1
@@ -200,7 +205,7 @@ class ActiveRun:
         self.run.error = error[:2000]
         if status == SyncStatus.SUCCEEDED:
             self.run.phase = "done"
-            self.run.cursor["watermark"] = watermarks_for(self.run.started_at)
+            self.run.cursor["watermark"] = watermarks_for(self.run.started_at, self.account)
         self.run.save()
 
     def note_error(self, error: str) -> None:

@@ -1,5 +1,7 @@
-"""The two syncs a store runs: the initial one after connecting, and the periodic catch-up.
+"""The two syncs each of a store's accounts runs: the initial one after connecting, and the
+periodic catch-up.
 
+Each sync is for one account (``ml_user_id``; None: the store's only connected account).
 Both run phase by phase, page by page, saving the ``SyncRun`` cursor as they go; a run that
 died is resumed by the next start of the same kind. Each returns a ``SyncOutcome``.
 """
@@ -20,10 +22,10 @@ from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
 from core.tasks import enqueue_on_commit
-from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
+from integrations.mercadolivre.accounts import account_for, account_usable
+from integrations.mercadolivre.errors import MLError
 from integrations.mercadolivre.models import (
     MLAccount,
-    MLAccountStatus,
     MLItem,
     MLOrder,
     MLQuestion,
@@ -72,6 +74,7 @@ class SyncOutcome:
 
     kind: str
     status: str
+    ml_user_id: int | None = None
     run_id: int | None = None
     resumed: bool = False
     reason: str = ""  # in the language active when it ran: pt-BR in a worker
@@ -86,28 +89,17 @@ class SyncOutcome:
         return asdict(self)
 
 
-def _usable_account() -> MLAccount:
-    account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
-    if account is None:
-        raise MLNotConnected("this store has not connected a Mercado Livre account")
-    if not account.is_usable:
-        raise MLReconnectRequired(
-            "Mercado Livre no longer accepts this store's authorization; the seller must "
-            "connect again"
-        )
-    return account
-
-
 def ml_sync_initial(
     *,
     tenant: Tenant,
+    ml_user_id: int | None = None,
     full: bool = False,
     time_budget: float | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> SyncOutcome:
-    """Copy the seller's unanswered questions, last 12 months of orders and every item.
+    """Copy the account's unanswered questions, last 12 months of orders and every item.
 
-    Resumes a run that died; ``full`` abandons it and starts from scratch. A store whose
+    Resumes a run that died; ``full`` abandons it and starts from scratch. An account whose
     initial sync already succeeded is left alone unless ``full``. With ``time_budget``
     (seconds) it stops after the page that exhausts it, returning ``paused``.
     """
@@ -116,21 +108,26 @@ def ml_sync_initial(
     if not entitlement.may_sync:
         return SyncOutcome(kind=SyncKind.INITIAL, status="skipped", reason=entitlement.reason)
     with tenant_context(tenant):
-        account = _usable_account()
-        with sync_lock(SyncKind.INITIAL) as held:
+        account = account_usable(ml_user_id)
+        with sync_lock(SyncKind.INITIAL, account) as held:
             if not held:
-                raise SyncAlreadyRunning(f"an initial sync of {tenant.schema_name} is running")
-            running = SyncRun.objects.filter(kind=SyncKind.INITIAL, status=SyncStatus.RUNNING)
-            done = SyncRun.objects.filter(kind=SyncKind.INITIAL, status=SyncStatus.SUCCEEDED)
+                raise SyncAlreadyRunning(
+                    f"an initial sync of {tenant.schema_name} ML user {account.ml_user_id} "
+                    "is running"
+                )
+            runs = SyncRun.objects.filter(account=account, kind=SyncKind.INITIAL)
+            running = runs.filter(status=SyncStatus.RUNNING)
+            done = runs.filter(status=SyncStatus.SUCCEEDED)
             if not full and not running.exists() and done.exists():
                 previous = done.order_by("-finished_at").first()
                 return SyncOutcome(
                     kind=SyncKind.INITIAL,
                     status="already_done",
+                    ml_user_id=account.ml_user_id,
                     run_id=previous.pk if previous else None,
                     reason=_("the initial sync already succeeded; a full sync starts it again"),
                 )
-            run, resumed = run_open(kind=SyncKind.INITIAL, fresh=full)
+            run, resumed = run_open(kind=SyncKind.INITIAL, account=account, fresh=full)
             if not resumed:
                 now = timezone.now()
                 run.cursor["orders"] = orders_plan(
@@ -139,7 +136,7 @@ def ml_sync_initial(
                 run.save(update_fields=["cursor", "heartbeat_at"])
             active = ActiveRun(
                 run=run,
-                seller_id=account.ml_user_id,
+                account=account,
                 time_budget=time_budget,
                 on_progress=on_progress,
                 item_limit=entitlement.limits.max_items,
@@ -150,16 +147,19 @@ def ml_sync_initial(
 def ml_sync_incremental(
     *,
     tenant: Tenant,
+    ml_user_id: int | None = None,
     time_budget: float | None = None,
     on_progress: ProgressCallback | None = None,
     scheduled: bool = False,
 ) -> SyncOutcome:
-    """Catch what notifications missed: orders, items and questions changed since last time.
+    """Catch what notifications missed: the account's orders, items and questions changed since
+    its last sync.
 
     A ``scheduled`` run (beat) is skipped when the plan's sync interval has not passed since
-    the last successful one. Stores without a usable account are skipped quietly (they are
-    told to reconnect elsewhere). Until an initial sync has succeeded there is nothing to catch
-    up on: the initial one is enqueued (it resumes if it died) and this run is skipped.
+    the account's last successful one. An account that is not usable (lapsed, paused) is
+    skipped quietly (its owners are told elsewhere). Until the account's initial sync has
+    succeeded there is nothing to catch up on: the initial one is enqueued (it resumes if it
+    died) and this run is skipped.
     """
     started = time.monotonic()
     kind = SyncKind.INCREMENTAL
@@ -168,16 +168,21 @@ def ml_sync_incremental(
         return SyncOutcome(kind=kind, status="skipped", reason=entitlement.reason)
     interval = timedelta(minutes=entitlement.limits.sync_interval_minutes)
     with tenant_context(tenant):
-        account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
-        if account is None or not account.is_usable:
+        account = account_for(ml_user_id)
+        if not account.is_usable:
             return SyncOutcome(
-                kind=kind, status="skipped", reason=_("no usable Mercado Livre account")
+                kind=kind,
+                status="skipped",
+                ml_user_id=account.ml_user_id,
+                reason=_("no usable Mercado Livre account"),
             )
-        waiting = _initial_pending(tenant)
+        waiting = _initial_pending(tenant, account)
         if waiting:
-            return SyncOutcome(kind=kind, status="skipped", reason=waiting)
+            return SyncOutcome(
+                kind=kind, status="skipped", ml_user_id=account.ml_user_id, reason=waiting
+            )
         last = (
-            SyncRun.objects.filter(kind=kind, status=SyncStatus.SUCCEEDED)
+            SyncRun.objects.filter(account=account, kind=kind, status=SyncStatus.SUCCEEDED)
             .order_by("-started_at")
             .values_list("started_at", flat=True)
             .first()
@@ -199,16 +204,21 @@ def ml_sync_incremental(
                     }
                 ),
             )
-        with sync_lock(kind) as held:
+        with sync_lock(kind, account) as held:
             if not held:
                 return SyncOutcome(
-                    kind=kind, status="skipped", reason=_("a sync is already running")
+                    kind=kind,
+                    status="skipped",
+                    ml_user_id=account.ml_user_id,
+                    reason=_("a sync is already running"),
                 )
-            run, resumed = run_open(kind=kind, fresh=False)
+            run, resumed = run_open(kind=kind, account=account, fresh=False)
             if not resumed:
                 now = timezone.now()
                 fallback = now - ORDERS_LOOKBACK
-                since = {key: last_watermark(key) or fallback for key in ("orders", "items")}
+                since = {
+                    key: last_watermark(key, account) or fallback for key in ("orders", "items")
+                }
                 run.cursor["since"] = {key: iso(value) for key, value in since.items()}
                 run.cursor["orders"] = orders_plan(
                     field="date_last_updated",
@@ -218,7 +228,7 @@ def ml_sync_incremental(
                 run.save(update_fields=["cursor", "heartbeat_at"])
             active = ActiveRun(
                 run=run,
-                seller_id=account.ml_user_id,
+                account=account,
                 time_budget=time_budget,
                 on_progress=on_progress,
                 item_limit=entitlement.limits.max_items,
@@ -226,12 +236,12 @@ def ml_sync_incremental(
             return _drive(active, INCREMENTAL_STEPS, resumed=resumed, started=started)
 
 
-def _initial_pending(tenant: Tenant) -> str:
-    """Why the incremental sync must wait for the initial one ("" when it need not)."""
-    with sync_lock(SyncKind.INITIAL) as free:
+def _initial_pending(tenant: Tenant, account: MLAccount) -> str:
+    """Why the account's incremental sync must wait for its initial one ("" when it need not)."""
+    with sync_lock(SyncKind.INITIAL, account) as free:
         if not free:
             return _("the initial sync is running")
-        runs = SyncRun.objects.filter(kind=SyncKind.INITIAL)
+        runs = SyncRun.objects.filter(account=account, kind=SyncKind.INITIAL)
         unfinished = runs.filter(status=SyncStatus.RUNNING).first()
         if unfinished is None and runs.filter(status=SyncStatus.SUCCEEDED).exists():
             return ""
@@ -242,7 +252,7 @@ def _initial_pending(tenant: Tenant) -> str:
     # Imported here because the tasks module imports this one.
     from integrations.mercadolivre.tasks import ml_initial_sync
 
-    enqueue_on_commit(ml_initial_sync, tenant=tenant)
+    enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs={"ml_user_id": account.ml_user_id})
     return _("the initial sync has not finished; it was enqueued")
 
 
@@ -282,6 +292,7 @@ def _outcome(active: ActiveRun, status: str, *, resumed: bool, started: float) -
     return SyncOutcome(
         kind=run.kind,
         status=status,
+        ml_user_id=active.account.ml_user_id,
         run_id=run.pk,
         resumed=resumed,
         counts=dict(run.counts),
