@@ -1,11 +1,14 @@
-"""``/authorization`` (the consent page) and ``POST /oauth/token``.
+"""``/authorization`` (the consent page), ``/logout`` and ``POST /oauth/token``.
 
 The consent page refuses with a 400 page, never a redirect, until client_id and redirect_uri
-are known good; after that, approval and denial go back to the registered redirect URI.
+are known good; after that, approval and denial go back to the registered redirect URI. The
+browser stays signed in as the seller who approved last (a cookie, as ML keeps its own session):
+the page then asks only for consent, and ``/logout`` signs it out to choose another seller.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -17,6 +20,12 @@ from doubles.mercadolivre.errors import AuthorizationPageError, NotFound
 from doubles.mercadolivre.oauth import PKCE_METHODS
 from doubles.mercadolivre.records import Seller
 from doubles.mercadolivre.web import Call, Route, json_response
+
+# The browser's sandbox session: the id of the seller who approved last. Named apart from the
+# app's own cookies, which share the host (localhost) in development.
+SESSION_COOKIE = "ml_sandbox_session"
+# Where ``/logout`` may send the browser back to: the consent page, never another site.
+CONSENT_PAGE_PATH = re.compile(r"/authorization(\?[^\x00-\x20\x7f\\]*)?")
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,12 @@ def _redirect(auth: AuthorizationRequest, params: dict[str, str]) -> Response:
     return Response(status=302, headers={"Location": location})
 
 
+def _session_seller(call: Call) -> Seller | None:
+    """The seller this browser is signed in as; None without a session or for a stale one."""
+    seller_id_text = call.request.cookies.get(SESSION_COOKIE, "")
+    return call.state.seller(int(seller_id_text)) if seller_id_text.isdigit() else None
+
+
 def _approved(call: Call, auth: AuthorizationRequest, seller_id_text: str | None) -> Response:
     seller = None
     if seller_id_text and seller_id_text.isdigit():
@@ -86,7 +101,10 @@ def _approved(call: Call, auth: AuthorizationRequest, seller_id_text: str | None
         code_challenge=auth.code_challenge,
         code_challenge_method=auth.code_challenge_method,
     )
-    return _redirect(auth, {"code": code})
+    response = _redirect(auth, {"code": code})
+    # Who approved is who this browser is signed in as from now on.
+    response.set_cookie(SESSION_COOKIE, str(seller.id), httponly=True, samesite="Lax")
+    return response
 
 
 def authorization(call: Call) -> Response:
@@ -101,36 +119,80 @@ def authorization(call: Call) -> Response:
             )
         if decision != "approve":
             raise AuthorizationPageError("Choose Authorize or Deny.")
-        return _approved(call, auth, request.form.get("sandbox_user_id"))
+        chosen = request.form.get("sandbox_user_id")
+        if chosen is None and (session := _session_seller(call)) is not None:
+            chosen = str(session.id)
+        return _approved(call, auth, chosen)
     if "sandbox_user_id" in request.args:
         return _approved(call, auth, request.args.get("sandbox_user_id"))
     sellers = call.state.sellers
     if call.state.config.auto_approve and sellers:
         return _approved(call, auth, str(sellers[0].id))
-    return html_response(_consent_page(auth, sellers, request.query_string.decode()))
+    page_path = f"/authorization?{request.query_string.decode()}"
+    session = _session_seller(call)
+    if session is None:
+        return html_response(_consent_page(auth, page_path, _seller_chooser(sellers)))
+    return html_response(_consent_page(auth, page_path, _signed_in_as(session, page_path)))
 
 
-def _consent_page(auth: AuthorizationRequest, sellers: list[Seller], query: str) -> str:
+def logout(call: Call) -> Response:
+    """Sign the browser out of the sandbox, then back to ``go`` if it is a consent page."""
+    go = call.request.args.get("go", "")
+    if CONSENT_PAGE_PATH.fullmatch(go):
+        response = Response(status=302, headers={"Location": go})
+    else:
+        response = html_response(
+            _page("signed out", "<p>You are signed out of the Mercado Livre sandbox.</p>")
+        )
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="Lax")
+    return response
+
+
+def _seller_name(seller: Seller) -> str:
+    return (
+        f"{escape(seller.nickname)} "
+        f"({escape(seller.first_name)} {escape(seller.last_name)}, {seller.id})"
+    )
+
+
+def _seller_chooser(sellers: list[Seller]) -> str:
     choices = "\n".join(
         f'<label><input type="radio" name="sandbox_user_id" value="{seller.id}"'
-        f"{' checked' if index == 0 else ''}> {escape(seller.nickname)} "
-        f"({escape(seller.first_name)} {escape(seller.last_name)}, {seller.id})</label><br>"
+        f"{' checked' if index == 0 else ''}> {_seller_name(seller)}</label><br>"
         for index, seller in enumerate(sellers)
     )
-    return f"""<!doctype html>
-<html lang="pt-BR">
-<head><meta charset="utf-8"><title>Mercado Livre sandbox: authorize application</title></head>
-<body>
-<h1>Mercado Livre sandbox</h1>
+    return f"""<fieldset id="sandbox-seller-chooser"><legend>Sign in as</legend>
+{choices}
+</fieldset>"""
+
+
+def _signed_in_as(seller: Seller, page_path: str) -> str:
+    switch = "/logout?" + urlencode({"go": page_path})
+    return f"""<p id="sandbox-signed-in">Signed in as <strong>{_seller_name(seller)}</strong>.
+<a id="sandbox-switch-account" href="{escape(switch)}">Not you? Sign in as another seller</a></p>
+<input type="hidden" name="sandbox_user_id" value="{seller.id}">"""
+
+
+def _consent_page(auth: AuthorizationRequest, page_path: str, account: str) -> str:
+    return _page(
+        "authorize application",
+        f"""<h1>Mercado Livre sandbox</h1>
 <p>The application <strong>{escape(auth.client_id)}</strong> wants to access your account
 (offline_access read write) and will return to <code>{escape(auth.redirect_uri)}</code>.</p>
-<form method="post" action="/authorization?{escape(query)}">
-<fieldset><legend>Sign in as</legend>
-{choices}
-</fieldset>
+<form method="post" action="{escape(page_path)}">
+{account}
 <button type="submit" name="decision" value="approve">Authorize</button>
 <button type="submit" name="decision" value="deny">Deny</button>
-</form>
+</form>""",
+    )
+
+
+def _page(title: str, body: str) -> str:
+    return f"""<!doctype html>
+<html lang="pt-BR">
+<head><meta charset="utf-8"><title>Mercado Livre sandbox: {escape(title)}</title></head>
+<body>
+{body}
 </body>
 </html>
 """
@@ -138,15 +200,11 @@ def _consent_page(auth: AuthorizationRequest, sellers: list[Seller], query: str)
 
 def authorization_error_page(error: AuthorizationPageError) -> Response:
     return html_response(
-        f"""<!doctype html>
-<html lang="pt-BR">
-<head><meta charset="utf-8"><title>Mercado Livre sandbox: authorization error</title></head>
-<body>
-<h1>Lo sentimos, la aplicación no puede conectarse a tu cuenta</h1>
-<p>{escape(error.message)}</p>
-</body>
-</html>
-""",
+        _page(
+            "authorization error",
+            f"""<h1>Lo sentimos, la aplicación no puede conectarse a tu cuenta</h1>
+<p>{escape(error.message)}</p>""",
+        ),
         status=400,
     )
 
@@ -172,5 +230,6 @@ def token(call: Call) -> Response:
 
 ROUTES = (
     Route("/authorization", ("GET", "POST"), authorization, "auth_page"),
+    Route("/logout", ("GET",), logout, "auth_page"),
     Route("/oauth/token", ("POST",), token, "oauth"),
 )

@@ -30,8 +30,9 @@ def _module_client(sandbox_server: SandboxServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def api(_module_client: httpx.Client) -> httpx.Client:
-    """An HTTP client on a freshly reset sandbox (seed data, no tokens, no faults)."""
+    """An HTTP client on a freshly reset sandbox (seed data, no tokens, no faults), signed out."""
     admin(_module_client, "/_sandbox/reset")
+    _module_client.cookies.clear()
     return _module_client
 
 
