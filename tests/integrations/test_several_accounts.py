@@ -8,6 +8,7 @@ import importlib
 from types import SimpleNamespace
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django_tenants.utils import tenant_context
@@ -330,3 +331,20 @@ def ml_connect_started(tenant: Tenant) -> str:
 
 def callback(params: dict[str, str]):
     return Client(HTTP_HOST="localhost").get("/auth/callback", params)
+
+
+def test_migrate_schemas_attaches_a_stores_rows_when_run_again(two_accounts):
+    tenant, _, second = two_accounts
+    with tenant_context(tenant):
+        MLAccount.objects.exclude(ml_user_id=second).update(status=MLAccountStatus.DISCONNECTED)
+        MLItem.objects.update(account=None)
+        MLOrder.objects.update(account=None)
+        items = MLItem.objects.count()
+
+    # The store's schema back to before the attachment, then forward as a deploy runs it.
+    call_command("migrate_schemas", "mercadolivre", "0006", schema_name=tenant.schema_name)
+    call_command("migrate_schemas", "mercadolivre", schema_name=tenant.schema_name)
+
+    with tenant_context(tenant):
+        assert MLItem.objects.filter(account__ml_user_id=second).count() == items
+        assert not MLOrder.objects.filter(account=None).exists()
