@@ -63,7 +63,7 @@ def test_the_page_lists_every_connected_account_against_the_plan(pro_store, sand
     for index, ml_user_id in enumerate((first, second)):
         card = account_card(html, ml_user_id)
         assert sandbox.sellers[index].nickname in card
-        assert "badge-active" in card
+        assert "<dd>Connected</dd>" in card
         assert f'action="/settings/mercado-livre/disconnect/{ml_user_id}"' in card
         assert f'href="/orders/export.csv?account={ml_user_id}"' in card
         assert "Access expires" in card
