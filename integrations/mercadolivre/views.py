@@ -41,6 +41,7 @@ def ml_settings(request: HttpRequest) -> HttpResponse:
     summaries = account_summaries()
     limits = entitlements_for(tenant=request_tenant(request)).limits
     counted = sum(1 for s in summaries if s.account.status in COUNTED_STATUSES)
+    under_limit = counted < limits.max_ml_accounts
     return render(
         request,
         "integrations/ml_settings.html",
@@ -49,8 +50,10 @@ def ml_settings(request: HttpRequest) -> HttpResponse:
             "disconnected": accounts_disconnected(),
             "counted": counted,
             "limits": limits,
-            "under_limit": counted < limits.max_ml_accounts,
-            "paused": any(s.account.status == MLAccountStatus.PAUSED for s in summaries),
+            "under_limit": under_limit,
+            # Paused accounts the plan has no room for: the seller chooses which stay active.
+            "paused_by_limit": not under_limit
+            and any(s.account.status == MLAccountStatus.PAUSED for s in summaries),
             "upgrade_path": UPGRADE_PATH,
             "may_manage": may_manage(user=request.user),
         },

@@ -190,6 +190,7 @@ def test_pausing_and_making_active_respect_the_plans_limit(pro_store):
     assert statuses(tenant) == {first: MLAccountStatus.ACTIVE, second: MLAccountStatus.PAUSED}
 
     client.post(f"/settings/mercado-livre/pause/{first}")
+    assert 'id="ml-accounts-paused"' not in client.get(PAGE).text  # room for one again
     made_active = client.post(f"/settings/mercado-livre/activate/{second}", follow=True)
 
     assert "is active again" in made_active.text
