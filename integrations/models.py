@@ -19,7 +19,7 @@ class MLConnectionStatus(models.TextChoices):
     NEEDS_RECONNECTION = "needs_reconnection", "Needs reconnection"
     # Over the store's plan limit: notifications still route to the store (and are kept), its
     # tokens are not refreshed ahead.
-    PAUSED = "paused", "Paused (over the plan's limit)"
+    PAUSED = "paused", "Paused"
 
 
 class MLConnection(models.Model):

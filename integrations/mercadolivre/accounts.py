@@ -60,8 +60,8 @@ def account_usable(ml_user_id: int | None) -> MLAccount:
     if account.status == MLAccountStatus.PAUSED:
         raise MLNotConnected(
             _(
-                "The Mercado Livre account %(account)s is paused: the plan's limit of accounts "
-                "is reached. Make it active on the Mercado Livre settings page."
+                "The Mercado Livre account %(account)s is paused. Make it active on the "
+                "Mercado Livre settings page."
             )
             % {"account": account.label}
         )

@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MLAccountStatus(models.TextChoices):
@@ -13,9 +14,9 @@ class MLAccountStatus(models.TextChoices):
     ACTIVE = "active", _("Connected")
     NEEDS_RECONNECTION = "needs_reconnection", _("Needs reconnection")
     DISCONNECTED = "disconnected", _("Disconnected")
-    # Over the plan's account limit after a downgrade: not synced, its data kept, until the
-    # seller makes it active again (in place of another) or upgrades.
-    PAUSED = "paused", _("Paused (over the plan's limit)")
+    # Paused by the seller, or over the plan's account limit after a downgrade: not synced, its
+    # data kept, until the seller makes it active again (in place of another) or upgrades.
+    PAUSED = "paused", pgettext_lazy("ml account status", "Paused")
 
 
 # The accounts that take a place under the plan's limit of accounts: connected ones, usable

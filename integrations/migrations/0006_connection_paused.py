@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 choices=[
                     ("active", "Connected"),
                     ("needs_reconnection", "Needs reconnection"),
-                    ("paused", "Paused (over the plan's limit)"),
+                    ("paused", "Paused"),
                 ],
                 default="active",
                 max_length=24,

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                     ("active", "Connected"),
                     ("needs_reconnection", "Needs reconnection"),
                     ("disconnected", "Disconnected"),
-                    ("paused", "Paused (over the plan's limit)"),
+                    ("paused", "Paused"),
                 ],
                 default="active",
                 max_length=24,
