@@ -19,6 +19,7 @@ from integrations.mercadolivre.models import (
     SyncRun,
     SyncStatus,
 )
+from integrations.models import MLConnection
 from tenants.models import Tenant
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.state import database_state
@@ -165,7 +166,8 @@ def test_tenant_status_prints_one_json_document(tenant_a):
 
 
 def two_accounts(tenant) -> None:
-    """A main account synced once, and an outlet waiting for its seller to reconnect."""
+    """A main account, routed and synced once, and an outlet waiting for its seller to
+    reconnect (and missing from the routing index)."""
     with tenant_context(tenant):
         main = MLAccount.objects.create(
             ml_user_id=5550101,
@@ -173,6 +175,10 @@ def two_accounts(tenant) -> None:
             connected_at=datetime(2026, 11, 1, 12, tzinfo=UTC),
             access_expires_at=datetime(2026, 12, 7, 6, tzinfo=UTC),
         )
+    MLConnection.objects.create(
+        ml_user_id=5550101, tenant=tenant, nickname="LOJA_MATRIZ", connected_at=main.connected_at
+    )
+    with tenant_context(tenant):
         MLAccount.objects.create(
             ml_user_id=5550102,
             nickname="LOJA_OUTLET",
@@ -205,6 +211,7 @@ def test_tenant_status_lists_every_ml_account_of_the_store(tenant_a):
     }
     assert accounts[0]["token_expires_at"] == "2026-12-07T06:00:00+00:00"
     assert accounts[1]["last_successful_sync"] is None
+    assert [a["routing"] for a in accounts] == ["active", None]
     assert "access_token" not in accounts[0]
     assert "refresh_token" not in accounts[0]
 
