@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,9 @@ class PersonalData:
     why_kept: str = ""  # the legal reason rows are anonymized instead of deleted
     schema: str = "tenant"  # "tenant": rows live in the store's schema; "public" otherwise
     anonymize_for: AnonymizeFor | None = None
+    # Columns an export adds beside the personal fields to say where a row came from (the
+    # column's name -> a lookup such as ``account__ml_user_id``); read, never erased.
+    provenance: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -103,18 +106,27 @@ def personal_data(
     why_kept: str = "",
     schema: str = "tenant",
     anonymize_for: AnonymizeFor | None = None,
+    provenance: Mapping[str, str] | None = None,
 ) -> None:
     """Declare ``model``'s personal fields (call from an app's ``personal_data`` module).
 
     ``anonymize`` changes a row found for any subject; a model holding several kinds of
     subject in one row (an order names its buyer and its seller) gives ``anonymize_for``, which
     is told whose data goes (``anonymize`` then serves retention, which has no subject).
+    ``provenance`` names columns an export adds to each row to say where it came from.
     """
     names = tuple(fields)
     known = {f.name for f in model._meta.get_fields()}
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ValueError(f"{model._meta.label} has no field(s) {unknown}")
+    sources = tuple((provenance or {}).items())
+    clashes = [name for name, _ in sources if name in known or name == "pk"]
+    if clashes:
+        raise ValueError(f"{model._meta.label}: provenance column(s) {clashes} name a field")
+    unknown = [lookup for _, lookup in sources if lookup.split("__")[0] not in known]
+    if unknown:
+        raise ValueError(f"{model._meta.label}: provenance from no field: {unknown}")
     if erasure == Erasure.ANONYMIZE and (
         (anonymize is None and anonymize_for is None) or not why_kept
     ):
@@ -131,6 +143,7 @@ def personal_data(
         why_kept=why_kept,
         schema=schema,
         anonymize_for=anonymize_for,
+        provenance=sources,
     )
 
 

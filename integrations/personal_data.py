@@ -17,6 +17,9 @@ from tenants.models import Tenant
 
 BUYER = (SubjectKind.BUYER,)
 SELLER = (SubjectKind.SELLER_USER,)
+# Which of the store's ML accounts a row came from, beside each exported row (a store may
+# hold several; rows the store held before its first account name none).
+ACCOUNT = {"account_ml_user_id": "account__ml_user_id", "account_nickname": "account__nickname"}
 
 
 def _orders(tenant: Tenant, subject: Subject) -> QuerySet[Any]:
@@ -51,6 +54,7 @@ personal_data(
     anonymize=_order_buyer_erased,
     anonymize_for=_order_erased_for,
     why_kept="orders are fiscal records kept 5 years (LGPD Art. 16 I; CTN Art. 195)",
+    provenance=ACCOUNT,
 )
 
 
@@ -85,6 +89,7 @@ personal_data(
     erasure=Erasure.ANONYMIZE,
     anonymize_for=_cursor_without,
     why_kept="a sync that stopped resumes from its cursor; only the erased questions' ids go",
+    provenance=ACCOUNT,
 )
 personal_data(
     MLQuestion,
@@ -92,6 +97,7 @@ personal_data(
     subjects=BUYER,
     locate=lambda tenant, subject: MLQuestion.objects.filter(from_id=subject.ml_user_id),
     erasure=Erasure.DELETE,
+    provenance=ACCOUNT,
 )
 
 

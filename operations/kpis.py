@@ -10,7 +10,7 @@ bucket's upper bound.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -262,6 +262,15 @@ class Business:
     compared_with: date | None
     active_growth: float | None  # % since ``compared_with``
     mrr_growth: float | None
+    # Connected Mercado Livre accounts (active, needs_reconnection, paused) and their stores.
+    ml_accounts_by_status: dict[str, int] = field(default_factory=dict)
+    stores_ml_connected: int = 0
+    stores_several_ml_accounts: int = 0
+    ml_accounts_growth: float | None = None
+
+    @property
+    def ml_accounts_total(self) -> int:
+        return sum(self.ml_accounts_by_status.values())
 
 
 def _growth(now: float, then: float | None) -> float | None:
@@ -302,4 +311,11 @@ def business_kpis(*, days: int = 30) -> Business | None:
             active, int(earlier.tenants_by_status.get("active", 0)) if earlier else None
         ),
         mrr_growth=_growth(latest.mrr_cents, earlier.mrr_cents if earlier else None),
+        ml_accounts_by_status=dict(latest.ml_accounts_by_status or {}),
+        stores_ml_connected=latest.stores_ml_connected,
+        stores_several_ml_accounts=latest.stores_several_ml_accounts,
+        ml_accounts_growth=_growth(
+            sum((latest.ml_accounts_by_status or {}).values()),
+            sum((earlier.ml_accounts_by_status or {}).values()) if earlier else None,
+        ),
     )

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
@@ -46,13 +47,23 @@ def _context(declared: PersonalData, tenant: Tenant) -> Any:
     return tenant_context(tenant) if declared.schema == "tenant" else schema_context("public")
 
 
+def _columns(declared: PersonalData) -> list[str]:
+    """What an export holds of each row: its key, its personal fields, where it came from."""
+    return ["pk", *declared.fields, *(name for name, _ in declared.provenance)]
+
+
+def _values(declared: PersonalData, rows: Any) -> Any:
+    sources = {name: F(lookup) for name, lookup in declared.provenance}
+    return rows.values("pk", *declared.fields, **sources).iterator(chunk_size=EXPORT_CHUNK)
+
+
 def _write_model(archive: zipfile.ZipFile, declared: PersonalData, rows: Any, name: str) -> int:
     """The rows as ``name.json`` then ``name.csv``: two passes, one zip entry open at a time."""
-    columns = ["pk", *declared.fields]
+    columns = _columns(declared)
     count = 0
     with archive.open(f"{name}.json", "w") as raw_json:
         raw_json.write(b"[")
-        for row in rows.values(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        for row in _values(declared, rows):
             separator = b",\n" if count else b"\n"
             raw_json.write(separator + _json(row).encode())
             count += 1
@@ -61,7 +72,7 @@ def _write_model(archive: zipfile.ZipFile, declared: PersonalData, rows: Any, na
         text_csv = io.TextIOWrapper(raw_csv, encoding="utf-8", newline="")
         writer = csv.writer(text_csv)
         writer.writerow(columns)
-        for row in rows.values(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        for row in _values(declared, rows):
             writer.writerow(
                 [_json(row[c]) if isinstance(row[c], dict | list) else row[c] for c in columns]
             )
@@ -97,6 +108,7 @@ def subject_export(*, request: DataSubjectRequest) -> ExportDone:
                 {
                     "model": declared.label,
                     "fields": list(declared.fields),
+                    "provenance": [column for column, _ in declared.provenance],
                     "rows": rows,
                     "files": [f"{name}.json", f"{name}.csv"],
                 }

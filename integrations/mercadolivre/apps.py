@@ -10,4 +10,5 @@ class MercadoLivreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from integrations.mercadolivre import receivers  # noqa: F401  # connects the receivers
+        # Connects the receivers and registers the tenant_status section.
+        from integrations.mercadolivre import receivers, status  # noqa: F401

@@ -9,6 +9,7 @@ from django.dispatch import receiver
 
 from integrations.mercadolivre.forbidden import INCIDENT_KEY, application_refused
 from integrations.mercadolivre.signals import refresh_interrupted
+from integrations.models import MLConnection
 from operations.incidents.models import Incident, Priority
 from operations.incidents.services import incident_fire
 from tenants.models import Tenant
@@ -36,8 +37,14 @@ def ml_refresh_interrupted(
 ) -> None:
     """One incident per store and ML account while open: our failure, not the seller's act."""
     since = started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    nickname = (
+        MLConnection.objects.filter(ml_user_id=ml_user_id, tenant__schema_name=schema)
+        .values_list("nickname", flat=True)
+        .first()
+    ) or ""
+    account = f"ML user {ml_user_id} {nickname}".strip()
     title = (
-        f"Store {schema} lost its Mercado Livre connection (ML user {ml_user_id}) because our "
+        f"Store {schema} lost its Mercado Livre connection ({account}) because our "
         f"token refresh begun {since} was interrupted, not because the seller revoked access; "
         "the seller has been asked to reconnect"
     )
@@ -56,6 +63,7 @@ def ml_refresh_interrupted(
             ),
             "schema": schema,
             "ml_user_id": ml_user_id,
+            "nickname": nickname,
             "started_at": started_at.isoformat(),
             "message": message[:500],
         },

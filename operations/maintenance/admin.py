@@ -113,6 +113,8 @@ class DailySnapshotAdmin(_ReadOnly):
         "arr_reais",
         "past_due_reais",
         "ml_api_calls",
+        "stores_ml_connected",
+        "ml_accounts",
         "schema_count",
         "database_bytes",
     ]
@@ -121,6 +123,10 @@ class DailySnapshotAdmin(_ReadOnly):
     @staticmethod
     def _reais(cents: int) -> str:
         return f"R$ {cents / 100:,.2f}"
+
+    @admin.display(description="ML accounts")
+    def ml_accounts(self, obj: DailySnapshot) -> int:
+        return sum((obj.ml_accounts_by_status or {}).values())
 
     @admin.display(description="MRR")
     def mrr_reais(self, obj: DailySnapshot) -> str:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from billing.models import SubscriptionMirror, SubscriptionStatus
-from integrations.mercadolivre.models import MLItem, MLOrder
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
 from operations.backups.models import Backup, BackupStatus
 from operations.maintenance.errors import InvalidArgument
 from operations.maintenance.models import DailySnapshot
@@ -47,6 +47,10 @@ class BusinessSnapshot:
     ml_notifications: int
     stripe_events: int
     per_tenant: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Connected ML accounts (not disconnected ones) by status, and the stores holding them.
+    ml_accounts_by_status: dict[str, int] = field(default_factory=dict)
+    stores_ml_connected: int = 0
+    stores_several_ml_accounts: int = 0
     schema_count: int = 0
     database_bytes: int = 0
     rows_estimate: int = 0
@@ -120,6 +124,21 @@ def _database_numbers() -> tuple[int, int, int]:
     return schemas, size, rows
 
 
+def _ml_accounts_by_status() -> dict[str, int]:
+    """The current store's connected ML accounts by status (every status, zeros included)."""
+    counted = dict(
+        MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        str(status): int(counted.get(status, 0))
+        for status in MLAccountStatus
+        if status != MLAccountStatus.DISCONNECTED
+    }
+
+
 def business_snapshot(*, now: datetime, since: datetime | None = None) -> BusinessSnapshot:
     """The business numbers now; activity (API calls, events) over ``since``..``now``
     (default: the 24 hours before ``now``), from the per-minute metric rollups."""
@@ -129,13 +148,20 @@ def business_snapshot(*, now: datetime, since: datetime | None = None) -> Busine
     tenants = list(Tenant.objects.exclude(schema_name=get_public_schema_name()))
     calls = _api_calls_per_tenant(start, now)
     per_tenant: dict[str, dict[str, int]] = {}
+    accounts: Counter[str] = Counter()
+    stores_connected = stores_several = 0
     for tenant in tenants:
         with tenant_context(tenant):
+            store_accounts = _ml_accounts_by_status()
             per_tenant[tenant.schema_name] = {
                 "ml_api_calls": calls.get(tenant.schema_name, 0),
                 "items": MLItem.objects.count(),
                 "orders": MLOrder.objects.count(),
+                "ml_accounts": sum(store_accounts.values()),
             }
+        accounts.update(store_accounts)
+        stores_connected += sum(store_accounts.values()) > 0
+        stores_several += sum(store_accounts.values()) > 1
     subscriptions, mrr, past_due, without_price = _revenue()
     schemas, size, rows = _database_numbers()
     backups = Backup.objects.filter(status=BackupStatus.SUCCEEDED).aggregate(
@@ -163,6 +189,13 @@ def business_snapshot(*, now: datetime, since: datetime | None = None) -> Busine
         ml_notifications=_metric_total("ml_notifications", start, now),
         stripe_events=_metric_total("stripe_events", start, now),
         per_tenant=per_tenant,
+        ml_accounts_by_status={
+            str(status): accounts[str(status)]
+            for status in MLAccountStatus
+            if status != MLAccountStatus.DISCONNECTED
+        },
+        stores_ml_connected=stores_connected,
+        stores_several_ml_accounts=stores_several,
         schema_count=schemas,
         database_bytes=size,
         rows_estimate=rows,

@@ -77,7 +77,16 @@ class DailySnapshot(models.Model):
     ml_notifications = models.BigIntegerField(default=0)
     stripe_events = models.BigIntegerField(default=0)
     per_tenant = models.JSONField(
-        default=dict, help_text='schema -> {"ml_api_calls", "items", "orders"}'
+        default=dict, help_text='schema -> {"ml_api_calls", "items", "orders", "ml_accounts"}'
+    )
+    ml_accounts_by_status = models.JSONField(
+        default=dict, help_text="Connected Mercado Livre accounts by status (not disconnected)."
+    )
+    stores_ml_connected = models.PositiveIntegerField(
+        default=0, help_text="Stores holding at least one connected Mercado Livre account."
+    )
+    stores_several_ml_accounts = models.PositiveIntegerField(
+        default=0, help_text="Stores holding more than one connected Mercado Livre account."
     )
     schema_count = models.PositiveIntegerField(default=0)
     database_bytes = models.BigIntegerField(default=0)

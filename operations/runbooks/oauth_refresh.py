@@ -25,6 +25,7 @@ from integrations.mercadolivre.tokens import (
     REFRESH_LOCK_WAIT_SECONDS,
     token_refresh_ahead,
 )
+from operations.runbooks.accounts import account_entry, account_named
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
@@ -49,6 +50,12 @@ def _refresh_token_readable(account: MLAccount) -> bool:
     except crypto.DecryptionFailed:
         return False
     return True
+
+
+def _entry(tenant: Tenant, account: MLAccount) -> dict[str, Any]:
+    return account_entry(
+        store=tenant.schema_name, ml_user_id=account.ml_user_id, nickname=account.nickname
+    )
 
 
 def _refresh_counts(minutes: int) -> tuple[dict[str, int], str]:
@@ -90,14 +97,16 @@ def _refresh_rate(refreshes: _Refreshes) -> Finding:
 
 
 def _accounts(refreshes: _Refreshes) -> Finding:
-    needs, broken, interrupted = [], [], []
+    needs, broken, interrupted, paused = [], [], [], []
     for tenant in _stores():
         with tenant_context(tenant):
-            for account in MLAccount.objects.filter(
-                status__in=[MLAccountStatus.NEEDS_RECONNECTION, MLAccountStatus.ACTIVE]
-            ).order_by("ml_user_id"):
-                entry = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
-                if account.status == MLAccountStatus.NEEDS_RECONNECTION:
+            for account in MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).order_by(
+                "ml_user_id"
+            ):
+                entry = _entry(tenant, account)
+                if account.status == MLAccountStatus.PAUSED:
+                    paused.append(entry)
+                elif account.status == MLAccountStatus.NEEDS_RECONNECTION:
                     since = account.needs_reconnection_since
                     needs.append(
                         {
@@ -115,23 +124,28 @@ def _accounts(refreshes: _Refreshes) -> Finding:
     lines = [
         f"Accounts waiting for their seller to reconnect: {len(needs)}",
         *(
-            f"  - {a['store']}: ML user {a['ml_user_id']} since {a['since'] or '?'}"
+            f"  - {account_named(a)} since {a['since'] or '?'}"
             + (f" ({a['error']})" if a["error"] else "")
             for a in needs
         ),
         f"Active accounts that cannot refresh (mitigate marks them): {len(broken)}",
-        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['error']})" for a in broken),
+        *(f"  - {account_named(a)}: {a['error']}" for a in broken),
         f"Active accounts whose last refresh was interrupted (the next one tells): "
         f"{len(interrupted)}",
-        *(
-            f"  - {a['store']}: ML user {a['ml_user_id']}, refresh started {a['since']}"
-            for a in interrupted
-        ),
+        *(f"  - {account_named(a)}, refresh started {a['since']}" for a in interrupted),
+        f"Paused accounts (over their plan's limit; not refreshed until made active): "
+        f"{len(paused)}",
+        *(f"  - {account_named(a)}" for a in paused),
     ]
     problem = f"{len(broken)} active account(s) with an unusable refresh token"
     return Finding(
         tuple(lines),
-        {"needs_reconnection": needs, "broken": broken, "interrupted": interrupted},
+        {
+            "needs_reconnection": needs,
+            "broken": broken,
+            "interrupted": interrupted,
+            "paused": paused,
+        },
         (problem,) if broken else (),
     )
 
@@ -188,10 +202,10 @@ def mitigate(options: Options) -> Result:
             _mitigate_store(tenant, tally)
     lines = [
         f"Marked for reconnection (owners and admins e-mailed once): {len(tally.marked)}",
-        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['why']})" for a in tally.marked),
+        *(f"  - {account_named(a)}: {a['why']}" for a in tally.marked),
         f"Due tokens refreshed successfully: {tally.refreshed}",
         f"Transient refresh failures (left active, retried on next use): {len(tally.transient)}",
-        *(f"  - {a['store']}: ML user {a['ml_user_id']} ({a['why']})" for a in tally.transient),
+        *(f"  - {account_named(a)}: {a['why']}" for a in tally.transient),
     ]
     data = {"marked": tally.marked, "refreshed": tally.refreshed, "transient": tally.transient}
     if tally.transient:
@@ -204,7 +218,7 @@ def mitigate(options: Options) -> Result:
 def _mitigate_store(tenant: Tenant, tally: _Tally) -> None:
     due_before = timezone.now() + REFRESH_AHEAD  # what the schedule would refresh
     for account in MLAccount.objects.filter(status=MLAccountStatus.ACTIVE).order_by("pk"):
-        entry: dict[str, Any] = {"store": tenant.schema_name, "ml_user_id": account.ml_user_id}
+        entry = _entry(tenant, account)
         if not _refresh_token_readable(account):
             if reconnect_required_mark(account=account, reason=UNREADABLE):
                 tally.marked.append({**entry, "why": UNREADABLE})

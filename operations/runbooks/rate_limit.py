@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django_tenants.utils import get_public_schema_name
 
 from core.tasks import ML_QUEUES
 from integrations.mercadolivre.clock import SYSTEM_CLOCK
@@ -27,11 +26,12 @@ from integrations.mercadolivre.ratelimit import (
     limiter_factor_clear,
     limiter_factor_set,
 )
+from integrations.models import MLConnection
+from operations.runbooks.accounts import account_entry, account_named
 from operations.runbooks.holds import hold_state, queues_hold, queues_release
 from operations.runbooks.measures import counts_by, metric_window
 from operations.runbooks.registry import Options, Outcome, Result
 from operations.runbooks.sections import Finding, Section, Verdict, diagnosis
-from tenants.models import Tenant
 
 SHARE_LIMIT = 0.05  # validate: 429s under 5 % of calls
 VALIDATE_MINUTES = 15
@@ -141,18 +141,21 @@ def _budget(calls: _Calls) -> Finding:
 
 
 def _seller_bursts(calls: _Calls) -> Finding:
-    sellers = dict(
-        Tenant.objects.exclude(schema_name=get_public_schema_name())
-        .filter(schema_name__in=list(calls.by_tenant), ml_user_id__isnull=False)
-        .values_list("schema_name", "ml_user_id")
+    """Each account of the stores that called ML: its seller budget's burst allowance in use."""
+    accounts = (
+        MLConnection.objects.filter(tenant__schema_name__in=list(calls.by_tenant))
+        .order_by("tenant__schema_name", "connected_at", "ml_user_id")
+        .values_list("tenant__schema_name", "ml_user_id", "nickname")
     )
-    seller_use = {
-        schema: budget_usage(seller_id=seller, clock=SYSTEM_CLOCK)
-        for schema, seller in sorted(sellers.items())
-        if seller is not None
-    }
-    busy = [f"{schema} {use:.0%}" for schema, use in seller_use.items() if use > 0]
-    lines = ("Seller burst allowance in use now: " + ", ".join(busy),) if busy else ()
+    seller_use = [
+        {
+            **account_entry(store=schema, ml_user_id=ml_user_id, nickname=nickname),
+            "in_use": budget_usage(seller_id=ml_user_id, clock=SYSTEM_CLOCK),
+        }
+        for schema, ml_user_id, nickname in accounts
+    ]
+    busy = [f"  - {account_named(use)}: {use['in_use']:.0%}" for use in seller_use if use["in_use"]]
+    lines = ("Seller burst allowance in use now, per account:", *busy) if busy else ()
     return Finding(lines, {"seller_burst_in_use": seller_use})
 
 

@@ -69,6 +69,36 @@ def test_a_declaration_names_real_fields_and_says_why_anonymized_rows_stay():
         )
 
 
+@isolate_apps("compliance")
+@pytest.mark.parametrize(
+    ("provenance", "error"),
+    [
+        ({"buyer_nickname": "account__nickname"}, "name a field"),
+        ({"account_nickname": "account__nickname"}, "provenance from no field"),
+    ],
+)
+def test_provenance_columns_are_new_names_read_from_real_fields(provenance, error):
+    class Ledger(models.Model):
+        buyer_nickname = models.CharField(max_length=100)
+
+        class Meta:
+            app_label = "compliance"
+            managed = False
+
+        def __str__(self) -> str:
+            return str(self.pk)
+
+    with pytest.raises(ValueError, match=error):
+        personal_data(
+            Ledger,
+            fields=["buyer_nickname"],
+            subjects=[SubjectKind.BUYER],
+            locate=lambda tenant, subject: Ledger.objects.none(),
+            erasure=Erasure.DELETE,
+            provenance=provenance,
+        )
+
+
 @pytest.mark.parametrize(
     ("name", "field", "personal"),
     [

@@ -216,10 +216,11 @@ def test_a_buyers_access_export_has_every_registered_field_and_nobody_else(store
     assert "OUTRA_PESSOA" not in everything  # another buyer
     assert "Zebedeu B" not in everything  # the same buyer in another store
     orders = json.loads(files["mercadolivre_MLOrder.json"])
-    assert set(orders[0]) == {"pk", *expected["mercadolivre.MLOrder"]}
+    provenance = ["account_ml_user_id", "account_nickname"]
+    assert set(orders[0]) == {"pk", *expected["mercadolivre.MLOrder"], *provenance}
     assert (
         files["mercadolivre_MLOrder.csv"].splitlines()[0]
-        == "pk,buyer_id,buyer_nickname,raw,payments"
+        == "pk,buyer_id,buyer_nickname,raw,payments,account_ml_user_id,account_nickname"
     )
 
 

@@ -2,6 +2,7 @@
 erased (the suppression list's lock orders them)."""
 
 import threading
+from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
@@ -9,13 +10,21 @@ from django_tenants.utils import tenant_context
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.requests import dsr_open
 from compliance.models import RequestKind, RequestScope
-from integrations.mercadolivre.models import MLOrder
+from integrations.mercadolivre.models import MLAccount, MLOrder
 from integrations.mercadolivre.upserts import orders_upsert
 from tenants.models import Tenant
 from tests.compliance.consent.test_race import wait_for_a_lock_waiter
 
 BUYER = 424242001
 ORDER = 2000000777
+SELLER = 5550777
+
+
+def account_of(tenant) -> MLAccount:
+    with tenant_context(tenant):
+        return MLAccount.objects.create(
+            ml_user_id=SELLER, nickname="LOJA_CORRIDA", connected_at=datetime.now(UTC)
+        )
 
 
 def order_body() -> dict[str, object]:
@@ -84,10 +93,11 @@ def stored_buyer(tenant) -> tuple[object, str]:
 def test_an_order_written_just_before_the_erasure_is_anonymized_by_it(committed_db):
     tenant = Tenant.objects.get(schema_name="tenant-a")
     request = erasure_request(tenant)
+    account = account_of(tenant)
 
     race(
         tenant,
-        first=lambda: orders_upsert([order_body()]),
+        first=lambda: orders_upsert([order_body()], account=account),
         second=lambda: subject_erase(request=request),
     )
 
@@ -97,11 +107,12 @@ def test_an_order_written_just_before_the_erasure_is_anonymized_by_it(committed_
 def test_an_order_written_during_the_erasure_is_checked_after_it(committed_db):
     tenant = Tenant.objects.get(schema_name="tenant-a")
     request = erasure_request(tenant)
+    account = account_of(tenant)
 
     race(
         tenant,
         first=lambda: subject_erase(request=request),
-        second=lambda: orders_upsert([order_body()]),
+        second=lambda: orders_upsert([order_body()], account=account),
     )
 
     assert stored_buyer(tenant) == (None, "")

@@ -158,6 +158,7 @@ def test_the_dashboard_shows_business_numbers_and_firing_alerts(staff_client):
         tenants_by_status={"active": 8},
         mrr_cents=80_000,
         arr_cents=960_000,
+        ml_accounts_by_status={"active": 8},
     )
     DailySnapshot.objects.create(
         day=date(2026, 11, 10),
@@ -168,6 +169,9 @@ def test_the_dashboard_shows_business_numbers_and_firing_alerts(staff_client):
         arr_cents=1_481_472,
         ml_api_calls=500,
         per_tenant={"tenant-a": {"ml_api_calls": 400}, "tenant-b": {"ml_api_calls": 100}},
+        ml_accounts_by_status={"active": 9, "needs_reconnection": 2, "paused": 1},
+        stores_ml_connected=9,
+        stores_several_ml_accounts=2,
     )
     AlertState.objects.create(
         rule="ml_api_down", status="firing", since=now, evaluated_at=now, detail="60 of 100"
@@ -184,6 +188,13 @@ def test_the_dashboard_shows_business_numbers_and_firing_alerts(staff_client):
     assert "10 of 12" in page
     assert "25.0% since 2026-10-15" in page  # active stores 8 -> 10
     assert "tenant-a 400" in page
+    business = page[page.index('id="stores-ml-connected"') :]
+    assert business.startswith('id="stores-ml-connected">9 (2 with more than one)')
+    accounts = page[page.index('id="ml-accounts"') :]
+    assert accounts.startswith(
+        'id="ml-accounts">12: 9 active, 2 needs reconnection, 1 paused</td>'
+        "<td>50.0% since 2026-10-15</td>"
+    )
 
 
 def test_the_dashboard_says_when_no_snapshot_exists(staff_client):

@@ -5,11 +5,21 @@ import json
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django_tenants.utils import tenant_context
 
+from integrations.mercadolivre.models import (
+    MLAccount,
+    MLAccountStatus,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+)
+from integrations.models import MLConnection
 from tenants.models import Tenant
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.state import database_state
@@ -153,6 +163,72 @@ def test_tenant_status_prints_one_json_document(tenant_a):
         "currency": "BRL",
     }
     assert document["row_counts"]["users.User"] == 1
+
+
+def two_accounts(tenant) -> None:
+    """A main account, routed and synced once, and an outlet waiting for its seller to
+    reconnect (and missing from the routing index)."""
+    with tenant_context(tenant):
+        main = MLAccount.objects.create(
+            ml_user_id=5550101,
+            nickname="LOJA_MATRIZ",
+            connected_at=datetime(2026, 11, 1, 12, tzinfo=UTC),
+            access_expires_at=datetime(2026, 12, 7, 6, tzinfo=UTC),
+        )
+    MLConnection.objects.create(
+        ml_user_id=5550101, tenant=tenant, nickname="LOJA_MATRIZ", connected_at=main.connected_at
+    )
+    with tenant_context(tenant):
+        MLAccount.objects.create(
+            ml_user_id=5550102,
+            nickname="LOJA_OUTLET",
+            status=MLAccountStatus.NEEDS_RECONNECTION,
+            connected_at=datetime(2026, 11, 2, 12, tzinfo=UTC),
+        )
+        for finished, status in ((1, SyncStatus.SUCCEEDED), (2, SyncStatus.FAILED)):
+            SyncRun.objects.create(
+                account=main,
+                kind=SyncKind.INCREMENTAL,
+                status=status,
+                finished_at=datetime(2026, 12, finished, 9, tzinfo=UTC),
+            )
+
+
+@pytest.mark.django_db
+def test_tenant_status_lists_every_ml_account_of_the_store(tenant_a):
+    two_accounts(tenant_a)
+
+    printed, _ = run("tenant_status", "--tenant-id", str(tenant_a.public_id), "--json")
+    accounts = json.loads(printed)["ml_accounts"]
+
+    assert [(a["ml_user_id"], a["nickname"], a["status"], a["connected_at"]) for a in accounts] == [
+        (5550101, "LOJA_MATRIZ", "active", "2026-11-01T12:00:00+00:00"),
+        (5550102, "LOJA_OUTLET", "needs_reconnection", "2026-11-02T12:00:00+00:00"),
+    ]
+    assert accounts[0]["last_successful_sync"] == {
+        "kind": "incremental",
+        "finished_at": "2026-12-01T09:00:00+00:00",
+    }
+    assert accounts[0]["token_expires_at"] == "2026-12-07T06:00:00+00:00"
+    assert accounts[1]["last_successful_sync"] is None
+    assert [a["routing"] for a in accounts] == ["active", None]
+    assert "access_token" not in accounts[0]
+    assert "refresh_token" not in accounts[0]
+
+
+@pytest.mark.django_db
+def test_tenant_status_text_names_each_account(tenant_a, tenant_b):
+    two_accounts(tenant_a)
+
+    printed, _ = run("tenant_status", "--tenant-id", str(tenant_a.public_id))
+    lines = printed.splitlines()
+
+    start = lines.index("ml_accounts: 2")
+    assert lines[start + 1].startswith("  - ml_user_id: 5550101, nickname: LOJA_MATRIZ, ")
+    assert "last_successful_sync: (kind: incremental, " in lines[start + 1]
+    assert lines[start + 2].startswith("  - ml_user_id: 5550102, nickname: LOJA_OUTLET, ")
+    other, _ = run("tenant_status", "--tenant-id", str(tenant_b.public_id))
+    assert "ml_accounts: none" in other.splitlines()
 
 
 @pytest.mark.django_db

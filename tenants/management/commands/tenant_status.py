@@ -35,6 +35,21 @@ class Command(BaseCommand):
             if isinstance(value, dict):
                 self.stdout.write(f"{section}:")
                 for key, item in value.items():
-                    self.stdout.write(f"  {key}: {item}")
+                    self.stdout.write(f"  {key}: {_text(item)}")
+            elif isinstance(value, list):
+                self.stdout.write(f"{section}: {len(value) or 'none'}")
+                for entry in value:
+                    self.stdout.write(f"  - {_text(entry)}")
             else:
                 self.stdout.write(f"{section}: {value}")
+
+
+def _text(value: Any) -> str:
+    """One line for a value of the document: a mapping as ``key: value`` pairs (a mapping
+    within one in parentheses)."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{key}: ({_text(item)})" if isinstance(item, dict) else f"{key}: {item}"
+            for key, item in value.items()
+        )
+    return str(value)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from billing.models import StripeEvent
 from compliance.audit.models import ActorKind, AuditAction, AuditEvent
-from integrations.mercadolivre.models import MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.models import MLNotification
 from tests.compliance.retention.conftest import NOW
 from tests.factories import inbox
@@ -21,11 +21,17 @@ def ago(days: float):
     return NOW - timedelta(days=days)
 
 
-def order(*, closed_days_ago: float | None, updated_days_ago: float | None = None) -> MLOrder:
+def order(
+    *,
+    closed_days_ago: float | None,
+    updated_days_ago: float | None = None,
+    account: MLAccount | None = None,
+) -> MLOrder:
     order_id = 4_000_000_000 + next(_ids)
     updated = ago(updated_days_ago if updated_days_ago is not None else closed_days_ago or 0)
     return MLOrder.objects.create(
         id=order_id,
+        account=account,
         status="paid",
         date_created=updated,
         date_closed=None if closed_days_ago is None else ago(closed_days_ago),
@@ -42,9 +48,10 @@ def order(*, closed_days_ago: float | None, updated_days_ago: float | None = Non
     )
 
 
-def question(*, days_ago: float) -> MLQuestion:
+def question(*, days_ago: float, account: MLAccount | None = None) -> MLQuestion:
     return MLQuestion.objects.create(
         id=5_000_000_000 + next(_ids),
+        account=account,
         item_id="MLB1",
         text="Tem azul?",
         status="ANSWERED",
@@ -54,6 +61,10 @@ def question(*, days_ago: float) -> MLQuestion:
         raw={"from": {"id": 987654321}},
         synced_at=ago(days_ago),
     )
+
+
+def account(ml_user_id: int, status: str = "active") -> MLAccount:
+    return MLAccount.objects.create(ml_user_id=ml_user_id, status=status, connected_at=ago(3000))
 
 
 def notification(*, status: str, days_ago: float, tenant=None) -> MLNotification:

@@ -58,6 +58,27 @@ def test_questions_past_their_period_are_deleted_newer_ones_kept(policies, tenan
         assert not MLQuestion.objects.filter(pk=old.pk).exists()
 
 
+def test_buyer_data_retention_covers_every_account_of_the_store(policies, tenant_a):
+    with tenant_context(tenant_a):
+        accounts = [seed.account(5560101), seed.account(5560102, status="disconnected")]
+        old_orders = [seed.order(closed_days_ago=1826, account=a) for a in accounts]
+        old_questions = [seed.question(days_ago=731, account=a) for a in accounts]
+        recent = seed.question(days_ago=10, account=accounts[1])
+
+    report = run(RetentionCategory.ORDER_BUYER_DATA, RetentionCategory.BUYER_QUESTIONS)
+
+    assert report.counts["order_buyer_data"] == {"tenant-a": 2}
+    assert report.counts["buyer_questions"] == {"tenant-a": 2}
+    with tenant_context(tenant_a):
+        orders = MLOrder.objects.filter(pk__in=[o.pk for o in old_orders])
+        assert sorted(orders.values_list("account_id", "buyer_id")) == [
+            (accounts[0].pk, None),
+            (accounts[1].pk, None),
+        ]
+        assert not MLQuestion.objects.filter(pk__in=[q.pk for q in old_questions]).exists()
+        assert MLQuestion.objects.filter(pk=recent.pk).exists()
+
+
 def test_ml_inbox_deletes_finished_rows_past_30_days_and_never_pending_or_dead(policies, tenant_a):
     gone = [
         seed.notification(status=status, days_ago=31, tenant=tenant_a)

@@ -8,6 +8,7 @@ import pytest
 
 from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.signals import refresh_interrupted
+from integrations.models import MLConnection
 from operations.incidents.models import Incident, Priority, State
 from operations.runbooks.registry import OAUTH_REFRESH_FAILURES
 
@@ -71,3 +72,16 @@ def test_the_incident_names_the_interruption_not_a_revocation(tenant_a):
     assert incident.details["started_at"] == STARTED.isoformat()
     assert incident.details["message"] == INVALID_GRANT
     assert incident.runbook == OAUTH_REFRESH_FAILURES
+
+
+def test_the_incident_names_the_account_of_a_store_with_several(tenant_a):
+    for ml_user_id, nickname in ((111, "LOJA_MATRIZ"), (222, "LOJA_OUTLET")):
+        MLConnection.objects.create(
+            ml_user_id=ml_user_id, tenant=tenant_a, nickname=nickname, connected_at=STARTED
+        )
+
+    interrupted(tenant_a.schema_name, ml_user_id=222)
+
+    incident = Incident.objects.get()
+    assert "(ML user 222 LOJA_OUTLET)" in incident.title
+    assert incident.details["nickname"] == "LOJA_OUTLET"

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tenants.utils import tenant_context
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from operations.maintenance.analytics import analytics_process, business_snapshot
 from operations.maintenance.models import DailySnapshot
 from operations.models import MetricMinute
@@ -106,3 +108,30 @@ def test_the_command_prints_the_snapshot_and_refuses_a_bad_day(
 
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("process_analytics", "--day", "yesterday")
+
+
+def _accounts(tenant: Tenant, *statuses: str) -> None:
+    with tenant_context(tenant):
+        for index, status in enumerate(statuses):
+            MLAccount.objects.create(
+                ml_user_id=9000 + index,
+                status=status,
+                connected_at=NOW,
+            )
+
+
+def test_the_snapshot_counts_connected_ml_accounts_and_the_stores_holding_them(
+    tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    _accounts(
+        tenant_a, MLAccountStatus.ACTIVE, MLAccountStatus.PAUSED, MLAccountStatus.DISCONNECTED
+    )
+    _accounts(tenant_b, MLAccountStatus.NEEDS_RECONNECTION)
+
+    row = analytics_process(day=DAY, now=NOW)
+
+    assert row.ml_accounts_by_status == {"active": 1, "needs_reconnection": 1, "paused": 1}
+    assert row.stores_ml_connected == 2
+    assert row.stores_several_ml_accounts == 1
+    assert row.per_tenant["tenant-a"]["ml_accounts"] == 2
+    assert row.per_tenant["tenant-b"]["ml_accounts"] == 1

@@ -85,7 +85,12 @@ def test_the_diagnosis_names_each_account_under_its_own_store(tenant_a, tenant_b
     assert result.data["needs_reconnection"][0]["store"] == "tenant-a"
     assert result.data["needs_reconnection"][0]["ml_user_id"] == 111
     assert result.data["broken"] == [
-        {"store": "tenant-b", "ml_user_id": 222, "error": oauth_refresh.UNREADABLE}
+        {
+            "store": "tenant-b",
+            "ml_user_id": 222,
+            "nickname": "",
+            "error": oauth_refresh.UNREADABLE,
+        }
     ]
     assert "333" not in text(result)
     assert result.outcome == Outcome.FAILED  # an active account that cannot refresh
@@ -167,3 +172,59 @@ def test_diagnose_lists_accounts_whose_last_refresh_was_interrupted():
     )
     assert f"tenant-a: ML user 11, refresh started {started.isoformat()}" in text(result)
     assert result.outcome == Outcome.OK  # nothing is known to be wrong yet
+
+
+def several_accounts(tenant: Tenant) -> None:
+    """One store's four accounts: waiting to reconnect, unrefreshable, paused, healthy."""
+    account(
+        tenant,
+        111,
+        nickname="LOJA_MATRIZ",
+        status=MLAccountStatus.NEEDS_RECONNECTION,
+        needs_reconnection_since=timezone.now(),
+    )
+    account(tenant, 112, nickname="LOJA_OUTLET", refresh_token="not-a-fernet-token")
+    account(tenant, 113, nickname="LOJA_MARCA", status=MLAccountStatus.PAUSED)
+    account(tenant, 114, nickname="LOJA_SAUDAVEL")
+
+
+@pytest.mark.django_db
+def test_the_diagnosis_names_each_account_of_a_store_with_several(tenant_a):
+    several_accounts(tenant_a)
+    seed_refreshes(success=10)
+
+    result = oauth_refresh.diagnose(Options(minutes=60))
+
+    lines = text(result)
+    assert "  - tenant-a: ML user 111 (LOJA_MATRIZ) since " in lines
+    assert f"  - tenant-a: ML user 112 (LOJA_OUTLET): {oauth_refresh.UNREADABLE}" in lines
+    assert "Paused accounts (over their plan's limit; not refreshed until made active): 1" in lines
+    assert "  - tenant-a: ML user 113 (LOJA_MARCA)" in result.lines
+    assert "LOJA_SAUDAVEL" not in lines
+    assert [a["nickname"] for a in result.data["broken"]] == ["LOJA_OUTLET"]
+    assert result.outcome == Outcome.FAILED
+
+
+@pytest.mark.django_db
+def test_mitigate_marks_only_the_broken_account_of_a_store(tenant_a):
+    several_accounts(tenant_a)
+
+    result = oauth_refresh.mitigate(Options())
+
+    assert result.data["marked"] == [
+        {
+            "store": "tenant-a",
+            "ml_user_id": 112,
+            "nickname": "LOJA_OUTLET",
+            "why": oauth_refresh.UNREADABLE,
+        }
+    ]
+    assert f"  - tenant-a: ML user 112 (LOJA_OUTLET): {oauth_refresh.UNREADABLE}" in result.lines
+    with tenant_context(tenant_a):
+        states = dict(MLAccount.objects.values_list("ml_user_id", "status"))
+    assert states == {
+        111: MLAccountStatus.NEEDS_RECONNECTION,
+        112: MLAccountStatus.NEEDS_RECONNECTION,
+        113: MLAccountStatus.PAUSED,
+        114: MLAccountStatus.ACTIVE,
+    }

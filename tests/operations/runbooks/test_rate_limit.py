@@ -12,17 +12,20 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from core.metrics import metric_count
 from core.redis import redis_client
 from core.tasks import ML_QUEUES, QUEUES
+from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.ratelimit import (
     LIMITER_FACTOR_KEY,
     app_budget,
     limiter_factor,
     seller_budget,
 )
+from integrations.models import MLConnection
 from operations.runbooks import rate_limit
 from operations.runbooks.registry import Options, Outcome
 from peepers.celery import app
@@ -54,6 +57,33 @@ def test_diagnose_breaks_calls_down_by_store_and_endpoint():
     assert "  - tenant-b: 50 calls, 0 429 (0.0%), 0 5xx" in result.lines
     assert "  - /orders/search: 100 calls, 20 429 (20.0%)" in result.lines
     assert "Budget: 1200 calls/min" in text(result)
+
+
+def test_diagnose_names_each_account_whose_seller_budget_is_in_use(tenant_a, tenant_b):
+    now = timezone.now()
+    for tenant, ml_user_id, nickname in (
+        (tenant_a, 111, "LOJA_MATRIZ"),
+        (tenant_a, 112, "LOJA_OUTLET"),
+        (tenant_b, 221, "OUTRA_LOJA"),
+    ):
+        MLConnection.objects.create(
+            ml_user_id=ml_user_id, tenant=tenant, nickname=nickname, connected_at=now
+        )
+    allowance = seller_budget().allowance_ms(Priority.CRITICAL)
+    redis_client().set("ml:rl:seller:112", time.time() * 1000 + allowance / 2)
+    calls("tenant-a", "/orders/search", "2xx", 10)
+
+    result = rate_limit.diagnose(Options(minutes=60))
+
+    assert "Seller burst allowance in use now, per account:" in result.lines
+    assert any(
+        re.fullmatch(r"  - tenant-a: ML user 112 \(LOJA_OUTLET\): (49|50)%", line)
+        for line in result.lines
+    ), text(result)
+    used = {
+        (u["store"], u["ml_user_id"], u["nickname"]) for u in result.data["seller_burst_in_use"]
+    }
+    assert used == {("tenant-a", 111, "LOJA_MATRIZ"), ("tenant-a", 112, "LOJA_OUTLET")}
 
 
 def test_diagnose_without_calls_is_no_data():
