@@ -135,16 +135,26 @@ def subscription_sync(*, customer: BillingCustomer) -> SubscriptionMirror | None
         if mirror.plan is not None and tenant.plan_code != mirror.plan.code:
             previous, code = tenant.plan_code, mirror.plan.code
             Tenant.objects.filter(pk=tenant.pk).update(plan_code=code)
-            transaction.on_commit(
-                lambda: plan_changed.send(
-                    sender=Tenant, tenant=tenant, previous=previous, plan=code
-                )
-            )
+        else:
+            previous = code = ""
         # Now for this process, and again after commit in case another process re-cached
-        # the old state meanwhile.
+        # the old state meanwhile; only then are listeners told of a new plan.
         entitlement_forget(tenant.pk)
         transaction.on_commit(lambda: entitlement_forget(tenant.pk))
+        if code:
+            transaction.on_commit(lambda: _plan_changed_send(tenant, previous, code))
     return mirror
+
+
+def _plan_changed_send(tenant: Tenant, previous: str, plan: str) -> None:
+    """Tell listeners; one that fails is logged, never undoes or stops the others (what they
+    do is also done by their own schedules)."""
+    results = plan_changed.send_robust(sender=Tenant, tenant=tenant, previous=previous, plan=plan)
+    for listener, result in results:
+        if isinstance(result, Exception):
+            logger.error(
+                "plan change of %s: %r failed", tenant.schema_name, listener, exc_info=result
+            )
 
 
 def _mirror_apply(

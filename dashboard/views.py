@@ -20,6 +20,7 @@ from core.paging import CursorInvalid, Page
 from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
+from integrations.mercadolivre.accounts import MLAccountPaused
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     AnswerBusy,
@@ -339,6 +340,8 @@ def question_answer(request: HttpRequest, question_id: int) -> HttpResponse:
         form.add_error(
             "text", _("Another answer to this question is being sent; try again shortly.")
         )
+    except MLAccountPaused as exc:
+        form.add_error("text", exc.message)
     except (MLNotConnected, MLReconnectRequired):
         form.add_error(
             "text",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from api.base import StoreReadViewSet
 from api.errors import BadGateway, BadRequest, Conflict, Unprocessable, UpstreamUnavailable
 from api.filtering import django_filters
+from integrations.mercadolivre.accounts import MLAccountPaused
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
     ANSWERED,
@@ -136,6 +137,8 @@ class QuestionViewSet(StoreReadViewSet[MLQuestion]):
             raise Unprocessable(exc.message, code=exc.code) from exc
         except AnswerBusy as exc:
             raise Conflict(exc.message, code=exc.code) from exc
+        except MLAccountPaused as exc:
+            raise Conflict(exc.message, code="account_paused") from exc
         except (MLNotConnected, MLReconnectRequired) as exc:
             raise Conflict(
                 "The store's Mercado Livre account must be connected again before answering.",

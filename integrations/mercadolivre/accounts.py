@@ -19,6 +19,11 @@ class MLAccountAmbiguous(MLNotConnected):
     """The store holds several connected accounts and the work did not say which."""
 
 
+class MLAccountPaused(MLNotConnected):
+    """The account is paused (by the seller, or over the plan's limit); ``message`` says so to
+    the seller, naming it."""
+
+
 def accounts_connected() -> QuerySet[MLAccount]:
     """The store's accounts that are not disconnected (active, paused or needing reconnection),
     oldest connection first."""
@@ -58,7 +63,7 @@ def account_usable(ml_user_id: int | None) -> MLAccount:
     """``account_for``, refusing an account whose tokens cannot be used (paused or lapsed)."""
     account = account_for(ml_user_id)
     if account.status == MLAccountStatus.PAUSED:
-        raise MLNotConnected(
+        raise MLAccountPaused(
             _(
                 "The Mercado Livre account %(account)s is paused. Make it active on the "
                 "Mercado Livre settings page."

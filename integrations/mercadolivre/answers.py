@@ -19,7 +19,7 @@ from django_tenants.utils import tenant_context
 
 from core.db.locks import advisory_lock
 from core.errors import DomainError
-from integrations.mercadolivre.accounts import account_for
+from integrations.mercadolivre.accounts import account_usable
 from integrations.mercadolivre.client import MLClient
 from integrations.mercadolivre.errors import (
     MLAccessRevoked,
@@ -119,8 +119,9 @@ def _answer(question_id: int, text: str) -> MLQuestion | AnswerError:
     question = MLQuestion.objects.select_related("account").filter(pk=question_id).first()
     if question is None:
         return QuestionNotFound(f"This store has no question {question_id}.")
-    # Answered as the account the question was asked of.
-    account = question.account or account_for(None)
+    # Answered as the account the question was asked of (refused, naming it, when that
+    # account is paused or must be connected again).
+    account = account_usable(question.account.ml_user_id if question.account else None)
     client = MLClient(
         account=account,
         priority=Priority.HIGH,
@@ -154,13 +155,13 @@ def _answer(question_id: int, text: str) -> MLQuestion | AnswerError:
 
 
 def _refreshed(client: MLClient, question_id: int) -> MLQuestion:
-    account = client.account
-    assert account is not None
     """The question as ML has it now, stored locally (marked deleted when ML has it no more).
 
     A 403 is not "gone": the stored copy stays as it was (``forbidden.py`` has already acted
     on the cause the body names).
     """
+    account = client.account
+    assert account is not None  # answers are always sent as an account
     try:
         body = client.get(f"/questions/{question_id}", {"api_version": 4}).data
     except MLNotFound:

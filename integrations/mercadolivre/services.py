@@ -265,27 +265,32 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             limits = entitlements_for(tenant=tenant).limits
             with tenant_context(tenant):
                 previous = MLAccount.objects.filter(ml_user_id=ml_user_id).first()
-                paused = previous is not None and previous.status == MLAccountStatus.PAUSED
-                counted = MLAccount.objects.filter(status__in=COUNTED_STATUSES).exclude(
-                    ml_user_id=ml_user_id
+                taken = (
+                    MLAccount.objects.filter(status__in=COUNTED_STATUSES)
+                    .exclude(ml_user_id=ml_user_id)
+                    .count()
                 )
-                # A paused account connecting again stays paused: it takes no place.
-                if not paused and counted.count() >= limits.max_ml_accounts:
+                # A paused account connecting again takes a place if the plan has one, and
+                # else stays paused (it takes none).
+                paused = previous is not None and previous.status == MLAccountStatus.PAUSED
+                paused = paused and taken >= limits.max_ml_accounts
+                if not paused and taken >= limits.max_ml_accounts:
                     raise _limit_reached(limits)
             if tenant.ml_user_id is None:
                 tenant.ml_user_id = ml_user_id
                 tenant.save(update_fields=["ml_user_id", "updated_at"])
-            MLConnection.objects.update_or_create(
-                ml_user_id=ml_user_id,
-                defaults={
-                    "tenant": tenant,
-                    "nickname": nickname,
-                    "status": (MLConnectionStatus.PAUSED if paused else MLConnectionStatus.ACTIVE),
-                    "connected_at": now,
-                    # The scheduled refresh reads it (tokens.py).
-                    "token_expires_at": now + timedelta(seconds=grant.expires_in),
-                },
-            )
+            link = {
+                "nickname": nickname,
+                "status": (MLConnectionStatus.PAUSED if paused else MLConnectionStatus.ACTIVE),
+                "connected_at": now,
+                # The scheduled refresh reads it (tokens.py).
+                "token_expires_at": now + timedelta(seconds=grant.expires_in),
+            }
+            # Only this store's row is updated: another store connecting the same seller at
+            # this moment makes this insert fail on the unique ML user (below), never moves
+            # its routing here.
+            if not MLConnection.objects.filter(ml_user_id=ml_user_id, tenant=tenant).update(**link):
+                MLConnection.objects.create(ml_user_id=ml_user_id, tenant=tenant, **link)
             with tenant_context(tenant):
                 account = (
                     MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
@@ -322,7 +327,8 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             else:
                 enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs=work)
     except IntegrityError as exc:
-        # Tenant.ml_user_id or MLConnection.ml_user_id taken by a concurrent connect elsewhere.
+        # MLConnection.ml_user_id (or Tenant.ml_user_id) taken by a concurrent connect of
+        # another store.
         raise MLAccountBoundElsewhere(_bound_elsewhere(nickname or ml_user_id)) from exc
     return Connected(
         tenant=tenant, ml_user_id=ml_user_id, nickname=nickname, reconnected=reconnected
@@ -421,6 +427,11 @@ def ml_accounts_fit_plan(*, tenant: Tenant) -> list[int]:
                 actor=Actor(kind=ActorKind.SYSTEM, id="plan-limit"),
                 tenant=tenant,
                 obj=ObjectRef(type="mercadolivre.user", id=str(account.ml_user_id)),
+                details={
+                    "previous_status": account.status,
+                    "plan": limits.code,
+                    "limit": limits.max_ml_accounts,
+                },
             )
     paused = [account.ml_user_id for account in over]
     logger.info(
@@ -481,7 +492,10 @@ def ml_account_activate(*, tenant: Tenant, actor: User | Actor, ml_user_id: int)
                 limits.max_ml_accounts
             ):
                 raise _limit_reached(limits)
-            usable = bool(account.access_token and account.refresh_token)
+            # An account that lapsed before it was paused still needs the seller to reconnect.
+            usable = account.needs_reconnection_since is None and bool(
+                account.access_token and account.refresh_token
+            )
             _set_status(
                 tenant,
                 [account],
@@ -492,6 +506,7 @@ def ml_account_activate(*, tenant: Tenant, actor: User | Actor, ml_user_id: int)
                 actor=audit_actor,
                 tenant=tenant,
                 obj=ObjectRef(type="mercadolivre.user", id=str(ml_user_id)),
+                details={"needs_reconnection": not usable, "plan": limits.code},
             )
             if usable:
                 # Imported here for the same reason as in ``_bind``.

@@ -33,6 +33,7 @@ from integrations.mercadolivre.models import (
     SyncRun,
     SyncStatus,
 )
+from integrations.mercadolivre.selectors.sync import sync_runs_live
 from integrations.mercadolivre.sync.services import SCHEDULE_SLACK
 from integrations.mercadolivre.tasks import ml_incremental_sync
 from tenants.models import Tenant
@@ -131,7 +132,7 @@ def sync_now_request(
             raise SyncNotPossible(
                 _("Mercado Livre no longer accepts this store's authorization; connect again.")
             )
-        if SyncRun.objects.filter(status=SyncStatus.RUNNING).exists():
+        if sync_runs_live().exists():
             raise SyncRunning(_("A sync is running now; its progress is shown on the Sync page."))
     next_at = sync_next_allowed(tenant=tenant, entitlement=entitlement, now=now)
     if next_at is not None:

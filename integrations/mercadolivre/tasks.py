@@ -72,15 +72,23 @@ def _skipped(tenant: Tenant, work: str, exc: Exception) -> dict[str, Any]:
     return {"status": "skipped", "reason": str(exc)}
 
 
-def _fanned_out(task: Any, tenant: Tenant, **kwargs: Any) -> dict[str, Any] | None:
-    """Send ``task`` once per syncing account of a store that holds several; None when the
-    store holds at most one (the task goes on with it)."""
+def _one_account(
+    task: Any, tenant: Tenant, ml_user_id: int | None, **kwargs: Any
+) -> tuple[int | None, dict[str, Any] | None]:
+    """The account a sync task sent for ``ml_user_id`` works on, or its outcome when it does
+    not go on itself: sent for no account, it works on the store's only syncing (active)
+    account, sends itself once per syncing account when there are several, and skips a store
+    with none. Accounts that lapsed or are paused never stand in the others' way."""
+    if ml_user_id is not None:
+        return ml_user_id, None
     ml_user_ids = list(accounts_syncing().values_list("ml_user_id", flat=True))
-    if len(ml_user_ids) < 2:
-        return None
-    for ml_user_id in ml_user_ids:
-        enqueue_on_commit(task, tenant=tenant, kwargs={**kwargs, "ml_user_id": ml_user_id})
-    return {"status": "fanned_out", "accounts": ml_user_ids}
+    if not ml_user_ids:
+        return None, {"status": "skipped", "reason": "no active Mercado Livre account"}
+    if len(ml_user_ids) == 1:
+        return ml_user_ids[0], None
+    for each in ml_user_ids:
+        enqueue_on_commit(task, tenant=tenant, kwargs={**kwargs, "ml_user_id": each})
+    return None, {"status": "fanned_out", "accounts": ml_user_ids}
 
 
 @task(
@@ -93,8 +101,9 @@ def _fanned_out(task: Any, tenant: Tenant, **kwargs: Any) -> dict[str, Any] | No
 def ml_initial_sync(full: bool = False, ml_user_id: int | None = None) -> dict[str, Any]:
     """One slice of an account's initial sync; sends the next slice until it is done."""
     tenant = _current_tenant()
-    if ml_user_id is None and (fanned := _fanned_out(ml_initial_sync, tenant, full=full)):
-        return fanned
+    ml_user_id, done = _one_account(ml_initial_sync, tenant, ml_user_id, full=full)
+    if done is not None:
+        return done
     try:
         outcome = ml_sync_initial(
             tenant=tenant,
@@ -128,8 +137,9 @@ def ml_incremental_sync(ml_user_id: int | None = None) -> dict[str, Any]:
         # The store's scheduled pass also holds it to its plan (a plan changed by staff, or a
         # change whose signal was lost, pauses the accounts beyond it here).
         ml_accounts_fit_plan(tenant=tenant)
-        if fanned := _fanned_out(ml_incremental_sync, tenant):
-            return fanned
+    ml_user_id, done = _one_account(ml_incremental_sync, tenant, ml_user_id)
+    if done is not None:
+        return done
     try:
         return ml_sync_incremental(tenant=tenant, ml_user_id=ml_user_id, scheduled=True).as_dict()
     except DISCONNECTION_ERRORS as exc:

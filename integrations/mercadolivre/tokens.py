@@ -205,18 +205,22 @@ def _grant_save(
 ) -> datetime | None:
     """Store the new pair in one statement (committed with it, in autocommit); its expiry, or
     None when the account no longer holds the chain ``sent`` continued (disconnected, or
-    connected again with a pair of its own, while ML answered)."""
+    connected again with a pair of its own, while ML answered). An account paused meanwhile
+    keeps the pair (ML spent the old one) and stays paused."""
+    status = account.status
     store_grant(account=account, grant=grant, now=now)
+    account.status = status
     assert account.access_expires_at is not None
     stored = MLAccount.objects.filter(
-        pk=account.pk, status=MLAccountStatus.ACTIVE, refresh_token=sent
+        pk=account.pk,
+        status__in=(MLAccountStatus.ACTIVE, MLAccountStatus.PAUSED),
+        refresh_token=sent,
     ).update(
         access_token=account.access_token,
         refresh_token=account.refresh_token,
         access_expires_at=account.access_expires_at,
         refreshed_at=now,
         scope=account.scope,
-        status=MLAccountStatus.ACTIVE,
         needs_reconnection_since=None,
         refresh_started_at=None,
         last_error="",

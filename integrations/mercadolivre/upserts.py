@@ -183,6 +183,9 @@ KEEP_KNOWN: dict[type[Model], dict[str, str]] = {
 
 def _update_clause(model: type[Model], table: str, column: str) -> str:
     q = connection.ops.quote_name(column)
+    if column == "account_id":
+        # A row's seller never changes: a payload that names none keeps the stored account.
+        return f"{q} = COALESCE({table}.{q}, EXCLUDED.{q})"
     if column == "raw":
         # Keys ML left out of this answer keep their stored values (``from`` of a question
         # read by id, ``buyer`` of a partial order); keys it sent replace them.

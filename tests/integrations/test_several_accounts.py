@@ -11,12 +11,14 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.signals import plan_changed
 from billing.sync import entitlement_forget
 from compliance.audit.models import AuditEvent
-from integrations.mercadolivre.accounts import MLAccountAmbiguous
+from integrations.mercadolivre.accounts import MLAccountAmbiguous, MLAccountPaused
+from integrations.mercadolivre.answers import ml_question_answer
 from integrations.mercadolivre.errors import MLNotConnected, MLPlanLimitReached
 from integrations.mercadolivre.inbox import notification_process
 from integrations.mercadolivre.models import (
@@ -36,6 +38,7 @@ from integrations.mercadolivre.services import (
     ml_disconnect,
 )
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
+from integrations.mercadolivre.sync_now import sync_now_request
 from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync, ml_reconnected
 from integrations.mercadolivre.upserts import items_upsert, questions_upsert
 from integrations.models import MLConnection, MLConnectionStatus, NotificationStatus
@@ -348,3 +351,70 @@ def test_migrate_schemas_attaches_a_stores_rows_when_run_again(two_accounts):
     with tenant_context(tenant):
         assert MLItem.objects.filter(account__ml_user_id=second).count() == items
         assert not MLOrder.objects.filter(account=None).exists()
+
+
+# -- what a paused or lapsed account must not hold up ----------------------------------------
+
+
+def test_the_scheduled_sync_goes_on_with_the_one_active_account_beside_a_paused_one(
+    two_accounts,
+):
+    tenant, first, second = two_accounts
+    with tenant_context(tenant):
+        MLAccount.objects.filter(ml_user_id=second).update(status=MLAccountStatus.PAUSED)
+        # A slice of its initial sync was between two runs when it was paused.
+        account = MLAccount.objects.get(ml_user_id=second)
+        SyncRun.objects.create(account=account, kind=SyncKind.INITIAL)
+
+    queued = sync_now_request(tenant=tenant, requested_by="owner@a.example.com")
+    with tenant_context(tenant):
+        outcome = ml_incremental_sync.apply().get()
+
+    assert queued.kind == SyncKind.INCREMENTAL
+    assert (outcome["status"], outcome["ml_user_id"]) == ("succeeded", first)
+
+
+def test_activating_a_paused_account_that_had_lapsed_asks_for_a_reconnection(two_accounts):
+    tenant, _, second = two_accounts
+    with tenant_context(tenant):
+        MLAccount.objects.filter(ml_user_id=second).update(
+            status=MLAccountStatus.PAUSED, needs_reconnection_since=timezone.now()
+        )
+
+    ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+
+    with tenant_context(tenant):
+        assert MLAccount.objects.get(ml_user_id=second).status == "needs_reconnection"
+
+
+def test_reconnecting_a_paused_account_makes_it_active_when_the_plan_has_room(
+    two_accounts, sandbox
+):
+    tenant, _, second = two_accounts
+    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+
+    connect(sandbox, tenant, seller_index=1)
+
+    with tenant_context(tenant):
+        assert MLAccount.objects.get(ml_user_id=second).status == MLAccountStatus.ACTIVE
+    assert MLConnection.objects.get(ml_user_id=second).status == MLConnectionStatus.ACTIVE
+
+
+def test_a_question_is_answered_as_the_account_it_was_asked_of(two_accounts, sandbox):
+    tenant, _, second = two_accounts
+    with tenant_context(tenant):
+        question = MLQuestion.objects.filter(
+            account__ml_user_id=second, status="UNANSWERED"
+        ).first()
+        assert question is not None
+
+    answered = ml_question_answer(tenant=tenant, question_id=question.pk, text="Temos, sim!")
+
+    assert (answered.status, answered.answer_text) == ("ANSWERED", "Temos, sim!")
+    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    with tenant_context(tenant):
+        other = MLQuestion.objects.filter(account__ml_user_id=second, status="UNANSWERED")
+        pending = other.first()
+    assert pending is not None
+    with pytest.raises(MLAccountPaused):
+        ml_question_answer(tenant=tenant, question_id=pending.pk, text="Temos!")

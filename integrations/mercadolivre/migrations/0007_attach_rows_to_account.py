@@ -33,14 +33,23 @@ def attach(apps: Any, schema_editor: Any) -> None:
         if found is None:
             return
         for table in TABLES:
+            # Walked by primary key: each batch starts after the last one, so a big table is
+            # read once, not again from its start for every batch.
+            after: object = None
             while True:
-                cursor.execute(
-                    f"UPDATE {table} SET account_id = %s WHERE id IN ("  # noqa: S608 - our names
-                    f"SELECT id FROM {table} WHERE account_id IS NULL LIMIT {BATCH})",
-                    [found[0]],
+                after_clause = "" if after is None else " AND id > %(after)s"
+                # Our table names; the values are parameters.
+                sql = (
+                    f"WITH batch AS (SELECT id FROM {table} WHERE account_id IS NULL"  # noqa: S608
+                    f"{after_clause} ORDER BY id LIMIT {BATCH})"
+                    f" UPDATE {table} SET account_id = %(account)s FROM batch"
+                    f" WHERE {table}.id = batch.id RETURNING {table}.id"
                 )
-                if cursor.rowcount < BATCH:
+                cursor.execute(sql, {"account": found[0], "after": after})
+                ids = [row[0] for row in cursor.fetchall()]
+                if len(ids) < BATCH:
                     break
+                after = max(ids)
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun, SyncStatus
@@ -86,8 +86,16 @@ def sync_runs(*, limit: int = 20) -> list[SyncRun]:
     return list(SyncRun.objects.defer("cursor").order_by("-started_at")[:limit])
 
 
+def sync_runs_live() -> QuerySet[SyncRun]:
+    """Runs in progress of the store's active accounts. A paused or disconnected account's run
+    stays open, to resume when it is active again, but nobody is working on it meanwhile."""
+    return SyncRun.objects.filter(status=SyncStatus.RUNNING).filter(
+        Q(account__status=MLAccountStatus.ACTIVE) | Q(account__isnull=True)
+    )
+
+
 def sync_run_running() -> SyncRun | None:
-    return SyncRun.objects.filter(status=SyncStatus.RUNNING).defer("cursor").first()
+    return sync_runs_live().defer("cursor").first()
 
 
 NOTIFICATION_FIELDS = (
