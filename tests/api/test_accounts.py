@@ -106,8 +106,10 @@ def test_naming_the_account_costs_the_same_queries_whatever_the_rows(two_account
     make_orders(two_accounts, 30, start=200, account=outlet)
     make_questions(two_accounts, 30, start=200, account=outlet)
     with CaptureQueriesContext(connection) as many:
-        assert len(results(client_a.get(path))) == 36
+        rows = results(client_a.get(path))
     assert len(many) == len(few)
+    assert len(rows) == 36
+    assert {"ml_user_id": 113, "nickname": "LOJA_TERCEIRA"} in [row["account"] for row in rows]
 
 
 def test_the_overview_breaks_the_figures_down_per_account(two_accounts, client_a):
