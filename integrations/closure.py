@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from django.db.models import F
 from django.dispatch import receiver
 from django_tenants.utils import schema_exists
 
@@ -62,9 +63,14 @@ def _revoke_on_offboarding(tenant: Tenant, by: str) -> Mapping[str, Any]:
 
 @store_records("mercadolivre_orders")
 def _orders(tenant: Tenant) -> Iterator[Mapping[str, Any]]:
-    """Every order with its fiscal fields (ids, dates, amounts, lines, payments, buyer)."""
+    """Every order with its fiscal fields (ids, dates, amounts, lines, payments, buyer) and the
+    store's ML account (seller) that sold it."""
     yield from (
         MLOrder.objects.order_by("date_created", "id")
-        .values(*ORDER_RECORD_FIELDS)
+        .values(
+            *ORDER_RECORD_FIELDS,
+            seller_ml_user_id=F("account__ml_user_id"),
+            seller_nickname=F("account__nickname"),
+        )
         .iterator(chunk_size=2000)
     )

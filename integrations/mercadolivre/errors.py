@@ -107,7 +107,10 @@ class MLDisconnectNotAllowed(MLError):
 
 # -- the connect flow --------------------------------------------------------------------------
 class MLConnectError(MLError):
-    """The connect flow failed; ``message`` is written for the seller."""
+    """The connect flow failed; ``message`` is written for the seller. ``store_schema`` names
+    the store the attempt was for, once the attempt is known (the error page links back)."""
+
+    store_schema = ""
 
 
 class MLStateInvalid(MLConnectError):

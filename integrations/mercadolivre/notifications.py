@@ -71,10 +71,14 @@ def ml_reconnect_email(account_id: int) -> int:
     if not recipients:
         return 0
     send_mail(
-        subject="Reconecte sua conta do Mercado Livre / Reconnect your Mercado Livre account",
+        subject=(
+            f"Reconecte sua conta {account.label} do Mercado Livre / "
+            f"Reconnect your Mercado Livre account {account.label}"
+        ),
         message=(
-            f"Mercado Livre stopped accepting Peepers' access to the account "
-            f"{account.nickname or account.ml_user_id}, so your store is no longer syncing.\n\n"
+            f"Mercado Livre stopped accepting Peepers' access to the account {account.label} "
+            f"(user {account.ml_user_id}), so its products, orders and questions are no longer "
+            "syncing. The store's other Mercado Livre accounts, if any, keep syncing.\n\n"
             f"Connect it again at {store_url(current_schema(), '/settings/mercado-livre/')}\n"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,

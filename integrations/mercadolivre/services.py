@@ -104,6 +104,7 @@ def ml_connect_complete(*, callback_data: dict[str, Any]) -> Connected:
     try:
         connected = _complete(attempt, callback_data)
     except MLConnectError as exc:
+        exc.store_schema = attempt.tenant.schema_name
         MLAuthorization.objects.filter(pk=attempt.pk).update(
             outcome=(
                 MLAuthorizationOutcome.DENIED

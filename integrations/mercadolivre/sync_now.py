@@ -27,9 +27,8 @@ from billing.entitlements import Entitlement, entitlements_for
 from core.errors import DomainError
 from core.redis import redis_client, redis_key
 from core.tasks import enqueue_on_commit
+from integrations.mercadolivre.accounts import accounts_connected, accounts_syncing
 from integrations.mercadolivre.models import (
-    MLAccount,
-    MLAccountStatus,
     SyncKind,
     SyncRun,
     SyncStatus,
@@ -126,10 +125,9 @@ def sync_now_request(
     if not entitlement.may_sync:
         raise SyncNotPossible(entitlement.reason)
     with tenant_context(tenant):
-        account = MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).first()
-        if account is None:
+        if not accounts_connected().exists():
             raise SyncNotPossible(_("Connect your Mercado Livre account before syncing."))
-        if not account.is_usable:
+        if not any(account.is_usable for account in accounts_syncing()):
             raise SyncNotPossible(
                 _("Mercado Livre no longer accepts this store's authorization; connect again.")
             )

@@ -156,4 +156,5 @@ def test_after_closure_only_what_the_law_keeps_names_the_seller(life, stripe, sa
         manifest = json.loads(archive.read("manifest.json"))
     assert orders
     assert {"id", "total_cents", "date_created", "buyer_id"} <= set(orders[0])
+    assert {order["seller_ml_user_id"] for order in orders} == {seller_id}
     assert manifest["subject"] == EMAIL

@@ -32,7 +32,7 @@ from doubles.mercadolivre.data import question_new
 from doubles.mercadolivre.records import Buyer
 from doubles.mercadolivre.render import order_json
 from integrations.mercadolivre.inbox import notification_process
-from integrations.mercadolivre.models import MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.mercadolivre.sync import ml_sync_initial
 from integrations.mercadolivre.tasks import ml_incremental_sync
 from integrations.mercadolivre.upserts import orders_upsert
@@ -246,10 +246,11 @@ def test_the_list_is_asked_once_per_batch_however_many_orders(erased, sandbox):
     assert len(bodies) > 2
 
     with tenant_context(erased.tenant):
+        account = MLAccount.objects.get(ml_user_id=erased.seller_id)
         with CaptureQueriesContext(connection) as one:
-            orders_upsert(bodies[:1])
+            orders_upsert(bodies[:1], account=account)
         with CaptureQueriesContext(connection) as many:
-            orders_upsert(bodies)
+            orders_upsert(bodies, account=account)
 
     def statements(captured: CaptureQueriesContext) -> list[str]:
         return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("SET ")]

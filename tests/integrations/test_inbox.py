@@ -18,7 +18,7 @@ from integrations.mercadolivre.inbox import (
     notification_process,
     notifications_dead_of_disconnection,
 )
-from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from integrations.mercadolivre.priorities import Priority
 from integrations.mercadolivre.upserts import orders_upsert
 from integrations.models import MLNotification
@@ -184,7 +184,6 @@ def test_a_retry_waits_as_long_as_mls_retry_after_says(store, clock, sandbox):
 
 def test_an_account_needing_reconnection_parks_the_notification(store, clock, sandbox):
     tenant, seller_id = store
-    from integrations.mercadolivre.models import MLAccount
 
     with tenant_context(tenant):
         MLAccount.objects.update(status="needs_reconnection")
@@ -224,10 +223,11 @@ def test_older_data_never_overwrites_newer(store):
     older = {**order, "status": "confirmed", "date_last_updated": "2026-11-19T10:00:00.000Z"}
 
     with tenant_context(tenant):
-        orders_upsert([newer])
-        orders_upsert([older])
+        account = MLAccount.objects.get(ml_user_id=seller_id)
+        orders_upsert([newer], account=account)
+        orders_upsert([older], account=account)
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
-        orders_upsert([older, newer])  # one batch, out of order
+        orders_upsert([older, newer], account=account)  # one batch, out of order
         assert MLOrder.objects.get(pk=order["id"]).status == "paid"
 
 

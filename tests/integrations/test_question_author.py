@@ -91,7 +91,7 @@ def test_a_missing_buyer_never_erases_a_known_one(store):
     body["last_updated"] = "2030-01-01T00:00:00.000Z"
 
     with tenant_context(tenant):
-        questions_upsert([body])
+        questions_upsert([body], account=question.account)
         stored = MLQuestion.objects.get(pk=question.pk)
 
     assert stored.from_id == question.from_id
@@ -108,7 +108,7 @@ def test_a_partial_order_keeps_the_stored_buyer(store, sandbox):
         partial["date_last_updated"] = "2030-01-01T00:00:00.000Z"
         partial["status"] = "cancelled"
 
-        orders_upsert([partial])
+        orders_upsert([partial], account=order.account)
         stored = MLOrder.objects.get(pk=order.pk)
 
     assert stored.status == "cancelled"

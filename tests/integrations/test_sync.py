@@ -507,7 +507,8 @@ def test_incremental_sync_restarts_an_initial_sync_that_died_but_not_a_live_one(
         ml_initial_sync, "apply_async", lambda *args, **options: sent.append(options)
     )
     with connected(sandbox, tenant_a), django_capture_on_commit_callbacks(execute=True):
-        unfinished = SyncRun.objects.create(kind=SyncKind.INITIAL)  # between two slices
+        # Between two slices.
+        unfinished = SyncRun.objects.create(kind=SyncKind.INITIAL, account=MLAccount.objects.get())
         live = ml_sync_incremental(tenant=tenant_a)
         SyncRun.objects.filter(pk=unfinished.pk).update(
             heartbeat_at=timezone.now() - timedelta(hours=1)
@@ -521,13 +522,13 @@ def test_incremental_sync_restarts_an_initial_sync_that_died_but_not_a_live_one(
 
 @pytest.mark.django_db
 def test_a_second_initial_sync_while_one_runs_is_refused(sandbox, tenant_a):
-    connect(sandbox, tenant_a)
+    seller_id = connect(sandbox, tenant_a)
     other = connections.create_connection("default")  # another session, as another process
     try:
         with other.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_lock(hashtextextended(%s, 0))",
-                [f"ml-sync:{tenant_a.schema_name}:initial"],
+                [f"ml-sync:{tenant_a.schema_name}:{seller_id}:initial"],
             )
         with pytest.raises(SyncAlreadyRunning):
             ml_sync_initial(tenant=tenant_a)

@@ -1,6 +1,8 @@
-"""``initial_sync --tenant-id UUID [--full-sync]``: copy a store's ML data now, in this process.
+"""``initial_sync --tenant-id UUID [--ml-user-id N] [--full-sync]``: copy a store's ML data now,
+in this process.
 
-Resumes the store's unfinished initial sync if there is one; ``--full-sync`` starts afresh.
+Syncs the store's account ``--ml-user-id`` (needed when the store holds several accounts).
+Resumes the account's unfinished initial sync if there is one; ``--full-sync`` starts afresh.
 Progress goes to stderr as it happens; the summary is printed as JSON on stdout.
 """
 
@@ -12,7 +14,9 @@ import uuid
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django_tenants.utils import tenant_context
 
+from integrations.mercadolivre.accounts import MLAccountAmbiguous, accounts_connected
 from integrations.mercadolivre.errors import MLError, MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.models import SyncRun
 from integrations.mercadolivre.sync import SyncAlreadyRunning, ml_sync_initial
@@ -66,6 +70,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tenant-id", required=True, dest="tenant_id")
         parser.add_argument(
+            "--ml-user-id",
+            type=int,
+            dest="ml_user_id",
+            help="the account to sync (the store's only account when left out)",
+        )
+        parser.add_argument(
             "--full-sync",
             action="store_true",
             dest="full",
@@ -84,8 +94,26 @@ class Command(BaseCommand):
             raise CommandError(f"--tenant-id: the store is {tenant.status}")
         bar = ProgressBar(self.stderr)
         try:
-            outcome = ml_sync_initial(tenant=tenant, full=options["full"], on_progress=bar)
+            outcome = ml_sync_initial(
+                tenant=tenant,
+                ml_user_id=options["ml_user_id"],
+                full=options["full"],
+                on_progress=bar,
+            )
+        except MLAccountAmbiguous as exc:
+            with tenant_context(tenant):
+                held = ", ".join(
+                    f"{account.ml_user_id} ({account.label})" for account in accounts_connected()
+                )
+            raise CommandError(
+                f"{tenant.name} holds several Mercado Livre accounts; choose one with "
+                f"--ml-user-id: {held}"
+            ) from exc
         except MLNotConnected as exc:
+            if options["ml_user_id"] is not None:
+                raise CommandError(
+                    f"--ml-user-id: {options['ml_user_id']} is not connected to {tenant.name}"
+                ) from exc
             raise CommandError(
                 f"{tenant.name} has not connected a Mercado Livre account; connect it first "
                 "(setup_oauth prints the link)"

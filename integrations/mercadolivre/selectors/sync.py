@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django_tenants.utils import tenant_context
 
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncRun, SyncStatus
@@ -18,6 +18,51 @@ def ml_account_current() -> MLAccount | None:
         MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED)
         .only("ml_user_id", "nickname", "status", "connected_at", "needs_reconnection_since")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """One of the store's connected ML accounts, as its settings page shows it."""
+
+    account: MLAccount
+    last_sync: SyncRun | None  # its latest successful sync
+
+
+def account_summaries() -> list[AccountSummary]:
+    """The store's connected accounts (active, paused or needing reconnection), oldest
+    connection first, each with its latest successful sync; two queries."""
+    last_success = (
+        SyncRun.objects.filter(account=OuterRef("pk"), status=SyncStatus.SUCCEEDED)
+        .order_by("-started_at")
+        .values("pk")[:1]
+    )
+    accounts = list(
+        MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED)
+        .annotate(last_sync_id=Subquery(last_success))
+        .order_by("connected_at", "pk")
+    )
+    runs = SyncRun.objects.defer("cursor").in_bulk(
+        [a.last_sync_id for a in accounts if a.last_sync_id is not None]
+    )
+    return [AccountSummary(account=a, last_sync=runs.get(a.last_sync_id)) for a in accounts]
+
+
+def account_label(ml_user_id: int) -> str:
+    """How pages name the store's account ``ml_user_id`` (its nickname, else the id)."""
+    nickname = (
+        MLAccount.objects.filter(ml_user_id=ml_user_id).values_list("nickname", flat=True).first()
+    )
+    return nickname or str(ml_user_id)
+
+
+def accounts_disconnected() -> list[MLAccount]:
+    """The store's disconnected accounts, whose products, orders and questions it keeps;
+    latest disconnection first."""
+    return list(
+        MLAccount.objects.filter(status=MLAccountStatus.DISCONNECTED)
+        .only("ml_user_id", "nickname", "site_id", "status", "disconnected_at")
+        .order_by("-disconnected_at", "-pk")
     )
 
 
