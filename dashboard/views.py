@@ -400,7 +400,12 @@ def question_answer(request: HttpRequest, question_id: int) -> HttpResponse:
         )
     answered = not form.errors
     question.answer_form = form  # type: ignore[attr-defined]
-    context = {"question": question, "notice": notice, "answer_max": ANSWER_MAX_CHARS}
+    context = {
+        "question": question,
+        "notice": notice,
+        "answer_max": ANSWER_MAX_CHARS,
+        **_accounts_context(accounts_listed()),
+    }
     if request.htmx:  # type: ignore[attr-defined]
         # 200 either way: htmx swaps only successful responses, and the form shows the error.
         return render(request, "dashboard/_question.html", context)

@@ -219,6 +219,18 @@ def test_the_overview_shows_each_accounts_figures(two_accounts):
     assert f'id="account-{OTHER_STORE}"' not in html
 
 
+def test_the_overview_says_which_account_needs_reconnecting(two_accounts):
+    with tenant_context(two_accounts):
+        MLAccount.objects.filter(ml_user_id=OUTLET).update(
+            status=MLAccountStatus.NEEDS_RECONNECTION
+        )
+    html = store_client(two_accounts, login=True).get("/").content.decode()
+
+    assert '<span class="account">(LOJA_OUTLET)</span>' in html
+    assert '<li class="status-needs_reconnection">LOJA_OUTLET: Precisa reconectar</li>' in html
+    assert f'<li class="status-active">SELLER{MAIN}: Conectado</li>' in html
+
+
 @pytest.mark.parametrize(
     "path",
     ["/", f"/products/?account={OUTLET}", f"/orders/?account={OUTLET}", "/questions/"],
