@@ -2,7 +2,9 @@
 under gunicorn, on 2 cores.
 
 A fresh benchmark database with two stores: one with ``ITEMS`` listings and ``ORDERS`` orders
-(written with COPY straight into its schema, then ``VACUUM ANALYZE`` as autovacuum would leave a
+of two Mercado Livre accounts, a main one and an outlet with ``OUTLET_SHARE`` of the rows (so
+the lists name each row's account and the overview breaks its figures down per account),
+written with COPY straight into its schema, then ``VACUUM ANALYZE`` as autovacuum would leave a
 table of that age, and checkpointed), the other empty. The app runs under gunicorn with
 production settings (``bench/server.py``). The owner logs in through the login form (session
 cookie, CSRF) and gets an API token from ``api_token_create``. Each endpoint is then asked
@@ -62,6 +64,9 @@ PASSWORD = "a-long-bench-password-1"  # noqa: S105 (a throwaway store on a throw
 # Words searched: one in about 1 title of 20, one in 1 of 60, one in 1 of 600 (few matches,
 # so an unindexed search reads the whole table to fill a page).
 SEARCH_WORDS = ("camiseta", "inox", "ergonômica")
+MAIN_ML_USER_ID = 2050442871
+OUTLET_ML_USER_ID = 2050442872
+OUTLET_SHARE = 0.2
 
 NOUNS = (
     "Camiseta",
@@ -142,7 +147,14 @@ def _copy(model: type[Any], rows: Iterator[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
-def _items(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def _account(rng: random.Random, accounts: tuple[int, int]) -> int:
+    """The pk of the row's account: the outlet's for ``OUTLET_SHARE`` of the rows."""
+    return accounts[1] if rng.random() < OUTLET_SHARE else accounts[0]
+
+
+def _items(
+    now: datetime, rng: random.Random, accounts: tuple[int, int]
+) -> Iterator[tuple[Any, ...]]:
     for n in range(ITEMS):
         item_id = f"MLB{3_000_000_000 + n}"
         title = _title(rng, n)
@@ -167,6 +179,7 @@ def _items(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
         }
         yield (
             item_id,
+            _account(rng, accounts),
             title,
             price,
             "BRL",
@@ -185,7 +198,9 @@ def _items(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def _orders(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def _orders(
+    now: datetime, rng: random.Random, accounts: tuple[int, int]
+) -> Iterator[tuple[Any, ...]]:
     buyers = [(5_000_000 + b, f"COMPRADOR{b:05d}") for b in range(30_000)]
     for n in range(ORDERS):
         created = now - timedelta(seconds=rng.uniform(0, ORDER_DAYS * 86400))
@@ -201,6 +216,7 @@ def _orders(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
         payments = [{"id": 80_000_000 + n, "status": "approved", "amount_cents": total}]
         yield (
             2_000_000_000 + n,
+            _account(rng, accounts),
             status,
             created,
             created + timedelta(hours=1) if status == "paid" else None,
@@ -218,12 +234,15 @@ def _orders(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def _questions(now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def _questions(
+    now: datetime, rng: random.Random, accounts: tuple[int, int]
+) -> Iterator[tuple[Any, ...]]:
     for n in range(QUESTIONS):
         answered = rng.random() < 0.8
         created = now - timedelta(hours=rng.uniform(0, 24 * 60))
         yield (
             7_000_000_000 + n,
+            _account(rng, accounts),
             f"MLB{3_000_000_000 + rng.randrange(ITEMS)}",
             "Olá, tem pronta entrega?",
             "ANSWERED" if answered else "UNANSWERED",
@@ -242,18 +261,25 @@ def _seed(tenant: Tenant) -> dict[str, Any]:
     rng = random.Random(2026)
     now = timezone.now()
     started = time.perf_counter()
-    Tenant.objects.filter(pk=tenant.pk).update(ml_user_id=2050442871)
+    Tenant.objects.filter(pk=tenant.pk).update(ml_user_id=MAIN_ML_USER_ID)
     with tenant_context(tenant):
-        MLAccount.objects.create(
-            ml_user_id=2050442871,
-            nickname="LOJA_GRANDE",
-            site_id="MLB",
-            access_token="not-a-real-token",  # noqa: S106 (no ML calls are made)
-            connected_at=now - timedelta(days=200),
+        main, outlet = (
+            MLAccount.objects.create(
+                ml_user_id=ml_user_id,
+                nickname=nickname,
+                site_id="MLB",
+                access_token="not-a-real-token",  # noqa: S106 (no ML calls are made)
+                connected_at=now - timedelta(days=days),
+            )
+            for ml_user_id, nickname, days in (
+                (MAIN_ML_USER_ID, "LOJA_GRANDE", 200),
+                (OUTLET_ML_USER_ID, "LOJA_GRANDE_OUTLET", 100),
+            )
         )
-        _copy(MLItem, _items(now, rng))
-        _copy(MLOrder, _orders(now, rng))
-        _copy(MLQuestion, _questions(now, rng))
+        accounts = (main.pk, outlet.pk)
+        _copy(MLItem, _items(now, rng, accounts))
+        _copy(MLOrder, _orders(now, rng, accounts))
+        _copy(MLQuestion, _questions(now, rng, accounts))
         with connection.cursor() as cursor:
             for model in (MLItem, MLOrder, MLQuestion):
                 cursor.execute(f'VACUUM ANALYZE "{model._meta.db_table}"')
@@ -362,6 +388,9 @@ def _endpoints(port: int, creds: Credentials) -> dict[str, list[str]]:
     orders = "/orders/?" + urlencode(
         {"status": "paid", "date_from": since.isoformat(), "date_to": today.isoformat()}
     )
+    outlet_products = f"/products/?account={OUTLET_ML_USER_ID}"
+    outlet_orders = f"/orders/?account={OUTLET_ML_USER_ID}"
+    api_outlet_orders = f"/api/v1/orders/?account={OUTLET_ML_USER_ID}"
     api_orders = "/api/v1/orders/?" + urlencode(
         {"status": "paid", "created_after": after, "created_before": before}
     )
@@ -371,11 +400,14 @@ def _endpoints(port: int, creds: Credentials) -> dict[str, list[str]]:
         "products_search_page_2": _second_pages(searches, port, creds),
         "orders_filter": [orders],
         "orders_filter_page_2": _second_pages([orders], port, creds),
+        "products_of_one_account": [outlet_products],
+        "orders_of_one_account_page_2": _second_pages([outlet_orders], port, creds),
         "api_overview": ["/api/v1/overview/"],
         "api_items_search": api_searches,
         "api_items_search_page_2": _second_pages(api_searches, port, creds),
         "api_orders_filter": [api_orders],
         "api_orders_filter_page_2": _second_pages([api_orders], port, creds),
+        "api_orders_of_one_account": [api_outlet_orders],
     }
 
 

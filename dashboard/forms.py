@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from integrations.mercadolivre.answers import ANSWER_MAX_CHARS
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.selectors.catalogue import ProductFilters
 from integrations.mercadolivre.selectors.orders import OrderFilters
 
@@ -42,7 +43,48 @@ ORDER_STATUSES = [
 ]
 
 
-class ProductFilterForm(forms.Form):
+def account_choice_label(account: MLAccount) -> str:
+    """An account as the filter lists it: its label, and its state unless it is connected."""
+    if account.status == MLAccountStatus.ACTIVE:
+        return account.label
+    return f"{account.label} ({account.get_status_display()})"
+
+
+class AccountFilterForm(forms.Form):
+    """A list's filter by account: ``?account=<ML user id>`` among the store's accounts.
+
+    The choices are the accounts the store holds (``accounts``), so a value that is not one of
+    them (another store's seller, a typo) is an error by the field and the list shows every
+    account of this store.
+    """
+
+    account = forms.ChoiceField(
+        label=_("Account"),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "This store has no Mercado Livre account %(value)s; every account is shown."
+            )
+        },
+    )
+
+    def __init__(self, *args: Any, accounts: list[MLAccount], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.accounts = {str(account.ml_user_id): account for account in accounts}
+        account_field: forms.ChoiceField = self.fields["account"]  # type: ignore[assignment]
+        account_field.choices = [
+            ("", _("All accounts")),
+            *((key, account_choice_label(account)) for key, account in self.accounts.items()),
+        ]
+
+    def account_id(self) -> int | None:
+        """The chosen account's MLAccount pk; None for every account (or an invalid choice)."""
+        data: dict[str, Any] = getattr(self, "cleaned_data", {})
+        account = self.accounts.get(data.get("account") or "")
+        return account.pk if account is not None else None
+
+
+class ProductFilterForm(AccountFilterForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -61,10 +103,11 @@ class ProductFilterForm(forms.Form):
             status=data.get("status") or "",
             stock=data.get("stock") or "",
             sort=data.get("sort") or "recent",
+            account_id=self.account_id(),
         )
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(AccountFilterForm):
     status = forms.ChoiceField(label=_("Status"), choices=ORDER_STATUSES, required=False)
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -88,7 +131,12 @@ class OrderFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to") if "date_to" not in self.errors else None,
             q=data.get("q") or "",
+            account_id=self.account_id(),
         )
+
+
+class QuestionFilterForm(AccountFilterForm):
+    """The questions page's filter: by account only."""
 
 
 class AnswerForm(forms.Form):

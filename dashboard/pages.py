@@ -62,10 +62,19 @@ class QuestionsView:
     items: dict[str, MLItem] = field(default_factory=dict)
 
 
-def questions_view(*, cursor: str = "", size: int = PAGE_SIZE, answered: int = 10) -> QuestionsView:
-    """Unanswered questions (newest first, paginated), then the latest answered ones."""
-    open_page = keyset_page(questions_open(), sort=QUESTION_SORT, cursor=cursor, size=size)
-    recent = questions_answered_latest(limit=answered)
+def questions_view(
+    *,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+    answered: int = 10,
+    account_id: int | None = None,
+) -> QuestionsView:
+    """Unanswered questions (newest first, paginated), then the latest answered ones; of one
+    account when ``account_id`` (its MLAccount pk)."""
+    open_page = keyset_page(
+        questions_open(account_id=account_id), sort=QUESTION_SORT, cursor=cursor, size=size
+    )
+    recent = questions_answered_latest(limit=answered, account_id=account_id)
     return QuestionsView(
         open=open_page,
         answered=recent,

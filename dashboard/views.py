@@ -19,7 +19,7 @@ from billing.usage import API_CALLS_TODAY, usage_for
 from core.paging import CursorInvalid, Page
 from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
-from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm
+from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm, QuestionFilterForm
 from integrations.mercadolivre.accounts import MLAccountPaused
 from integrations.mercadolivre.answers import (
     ANSWER_MAX_CHARS,
@@ -37,14 +37,20 @@ from integrations.mercadolivre.errors import (
     MLServerError,
     MLUnavailable,
 )
-from integrations.mercadolivre.models import MLAccountStatus, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLQuestion
+from integrations.mercadolivre.selectors.accounts import accounts_any_connected, accounts_listed
 from integrations.mercadolivre.selectors.catalogue import (
     product_get,
     product_questions,
     question_get,
 )
 from integrations.mercadolivre.selectors.orders import order_get, orders_for_export
-from integrations.mercadolivre.selectors.sales import SELLER_TZ, sales_summary, store_counts
+from integrations.mercadolivre.selectors.sales import (
+    SELLER_TZ,
+    figures_by_account,
+    sales_summary,
+    store_counts,
+)
 from integrations.mercadolivre.selectors.sync import (
     ml_account_current,
     run_progress,
@@ -81,6 +87,16 @@ def _query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def _accounts_context(accounts: list[MLAccount]) -> dict[str, Any]:
+    """What the lists need to name each row's account: by MLAccount pk, and whether to show
+    the column at all (only when the store holds more than one account, connected or not)."""
+    return {
+        "accounts_by_id": {account.pk: account for account in accounts},
+        "show_accounts": len(accounts) > 1,
+        "has_account": accounts_any_connected(accounts),
+    }
+
+
 def _bad_cursor(request: HttpRequest) -> HttpResponse:
     """A page link that no longer fits the list (edited, or another sort): back to its top."""
     query = request.GET.copy()
@@ -96,8 +112,14 @@ def _bad_cursor(request: HttpRequest) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     tenant = request_tenant(request)
     entitlement = _entitlement(request)
-    account = ml_account_current()
-    context: dict[str, Any] = {"account": account, "limits": entitlement.limits}
+    accounts = accounts_listed()
+    connected = [a for a in accounts if a.status != MLAccountStatus.DISCONNECTED]
+    account = connected[0] if connected else None
+    context: dict[str, Any] = {
+        "account": account,
+        "limits": entitlement.limits,
+        **_accounts_context(accounts),
+    }
     if account is not None:
         summary = sales_summary()
         counts = store_counts()
@@ -112,7 +134,11 @@ def overview(request: HttpRequest) -> HttpResponse:
             last_success=sync_run_last_success(),
             api_calls=usage_for(tenant=tenant, names=[API_CALLS_TODAY])[API_CALLS_TODAY],
             incidents=incidents_open_for(tenant=tenant),
-            needs_reconnection=account.status == MLAccountStatus.NEEDS_RECONNECTION,
+            connected=connected,
+            breakdown=figures_by_account(accounts=accounts) if len(accounts) > 1 else [],
+            needs_reconnection=[
+                a for a in connected if a.status == MLAccountStatus.NEEDS_RECONNECTION
+            ],
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,
             orders_over_limit=summary.orders_this_month
             >= entitlement.limits.max_orders_per_month
@@ -126,7 +152,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _list_page(
     request: HttpRequest,
-    form: ProductFilterForm | OrderFilterForm,
+    form_class: type[ProductFilterForm | OrderFilterForm],
     page_of: Callable[..., Page[Any]],
     *,
     template: str,
@@ -138,6 +164,8 @@ def _list_page(
     Invalid filters are left out (each says why next to its field); a page link that no longer
     fits goes back to the list's top.
     """
+    accounts = accounts_listed()
+    form = form_class(request.GET, accounts=accounts)
     form.is_valid()
     try:
         page = page_of(filters=form.filters(), cursor=_cursor(request))
@@ -149,7 +177,7 @@ def _list_page(
         form=form,
         page=page,
         query=_query(request),
-        has_account=ml_account_current() is not None,
+        **_accounts_context(accounts),
     )
     return render(request, template, context)
 
@@ -159,7 +187,7 @@ def _list_page(
 def products(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
-        ProductFilterForm(request.GET),
+        ProductFilterForm,
         pages.product_page,
         template="dashboard/products.html",
         results_template="dashboard/_products_table.html",
@@ -187,7 +215,7 @@ def product_detail(request: HttpRequest, item_id: str) -> HttpResponse:
 def orders(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
-        OrderFilterForm(request.GET),
+        OrderFilterForm,
         pages.order_page,
         template="dashboard/orders.html",
         results_template="dashboard/_orders_table.html",
@@ -233,9 +261,23 @@ def _export_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
             _("Paid"),
             _("Currency"),
             _("Items"),
+            _("Account"),
+            _("Account ML user ID"),
         ]
     )
-    for order_id, created, status, buyer_id, nickname, total, paid, currency, lines in rows:
+    for (
+        order_id,
+        created,
+        status,
+        buyer_id,
+        nickname,
+        total,
+        paid,
+        currency,
+        lines,
+        account_nickname,
+        account_ml_user_id,
+    ) in rows:
         local = timezone.localtime(created, SELLER_TZ)
         items = "; ".join(
             f"{line.get('quantity')}x {line.get('title') or line.get('item_id')}"
@@ -252,6 +294,8 @@ def _export_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[str]:
                 _money(paid),
                 currency,
                 items,
+                account_nickname or "",
+                account_ml_user_id if account_ml_user_id is not None else "",
             ]
         )
 
@@ -268,7 +312,7 @@ def orders_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             ),
         )
         return redirect("dashboard-orders")
-    form = OrderFilterForm(request.GET)
+    form = OrderFilterForm(request.GET, accounts=accounts_listed())
     form.is_valid()
     rows = orders_for_export(filters=form.filters())
     stamp = timezone.localtime(timezone.now(), SELLER_TZ).strftime("%Y%m%d-%H%M")
@@ -287,8 +331,11 @@ def _answer_form(question: MLQuestion, data: Any = None) -> AnswerForm:
 @login_required
 @require_GET
 def questions(request: HttpRequest) -> HttpResponse:
+    accounts = accounts_listed()
+    form = QuestionFilterForm(request.GET, accounts=accounts)
+    form.is_valid()
     try:
-        view = pages.questions_view(cursor=_cursor(request))
+        view = pages.questions_view(cursor=_cursor(request), account_id=form.account_id())
     except CursorInvalid:
         return _bad_cursor(request)
     for question in view.open.rows:
@@ -298,8 +345,10 @@ def questions(request: HttpRequest) -> HttpResponse:
         "dashboard/questions.html",
         {
             "view": view,
-            "has_account": ml_account_current() is not None,
+            "form": form,
+            "query": _query(request),
             "answer_max": ANSWER_MAX_CHARS,
+            **_accounts_context(accounts),
         },
     )
 
@@ -354,7 +403,12 @@ def question_answer(request: HttpRequest, question_id: int) -> HttpResponse:
         )
     answered = not form.errors
     question.answer_form = form  # type: ignore[attr-defined]
-    context = {"question": question, "notice": notice, "answer_max": ANSWER_MAX_CHARS}
+    context = {
+        "question": question,
+        "notice": notice,
+        "answer_max": ANSWER_MAX_CHARS,
+        **_accounts_context(accounts_listed()),
+    }
     if request.htmx:  # type: ignore[attr-defined]
         # 200 either way: htmx swaps only successful responses, and the form shows the error.
         return render(request, "dashboard/_question.html", context)

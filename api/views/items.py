@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
+from api.accounts import AccountField, AccountFilter
 from api.base import StoreReadViewSet
 from api.filtering import django_filters
 from integrations.mercadolivre.models import MLItem
@@ -20,6 +21,7 @@ class ItemSerializer(serializers.ModelSerializer[MLItem]):
     # ML leaves these empty on some listings, so they are strings, not always URLs.
     permalink = serializers.CharField(read_only=True, help_text="The listing's URL, or empty.")
     thumbnail = serializers.CharField(read_only=True, help_text="An image URL, or empty.")
+    account = AccountField()
 
     class Meta:
         model = MLItem
@@ -39,6 +41,7 @@ class ItemSerializer(serializers.ModelSerializer[MLItem]):
             "date_created",
             "last_updated",
             "synced_at",
+            "account",
         ]
         read_only_fields = fields
 
@@ -54,6 +57,7 @@ class ItemFilter(django_filters.FilterSet):  # type: ignore[misc]
         method="filter_search",
         help_text="Words the title's words begin with (all of them), or an exact item id or SKU.",
     )
+    account = AccountFilter()
 
     class Meta:
         model = MLItem

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
+from api.accounts import AccountField, AccountFilter
 from api.base import StoreReadViewSet
 from api.filtering import UtcDateTimeFilter, django_filters
 from integrations.mercadolivre.models import MLOrder
@@ -16,6 +17,8 @@ ORDER_ID_PATTERN = r"[0-9]{1,18}"
 
 
 class OrderSerializer(serializers.ModelSerializer[MLOrder]):
+    account = AccountField()
+
     class Meta:
         model = MLOrder
         fields = [
@@ -29,6 +32,7 @@ class OrderSerializer(serializers.ModelSerializer[MLOrder]):
             "currency",
             "buyer_id",
             "buyer_nickname",
+            "account",
         ]
         read_only_fields = fields
 
@@ -70,6 +74,7 @@ class OrderFilter(django_filters.FilterSet):  # type: ignore[misc]
     created_before = UtcDateTimeFilter(
         field_name="date_created", lookup_expr="lt", help_text="Created before (ISO 8601)."
     )
+    account = AccountFilter()
 
     class Meta:
         model = MLOrder

@@ -1,8 +1,9 @@
 """``/api/v1/overview/``: the Overview page's figures, for integrators and dashboards of their own.
 
 Sales today, in 7 and 30 days and per day (the seller's São Paulo days), the month's orders,
-listings and stock-outs, open questions, the Mercado Livre connection and the last syncs. The
-same selectors as the page, so the two never disagree.
+listings and stock-outs, open questions, the Mercado Livre connection and the last syncs; then
+the same figures per Mercado Livre account the store holds (``accounts``), which add up to the
+store's. The same selectors as the page, so the two never disagree.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import StoreApiView
-from integrations.mercadolivre.selectors.sales import sales_summary, store_counts
+from integrations.mercadolivre.selectors.accounts import accounts_listed
+from integrations.mercadolivre.selectors.sales import (
+    SalesSummary,
+    figures_by_account,
+    sales_summary,
+    store_counts,
+)
 from integrations.mercadolivre.selectors.sync import (
     ml_account_current,
     sync_run_last_success,
@@ -57,6 +64,19 @@ class SyncSerializer(serializers.Serializer[Any]):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+class AccountFiguresSerializer(serializers.Serializer[Any]):
+    ml_user_id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    status = serializers.CharField(
+        help_text="`active`, `needs_reconnection`, `paused` or `disconnected` (its data kept)."
+    )
+    sales = SalesSerializer()
+    orders_this_month = serializers.IntegerField()
+    items = serializers.IntegerField()
+    out_of_stock = serializers.IntegerField()
+    open_questions = serializers.IntegerField()
+
+
 class OverviewSerializer(serializers.Serializer[Any]):
     currency = serializers.CharField()
     sales = SalesSerializer()
@@ -70,9 +90,21 @@ class OverviewSerializer(serializers.Serializer[Any]):
     )
     last_sync = SyncSerializer(allow_null=True)
     last_successful_sync = SyncSerializer(allow_null=True)
+    accounts = AccountFiguresSerializer(
+        many=True,
+        help_text="The same figures per Mercado Livre account the store holds, oldest "
+        "connection first (disconnected ones too: their data is kept and counted above).",
+    )
 
 
 PERIOD_NAMES = {"today": "today", "7d": "last_7_days", "30d": "last_30_days"}
+
+
+def _sales(summary: SalesSummary) -> dict[str, dict[str, int]]:
+    return {
+        PERIOD_NAMES[period.key]: {"orders": period.orders, "revenue_cents": period.revenue_cents}
+        for period in summary.periods
+    }
 
 
 class OverviewView(StoreApiView):
@@ -87,13 +119,7 @@ class OverviewView(StoreApiView):
         body = OverviewSerializer(
             {
                 "currency": "BRL",
-                "sales": {
-                    PERIOD_NAMES[period.key]: {
-                        "orders": period.orders,
-                        "revenue_cents": period.revenue_cents,
-                    }
-                    for period in summary.periods
-                },
+                "sales": _sales(summary),
                 "days": summary.days,
                 "orders_this_month": summary.orders_this_month,
                 "items": counts.items,
@@ -102,6 +128,19 @@ class OverviewView(StoreApiView):
                 "ml_account": ml_account_current(),
                 "last_sync": sync_run_latest(),
                 "last_successful_sync": sync_run_last_success(),
+                "accounts": [
+                    {
+                        "ml_user_id": figures.account.ml_user_id,
+                        "nickname": figures.account.nickname,
+                        "status": figures.account.status,
+                        "sales": _sales(figures.sales),
+                        "orders_this_month": figures.sales.orders_this_month,
+                        "items": figures.counts.items,
+                        "out_of_stock": figures.counts.out_of_stock,
+                        "open_questions": figures.counts.open_questions,
+                    }
+                    for figures in figures_by_account(accounts=accounts_listed())
+                ],
             }
         )
         return Response(body.data)

@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.accounts import AccountField, AccountFilter
 from api.base import StoreReadViewSet
 from api.errors import BadGateway, BadRequest, Conflict, Unprocessable, UpstreamUnavailable
 from api.filtering import django_filters
@@ -43,6 +44,8 @@ from tenants.context import request_tenant
 
 
 class QuestionSerializer(serializers.ModelSerializer[MLQuestion]):
+    account = AccountField()
+
     class Meta:
         model = MLQuestion
         fields = [
@@ -56,6 +59,7 @@ class QuestionSerializer(serializers.ModelSerializer[MLQuestion]):
             "answer_text",
             "answer_status",
             "answer_date",
+            "account",
         ]
         read_only_fields = fields
 
@@ -74,6 +78,7 @@ class QuestionFilter(django_filters.FilterSet):  # type: ignore[misc]
     )
     status = django_filters.CharFilter(field_name="status", help_text="ML status.")
     item_id = django_filters.CharFilter(field_name="item_id")
+    account = AccountFilter()
 
     class Meta:
         model = MLQuestion

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dashboard.forms import ITEM_STATUSES, ORDER_STATUSES
+from integrations.mercadolivre.models import MLAccount
 from integrations.mercadolivre.selectors.sales import SELLER_TZ
 
 register = template.Library()
@@ -37,6 +38,14 @@ def seller_date(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         value = timezone.localtime(value, SELLER_TZ).date()
     return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def account_label(accounts: dict[int, MLAccount] | None, account_id: int | None) -> str:
+    """The label of a row's account, from the store's ``accounts`` by MLAccount pk ("—" for a
+    row of no account)."""
+    account = (accounts or {}).get(account_id) if account_id is not None else None
+    return account.label if account is not None else "—"
 
 
 _ITEM_STATUS_LABELS = {code: label for code, label in ITEM_STATUSES if code}

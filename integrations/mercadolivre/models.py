@@ -117,11 +117,18 @@ class MLItem(models.Model):
             ),
             # The products search: words of the title (``integrations.mercadolivre.search``).
             GinIndex(TITLE_SEARCH_VECTOR, name="mlitem_title_search"),
-            # The overview's "out of stock" count, index-only.
+            # The overview's "out of stock" count, in all and per account, index-only.
             models.Index(
-                fields=["id"],
+                fields=["account", "id"],
                 condition=models.Q(available_quantity__lte=0) & ~models.Q(status="closed"),
                 name="mlitem_out_of_stock",
+            ),
+            # The product list of one account in its default order: the same columns as
+            # ``mlitem_recent_cover``, so its keys stay index-only.
+            models.Index(
+                fields=["account", "last_updated", "id"],
+                include=["title", "sku", "status", "available_quantity"],
+                name="mlitem_account_recent",
             ),
         ]
 
@@ -150,14 +157,16 @@ class MLOrder(models.Model):
     class Meta:
         ordering = ["-date_created"]
         indexes = [
-            # The overview's sales per day, index-only.
+            # The overview's sales per day, in all and per account, index-only.
             models.Index(
                 fields=["date_created"],
-                include=["status", "total_cents"],
+                include=["status", "total_cents", "account"],
                 name="mlorder_created_sales",
             ),
             # Orders filtered by status, newest first (keyset pages and their capped count).
             models.Index(fields=["status", "date_created", "id"], name="mlorder_status_created"),
+            # One account's orders, newest first (keyset pages and their capped count).
+            models.Index(fields=["account", "date_created", "id"], name="mlorder_account_created"),
         ]
 
     def __str__(self) -> str:

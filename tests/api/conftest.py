@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from api.tokens import api_token_create
 from core.redis import redis_client, redis_key
-from integrations.mercadolivre.models import MLItem, MLOrder, MLQuestion
+from integrations.mercadolivre.models import MLAccount, MLItem, MLOrder, MLQuestion
 from tenants.models import Tenant
 from tests.support.clients import owner_of
 
@@ -60,6 +61,20 @@ def client_a(tenant_a: Tenant, token_a: str) -> Client:
     return api_client(tenant_a, token_a)
 
 
+def make_account(
+    tenant: Tenant, ml_user_id: int, nickname: str, *, status: str = "active"
+) -> MLAccount:
+    """An ML account row of ``tenant`` (a store may hold several)."""
+    with tenant_context(tenant):
+        return MLAccount.objects.create(
+            ml_user_id=ml_user_id,
+            nickname=nickname,
+            status=status,
+            access_token="not-a-real-token",
+            connected_at=timezone.now(),
+        )
+
+
 def make_items(
     tenant: Tenant,
     count: int,
@@ -68,10 +83,12 @@ def make_items(
     title: str | None = None,
     status: str = "active",
     available_quantity: int | None = None,
+    account: MLAccount | None = None,
 ) -> list[str]:
     rows = [
         MLItem(
             id=f"MLB{start + n:09d}",
+            account=account,
             title=title if title is not None else f"Produto {start + n}",
             price_cents=1000 + n,
             currency="BRL",
@@ -89,10 +106,18 @@ def make_items(
     return [row.id for row in rows]
 
 
-def make_orders(tenant: Tenant, count: int, *, start: int = 1, status: str = "paid") -> list[int]:
+def make_orders(
+    tenant: Tenant,
+    count: int,
+    *,
+    start: int = 1,
+    status: str = "paid",
+    account: MLAccount | None = None,
+) -> list[int]:
     rows = [
         MLOrder(
             id=2_000_000_000 + start + n,
+            account=account,
             status=status,
             date_created=BASE + timedelta(hours=start + n),
             last_updated=BASE + timedelta(hours=start + n),
@@ -117,11 +142,17 @@ def make_orders(tenant: Tenant, count: int, *, start: int = 1, status: str = "pa
 
 
 def make_questions(
-    tenant: Tenant, count: int, *, start: int = 1, status: str = "UNANSWERED"
+    tenant: Tenant,
+    count: int,
+    *,
+    start: int = 1,
+    status: str = "UNANSWERED",
+    account: MLAccount | None = None,
 ) -> list[int]:
     rows = [
         MLQuestion(
             id=3_000_000_000 + start + n,
+            account=account,
             item_id="MLB1",
             text=f"Tem em estoque? {n}",
             status=status,

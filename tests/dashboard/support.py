@@ -19,13 +19,25 @@ from tenants.models import Tenant
 
 def account_connect(
     tenant: Tenant, *, ml_user_id: int, status: str = MLAccountStatus.ACTIVE
-) -> None:
+) -> MLAccount:
     Tenant.objects.filter(pk=tenant.pk).update(ml_user_id=ml_user_id)
     tenant.ml_user_id = ml_user_id
+    return account_add(tenant, ml_user_id=ml_user_id, status=status)
+
+
+def account_add(
+    tenant: Tenant,
+    *,
+    ml_user_id: int,
+    nickname: str | None = None,
+    status: str = MLAccountStatus.ACTIVE,
+) -> MLAccount:
+    """Another ML account row of ``tenant`` (a store may hold several), connected after the
+    ones it already has."""
     with tenant_context(tenant):
-        MLAccount.objects.create(
+        return MLAccount.objects.create(
             ml_user_id=ml_user_id,
-            nickname=f"SELLER{ml_user_id}",
+            nickname=f"SELLER{ml_user_id}" if nickname is None else nickname,
             status=status,
             access_token="not-a-real-token",
             connected_at=timezone.now(),
@@ -33,12 +45,19 @@ def account_connect(
 
 
 def items_seed(
-    tenant: Tenant, count: int, *, prefix: str, start: int = 0, **fields: object
+    tenant: Tenant,
+    count: int,
+    *,
+    prefix: str,
+    start: int = 0,
+    account: MLAccount | None = None,
+    **fields: object,
 ) -> list[MLItem]:
     now = timezone.now()
     rows = [
         MLItem(
             id=f"MLB{prefix}{start + n:07d}",
+            account=account,
             title=str(fields.get("title", f"{prefix} produto {start + n:05d}")),
             price_cents=int(fields.get("price_cents", 1000 + (start + n) * 7 % 50_000)),  # type: ignore[call-overload]
             currency="BRL",
@@ -66,11 +85,13 @@ def orders_seed(
     created: datetime | None = None,
     status: str = "paid",
     total_cents: int = 123_456,
+    account: MLAccount | None = None,
 ) -> list[MLOrder]:
     moment = created or timezone.now()
     rows = [
         MLOrder(
             id=first_id + n,
+            account=account,
             status=status,
             date_created=moment - timedelta(minutes=n),
             last_updated=moment,
@@ -105,11 +126,13 @@ def questions_seed(
     text: str,
     item_id: str,
     status: str = "UNANSWERED",
+    account: MLAccount | None = None,
 ) -> list[MLQuestion]:
     now = timezone.now()
     rows = [
         MLQuestion(
             id=first_id + n,
+            account=account,
             item_id=item_id,
             text=f"{text} {n}",
             status=status,

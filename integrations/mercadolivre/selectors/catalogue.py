@@ -12,6 +12,7 @@ from integrations.mercadolivre.search import items_search
 UNANSWERED = "UNANSWERED"
 ITEM_LIST_FIELDS = (
     "id",
+    "account",
     "title",
     "price_cents",
     "currency",
@@ -31,6 +32,7 @@ class ProductFilters:
     status: str = ""
     stock: str = ""  # "in" | "out" | ""
     sort: str = "recent"
+    account_id: int | None = None  # one account's listings (its MLAccount pk); None: all
 
 
 def products_filtered(
@@ -38,6 +40,8 @@ def products_filtered(
 ) -> QuerySet[MLItem]:
     items = MLItem.objects.only(*fields)
     items = items_search(items, filters.q)
+    if filters.account_id is not None:
+        items = items.filter(account_id=filters.account_id)
     if filters.status:
         items = items.filter(status=filters.status)
     if filters.stock == "in":
@@ -53,7 +57,8 @@ def products_by_id(*, ids: list[str]) -> dict[str, MLItem]:
 
 
 def product_get(*, item_id: str) -> MLItem | None:
-    return MLItem.objects.filter(pk=item_id).first()
+    """A listing with the account it belongs to."""
+    return MLItem.objects.select_related("account").filter(pk=item_id).first()
 
 
 def product_questions(*, item_id: str, limit: int = 20) -> list[MLQuestion]:
@@ -64,6 +69,7 @@ def product_questions(*, item_id: str, limit: int = 20) -> list[MLQuestion]:
 
 QUESTION_LIST_FIELDS = (
     "id",
+    "account",
     "item_id",
     "text",
     "status",
@@ -73,17 +79,22 @@ QUESTION_LIST_FIELDS = (
 )
 
 
-def questions_open() -> QuerySet[MLQuestion]:
-    """Questions waiting for the seller's answer, with the list's columns."""
-    return MLQuestion.objects.filter(status=UNANSWERED).only(*QUESTION_LIST_FIELDS)
+def _of_account(questions: QuerySet[MLQuestion], account_id: int | None) -> QuerySet[MLQuestion]:
+    return questions if account_id is None else questions.filter(account_id=account_id)
 
 
-def questions_answered_latest(*, limit: int = 10) -> list[MLQuestion]:
-    return list(
-        MLQuestion.objects.exclude(status=UNANSWERED)
-        .only(*QUESTION_LIST_FIELDS)
-        .order_by("-date_created")[:limit]
-    )
+def questions_open(*, account_id: int | None = None) -> QuerySet[MLQuestion]:
+    """Questions waiting for the seller's answer (of one account when ``account_id``, its
+    MLAccount pk), with the list's columns."""
+    questions = MLQuestion.objects.filter(status=UNANSWERED).only(*QUESTION_LIST_FIELDS)
+    return _of_account(questions, account_id)
+
+
+def questions_answered_latest(
+    *, limit: int = 10, account_id: int | None = None
+) -> list[MLQuestion]:
+    questions = MLQuestion.objects.exclude(status=UNANSWERED).only(*QUESTION_LIST_FIELDS)
+    return list(_of_account(questions, account_id).order_by("-date_created")[:limit])
 
 
 def items_by_id(*, ids: set[str]) -> dict[str, MLItem]:

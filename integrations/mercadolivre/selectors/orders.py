@@ -14,6 +14,7 @@ from integrations.mercadolivre.selectors.sales import seller_day_start
 
 ORDER_LIST_FIELDS = (
     "id",
+    "account",
     "status",
     "date_created",
     "total_cents",
@@ -31,10 +32,13 @@ class OrderFilters:
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
+    account_id: int | None = None  # one account's orders (its MLAccount pk); None: all
 
 
 def orders_filtered(*, filters: OrderFilters) -> QuerySet[MLOrder]:
     orders = MLOrder.objects.all()
+    if filters.account_id is not None:
+        orders = orders.filter(account_id=filters.account_id)
     if filters.status:
         orders = orders.filter(status=filters.status)
     if filters.date_from:
@@ -53,7 +57,8 @@ def orders_filtered(*, filters: OrderFilters) -> QuerySet[MLOrder]:
 
 
 def order_get(*, order_id: int) -> MLOrder | None:
-    return MLOrder.objects.defer("raw").filter(pk=order_id).first()
+    """An order with the account it belongs to."""
+    return MLOrder.objects.defer("raw").select_related("account").filter(pk=order_id).first()
 
 
 EXPORT_COLUMNS = (
@@ -66,11 +71,15 @@ EXPORT_COLUMNS = (
     "paid_cents",
     "currency",
     "items",
+    "account__nickname",
+    "account__ml_user_id",
 )
 
 
 def orders_for_export(*, filters: OrderFilters) -> Iterator[tuple[Any, ...]]:
-    """Every matching order, newest first, read in chunks through a server-side cursor."""
+    """Every matching order, newest first, read in chunks through a server-side cursor: the
+    ``EXPORT_COLUMNS``, the account's last (nickname and ML user id; None for a row of no
+    account)."""
     return (
         orders_filtered(filters=filters)
         .order_by("-date_created", "-id")

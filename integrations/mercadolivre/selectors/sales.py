@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import Count, DateTimeField, Func, IntegerField, Q, Sum, Value
+from django.db.models import Count, DateTimeField, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from integrations.mercadolivre.models import (
@@ -64,6 +67,79 @@ class SalesSummary:
         return max((d.revenue_cents for d in self.days), default=0)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The seller days a summary reads: today, the periods' first days, the month's first."""
+
+    today: date
+    starts: dict[str, date]
+    month_start: date
+    days: list[date]  # every day from the earliest start to today
+    bounds: list[datetime]  # the starts of those days and of tomorrow
+
+    @classmethod
+    def at(cls, now: datetime | None) -> _Window:
+        today = seller_today(now)
+        starts = {
+            "today": today,
+            "7d": today - timedelta(days=6),
+            "30d": today - timedelta(days=CHART_DAYS - 1),
+        }
+        month_start = today.replace(day=1)
+        first = min(starts["30d"], month_start)
+        days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+        bounds = [seller_day_start(day) for day in [*days, today + timedelta(days=1)]]
+        return cls(today=today, starts=starts, month_start=month_start, days=days, bounds=bounds)
+
+    def rows(self, *by: str) -> QuerySet[MLOrder, dict[str, Any]]:
+        """Orders and revenue per day (and per ``by``): bucket n (1-based) is day n - 1."""
+        return (
+            MLOrder.objects.filter(
+                date_created__gte=self.bounds[0], date_created__lt=self.bounds[-1]
+            )
+            .exclude(status__in=NOT_SALES)
+            .annotate(
+                bucket=Func(
+                    "date_created",
+                    Value(self.bounds, output_field=ArrayField(DateTimeField())),
+                    function="width_bucket",
+                    output_field=IntegerField(),
+                )
+            )
+            .values(*by, "bucket")
+            .annotate(
+                orders=Count("*"),
+                revenue=Sum("total_cents", filter=Q(status=PAID), default=0),
+            )
+            .order_by()
+        )
+
+    def summary(self, rows: Iterable[dict[str, Any]]) -> SalesSummary:
+        per_day = {
+            self.days[row["bucket"] - 1]: (int(row["orders"]), int(row["revenue"])) for row in rows
+        }
+        today = self.today
+        days = [
+            DaySales(day, *per_day.get(day, (0, 0)))
+            for day in (today - timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1))
+        ]
+        periods = [
+            PeriodSales(
+                key,
+                sum(orders for day, (orders, _) in per_day.items() if day >= start),
+                sum(revenue for day, (_, revenue) in per_day.items() if day >= start),
+            )
+            for key, start in self.starts.items()
+        ]
+        return SalesSummary(
+            periods=periods,
+            days=days,
+            orders_this_month=sum(
+                orders for day, (orders, _) in per_day.items() if day >= self.month_start
+            ),
+        )
+
+
 def sales_summary(*, now: datetime | None = None) -> SalesSummary:
     """Orders (not cancelled) and revenue (paid orders) today, in 7 and 30 days, per day, and
     orders this calendar month (the plan's limit).
@@ -73,55 +149,18 @@ def sales_summary(*, now: datetime | None = None) -> SalesSummary:
     seller day by ``width_bucket`` over the days' starts (computed here, in the seller's zone),
     which costs far less per row than converting every timestamp to a local date.
     """
-    today = seller_today(now)
-    starts = {
-        "today": today,
-        "7d": today - timedelta(days=6),
-        "30d": today - timedelta(days=CHART_DAYS - 1),
-    }
-    month_start = today.replace(day=1)
-    first = min(starts["30d"], month_start)
-    days_in_window = [first + timedelta(days=n) for n in range((today - first).days + 1)]
-    # The starts of every day in the window and of tomorrow: bucket n (1-based) is day n - 1.
-    bounds = [seller_day_start(day) for day in [*days_in_window, today + timedelta(days=1)]]
-    rows = (
-        MLOrder.objects.filter(date_created__gte=bounds[0], date_created__lt=bounds[-1])
-        .exclude(status__in=NOT_SALES)
-        .annotate(
-            bucket=Func(
-                "date_created",
-                Value(bounds, output_field=ArrayField(DateTimeField())),
-                function="width_bucket",
-                output_field=IntegerField(),
-            )
-        )
-        .values("bucket")
-        .annotate(
-            orders=Count("*"),
-            revenue=Sum("total_cents", filter=Q(status=PAID), default=0),
-        )
-        .order_by()
-    )
-    per_day = {
-        days_in_window[row["bucket"] - 1]: (int(row["orders"]), int(row["revenue"])) for row in rows
-    }
-    days = [
-        DaySales(day, *per_day.get(day, (0, 0)))
-        for day in (today - timedelta(days=offset) for offset in range(CHART_DAYS - 1, -1, -1))
-    ]
-    periods = [
-        PeriodSales(
-            key,
-            sum(orders for day, (orders, _) in per_day.items() if day >= start),
-            sum(revenue for day, (_, revenue) in per_day.items() if day >= start),
-        )
-        for key, start in starts.items()
-    ]
-    return SalesSummary(
-        periods=periods,
-        days=days,
-        orders_this_month=sum(orders for day, (orders, _) in per_day.items() if day >= month_start),
-    )
+    window = _Window.at(now)
+    return window.summary(window.rows())
+
+
+def sales_by_account(*, now: datetime | None = None) -> dict[int | None, SalesSummary]:
+    """``sales_summary`` per account (by MLAccount pk; None for rows of no account), in one
+    query read from the same index; an account without sales in the window is absent."""
+    window = _Window.at(now)
+    rows: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    for row in window.rows("account_id"):
+        rows[row["account_id"]].append(row)
+    return {account_id: window.summary(account_rows) for account_id, account_rows in rows.items()}
 
 
 @dataclass(frozen=True)
@@ -143,6 +182,61 @@ def store_counts() -> StoreCounts:
         out_of_stock=MLItem.objects.filter(OUT_OF_STOCK).count(),
         open_questions=MLQuestion.objects.filter(status=UNANSWERED).count(),
     )
+
+
+def counts_by_account() -> dict[int | None, StoreCounts]:
+    """``store_counts`` per account (by MLAccount pk; None for rows of no account), each count
+    one grouped read of an index that holds the account; an account with none is absent."""
+    items = _per_account(MLItem.objects.all())
+    out_of_stock = _per_account(MLItem.objects.filter(OUT_OF_STOCK))
+    open_questions = _per_account(MLQuestion.objects.filter(status=UNANSWERED))
+    return {
+        account_id: StoreCounts(
+            items=items.get(account_id, 0),
+            out_of_stock=out_of_stock.get(account_id, 0),
+            open_questions=open_questions.get(account_id, 0),
+        )
+        for account_id in {*items, *out_of_stock, *open_questions}
+    }
+
+
+def _per_account(rows: QuerySet[Any]) -> dict[int | None, int]:
+    return {
+        row["account_id"]: int(row["n"])
+        for row in rows.values("account_id").annotate(n=Count("*")).order_by()
+    }
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    """One account's share of the overview: its sales and its counts."""
+
+    account: MLAccount
+    sales: SalesSummary
+    counts: StoreCounts
+
+
+NO_COUNTS = StoreCounts(items=0, out_of_stock=0, open_questions=0)
+
+
+def figures_by_account(
+    *, accounts: list[MLAccount], now: datetime | None = None
+) -> list[AccountFigures]:
+    """The overview's figures for each of ``accounts`` (in their order): four queries whatever
+    the number of accounts or rows (none without accounts)."""
+    if not accounts:
+        return []
+    sales = sales_by_account(now=now)
+    counts = counts_by_account()
+    no_sales = _Window.at(now).summary([])
+    return [
+        AccountFigures(
+            account=account,
+            sales=sales.get(account.pk, no_sales),
+            counts=counts.get(account.pk, NO_COUNTS),
+        )
+        for account in accounts
+    ]
 
 
 def items_count() -> int:

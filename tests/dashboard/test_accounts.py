@@ -1,0 +1,287 @@
+"""A store with several Mercado Livre accounts: lists name each row's account and filter by one,
+the CSV carries it, the overview breaks its figures down per account; another store's accounts
+never show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
+from integrations.mercadolivre.selectors.accounts import accounts_listed
+from integrations.mercadolivre.selectors.sales import (
+    figures_by_account,
+    sales_summary,
+    seller_day_start,
+    seller_today,
+    store_counts,
+)
+from tenants.models import Tenant
+from tests.dashboard.support import (
+    account_add,
+    account_connect,
+    items_seed,
+    orders_seed,
+    questions_seed,
+)
+from tests.support.clients import store_client
+
+pytestmark = pytest.mark.django_db
+
+MAIN, OUTLET, OTHER_STORE = 111, 112, 222
+
+
+def noon_today():
+    return seller_day_start(seller_today()) + timedelta(hours=12)
+
+
+def seed_account(tenant, account, marker: str, *, first_id: int, items: int = 3) -> None:
+    seeded = items_seed(tenant, items, prefix=marker, account=account, available_quantity=0)
+    orders_seed(
+        tenant,
+        2,
+        first_id=first_id,
+        nickname=f"BUYER{marker}",
+        account=account,
+        created=noon_today(),
+        total_cents=10_000,
+    )
+    questions_seed(
+        tenant,
+        2,
+        first_id=first_id,
+        text=f"PERGUNTA{marker}",
+        item_id=seeded[0].pk,
+        account=account,
+    )
+
+
+@pytest.fixture
+def two_accounts(tenant_a, tenant_b):
+    """Store A with a main account and an outlet; store B with an account of its own."""
+    main = account_connect(tenant_a, ml_user_id=MAIN)
+    outlet = account_add(tenant_a, ml_user_id=OUTLET, nickname="LOJA_OUTLET")
+    seed_account(tenant_a, main, "MAIN", first_id=1_000_000)
+    seed_account(tenant_a, outlet, "OUTL", first_id=1_100_000, items=4)
+    other = account_connect(tenant_b, ml_user_id=OTHER_STORE)
+    seed_account(tenant_b, other, "BBBB", first_id=2_000_000)
+    return tenant_a
+
+
+LISTS = {
+    "/products/": ("MAIN produto", "OUTL produto"),
+    "/orders/": ("BUYERMAIN", "BUYEROUTL"),
+    "/questions/": ("PERGUNTAMAIN", "PERGUNTAOUTL"),
+}
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_lists_show_every_accounts_rows_with_the_account(two_accounts, path):
+    html = store_client(two_accounts, login=True).get(path).content.decode()
+
+    main_marker, outlet_marker = LISTS[path]
+    assert main_marker in html
+    assert outlet_marker in html
+    assert '<span class="account">LOJA_OUTLET</span>' in html or (
+        '<td class="account">LOJA_OUTLET</td>' in html
+    )
+    assert f'class="account">SELLER{MAIN}<' in html
+    assert f'<option value="{OUTLET}">LOJA_OUTLET</option>' in html
+    assert "BBBB" not in html
+    assert f"SELLER{OTHER_STORE}" not in html
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_the_account_filter_shows_that_accounts_rows_only(two_accounts, path):
+    response = store_client(two_accounts, login=True).get(f"{path}?account={OUTLET}")
+
+    html = response.content.decode()
+    main_marker, outlet_marker = LISTS[path]
+    assert outlet_marker in html
+    assert main_marker not in html
+    assert f'<option value="{OUTLET}" selected>' in html
+    if path != "/questions/":
+        assert response.context["page"].total == (4 if path == "/products/" else 2)
+
+
+@pytest.mark.parametrize("value", ["abc", str(OTHER_STORE), "9" * 30, "-1"])
+@pytest.mark.parametrize("path", LISTS)
+def test_an_account_the_store_does_not_hold_is_an_error_and_the_list_shows_its_own(
+    two_accounts, path, value
+):
+    response = store_client(two_accounts, login=True).get(f"{path}?account={value}")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_account_errors"' in html
+    assert "Esta loja não tem a conta do Mercado Livre" in html
+    main_marker, outlet_marker = LISTS[path]
+    assert main_marker in html
+    assert outlet_marker in html
+    assert "BBBB" not in html
+
+
+def test_a_store_of_one_account_shows_no_account_column_or_select_but_filters(tenant_a):
+    account = account_connect(tenant_a, ml_user_id=MAIN)
+    seed_account(tenant_a, account, "MAIN", first_id=1_000_000)
+    # Rows of no account: a store's rows from before it had an account row.
+    seed_account(tenant_a, None, "NONE", first_id=1_200_000)
+    client = store_client(tenant_a, login=True)
+    for path, (marker, _outlet) in LISTS.items():
+        html = client.get(path).content.decode()
+        assert 'class="account"' not in html, path
+        assert 'name="account"' not in html, path
+        assert marker in html
+        filtered = client.get(f"{path}?account={MAIN}").content.decode()
+        assert marker in filtered, path
+        assert marker.replace("MAIN", "NONE") not in filtered, path
+    assert 'id="accounts-breakdown"' not in client.get("/").content.decode()
+
+
+def test_a_disconnected_accounts_rows_are_kept_listed_and_filterable(two_accounts):
+    with tenant_context(two_accounts):
+        MLAccount.objects.filter(ml_user_id=OUTLET).update(status=MLAccountStatus.DISCONNECTED)
+    client = store_client(two_accounts, login=True)
+
+    html = client.get("/orders/").content.decode()
+    assert f'<option value="{OUTLET}">LOJA_OUTLET (Desconectado)</option>' in html
+    assert '<td class="account">LOJA_OUTLET</td>' in html
+    filtered = client.get(f"/orders/?account={OUTLET}").context["page"]
+    assert {order.buyer_nickname for order in filtered.rows} == {"BUYEROUTL"}
+
+
+def test_detail_pages_name_the_account(two_accounts):
+    client = store_client(two_accounts, login=True)
+
+    item = client.get("/products/MLBOUTL0000000/").content.decode()
+    order = client.get("/orders/1100000/").content.decode()
+
+    assert f'id="item-account">LOJA_OUTLET <span class="muted small">({OUTLET})</span>' in item
+    assert f'id="order-account">LOJA_OUTLET <span class="muted small">({OUTLET})</span>' in order
+
+
+def csv_lines(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode().lstrip("\ufeff")
+    return [line.split(",") for line in text.splitlines()]
+
+
+def test_the_orders_csv_carries_the_account_and_honours_the_filter(two_accounts):
+    Tenant.objects.filter(pk=two_accounts.pk).update(plan_code="pro")
+    client = store_client(two_accounts, login=True)
+
+    every = csv_lines(client.get("/orders/export.csv"))
+    assert every[0][-2:] == ["Conta", "ID de usuário ML da conta"]
+    by_order = {row[0]: row[-2:] for row in every[1:]}
+    assert by_order["1000000"] == [f"SELLER{MAIN}", str(MAIN)]
+    assert by_order["1100000"] == ["LOJA_OUTLET", str(OUTLET)]
+    assert len(by_order) == 4
+
+    outlet = csv_lines(client.get(f"/orders/export.csv?account={OUTLET}"))
+    assert {row[0] for row in outlet[1:]} == {"1100000", "1100001"}
+    # Another store's account is not a filter here: the export holds this store's orders.
+    theirs = csv_lines(client.get(f"/orders/export.csv?account={OTHER_STORE}"))
+    assert {row[0] for row in theirs[1:]} == set(by_order)
+
+
+def test_the_overview_breakdown_adds_up_to_the_totals(two_accounts):
+    with tenant_context(two_accounts):
+        accounts = accounts_listed()
+        breakdown = figures_by_account(accounts=accounts)
+        summary, counts = sales_summary(), store_counts()
+
+    assert [figures.account.ml_user_id for figures in breakdown] == [MAIN, OUTLET]
+    for period in range(3):
+        assert sum(f.sales.periods[period].orders for f in breakdown) == (
+            summary.periods[period].orders
+        )
+        assert sum(f.sales.periods[period].revenue_cents for f in breakdown) == (
+            summary.periods[period].revenue_cents
+        )
+    assert sum(f.sales.orders_this_month for f in breakdown) == summary.orders_this_month
+    assert sum(f.counts.items for f in breakdown) == counts.items == 7
+    assert sum(f.counts.out_of_stock for f in breakdown) == counts.out_of_stock == 7
+    assert sum(f.counts.open_questions for f in breakdown) == counts.open_questions == 4
+    outlet = breakdown[1]
+    assert (outlet.counts.items, outlet.sales.periods[0].revenue_cents) == (4, 20_000)
+
+
+def test_the_overview_shows_each_accounts_figures(two_accounts):
+    html = store_client(two_accounts, login=True).get("/").content.decode()
+
+    assert 'id="accounts-breakdown"' in html
+    assert f'<tr id="account-{OUTLET}">' in html
+    assert f'href="/products/?stock=out&amp;account={OUTLET}">4</a>' in html
+    assert f'href="/questions/?account={OUTLET}">2</a>' in html
+    assert f'id="account-{OTHER_STORE}"' not in html
+
+
+def test_the_overview_says_which_account_needs_reconnecting(two_accounts):
+    with tenant_context(two_accounts):
+        MLAccount.objects.filter(ml_user_id=OUTLET).update(
+            status=MLAccountStatus.NEEDS_RECONNECTION
+        )
+    html = store_client(two_accounts, login=True).get("/").content.decode()
+
+    assert '<span class="account">(LOJA_OUTLET)</span>' in html
+    assert '<li class="status-needs_reconnection">LOJA_OUTLET: Precisa reconectar</li>' in html
+    assert f'<li class="status-active">SELLER{MAIN}: Conectado</li>' in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/products/?account={OUTLET}", f"/orders/?account={OUTLET}", "/questions/"],
+)
+def test_naming_and_filtering_accounts_costs_the_same_queries_whatever_the_rows(two_accounts, path):
+    client = store_client(two_accounts, login=True)
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(path).content.decode()
+    assert 'class="account"' in html or 'id="accounts-breakdown"' in html
+    with tenant_context(two_accounts):
+        outlet = MLAccount.objects.get(ml_user_id=OUTLET)
+    items_seed(two_accounts, 200, prefix="MORE", account=outlet)
+    orders_seed(two_accounts, 200, first_id=5_000_000, nickname="x", account=outlet)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path).status_code == 200
+    assert len(many) == len(few)
+
+
+def plan_of(queryset) -> str:
+    """The plan of ``queryset`` when the planner may neither scan a whole table nor sort: a
+    "Sort" left in it means no index gives the rows in the list's order."""
+    with connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_one_accounts_pages_read_their_own_index(two_accounts):
+    with tenant_context(two_accounts):
+        main = MLAccount.objects.get(ml_user_id=MAIN)
+    items_seed(two_accounts, 500, prefix="MORE", account=main)
+    orders_seed(two_accounts, 500, first_id=5_000_000, nickname="x", account=main)
+    with tenant_context(two_accounts):
+        outlet = MLAccount.objects.get(ml_user_id=OUTLET)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE mercadolivre_mlitem")
+            cursor.execute("ANALYZE mercadolivre_mlorder")
+        orders = plan_of(
+            MLOrder.objects.filter(account_id=outlet.pk)
+            .order_by("-date_created", "-id")
+            .values("id")[:51]
+        )
+        items = plan_of(
+            MLItem.objects.filter(account_id=outlet.pk)
+            .order_by("-last_updated", "-id")
+            .values("id", "last_updated")[:51]
+        )
+    assert "mlorder_account_created" in orders
+    assert "Sort" not in orders
+    assert "mlitem_account_recent" in items
+    assert "Sort" not in items
