@@ -1,6 +1,6 @@
 """An owner connects two Mercado Livre sellers to one store in a real browser (the sandbox's
-"Not you?" switch between them), sees both accounts and both sellers' products, then
-disconnects the second."""
+"Not you?" switch between them), sees both accounts and both sellers' products, filters the
+products by account, then disconnects the second."""
 
 from django_tenants.utils import tenant_context
 from playwright.sync_api import Page, expect
@@ -64,6 +64,15 @@ def test_owner_connects_a_second_seller_and_disconnects_it(
         one = next(item_id for item_id, owner in items.items() if owner == seller_id)
         expect(page.locator(f"#item-{one}")).to_be_visible()
     screenshots.take(page, "products-of-both")
+
+    # Filtered by account: only the second seller's listings.
+    page.locator("select#id_account").select_option(str(second.id))
+    seconds = [item_id for item_id, owner in items.items() if owner == second.id]
+    firsts = [item_id for item_id, owner in items.items() if owner == first.id]
+    expect(page.locator("#products tbody tr")).to_have_count(len(seconds))
+    expect(page.locator(f"#item-{seconds[0]}")).to_be_visible()
+    expect(page.locator(f"#item-{firsts[0]}")).to_have_count(0)
+    screenshots.take(page, "products-of-one-account")
 
     # Disconnect the second: what happens is said first; then it leaves the connected list.
     page.goto(f"{store}/settings/mercado-livre/")
