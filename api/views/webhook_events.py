@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from api.base import StoreReadViewSet
 from api.filtering import django_filters
-from integrations.models import MLConnection, MLNotification, NotificationStatus
+from integrations.mercadolivre.selectors.sync import notifications_of_store
+from integrations.models import MLNotification, NotificationStatus
 from tenants.context import request_tenant
 
 
@@ -60,8 +61,4 @@ class WebhookEventViewSet(StoreReadViewSet[MLNotification]):
     default_ordering = "-arrived_at"
 
     def scoped_queryset(self) -> QuerySet[MLNotification]:
-        tenant = request_tenant(self.request)
-        mine = Q(ml_user_id__in=MLConnection.objects.filter(tenant=tenant).values("ml_user_id"))
-        if tenant.ml_user_id is not None:
-            mine |= Q(ml_user_id=tenant.ml_user_id)
-        return MLNotification.objects.filter(mine).defer("payload")
+        return notifications_of_store(tenant=request_tenant(self.request)).defer("payload")

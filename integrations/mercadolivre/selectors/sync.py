@@ -111,21 +111,23 @@ NOTIFICATION_FIELDS = (
 )
 
 
+def notifications_of_store(*, tenant: Tenant) -> QuerySet[MLNotification]:
+    """Every ML notification that is the store's: for the ML user of one of its accounts
+    (disconnected ones included), routed to this store or to none yet. A row routed to another
+    store (the ML user was connected there before) is not this store's."""
+    with tenant_context(tenant):
+        ml_user_ids = list(MLAccount.objects.values_list("ml_user_id", flat=True))
+    return MLNotification.objects.filter(ml_user_id__in=ml_user_ids).filter(
+        Q(tenant_id=tenant.pk) | Q(tenant__isnull=True)
+    )
+
+
 def store_notifications(
     *, tenant: Tenant, status: str = "", limit: int = 50
 ) -> tuple[list[MLNotification], dict[str, int]]:
-    """The store's latest ML notifications and how many it has in each state.
-
-    Rows are for the ML users of the store's accounts; a row already routed to another store
-    (the ML user was connected elsewhere before) is not this store's.
-    """
-    with tenant_context(tenant):
-        ml_user_ids = list(MLAccount.objects.values_list("ml_user_id", flat=True))
-    if not ml_user_ids:
-        return [], {}
-    mine = MLNotification.objects.filter(ml_user_id__in=ml_user_ids).filter(
-        Q(tenant_id=tenant.pk) | Q(tenant__isnull=True)
-    )
+    """The store's latest ML notifications (``notifications_of_store``) and how many it has in
+    each state."""
+    mine = notifications_of_store(tenant=tenant)
     by_status = {
         row["status"]: row["n"] for row in mine.values("status").annotate(n=Count("id")).order_by()
     }
