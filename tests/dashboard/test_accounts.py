@@ -11,7 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
+from integrations.mercadolivre.models import (
+    MLAccount,
+    MLAccountStatus,
+    MLItem,
+    MLOrder,
+    SyncKind,
+    SyncRun,
+)
 from integrations.mercadolivre.selectors.accounts import accounts_listed
 from integrations.mercadolivre.selectors.sales import (
     figures_by_account,
@@ -285,3 +292,16 @@ def test_one_accounts_pages_read_their_own_index(two_accounts):
     assert "Sort" not in orders
     assert "mlitem_account_recent" in items
     assert "Sort" not in items
+
+
+def test_the_sync_page_names_each_runs_account(two_accounts):
+    with tenant_context(two_accounts):
+        for account in MLAccount.objects.all():
+            SyncRun.objects.create(account=account, kind=SyncKind.INITIAL, status="succeeded")
+        outlet = MLAccount.objects.get(ml_user_id=OUTLET)
+        SyncRun.objects.create(account=outlet, kind=SyncKind.INCREMENTAL)
+
+    page = store_client(two_accounts, login=True).get("/sync/").content.decode()
+
+    assert page.count('class="muted small run-account"') == 3
+    assert "LOJA_OUTLET" in page.split('id="sync-running"')[1].split("</p>")[0]

@@ -83,7 +83,8 @@ def sync_run_last_success(
 
 
 def sync_runs(*, limit: int = 20) -> list[SyncRun]:
-    return list(SyncRun.objects.defer("cursor").order_by("-started_at")[:limit])
+    runs = SyncRun.objects.select_related("account").defer("cursor")
+    return list(runs.order_by("-started_at")[:limit])
 
 
 def sync_runs_live() -> QuerySet[SyncRun]:
@@ -95,7 +96,7 @@ def sync_runs_live() -> QuerySet[SyncRun]:
 
 
 def sync_run_running() -> SyncRun | None:
-    return sync_runs_live().defer("cursor").first()
+    return sync_runs_live().select_related("account").defer("cursor").first()
 
 
 NOTIFICATION_FIELDS = (
