@@ -49,7 +49,7 @@ def two_accounts(tenant_a, tenant_b):
     return tenant_a
 
 
-def results(response) -> list[dict]:
+def results(response):
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
