@@ -208,8 +208,14 @@ def _explain(exc: Exception) -> str:
     return _("Mercado Livre refused to finish connecting; start again.")
 
 
-def _bound_elsewhere(account: object, owner_email: str = "") -> str:
+def _bound_elsewhere(account: object, owner_email: str = "", *, connected: bool = True) -> str:
     domain = owner_email.rpartition("@")[2]
+    if domain and not connected:
+        return _(
+            "The Mercado Livre account %(account)s belongs to another Peepers store (its "
+            "owner's e-mail is at %(domain)s), which keeps its data. Write to support to move "
+            "it to this store."
+        ) % {"account": account, "domain": domain}
     if not domain:
         return _(
             "The Mercado Livre account %(account)s is already connected to another Peepers store."
@@ -220,9 +226,10 @@ def _bound_elsewhere(account: object, owner_email: str = "") -> str:
     ) % {"account": account, "domain": domain}
 
 
-def _owner_elsewhere(ml_user_id: int, tenant: Tenant) -> Tenant | None:
-    """The other store this ML user belongs to (its connection, or the user it was created
-    for), if any: an ML user belongs to one store only."""
+def _owner_elsewhere(ml_user_id: int, tenant: Tenant) -> tuple[Tenant | None, bool]:
+    """The other store this ML user belongs to, if any (an ML user belongs to one store only),
+    and whether it is connected there now (else the store was created for it, or connected it
+    before, and keeps its data)."""
     link = (
         MLConnection.objects.select_related("tenant")
         .filter(ml_user_id=ml_user_id)
@@ -230,8 +237,8 @@ def _owner_elsewhere(ml_user_id: int, tenant: Tenant) -> Tenant | None:
         .first()
     )
     if link is not None:
-        return link.tenant
-    return Tenant.objects.filter(ml_user_id=ml_user_id).exclude(pk=tenant.pk).first()
+        return link.tenant, True
+    return Tenant.objects.filter(ml_user_id=ml_user_id).exclude(pk=tenant.pk).first(), False
 
 
 def _limit_reached(limits: PlanLimits) -> MLPlanLimitReached:
@@ -257,10 +264,12 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             # The store's row lock serializes its connects: two at once cannot both pass the
             # plan's limit.
             tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-            elsewhere = _owner_elsewhere(ml_user_id, tenant)
+            elsewhere, connected_there = _owner_elsewhere(ml_user_id, tenant)
             if elsewhere is not None:
                 raise MLAccountBoundElsewhere(
-                    _bound_elsewhere(nickname or ml_user_id, elsewhere.owner_email)
+                    _bound_elsewhere(
+                        nickname or ml_user_id, elsewhere.owner_email, connected=connected_there
+                    )
                 )
             limits = entitlements_for(tenant=tenant).limits
             with tenant_context(tenant):

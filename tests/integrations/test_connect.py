@@ -213,6 +213,7 @@ def test_an_ml_user_a_store_was_created_for_cannot_connect_to_another_store(
     assert response.status_code == 400
     domain = tenant_a.owner_email.rpartition("@")[2]
     assert f"e-mail is at {domain}".encode() in response.content
+    assert b"Write to support" in response.content
     assert MLConnection.objects.count() == 0
 
 

@@ -152,6 +152,7 @@ def test_a_seller_connected_to_one_store_cannot_join_another(sandbox, tenant_a, 
 
     assert response.status_code == 400
     assert b"e-mail is at a.example.com" in response.content
+    assert b"Disconnect it there first" in response.content
     assert MLConnection.objects.get(ml_user_id=sandbox.sellers[0].id).tenant == tenant_a
 
 
