@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from core.redis import redis_client
 from core.tasks import RetryPolicy, enqueue_on_commit, task
-from integrations.mercadolivre.accounts import accounts_syncing
+from integrations.mercadolivre.accounts import accounts_syncing, unowned_rows_attach
 from integrations.mercadolivre.errors import DISCONNECTION_ERRORS, MLError, MLReconnectRequired
 from integrations.mercadolivre.inbox import ML_INBOX
 from integrations.mercadolivre.missed_feeds import missed_feeds_recover
@@ -137,6 +137,7 @@ def ml_incremental_sync(ml_user_id: int | None = None) -> dict[str, Any]:
         # The store's scheduled pass also holds it to its plan (a plan changed by staff, or a
         # change whose signal was lost, pauses the accounts beyond it here).
         ml_accounts_fit_plan(tenant=tenant)
+        unowned_rows_attach()
     ml_user_id, done = _one_account(ml_incremental_sync, tenant, ml_user_id)
     if done is not None:
         return done

@@ -423,3 +423,19 @@ def test_a_question_is_answered_as_the_account_it_was_asked_of(two_accounts, san
     assert pending is not None
     with pytest.raises(MLAccountPaused):
         ml_question_answer(tenant=tenant, question_id=pending.pk, text="Temos!")
+
+
+def test_the_scheduled_pass_attaches_rows_an_old_process_wrote_without_an_account(
+    sandbox, tenant_a, unlimited
+):
+    seller_id = connect(sandbox, tenant_a)
+    ml_sync_initial(tenant=tenant_a, ml_user_id=seller_id)
+    with tenant_context(tenant_a):
+        # Written during a deploy by a worker still running the previous release.
+        MLItem.objects.filter(pk__in=MLItem.objects.values("pk")[:3]).update(account=None)
+        MLOrder.objects.update(account=None)
+
+        ml_incremental_sync.apply().get()
+
+        assert not MLItem.objects.filter(account=None).exists()
+        assert not MLOrder.objects.filter(account=None).exists()
