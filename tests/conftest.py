@@ -28,6 +28,7 @@ from tests.support.processes import queues_empty
 def pytest_configure(config: pytest.Config) -> None:
     if not settings.TESTING:
         raise pytest.UsageError("run the tests with DJANGO_ENV=test, e.g. `make test`")
+    _children_cache_bytecode()
     # The translation catalogues are build output (make install compiles them); a plain
     # `pytest` must see the current ones too.
     from django.utils.translation import trans_real
@@ -38,6 +39,17 @@ def pytest_configure(config: pytest.Config) -> None:
         trans_real._translations = {}  # type: ignore[attr-defined]  # Django's cache, reset
         # ...and Python's, which keeps each .mo file read so far by its path.
         gettext._translations.clear()  # type: ignore[attr-defined]
+
+
+def _children_cache_bytecode() -> None:
+    """The Pythons the tests start (workers, web servers, commands: dozens) keep their compiled
+    modules under the data directory when the environment forbids writing them beside the
+    sources (PYTHONDONTWRITEBYTECODE): compiled once, each later one starts in half the time,
+    and the source tree stays clean."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        os.environ.setdefault(
+            "PYTHONPYCACHEPREFIX", str(Path(settings.PEEPERS_DATA_DIR) / "pycache")
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
