@@ -60,5 +60,5 @@ bench: install ## Run the benchmarks; JSON results in bench/results/
 stop: ## Stop the embedded PostgreSQL/Redis if nothing uses them
 	$(PY) -m peepers.embedded stop
 
-clean: stop ## Remove the virtualenv and caches (keeps .data/)
-	rm -rf .venv .tools .mypy_cache .ruff_cache
+clean: stop ## Remove the virtualenv and caches (the tests' .data/pycache too; keeps the rest of .data/)
+	rm -rf .venv .tools .mypy_cache .ruff_cache .data/pycache

@@ -1,26 +1,10 @@
 """Session and CSRF cookies, HSTS: secure in production (clean under check --deploy), plain HTTP
 still working in development."""
 
-import base64
-import json
-import secrets
-import subprocess
-import sys
+import pytest
 
-from tests.support.processes import BASE_DIR, child_environment
+from tests.support.settings_env import PRODUCTION, deploy_check, settings_read_each
 
-PRODUCTION = {
-    "DJANGO_ENV": "production",
-    "SECRET_KEY": secrets.token_urlsafe(50),
-    "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-    "ALLOWED_HOSTS": "peepers.example.com,.peepers.example.com",
-    "PEEPERS_BASE_DOMAIN": "peepers.example.com",
-    "STRIPE_SECRET_KEY": "sk_live_" + secrets.token_urlsafe(24),
-    "STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(24),
-    "STAFF_ALERT_EMAILS": "oncall@peepers.example.com",
-    "ML_WEBHOOK_ALLOWED_IPS": "54.88.218.97,18.215.140.160",
-    "NOTIFY_URLS": "off",
-}
 NAMES = [
     "SESSION_COOKIE_SECURE",
     "SESSION_COOKIE_HTTPONLY",
@@ -35,25 +19,18 @@ NAMES = [
 ]
 
 
-def settings_under(**env):
-    code = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        f"print(json.dumps({{n: getattr(settings, n, None) for n in {NAMES!r}}}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        env=child_environment(DJANGO_SETTINGS_MODULE="peepers.settings", **env),
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+@pytest.fixture(scope="module")
+def read():
+    """Production's and development's settings, read by one child process."""
+    cases = {"production": PRODUCTION, "development": {"DJANGO_ENV": "development"}}
+    outcomes = settings_read_each(cases, NAMES)
+    for case, outcome in outcomes.items():
+        assert outcome.values is not None, f"{case}: {outcome.error}: {outcome.message}"
+    return {case: outcome.values for case, outcome in outcomes.items()}
 
 
-def test_production_cookies_are_secure_and_hsts_is_on():
-    values = settings_under(**PRODUCTION)
+def test_production_cookies_are_secure_and_hsts_is_on(read):
+    values = read["production"]
 
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["CSRF_COOKIE_SECURE"] is True
@@ -67,14 +44,7 @@ def test_production_cookies_are_secure_and_hsts_is_on():
 
 def test_check_deploy_raises_no_security_or_throttling_warning():
     """Other apps' checks are theirs (tests/peepers/test_settings.py runs the whole check)."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        env=child_environment(**PRODUCTION),
-        timeout=120,
-    )
+    result = deploy_check()
 
     output = result.stdout + result.stderr
     assert "System check identified" in output or "no issues" in output, output
@@ -83,8 +53,8 @@ def test_check_deploy_raises_no_security_or_throttling_warning():
     assert "(otp" not in output, output
 
 
-def test_development_keeps_plain_http_cookies():
-    values = settings_under(DJANGO_ENV="development")
+def test_development_keeps_plain_http_cookies(read):
+    values = read["development"]
 
     assert not values["SESSION_COOKIE_SECURE"]
     assert not values["CSRF_COOKIE_SECURE"]

@@ -3,7 +3,8 @@
 import pytest
 
 from doubles.policy import double_refusal, is_loopback_host
-from tests.peepers.test_settings import CONFIGURED, manage
+from tests.peepers.test_settings import CONFIGURED
+from tests.support.settings_env import manage
 
 SANDBOX = {"ML_API_BASE": "http://localhost:8001", "ML_AUTH_BASE": "http://127.0.0.1:8001"}
 

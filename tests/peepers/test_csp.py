@@ -16,8 +16,8 @@ from django.urls import path
 from peepers import urls_tenant as tenant_urls
 from tenants.models import TenantStatus
 from tenants.services import tenant_set_status
-from tests.peepers.test_settings import manage
 from tests.support.clients import store_client
+from tests.support.settings_env import manage
 
 pytestmark = pytest.mark.django_db
 

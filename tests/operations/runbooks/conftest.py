@@ -17,6 +17,7 @@ from core.redis import redis_client, redis_key
 from core.tasks import QUEUES
 from integrations.mercadolivre.ratelimit import limiter_factor_clear
 from integrations.mercadolivre.webhook import ack_only_forget
+from operations.runbooks import holds
 from peepers.wsgi import application
 from tests.integrations.conftest import ml_sandbox, sandbox  # noqa: F401  # shared fixtures
 from tests.operations.incidents.conftest import celery_eager, closed_port  # noqa: F401
@@ -42,6 +43,14 @@ def _fresh_runbook_state() -> Iterator[None]:
     _clean()
     yield
     _clean()
+
+
+@pytest.fixture(autouse=True)
+def _prompt_control_replies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hold asks every worker and listens for the whole reply window (it cannot know how many
+    will answer): 2 s a queue in production. The tests' workers are idle and local, and answer
+    a ping within 1 s (``worker_answering``), so 1 s is window enough here."""
+    monkeypatch.setattr(holds, "CONTROL_TIMEOUT", 1.0)
 
 
 def wsgi_post(body: bytes, *, path: str = WEBHOOK, host: str = "localhost") -> dict[str, Any]:
