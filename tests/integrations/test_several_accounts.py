@@ -5,10 +5,11 @@ that attaches a store's existing rows to its account."""
 from __future__ import annotations
 
 import importlib
+import json
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -439,3 +440,17 @@ def test_the_scheduled_pass_attaches_rows_an_old_process_wrote_without_an_accoun
 
         assert not MLItem.objects.filter(account=None).exists()
         assert not MLOrder.objects.filter(account=None).exists()
+
+
+def test_the_initial_sync_command_asks_which_account_of_several(two_accounts, capsys):
+    tenant, first, second = two_accounts
+
+    with pytest.raises(CommandError) as refused:
+        call_command("initial_sync", "--tenant-id", str(tenant.public_id))
+    call_command("initial_sync", "--tenant-id", str(tenant.public_id), "--ml-user-id", str(second))
+
+    assert "--ml-user-id" in str(refused.value)
+    assert str(first) in str(refused.value)
+    assert str(second) in str(refused.value)
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["ml_user_id"], summary["status"]) == (second, "already_done")
