@@ -3,6 +3,7 @@ disconnected there), the redirect to ML, and the callback."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -56,6 +57,8 @@ def ml_settings(request: HttpRequest) -> HttpResponse:
             and any(s.account.status == MLAccountStatus.PAUSED for s in summaries),
             "upgrade_path": UPGRADE_PATH,
             "may_manage": may_manage(user=request.user),
+            # Times read as the seller's, like every other page (São Paulo by default).
+            "seller_time_zone": settings.PEEPERS_SELLER_TIME_ZONE,
         },
     )
 

@@ -2,6 +2,7 @@
 plan's limit, connecting another, disconnecting, pausing and making one active again."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -235,3 +236,16 @@ def test_another_stores_accounts_are_never_listed_nor_touched(pro_store, sandbox
 
     assert statuses(tenant_b) == {theirs: MLAccountStatus.ACTIVE}
     assert MLConnection.objects.get(ml_user_id=theirs).tenant_id == tenant_b.pk
+
+
+def test_the_pages_times_are_the_sellers(pro_store):
+    tenant, first, _ = pro_store
+    with tenant_context(tenant):
+        MLAccount.objects.filter(ml_user_id=first).update(
+            connected_at=datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+        )
+
+    html = store_client(tenant, login=True).get(PAGE).text
+
+    # 15:00 UTC is noon in São Paulo.
+    assert "Dec. 6, 2026, noon" in account_card(html, first)
