@@ -19,6 +19,7 @@ from billing.usage import API_CALLS_TODAY, usage_for
 from core.paging import CursorInvalid, Page
 from dashboard import pages
 from dashboard.charts import CHART_HEIGHT, CHART_WIDTH, revenue_bars
+from dashboard.checklist import checklist_for
 from dashboard.forms import AnswerForm, OrderFilterForm, ProductFilterForm, QuestionFilterForm
 from integrations.mercadolivre.accounts import MLAccountPaused
 from integrations.mercadolivre.answers import (
@@ -69,6 +70,7 @@ from integrations.mercadolivre.sync_now import (
 from integrations.models import NotificationStatus
 from operations.incidents.selectors import incidents_open_for
 from tenants.context import request_tenant
+from users.policy import may_manage
 
 
 def _entitlement(request: HttpRequest) -> Entitlement:
@@ -118,6 +120,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "account": account,
         "limits": entitlement.limits,
+        "may_manage": may_manage(user=request.user),
+        "checklist": checklist_for(accounts=accounts, entitlement=entitlement),
         **_accounts_context(accounts),
     }
     if account is not None:

@@ -64,11 +64,10 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     screenshots.take(page, "overview-new-store")
     tenant = Tenant.objects.get(schema_name=SLUG)
 
-    # Connect Mercado Livre: the sandbox's consent page, then back on the store.
-    page.get_by_role("main").get_by_role("link", name="Connect Mercado Livre").click()
-    page.wait_for_url(f"{store}/settings/mercado-livre/")
-    screenshots.take(page, "ml-settings")
-    page.get_by_role("button", name="Connect Mercado Livre", exact=True).click()
+    # The checklist of first steps, all open; the overview's button goes straight to the
+    # sandbox's consent page, then back on the store.
+    expect(page.locator("#checklist li.open")).to_have_count(4)
+    page.get_by_role("main").get_by_role("button", name="Connect Mercado Livre").click()
     page.wait_for_url(f"{stack.sandbox.server.url}/**")
     page.locator(f"input[name=sandbox_user_id][value='{seller.id}']").check()
     screenshots.take(page, "sandbox-consent")
@@ -103,6 +102,7 @@ def test_a_new_seller_goes_from_signup_to_downloading_their_data(
     nav(page, "Overview")
     expect(page.locator("#ml-health .stat-value")).to_have_text("Connected")
     expect(page.locator("#ml-health")).to_contain_text("Last successful sync")
+    expect(page.locator("#step-connect.done, #step-sync.done")).to_have_count(2)
     screenshots.take(page, "overview-synced")
 
     # Products: the sandbox seller's items, and a search that finds one of them.

@@ -1,0 +1,64 @@
+"""A new seller's first steps, as the overview shows them until every one is done.
+
+Each step's state is read on every render from what the store holds (its accounts, sync runs,
+subscription and team), so a step ticks itself once done wherever it was done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from billing.entitlements import Entitlement
+from billing.models import SubscriptionStatus
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncKind
+from integrations.mercadolivre.selectors.sync import (
+    PhaseProgress,
+    run_progress,
+    sync_run_last_success,
+    sync_runs_live,
+)
+from users.models import User
+
+# A subscription someone pays for: the trial is over or a plan is chosen for after it.
+PAID_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """The four first steps; ``None`` from ``checklist_for`` once all are done."""
+
+    connected: bool
+    synced: bool
+    sync_progress: list[PhaseProgress] | None  # the initial sync's while one runs, else None
+    plan_chosen: bool
+    trial_ends: datetime | None
+    team_invited: bool
+
+    @property
+    def done(self) -> bool:
+        return self.connected and self.synced and self.plan_chosen and self.team_invited
+
+
+def checklist_for(*, accounts: list[MLAccount], entitlement: Entitlement) -> Checklist | None:
+    """The store's first steps (inside its schema), or None when every one is done.
+
+    ``accounts`` are the store's accounts as the overview already holds them; at most three
+    queries follow (the team's size, a finished initial sync, a running one).
+    """
+    connected = any(a.status != MLAccountStatus.DISCONNECTED for a in accounts)
+    synced = connected and sync_run_last_success(kind=SyncKind.INITIAL) is not None
+    progress = None
+    if connected and not synced:
+        running = sync_runs_live().filter(kind=SyncKind.INITIAL).defer("cursor").first()
+        progress = run_progress(running) if running is not None else None
+    plan_chosen = entitlement.status in PAID_STATUSES
+    checklist = Checklist(
+        connected=connected,
+        synced=synced,
+        sync_progress=progress,
+        plan_chosen=plan_chosen,
+        trial_ends=None if plan_chosen else entitlement.until,
+        team_invited=User.objects.filter(is_active=True)[:2].count() > 1,
+    )
+    return None if checklist.done else checklist
