@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BrazilianDateField
 from integrations.mercadolivre.answers import ANSWER_MAX_CHARS
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus
 from integrations.mercadolivre.selectors.catalogue import ProductFilters
@@ -109,12 +110,8 @@ class ProductFilterForm(AccountFilterForm):
 
 class OrderFilterForm(AccountFilterForm):
     status = forms.ChoiceField(label=_("Status"), choices=ORDER_STATUSES, required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = BrazilianDateField(label=_("From"), required=False)
+    date_to = BrazilianDateField(label=_("To"), required=False)
     q = forms.CharField(label=_("Order or buyer"), required=False, max_length=100)
 
     def clean(self) -> dict[str, Any]:

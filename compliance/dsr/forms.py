@@ -15,9 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from compliance.dsr.requests import FILED_KINDS, buyer_resolve, received_at_from
 from compliance.errors import ComplianceError
 from compliance.models import RequestChannel, RequestKind, VerificationMethod
+from core.forms import BrazilianDateField
 from tenants.models import Tenant
-
-DATE_FORMAT = "%d/%m/%Y"
 
 
 def seller_today() -> date:
@@ -44,12 +43,7 @@ class BuyerRequestForm(forms.Form):
         required=False,
         help_text=_("Needed when the request came by e-mail: the confirmation goes there."),
     )
-    received_on = forms.DateField(
-        label=_("Received on"),
-        input_formats=[DATE_FORMAT, "%Y-%m-%d"],
-        widget=forms.DateInput(format=DATE_FORMAT, attrs={"placeholder": _("dd/mm/yyyy")}),
-        initial=seller_today,
-    )
+    received_on = BrazilianDateField(label=_("Received on"), initial=seller_today)
 
     def __init__(self, *args: Any, store: Tenant | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

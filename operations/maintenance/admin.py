@@ -18,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 # Imported so the tasks "Run now" sends by name are registered in this process.
 import operations.backups.tasks
 import operations.maintenance.tasks  # noqa: F401
+from billing.tax import brl
 from core.tasks import celery_app, enqueue_on_commit
 from operations.maintenance.errors import UnknownJob
 from operations.maintenance.jobs import JOBS, job_get
@@ -120,22 +121,18 @@ class DailySnapshotAdmin(_ReadOnly):
     ]
     date_hierarchy = "day"
 
-    @staticmethod
-    def _reais(cents: int) -> str:
-        return f"R$ {cents / 100:,.2f}"
-
     @admin.display(description="ML accounts")
     def ml_accounts(self, obj: DailySnapshot) -> int:
         return sum((obj.ml_accounts_by_status or {}).values())
 
     @admin.display(description="MRR")
     def mrr_reais(self, obj: DailySnapshot) -> str:
-        return self._reais(obj.mrr_cents)
+        return brl(obj.mrr_cents)
 
     @admin.display(description="ARR")
     def arr_reais(self, obj: DailySnapshot) -> str:
-        return self._reais(obj.arr_cents)
+        return brl(obj.arr_cents)
 
     @admin.display(description="past due")
     def past_due_reais(self, obj: DailySnapshot) -> str:
-        return self._reais(obj.past_due_mrr_cents)
+        return brl(obj.past_due_mrr_cents)

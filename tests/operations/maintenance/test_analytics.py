@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -135,3 +136,30 @@ def test_the_snapshot_counts_connected_ml_accounts_and_the_stores_holding_them(
     assert row.stores_several_ml_accounts == 1
     assert row.per_tenant["tenant-a"]["ml_accounts"] == 2
     assert row.per_tenant["tenant-b"]["ml_accounts"] == 1
+
+
+def test_the_command_prints_money_as_reais(
+    tenant_a: Tenant, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _subscribe(tenant_a, "pro", SubscriptionStatus.ACTIVE)
+    yearly = 12 * Plan.objects.get(code="pro").monthly_price_cents
+    reais, centavos = divmod(yearly, 100)
+
+    call_command("process_analytics", "--day", "2026-03-09")
+
+    assert yearly >= 100_000  # so the thousands are grouped
+    assert f"ARR: R$ {reais // 1000}.{reais % 1000:03d},{centavos:02d}" in capsys.readouterr().out
+
+
+def test_the_snapshot_admin_shows_money_as_reais(staff_client: Client) -> None:
+    DailySnapshot.objects.create(
+        day=DAY, taken_at=NOW, mrr_cents=123_456, arr_cents=1_481_472, past_due_mrr_cents=5
+    )
+
+    page = staff_client.get(
+        "/admin/maintenance/dailysnapshot/", headers={"Accept-Language": "en"}
+    ).text
+
+    assert "R$ 1.234,56" in page
+    assert "R$ 14.814,72" in page
+    assert "R$ 0,05" in page

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from billing.tax import brl
 from operations.maintenance.commandline import JobCommand
 
 
@@ -28,13 +29,10 @@ class Command(JobCommand):
             raise CommandError(f"--day must be YYYY-MM-DD, not {options['day']!r}") from None
 
     def render(self, summary: Mapping[str, Any]) -> list[str]:
-        def reais(cents: int) -> str:
-            return f"R$ {cents / 100:,.2f}"
-
         return [
             f"day: {summary.get('day')}",
             f"stores: {summary.get('tenants_total')}",
-            f"MRR: {reais(summary.get('mrr_cents', 0))}  ARR: {reais(summary.get('arr_cents', 0))}"
-            f"  past due: {reais(summary.get('past_due_mrr_cents', 0))}",
+            f"MRR: {brl(summary.get('mrr_cents', 0))}  ARR: {brl(summary.get('arr_cents', 0))}"
+            f"  past due: {brl(summary.get('past_due_mrr_cents', 0))}",
             f"ML API calls: {summary.get('ml_api_calls')}",
         ]
