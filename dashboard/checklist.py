@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from billing.entitlements import Entitlement
-from billing.models import SubscriptionStatus
+from billing.models import SubscriptionMirror, SubscriptionStatus
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncKind
 from integrations.mercadolivre.selectors.sync import (
     PhaseProgress,
@@ -18,9 +18,11 @@ from integrations.mercadolivre.selectors.sync import (
     sync_run_last_success,
     sync_runs_live,
 )
+from tenants.models import Tenant
 from users.models import User
 
-# A subscription someone pays for: the trial is over or a plan is chosen for after it.
+# A subscription someone pays for. A trial counts too once a plan is chosen for after it: a
+# subscription with a payment method (``_plan_chosen_in_trial``).
 PAID_STATUSES = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
 
 
@@ -40,11 +42,21 @@ class Checklist:
         return self.connected and self.synced and self.plan_chosen and self.team_invited
 
 
-def checklist_for(*, accounts: list[MLAccount], entitlement: Entitlement) -> Checklist | None:
+def _plan_chosen_in_trial(tenant: Tenant) -> bool:
+    """A store in its trial that already subscribed to a plan with a card, to start when the
+    trial ends (Stripe keeps such a subscription ``trialing``)."""
+    mirror = SubscriptionMirror.objects.filter(tenant=tenant, has_payment_method=True)
+    return mirror.exclude(stripe_subscription_id="").exists()
+
+
+def checklist_for(
+    *, tenant: Tenant, accounts: list[MLAccount], entitlement: Entitlement
+) -> Checklist | None:
     """The store's first steps (inside its schema), or None when every one is done.
 
-    ``accounts`` are the store's accounts as the overview already holds them; at most three
-    queries follow (the team's size, a finished initial sync, a running one).
+    ``accounts`` are the store's accounts as the overview already holds them; at most four
+    queries follow (the team's size, a finished initial sync, a running one, and in a trial
+    whether a plan is chosen for after it).
     """
     connected = any(a.status != MLAccountStatus.DISCONNECTED for a in accounts)
     synced = connected and sync_run_last_success(kind=SyncKind.INITIAL) is not None
@@ -52,7 +64,9 @@ def checklist_for(*, accounts: list[MLAccount], entitlement: Entitlement) -> Che
     if connected and not synced:
         running = sync_runs_live().filter(kind=SyncKind.INITIAL).defer("cursor").first()
         progress = run_progress(running) if running is not None else None
-    plan_chosen = entitlement.status in PAID_STATUSES
+    plan_chosen = entitlement.status in PAID_STATUSES or (
+        entitlement.status == SubscriptionStatus.TRIALING and _plan_chosen_in_trial(tenant)
+    )
     checklist = Checklist(
         connected=connected,
         synced=synced,

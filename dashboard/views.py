@@ -121,7 +121,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "account": account,
         "limits": entitlement.limits,
         "may_manage": may_manage(user=request.user),
-        "checklist": checklist_for(accounts=accounts, entitlement=entitlement),
+        "checklist": checklist_for(tenant=tenant, accounts=accounts, entitlement=entitlement),
         **_accounts_context(accounts),
     }
     if account is not None:
