@@ -6,6 +6,7 @@ import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -122,6 +123,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "limits": entitlement.limits,
         "may_manage": may_manage(user=request.user),
         "checklist": checklist_for(tenant=tenant, accounts=accounts, entitlement=entitlement),
+        "refresh_seconds": settings.PEEPERS_OVERVIEW_REFRESH_SECONDS,
         **_accounts_context(accounts),
     }
     if account is not None:

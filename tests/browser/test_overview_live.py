@@ -1,0 +1,42 @@
+"""The overview keeps itself current while it is open: an order that arrives shows without a
+reload."""
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tenants.models import Tenant
+from tests.browser.support import log_in
+from tests.dashboard.support import account_connect, orders_seed
+
+
+def test_a_new_order_appears_on_the_open_overview_without_a_reload(
+    page, live_server_url, stack, screenshots
+):
+    tenant = Tenant.objects.get(schema_name="tenant-a")
+    account = account_connect(tenant, ml_user_id=111)
+    store = stack.store_url("tenant-a")
+    # The page's timers run on a clock the test moves: no waiting out the 30 s interval.
+    page.clock.install()
+    log_in(page, store)
+    today = page.locator("#sales-today")
+    expect(today).to_contain_text("0 orders")
+    # Set on this document: a reload would lose it.
+    page.evaluate("window.peepersStillHere = true")
+
+    orders_seed(
+        tenant,
+        1,
+        first_id=9_100_000,
+        nickname="LIVE",
+        created=timezone.now(),
+        total_cents=12_345,
+        account=account,
+    )
+
+    page.clock.run_for("00:29")
+    expect(today).to_contain_text("R$ 0,00")
+    page.clock.run_for("00:02")
+    expect(today).to_contain_text("R$ 123,45")
+    expect(today).to_contain_text("1 order")
+    assert page.evaluate("window.peepersStillHere") is True
+    screenshots.take(page, "overview-updated")

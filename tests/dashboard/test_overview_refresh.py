@@ -1,0 +1,20 @@
+"""The overview reloads its figures in place every PEEPERS_OVERVIEW_REFRESH_SECONDS (0: never);
+tests/browser/test_overview_live.py sees it happen."""
+
+import pytest
+
+from tests.dashboard.support import account_connect
+from tests.support.clients import store_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("seconds", "polls"), [(30, True), (0, False)])
+def test_the_overview_polls_itself_as_configured(tenant_a, settings, seconds, polls):
+    settings.PEEPERS_OVERVIEW_REFRESH_SECONDS = seconds
+    account_connect(tenant_a, ml_user_id=111)
+
+    html = store_client(tenant_a, login=True).get("/").content.decode()
+
+    assert 'id="overview-live"' in html
+    assert ('hx-trigger="every 30s" hx-select="#overview-live"' in html) is polls
