@@ -123,7 +123,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "limits": entitlement.limits,
         "may_manage": may_manage(user=request.user),
         "checklist": checklist_for(tenant=tenant, accounts=accounts, entitlement=entitlement),
-        "refresh_seconds": settings.PEEPERS_OVERVIEW_REFRESH_SECONDS,
+        "refresh_seconds": settings.PEEPERS_LIVE_REFRESH_SECONDS,
         **_accounts_context(accounts),
     }
     if account is not None:
@@ -465,6 +465,8 @@ def sync(request: HttpRequest) -> HttpResponse:
         by_status=by_status,
         status=status,
         notification_states=NotificationStatus.choices,
+        # Notifications arriving show while the page is open.
+        refresh_seconds=settings.PEEPERS_LIVE_REFRESH_SECONDS,
     )
     return render(request, "dashboard/sync.html", context)
 

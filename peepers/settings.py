@@ -304,8 +304,9 @@ LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 PEEPERS_SELLER_TIME_ZONE = "America/Sao_Paulo"
-# The overview reloads its figures in place this often while it is open (0: never).
-PEEPERS_OVERVIEW_REFRESH_SECONDS = 30
+# Pages showing live data (the overview's figures, the sync page's notifications) reload it in
+# place this often while they are open (0: never).
+PEEPERS_LIVE_REFRESH_SECONDS = 30
 USE_I18N = True
 USE_TZ = True
 

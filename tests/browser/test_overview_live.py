@@ -1,9 +1,10 @@
-"""The overview keeps itself current while it is open: an order that arrives shows without a
-reload."""
+"""The overview and the sync page keep themselves current while open: an order or a notification
+that arrives shows without a reload."""
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from integrations.models import MLNotification
 from tenants.models import Tenant
 from tests.browser.support import log_in
 from tests.dashboard.support import account_connect, orders_seed
@@ -40,3 +41,26 @@ def test_a_new_order_appears_on_the_open_overview_without_a_reload(
     expect(today).to_contain_text("1 order")
     assert page.evaluate("window.peepersStillHere") is True
     screenshots.take(page, "overview-updated")
+
+
+def test_a_notification_arriving_shows_on_the_open_sync_page(page, live_server_url, stack):
+    tenant = Tenant.objects.get(schema_name="tenant-a")
+    account_connect(tenant, ml_user_id=111)
+    store = stack.store_url("tenant-a")
+    page.clock.install()
+    log_in(page, store)
+    page.goto(f"{store}/sync/")
+    expect(page.locator("#sync-events")).to_contain_text("No notifications here yet.")
+
+    MLNotification.objects.create(
+        dedup_key="live-1",
+        topic="orders_v2",
+        resource="/orders/9100001",
+        ml_user_id=111,
+        application_id="1",
+        payload={},
+        tenant=tenant,
+    )
+    page.clock.run_for("00:31")
+
+    expect(page.locator("#notifications")).to_contain_text("/orders/9100001")
