@@ -273,18 +273,19 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                 )
             limits = entitlements_for(tenant=tenant).limits
             with tenant_context(tenant):
-                previous = MLAccount.objects.filter(ml_user_id=ml_user_id).first()
-                taken = (
+                account = (
+                    MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
+                )
+                full = (
                     MLAccount.objects.filter(status__in=COUNTED_STATUSES)
                     .exclude(ml_user_id=ml_user_id)
                     .count()
-                )
+                ) >= limits.max_ml_accounts
                 # A paused account connecting again takes a place if the plan has one, and
-                # else stays paused (it takes none).
-                paused = previous is not None and previous.status == MLAccountStatus.PAUSED
-                paused = paused and taken >= limits.max_ml_accounts
-                if not paused and taken >= limits.max_ml_accounts:
+                # else stays paused (it takes none); any other account needs a place.
+                if full and (account is None or account.status != MLAccountStatus.PAUSED):
                     raise _limit_reached(limits)
+                paused = full
             if tenant.ml_user_id is None:
                 tenant.ml_user_id = ml_user_id
                 tenant.save(update_fields=["ml_user_id", "updated_at"])
@@ -301,9 +302,6 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
             if not MLConnection.objects.filter(ml_user_id=ml_user_id, tenant=tenant).update(**link):
                 MLConnection.objects.create(ml_user_id=ml_user_id, tenant=tenant, **link)
             with tenant_context(tenant):
-                account = (
-                    MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
-                )
                 # This seller was connected before (whatever became of the account since):
                 # what the disconnection held back resumes. Another seller starts from scratch.
                 reconnected = account is not None
@@ -323,17 +321,16 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
 
             # After commit: a connect that rolls back starts nothing. A first connection syncs
             # from scratch; a reconnection replays and catches up (``reconnect``).
+            # A paused account is caught up when the seller makes it active again.
             work = {"ml_user_id": ml_user_id}
-            if paused:
-                pass  # caught up when the seller makes it active again
-            elif reconnected:
+            if reconnected and not paused:
                 enqueue_on_commit(
                     ml_reconnected,
                     tenant=tenant,
                     kwargs=work,
                     countdown=RECONNECT_SETTLE_SECONDS,
                 )
-            else:
+            elif not paused:
                 enqueue_on_commit(ml_initial_sync, tenant=tenant, kwargs=work)
     except IntegrityError as exc:
         # MLConnection.ml_user_id (or Tenant.ml_user_id) taken by a concurrent connect of
@@ -400,16 +397,10 @@ def _set_status(tenant: Tenant, accounts: list[MLAccount], status: str) -> None:
     MLAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
         status=status, updated_at=timezone.now()
     )
-    link_status = (
-        MLConnectionStatus.PAUSED
-        if status == MLAccountStatus.PAUSED
-        else MLConnectionStatus.NEEDS_RECONNECTION
-        if status == MLAccountStatus.NEEDS_RECONNECTION
-        else MLConnectionStatus.ACTIVE
-    )
+    # The public index mirrors the account's status (the same values; it has no disconnected).
     MLConnection.objects.filter(
         tenant=tenant, ml_user_id__in=[a.ml_user_id for a in accounts]
-    ).update(status=link_status)
+    ).update(status=MLConnectionStatus(status))
 
 
 def ml_accounts_fit_plan(*, tenant: Tenant) -> list[int]:
@@ -421,6 +412,10 @@ def ml_accounts_fit_plan(*, tenant: Tenant) -> list[int]:
     them are kept (not processed) until they are active again.
     """
     limits = entitlements_for(tenant=tenant).limits
+    with tenant_context(tenant):
+        # Every scheduled pass asks: a store within its plan takes no lock.
+        if MLAccount.objects.filter(status__in=COUNTED_STATUSES).count() <= limits.max_ml_accounts:
+            return []
     with transaction.atomic(), tenant_context(tenant):
         counted = list(MLAccount.objects.select_for_update().filter(status__in=COUNTED_STATUSES))
         if len(counted) <= limits.max_ml_accounts:

@@ -3,6 +3,8 @@ disconnected there), the redirect to ML, and the callback."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -130,50 +132,50 @@ def _disconnect(request: HttpRequest, ml_user_id: int | None) -> HttpResponse:
     return redirect("ml-settings")
 
 
-@login_required
-@require_POST
-def ml_account_pause_view(request: HttpRequest, ml_user_id: int) -> HttpResponse:
+def _account_change(
+    request: HttpRequest, ml_user_id: int, change: Callable[..., None], done: str
+) -> HttpResponse:
+    """Run ``change`` (pause, make active) on account ``ml_user_id`` as the request's user; the
+    service's refusal, or ``done`` naming the account, as a message on the settings page."""
     try:
-        ml_account_pause(
+        change(
             tenant=request_tenant(request),
-            actor=request.user,  # type: ignore[arg-type]
-            ml_user_id=ml_user_id,
-        )
-    except (MLDisconnectNotAllowed, MLNotConnected) as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _(
-                "Mercado Livre account %(account)s paused: Peepers stopped syncing it and "
-                "keeps its data."
-            )
-            % {"account": account_label(ml_user_id)},
-        )
-    return redirect("ml-settings")
-
-
-@login_required
-@require_POST
-def ml_account_activate_view(request: HttpRequest, ml_user_id: int) -> HttpResponse:
-    try:
-        ml_account_activate(
-            tenant=request_tenant(request),
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             ml_user_id=ml_user_id,
         )
     except (MLDisconnectNotAllowed, MLNotConnected, MLPlanLimitReached) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _(
-                "Mercado Livre account %(account)s is active again: Peepers is catching up on "
-                "what changed while it was paused."
-            )
-            % {"account": account_label(ml_user_id)},
-        )
+        messages.success(request, done % {"account": account_label(ml_user_id)})
     return redirect("ml-settings")
+
+
+@login_required
+@require_POST
+def ml_account_pause_view(request: HttpRequest, ml_user_id: int) -> HttpResponse:
+    return _account_change(
+        request,
+        ml_user_id,
+        ml_account_pause,
+        _(
+            "Mercado Livre account %(account)s paused: Peepers stopped syncing it and "
+            "keeps its data."
+        ),
+    )
+
+
+@login_required
+@require_POST
+def ml_account_activate_view(request: HttpRequest, ml_user_id: int) -> HttpResponse:
+    return _account_change(
+        request,
+        ml_user_id,
+        ml_account_activate,
+        _(
+            "Mercado Livre account %(account)s is active again: Peepers is catching up on "
+            "what changed while it was paused."
+        ),
+    )
 
 
 @require_GET
