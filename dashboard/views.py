@@ -49,9 +49,7 @@ from integrations.mercadolivre.selectors.catalogue import (
 from integrations.mercadolivre.selectors.orders import order_get, orders_for_export
 from integrations.mercadolivre.selectors.sales import (
     SELLER_TZ,
-    figures_by_account,
-    sales_summary,
-    store_counts,
+    overview_figures,
 )
 from integrations.mercadolivre.selectors.sync import (
     ml_account_current,
@@ -127,8 +125,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         **_accounts_context(accounts),
     }
     if account is not None:
-        summary = sales_summary()
-        counts = store_counts()
+        figures = overview_figures(accounts=accounts, breakdown=len(accounts) > 1)
+        summary, counts = figures.sales, figures.counts
         last_run = sync_run_latest()
         context.update(
             summary=summary,
@@ -141,7 +139,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             api_calls=usage_for(tenant=tenant, names=[API_CALLS_TODAY])[API_CALLS_TODAY],
             incidents=incidents_open_for(tenant=tenant),
             connected=connected,
-            breakdown=figures_by_account(accounts=accounts) if len(accounts) > 1 else [],
+            breakdown=figures.by_account,
             needs_reconnection=[
                 a for a in connected if a.status == MLAccountStatus.NEEDS_RECONNECTION
             ],

@@ -19,9 +19,7 @@ from api.base import StoreApiView
 from integrations.mercadolivre.selectors.accounts import accounts_listed
 from integrations.mercadolivre.selectors.sales import (
     SalesSummary,
-    figures_by_account,
-    sales_summary,
-    store_counts,
+    overview_figures,
 )
 from integrations.mercadolivre.selectors.sync import (
     ml_account_current,
@@ -114,8 +112,9 @@ class OverviewView(StoreApiView):
         tags=["overview"],
     )
     def get(self, request: Request) -> Response:
-        summary = sales_summary()
-        counts = store_counts()
+        accounts = accounts_listed()
+        figures = overview_figures(accounts=accounts, breakdown=bool(accounts))
+        summary, counts = figures.sales, figures.counts
         body = OverviewSerializer(
             {
                 "currency": "BRL",
@@ -130,16 +129,16 @@ class OverviewView(StoreApiView):
                 "last_successful_sync": sync_run_last_success(),
                 "accounts": [
                     {
-                        "ml_user_id": figures.account.ml_user_id,
-                        "nickname": figures.account.nickname,
-                        "status": figures.account.status,
-                        "sales": _sales(figures.sales),
-                        "orders_this_month": figures.sales.orders_this_month,
-                        "items": figures.counts.items,
-                        "out_of_stock": figures.counts.out_of_stock,
-                        "open_questions": figures.counts.open_questions,
+                        "ml_user_id": each.account.ml_user_id,
+                        "nickname": each.account.nickname,
+                        "status": each.account.status,
+                        "sales": _sales(each.sales),
+                        "orders_this_month": each.sales.orders_this_month,
+                        "items": each.counts.items,
+                        "out_of_stock": each.counts.out_of_stock,
+                        "open_questions": each.counts.open_questions,
                     }
-                    for figures in figures_by_account(accounts=accounts_listed())
+                    for each in figures.by_account
                 ],
             }
         )

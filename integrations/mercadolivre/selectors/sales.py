@@ -156,11 +156,23 @@ def sales_summary(*, now: datetime | None = None) -> SalesSummary:
 def sales_by_account(*, now: datetime | None = None) -> dict[int | None, SalesSummary]:
     """``sales_summary`` per account (by MLAccount pk; None for rows of no account), in one
     query read from the same index; an account without sales in the window is absent."""
-    window = _Window.at(now)
+    return _sales_by_account(_Window.at(now))[0]
+
+
+def _sales_by_account(
+    window: _Window,
+) -> tuple[dict[int | None, SalesSummary], SalesSummary]:
+    """Each account's summary and the store's (every account's rows, and those of none, added
+    up per day), from one grouped query."""
     rows: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+    store: dict[int, dict[str, Any]] = {}
     for row in window.rows("account_id"):
         rows[row["account_id"]].append(row)
-    return {account_id: window.summary(account_rows) for account_id, account_rows in rows.items()}
+        day = store.setdefault(row["bucket"], {"bucket": row["bucket"], "orders": 0, "revenue": 0})
+        day["orders"] += row["orders"]
+        day["revenue"] += row["revenue"]
+    per_account = {account_id: window.summary(each) for account_id, each in rows.items()}
+    return per_account, window.summary(store.values())
 
 
 @dataclass(frozen=True)
@@ -224,19 +236,46 @@ def figures_by_account(
 ) -> list[AccountFigures]:
     """The overview's figures for each of ``accounts`` (in their order): four queries whatever
     the number of accounts or rows (none without accounts)."""
-    if not accounts:
-        return []
-    sales = sales_by_account(now=now)
+    return overview_figures(accounts=accounts, breakdown=bool(accounts), now=now).by_account
+
+
+@dataclass(frozen=True)
+class OverviewFigures:
+    """The store's sales and counts, and (when asked) each account's share of them."""
+
+    sales: SalesSummary
+    counts: StoreCounts
+    by_account: list[AccountFigures]
+
+
+def overview_figures(
+    *, accounts: list[MLAccount], breakdown: bool, now: datetime | None = None
+) -> OverviewFigures:
+    """The overview's figures. With ``breakdown``, also each of ``accounts``' share (in their
+    order), and the store's figures are added up from the same four grouped reads rather than
+    read again; without it, ``sales_summary`` and ``store_counts`` (four ungrouped reads)."""
+    window = _Window.at(now)
+    if not breakdown:
+        return OverviewFigures(window.summary(window.rows()), store_counts(), [])
+    sales, store_sales = _sales_by_account(window)
     counts = counts_by_account()
-    no_sales = _Window.at(now).summary([])
-    return [
-        AccountFigures(
-            account=account,
-            sales=sales.get(account.pk, no_sales),
-            counts=counts.get(account.pk, NO_COUNTS),
-        )
-        for account in accounts
-    ]
+    no_sales = window.summary([])
+    return OverviewFigures(
+        sales=store_sales,
+        counts=StoreCounts(
+            items=sum(each.items for each in counts.values()),
+            out_of_stock=sum(each.out_of_stock for each in counts.values()),
+            open_questions=sum(each.open_questions for each in counts.values()),
+        ),
+        by_account=[
+            AccountFigures(
+                account=account,
+                sales=sales.get(account.pk, no_sales),
+                counts=counts.get(account.pk, NO_COUNTS),
+            )
+            for account in accounts
+        ],
+    )
 
 
 def items_count() -> int:
