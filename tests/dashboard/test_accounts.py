@@ -310,3 +310,11 @@ def test_the_sync_page_names_each_runs_account(two_accounts):
 
     assert page.count('class="muted small run-account"') == 3
     assert "LOJA_OUTLET" in page.split('id="sync-running"')[1].split("</p>")[0]
+
+
+def test_the_overview_names_a_single_accounts_own_status(tenant_a):
+    account_connect(tenant_a, ml_user_id=MAIN, status=MLAccountStatus.PAUSED)
+
+    html = store_client(tenant_a, login=True).get("/").content.decode()
+
+    assert '<p class="stat-value status-paused">Pausada</p>' in html
