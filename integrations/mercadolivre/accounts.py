@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from integrations.mercadolivre.errors import MLNotConnected, MLReconnectRequired
 from integrations.mercadolivre.models import (
+    COUNTED_STATUSES,
     MLAccount,
     MLAccountStatus,
     MLItem,
@@ -37,6 +38,11 @@ def accounts_connected() -> QuerySet[MLAccount]:
     return MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).order_by(
         "connected_at", "pk"
     )
+
+
+def accounts_counted() -> QuerySet[MLAccount]:
+    """The accounts that take a place under the plan's limit (``COUNTED_STATUSES``)."""
+    return MLAccount.objects.filter(status__in=COUNTED_STATUSES)
 
 
 def accounts_syncing() -> QuerySet[MLAccount]:

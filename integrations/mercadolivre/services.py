@@ -31,6 +31,7 @@ from compliance.audit.services import Actor, ObjectRef, audit_record
 from core import crypto
 from core.metrics import metric_count
 from core.tasks import enqueue_on_commit
+from integrations.mercadolivre.accounts import accounts_counted
 from integrations.mercadolivre.errors import (
     MLAccountBoundElsewhere,
     MLAuthorizationDenied,
@@ -277,9 +278,7 @@ def _bind(*, attempt: MLAuthorization, grant_user: dict[str, Any], grant: TokenG
                     MLAccount.objects.select_for_update().filter(ml_user_id=ml_user_id).first()
                 )
                 full = (
-                    MLAccount.objects.filter(status__in=COUNTED_STATUSES)
-                    .exclude(ml_user_id=ml_user_id)
-                    .count()
+                    accounts_counted().exclude(ml_user_id=ml_user_id).count()
                 ) >= limits.max_ml_accounts
                 # A paused account connecting again takes a place if the plan has one, and
                 # else stays paused (it takes none); any other account needs a place.
@@ -414,10 +413,10 @@ def ml_accounts_fit_plan(*, tenant: Tenant) -> list[int]:
     limits = entitlements_for(tenant=tenant).limits
     with tenant_context(tenant):
         # Every scheduled pass asks: a store within its plan takes no lock.
-        if MLAccount.objects.filter(status__in=COUNTED_STATUSES).count() <= limits.max_ml_accounts:
+        if accounts_counted().count() <= limits.max_ml_accounts:
             return []
     with transaction.atomic(), tenant_context(tenant):
-        counted = list(MLAccount.objects.select_for_update().filter(status__in=COUNTED_STATUSES))
+        counted = list(accounts_counted().select_for_update())
         if len(counted) <= limits.max_ml_accounts:
             return []
         counted.sort(
@@ -492,9 +491,7 @@ def ml_account_activate(*, tenant: Tenant, actor: User | Actor, ml_user_id: int)
                     _("The Mercado Livre account %(account)s is not paused in this store.")
                     % {"account": ml_user_id}
                 )
-            if MLAccount.objects.filter(status__in=COUNTED_STATUSES).count() >= (
-                limits.max_ml_accounts
-            ):
+            if accounts_counted().count() >= (limits.max_ml_accounts):
                 raise _limit_reached(limits)
             # An account that lapsed before it was paused still needs the seller to reconnect.
             usable = account.needs_reconnection_since is None and bool(

@@ -17,6 +17,7 @@ from django_tenants.utils import tenant_context
 
 from billing.signals import plan_changed
 from billing.sync import entitlement_forget
+from billing.usage import ML_ACCOUNTS, usage_for
 from compliance.audit.models import AuditEvent
 from integrations.mercadolivre.accounts import MLAccountAmbiguous, MLAccountPaused
 from integrations.mercadolivre.answers import ml_question_answer
@@ -454,3 +455,10 @@ def test_the_initial_sync_command_asks_which_account_of_several(two_accounts, ca
     assert str(second) in str(refused.value)
     summary = json.loads(capsys.readouterr().out)
     assert (summary["ml_user_id"], summary["status"]) == (second, "already_done")
+
+
+def test_a_paused_account_takes_no_place_in_the_plans_usage(two_accounts):
+    tenant, _, second = two_accounts
+    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+
+    assert usage_for(tenant=tenant, names=[ML_ACCOUNTS])[ML_ACCOUNTS] == 1

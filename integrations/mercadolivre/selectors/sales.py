@@ -14,9 +14,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import Count, DateTimeField, Func, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
+from integrations.mercadolivre.accounts import accounts_counted
 from integrations.mercadolivre.models import (
     MLAccount,
-    MLAccountStatus,
     MLItem,
     MLOrder,
     MLQuestion,
@@ -284,8 +284,9 @@ def items_count() -> int:
 
 
 def ml_accounts_count() -> int:
-    """ML accounts connected or needing reconnection (the plan's account limit)."""
-    return MLAccount.objects.exclude(status=MLAccountStatus.DISCONNECTED).count()
+    """ML accounts connected or needing reconnection (the plan's account limit; a paused one
+    takes no place)."""
+    return accounts_counted().count()
 
 
 def orders_this_month(*, now: datetime | None = None) -> int:
