@@ -136,9 +136,8 @@ def test_the_overview_breaks_the_figures_down_per_account(two_accounts, client_a
     # The order of no account is dated outside every period: the sales add up exactly.
     for period in ("today", "last_7_days", "last_30_days"):
         for figure in ("orders", "revenue_cents"):
-            assert sum(a["sales"][period][figure] for a in accounts) == (
-                body["sales"][period][figure]
-            )
+            store = body["sales"][period][figure]
+            assert sum(a["sales"][period][figure] for a in accounts) == store
     assert outlet["sales"]["today"]["orders"] == 2
 
 
