@@ -83,16 +83,22 @@ def _serve_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-def _catalog_when_stripe_answers() -> None:
-    from django.core.management import call_command
-    from django.db import connection
+def _command_in_background(name: str, **options: object) -> None:
+    """Run management command ``name`` on a thread beside the processes: a double's setup that
+    waits for it to answer (``wait`` option) while the supervisor goes on."""
 
-    try:
-        call_command("sync_stripe_catalog", wait=60)
-    except Exception as exc:
-        print(f"sync_stripe_catalog failed: {exc}", file=sys.stderr)
-    finally:
-        connection.close()
+    def run() -> None:
+        from django.core.management import call_command
+        from django.db import connection
+
+        try:
+            call_command(name, **options)
+        except Exception as exc:
+            print(f"{name} failed: {exc}", file=sys.stderr)
+        finally:
+            connection.close()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 def web_command(python: str, *, port: int, app: str = "peepers.wsgi") -> list[str]:
@@ -170,6 +176,10 @@ def main(argv: list[str]) -> int:
                     str(settings.ML_SANDBOX_PORT),
                 ],
             )
+            if mode == "dev":
+                # The demo store connected and synced to the sandbox's first seller, whose data
+                # the sandbox has just generated around this moment.
+                _command_in_background("demo_connect", wait=60)
         emulator = f"http://127.0.0.1:{settings.STRIPE_EMULATOR_PORT}"
         if settings.STRIPE_API_BASE.rstrip("/") == emulator:
             # Stripe is the bundled emulator (doubles/stripe): run it, with webhooks to this
@@ -182,9 +192,7 @@ def main(argv: list[str]) -> int:
                 f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}/api/webhook/stripe",
             ]
             supervisor.add("stripe", stripe)
-            threading.Thread(
-                target=_catalog_when_stripe_answers, name="stripe-catalog", daemon=True
-            ).start()
+            _command_in_background("sync_stripe_catalog", wait=60)
         return supervisor.run()
     finally:
         if embedded_in_use:

@@ -1,0 +1,137 @@
+"""``make dev``'s demo: ``seed_demo`` then ``demo_connect`` give a store connected to a sandbox
+seller and synced, whose overview has sales today, in 7 and in 30 days; the second store stays
+new."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from doubles.mercadolivre import SandboxConfig, SandboxServer
+from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
+from tenants.demo import DEMO_PASSWORD, DEMO_STORE, NEW_STORE
+from tenants.models import Tenant
+from tests.support.sandbox import SandboxAdmin
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def current_sandbox(settings) -> Iterator[SandboxAdmin]:
+    """A sandbox as ``make dev`` runs it: data generated around now (no living buyers here)."""
+    server = SandboxServer(
+        SandboxConfig(
+            client_id=settings.ML_CLIENT_ID,
+            client_secret=settings.ML_CLIENT_SECRET,
+            redirect_uris=(settings.ML_REDIRECT_URI,),
+            sellers=2,
+            items=30,
+            orders=20,
+            questions=5,
+            seed=1,
+            webhook_url=None,
+            data_end=timezone.now().replace(microsecond=0),
+        ),
+        host="127.0.0.1",
+        port=0,
+    )
+    server.start()
+    settings.ML_API_BASE = server.url
+    settings.ML_AUTH_BASE = server.url
+    try:
+        yield SandboxAdmin(server, settings.ML_CLIENT_SECRET)
+    finally:
+        server.stop()
+
+
+def _logged_in(slug: str, email: str) -> Client:
+    tenant = Tenant.objects.get(schema_name=slug)
+    client = Client(HTTP_HOST=tenant.get_primary_domain().domain)
+    response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, response.content
+    return client
+
+
+def _sales(html: str, period: str) -> tuple[str, int]:
+    """The overview's revenue and order count for ``period`` (today, 7d, 30d)."""
+    card = re.search(rf'id="sales-{period}">(.*?)</div>', html, re.S)
+    assert card is not None, html
+    revenue = re.search(r'class="stat-value">([^<]+)<', card.group(1))
+    orders = re.search(r"(\d+) orders?", card.group(1))
+    assert revenue is not None, card.group(1)
+    assert orders is not None, card.group(1)
+    return revenue.group(1).strip(), int(orders.group(1))
+
+
+def test_the_demo_store_is_connected_synced_and_has_sales_today_7_and_30_days(current_sandbox):
+    call_command("seed_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_connect", stdout=out, stderr=StringIO())
+
+    first = current_sandbox.sellers[0]
+    assert f"connected to the sandbox seller {first.nickname} ({first.id}) and synced" in (
+        out.getvalue()
+    )
+    demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)
+    with tenant_context(demo):
+        account = MLAccount.objects.get()
+        assert (account.ml_user_id, account.status) == (first.id, MLAccountStatus.ACTIVE)
+        assert MLItem.objects.filter(account=account).count() == 30
+        assert MLOrder.objects.filter(account=account).exists()
+
+    page = _logged_in(DEMO_STORE.slug, DEMO_STORE.owner).get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for period in ("today", "7d", "30d"):
+        revenue, orders = _sales(html, period)
+        assert orders > 0, (period, revenue)
+        assert revenue not in ("R$ 0,00", "R$\xa00,00"), (period, revenue)
+
+    # The second store is new: not connected, its overview offers the connection.
+    new = Tenant.objects.get(schema_name=NEW_STORE.slug)
+    with tenant_context(new):
+        assert not MLAccount.objects.exists()
+    overview = _logged_in(NEW_STORE.slug, NEW_STORE.owner).get("/").content.decode()
+    assert 'id="checklist"' in overview
+
+
+def test_connecting_again_after_a_restart_brings_the_store_to_the_sandboxs_data(current_sandbox):
+    """A sandbox that starts again forgets the tokens; the next start connects and syncs anew."""
+    call_command("seed_demo", stdout=StringIO())
+    call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
+    current_sandbox.reset()  # what a restart of make dev does to the sandbox's tokens
+
+    call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
+
+    demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)
+    with tenant_context(demo):
+        account = MLAccount.objects.get()
+        assert account.status == MLAccountStatus.ACTIVE
+        assert MLItem.objects.count() == 30
+
+
+def test_demo_connect_refuses_an_ml_that_is_not_the_sandbox(settings, db):
+    call_command("seed_demo", stdout=StringIO())
+    settings.ML_API_BASE = "http://127.0.0.1:9"  # nothing listens on the discard port
+
+    with pytest.raises(CommandError, match="does not answer"):
+        call_command("demo_connect", stdout=StringIO())
+
+
+def test_demo_connect_needs_the_demo_store(current_sandbox):
+    with pytest.raises(CommandError, match="run seed_demo first"):
+        call_command("demo_connect", stdout=StringIO())
+
+
+def test_demo_connect_never_runs_in_production(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="never runs in production"):
+        call_command("demo_connect", stdout=StringIO())
