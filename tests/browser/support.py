@@ -31,10 +31,12 @@ STORE_PAGES = (
 PUBLIC_PAGES = ("/", "/signup/", "/legal/terms/", "/legal/privacy/")
 
 
-def log_in(page: Page, store: str, email: str = "owner@a.example.com") -> None:
+def log_in(
+    page: Page, store: str, email: str = "owner@a.example.com", password: str = OWNER_PASSWORD
+) -> None:
     page.goto(f"{store}/login/")
     page.locator("[name=username]").fill(email)
-    page.locator("[name=password]").fill(OWNER_PASSWORD)
+    page.locator("[name=password]").fill(password)
     page.locator("main button[type=submit]").click()
     page.wait_for_url(f"{store}/")
 
