@@ -14,6 +14,8 @@ from doubles.mercadolivre.state import SandboxState
 
 ANSWER_MAX_CHARS = 2000
 EVENT_TYPES = ("order_created", "order_updated", "item_updated", "question_created")
+# What order_created may start as: paid, or confirmed (awaiting payment; order_updated pays it).
+CREATED_ORDER_STATUSES = ("paid", "confirmed")
 SHIPMENT_NEXT = {
     "pending": ("ready_to_ship", "ready_to_print"),
     "ready_to_ship": ("shipped", None),
@@ -74,7 +76,10 @@ def event_apply(state: SandboxState, *, body: object) -> JSON:
             raise NotFound(f"Seller {seller_id} not found")
         kind = body["type"]
         if kind == "order_created":
-            return _order_created(state, seller)
+            status = body.get("status", "paid")
+            if status not in CREATED_ORDER_STATUSES:
+                raise BadRequest(f"status must be one of {', '.join(CREATED_ORDER_STATUSES)}")
+            return _order_created(state, seller, status=str(status))
         if kind == "order_updated":
             return _order_updated(state, seller, body.get("order_id"))
         if kind == "item_updated":
@@ -112,7 +117,7 @@ def _item_target(state: SandboxState, seller: Seller, item_id: object) -> Item:
     return found
 
 
-def _order_created(state: SandboxState, seller: Seller) -> JSON:
+def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid") -> JSON:
     items = _seller_items(state, seller)
     if not items:
         items = [_item_target(state, seller, None)]
@@ -122,7 +127,7 @@ def _order_created(state: SandboxState, seller: Seller) -> JSON:
         seller=seller,
         items=items,
         created=state.clock_tick(),
-        status="paid",
+        status=status,
     )
     return _order_notified(state, seller, order)
 
