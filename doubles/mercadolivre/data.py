@@ -56,8 +56,8 @@ FIRST_SHIPMENT_ID = 44_100_000_000
 FIRST_PAYMENT_ID = 91_000_000_000
 FIRST_QUESTION_ID = 13_100_000_000
 # Once ids follow the clock, a new id is at least its kind's first id plus this offset (beyond
-# any generated id) plus the microseconds (items: tenths of a second) since EPOCH, so a sandbox
-# restarted later never mints an id an earlier run handed out.
+# any generated id) plus the microseconds (items: milliseconds, so MLB and 11 digits) since
+# EPOCH, so a sandbox restarted later never mints an id an earlier run handed out.
 CLOCK_ID_OFFSET = 10**12
 CLOCK_ITEM_OFFSET = 10**9
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -168,18 +168,23 @@ def _dates_capped(dataset: Dataset) -> None:
     for item in dataset.items.values():
         item.last_updated = min(item.last_updated, end)
     for order in dataset.orders.values():
-        order.date_closed = None if order.date_closed is None else min(order.date_closed, end)
-        order.date_last_updated = min(order.date_last_updated, end)
-        for payment in order.payments:
-            payment.date_created = min(payment.date_created, end)
-            if payment.date_approved is not None:
-                payment.date_approved = min(payment.date_approved, end)
-    for shipment in dataset.shipments.values():
-        shipment.last_updated = min(shipment.last_updated, end)
+        order_dates_capped(dataset, order=order, end=end)
     for question in dataset.questions.values():
         question.last_updated = min(question.last_updated, end)
         if question.answer is not None:
             question.answer.date_created = min(question.answer.date_created, end)
+
+
+def order_dates_capped(dataset: Dataset, *, order: Order, end: datetime) -> None:
+    """``order``, its payments and its shipment dated no later than ``end``."""
+    order.date_closed = None if order.date_closed is None else min(order.date_closed, end)
+    order.date_last_updated = min(order.date_last_updated, end)
+    for payment in order.payments:
+        payment.date_created = min(payment.date_created, end)
+        if payment.date_approved is not None:
+            payment.date_approved = min(payment.date_approved, end)
+    shipment = dataset.shipments[order.shipment_id]
+    shipment.last_updated = min(shipment.last_updated, end)
 
 
 def _id_next(
@@ -260,7 +265,7 @@ def item_new(rng: random.Random, dataset: Dataset, *, seller: Seller, number: in
         step=rng.randint(1, 5_000),
         first=FIRST_ITEM_NUMBER,
         offset=CLOCK_ITEM_OFFSET,
-        unit=timedelta(milliseconds=100),
+        unit=timedelta(milliseconds=1),
     )
     item = Item(
         id=f"MLB{item_number:010d}",

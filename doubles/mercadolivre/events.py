@@ -6,7 +6,13 @@ notification ML would send (``questions``, ``orders_v2``, ``items``).
 
 from __future__ import annotations
 
-from doubles.mercadolivre.data import item_new, order_new, order_pay, question_new
+from doubles.mercadolivre.data import (
+    item_new,
+    order_dates_capped,
+    order_new,
+    order_pay,
+    question_new,
+)
 from doubles.mercadolivre.errors import BadRequest, Forbidden, NotFound
 from doubles.mercadolivre.records import Answer, Item, Order, Seller
 from doubles.mercadolivre.render import JSON, item_json, order_json, question_json
@@ -121,14 +127,18 @@ def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid")
     items = _seller_items(state, seller)
     if not items:
         items = [_item_target(state, seller, None)]
+    created = state.clock_tick()
     order = order_new(
         state.event_rng,
         state.dataset,
         seller=seller,
         items=items,
-        created=state.clock_tick(),
+        created=created,
         status=status,
     )
+    if state.config.data_end is not None:
+        # On the wall clock an order is paid as it is placed, never in the minutes to come.
+        order_dates_capped(state.dataset, order=order, end=created)
     return _order_notified(state, seller, order)
 
 
