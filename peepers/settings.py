@@ -437,6 +437,8 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 # Mercado Livre and Stripe, never satisfies that.
 PEEPERS_LOCAL_DOUBLES = env.bool("PEEPERS_LOCAL_DOUBLES", default=False)
 ML_SANDBOX_PORT = env.int("ML_SANDBOX_PORT", default=8001)
+# How often (seconds) a buyer acts on its own in `manage.py ml_sandbox`; 0 turns it off.
+ML_SANDBOX_LIVE_SECONDS = env.float("ML_SANDBOX_LIVE_SECONDS", default=0.0 if TESTING else 60.0)
 _ml_sandbox = f"http://localhost:{ML_SANDBOX_PORT}"
 ML_API_BASE = env.str(
     "ML_API_BASE", default="https://api.mercadolibre.com" if PRODUCTION else _ml_sandbox

@@ -1,7 +1,9 @@
 """Deterministic sandbox data: sellers, items, orders, shipments and questions from a seed.
 
-Everything comes from one ``random.Random(seed)`` and a fixed epoch (never the wall clock), so
-two servers with the same seed and sizes serve identical JSON, byte for byte.
+Everything comes from one ``random.Random(seed)`` and a calendar (never the wall clock), so two
+servers with the same seed, sizes and calendar serve identical JSON, byte for byte. The default
+calendar is fixed (EPOCH .. DATA_END); one ending at an anchor moves the same draws to end there
+and adds the seller's last month (``recent_add``) from a stream of its own.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from doubles.mercadolivre.records import (
+    FIXED_CALENDAR,
     Address,
     Answer,
     Buyer,
+    Calendar,
     Dataset,
     Item,
     Order,
@@ -40,9 +45,9 @@ from doubles.mercadolivre.vocabulary import (
     WARRANTIES,
 )
 
-EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+EPOCH = FIXED_CALENDAR.start
 # Generated timestamps stay inside [EPOCH, DATA_END]; sandbox events move on from EVENT_CLOCK_START.
-DATA_END = datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
+DATA_END = FIXED_CALENDAR.end
 EVENT_CLOCK_START = datetime(2026, 11, 1, tzinfo=UTC)
 FIRST_SELLER_ID = 2050442871
 FIRST_ITEM_NUMBER = 3_800_000_000
@@ -50,6 +55,13 @@ FIRST_ORDER_ID = 2000010000000000
 FIRST_SHIPMENT_ID = 44_100_000_000
 FIRST_PAYMENT_ID = 91_000_000_000
 FIRST_QUESTION_ID = 13_100_000_000
+# Once ids follow the clock, a new id is at least its kind's first id plus this offset (beyond
+# any generated id) plus the microseconds (items: milliseconds, so MLB and 11 digits) since
+# EPOCH, so a sandbox restarted later never mints an id an earlier run handed out.
+CLOCK_ID_OFFSET = 10**12
+CLOCK_ITEM_OFFSET = 10**9
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+RECENT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -60,14 +72,26 @@ class DatasetSize:
     questions: int
 
 
-def dataset_generate(*, seed: int, size: DatasetSize) -> Dataset:
-    """The whole dataset for ``seed``; items, orders and questions are counted per seller."""
+def calendar_ending(anchor: datetime) -> Calendar:
+    """The fixed calendar's span, moved to end at ``anchor`` (an aware datetime)."""
+    end = anchor.astimezone(UTC)
+    return Calendar(start=end - (DATA_END - EPOCH), end=end)
+
+
+def dataset_generate(*, seed: int, size: DatasetSize, anchor: datetime | None = None) -> Dataset:
+    """The whole dataset for ``seed``; items, orders and questions are counted per seller.
+
+    Without ``anchor`` it is dated on the fixed calendar. With one, the same draws are dated
+    on a calendar ending at ``anchor``, plus each seller's recent activity; nothing is dated
+    after ``anchor``.
+    """
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    dataset = Dataset()
+    calendar = FIXED_CALENDAR if anchor is None else calendar_ending(anchor)
+    dataset = Dataset(calendar=calendar)
     dataset.buyers = [_buyer(rng) for _ in range(max(20, size.orders // 2))]
     seller_id = FIRST_SELLER_ID
     for index in range(size.sellers):
-        seller = _seller(rng, index=index, seller_id=seller_id)
+        seller = _seller(rng, index=index, seller_id=seller_id, calendar=calendar)
         dataset.sellers.append(seller)
         # Big steps: from the second seller on, ids overflow int32 as new ML users' ids do.
         seller_id += rng.randint(100_000_000, 150_000_000)
@@ -75,11 +99,107 @@ def dataset_generate(*, seed: int, size: DatasetSize) -> Dataset:
         if not items:
             continue
         for _ in range(size.orders):
-            created = _moment(rng, EPOCH, DATA_END)
+            created = _moment(rng, calendar.start, calendar.end)
             order_new(rng, dataset, seller=seller, items=items, created=created)
         for _ in range(size.questions):
             question_new(rng, dataset, item=rng.choice(items), created=None)
+    if anchor is not None:
+        recent_add(dataset, seed=seed, size=size)
+        _dates_capped(dataset)
     return dataset
+
+
+def recent_add(dataset: Dataset, *, seed: int, size: DatasetSize) -> None:
+    """Each seller's last month up to the calendar's end, drawn from its own stream.
+
+    A few orders a day over the last 30 days (Brazil's days), at least two paid ones today
+    and some on each of the last six days; 3 to 5 unanswered questions of the last hours; two
+    active listings sold out.
+    """
+    rng = random.Random(f"recent:{seed}")  # noqa: S311 - reproducible test data, not secrets
+    end = dataset.calendar.end
+    today = end.astimezone(SAO_PAULO).replace(hour=0, minute=0, second=0, microsecond=0)
+    per_day = max(1, min(4, size.orders // 15))
+    for seller in dataset.sellers:
+        items = [i for i in dataset.items.values() if i.seller_id == seller.id]
+        if not items:
+            continue
+        active = [i for i in items if i.status == "active"] or items
+        for _ in range(2 + rng.randint(0, per_day)):
+            created = _moment(rng, today.astimezone(UTC), end)
+            _recent_order(rng, dataset, seller=seller, items=active, created=created, paid=True)
+        for days_ago in range(1, RECENT_DAYS):
+            day = (today - timedelta(days=days_ago)).astimezone(UTC)
+            for _ in range(rng.randint(1 if days_ago < 7 else 0, per_day)):
+                created = _moment(rng, day, day + timedelta(days=1, seconds=-1))
+                _recent_order(rng, dataset, seller=seller, items=active, created=created)
+        for _ in range(rng.randint(3, 5)):
+            asked = end - timedelta(seconds=rng.randint(60, 4 * 3600))
+            question_new(rng, dataset, item=rng.choice(active), created=asked)
+        in_stock = [i for i in items if i.status == "active" and i.available_quantity > 0]
+        for item in rng.sample(in_stock, k=min(2, len(in_stock))):
+            item.sold_quantity = item.initial_quantity
+            item.available_quantity = 0
+            item.last_updated = max(item.last_updated, end - timedelta(hours=rng.randint(1, 48)))
+
+
+def _recent_order(
+    rng: random.Random,
+    dataset: Dataset,
+    *,
+    seller: Seller,
+    items: list[Item],
+    created: datetime,
+    paid: bool = False,
+) -> None:
+    status = "paid" if paid else rng.choices(("paid", "confirmed", "cancelled"), (80, 8, 12))[0]
+    order = order_new(rng, dataset, seller=seller, items=items, created=created, status=status)
+    shipment = dataset.shipments[order.shipment_id]
+    if order.is_paid and created > dataset.calendar.end - timedelta(days=2):
+        # Bought in the last two days: not on its way yet.
+        shipment.status, shipment.substatus = "ready_to_ship", "ready_to_print"
+        shipment.tracking_number = None
+        order.tags = ["paid", "not_delivered"]
+
+
+def _dates_capped(dataset: Dataset) -> None:
+    """No date after the calendar's end (a payment a minute after an order of its last minute)."""
+    end = dataset.calendar.end
+    for item in dataset.items.values():
+        item.last_updated = min(item.last_updated, end)
+    for order in dataset.orders.values():
+        order_dates_capped(dataset, order=order, end=end)
+    for question in dataset.questions.values():
+        question.last_updated = min(question.last_updated, end)
+        if question.answer is not None:
+            question.answer.date_created = min(question.answer.date_created, end)
+
+
+def order_dates_capped(dataset: Dataset, *, order: Order, end: datetime) -> None:
+    """``order``, its payments and its shipment dated no later than ``end``."""
+    order.date_closed = None if order.date_closed is None else min(order.date_closed, end)
+    order.date_last_updated = min(order.date_last_updated, end)
+    for payment in order.payments:
+        payment.date_created = min(payment.date_created, end)
+        if payment.date_approved is not None:
+            payment.date_approved = min(payment.date_approved, end)
+    shipment = dataset.shipments[order.shipment_id]
+    shipment.last_updated = min(shipment.last_updated, end)
+
+
+def _id_next(
+    dataset: Dataset,
+    *,
+    last: int,
+    step: int,
+    first: int,
+    offset: int = CLOCK_ID_OFFSET,
+    unit: timedelta = timedelta(microseconds=1),
+) -> int:
+    """The id after ``last``: ``step`` further, or floored by the wall clock once ids follow it."""
+    if not dataset.ids_follow_clock:
+        return last + step
+    return max(last + 1, first + offset + (datetime.now(UTC) - EPOCH) // unit)
 
 
 def _address(rng: random.Random) -> Address:
@@ -94,7 +214,7 @@ def _address(rng: random.Random) -> Address:
     )
 
 
-def _seller(rng: random.Random, *, index: int, seller_id: int) -> Seller:
+def _seller(rng: random.Random, *, index: int, seller_id: int, calendar: Calendar) -> Seller:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     store = STORES[index % len(STORES)]
     brand = _ascii(BRANDS[index % len(BRANDS)]).upper()
@@ -105,7 +225,7 @@ def _seller(rng: random.Random, *, index: int, seller_id: int) -> Seller:
         first_name=first,
         last_name=last,
         email=f"{store.lower()}.{brand.lower()}{index + 1}@sandbox.peepers.test",
-        registration_date=EPOCH - timedelta(days=rng.randint(200, 3000)),
+        registration_date=calendar.start - timedelta(days=rng.randint(200, 3000)),
         address=_address(rng),
         phone_area=f"{rng.randint(11, 99)}",
         phone_number=f"9{rng.randint(10_000_000, 99_999_999)}",
@@ -136,10 +256,17 @@ def item_new(rng: random.Random, dataset: Dataset, *, seller: Seller, number: in
     initial = rng.randint(1, 500)
     sold = rng.randint(0, initial // 2)
     price_cents = rng.randint(low // 10, high // 10) * 10 - rng.choice((0, 0, 10))
-    created = _moment(rng, EPOCH, EPOCH + timedelta(days=240))
+    calendar = dataset.calendar
+    created = _moment(rng, calendar.start, calendar.start + timedelta(days=240))
     last_id = next(reversed(dataset.items), None)
-    item_number = FIRST_ITEM_NUMBER if last_id is None else int(last_id.removeprefix("MLB"))
-    item_number += rng.randint(1, 5_000)
+    item_number = _id_next(
+        dataset,
+        last=FIRST_ITEM_NUMBER if last_id is None else int(last_id.removeprefix("MLB")),
+        step=rng.randint(1, 5_000),
+        first=FIRST_ITEM_NUMBER,
+        offset=CLOCK_ITEM_OFFSET,
+        unit=timedelta(milliseconds=1),
+    )
     item = Item(
         id=f"MLB{item_number:010d}",
         seller_id=seller.id,
@@ -157,7 +284,7 @@ def item_new(rng: random.Random, dataset: Dataset, *, seller: Seller, number: in
         logistic_type=rng.choice(LOGISTIC_TYPES),
         warranty=rng.choice(WARRANTIES),
         date_created=created,
-        last_updated=min(DATA_END, created + timedelta(seconds=rng.randint(0, 60 * 86400))),
+        last_updated=min(calendar.end, created + timedelta(seconds=rng.randint(0, 60 * 86400))),
     )
     dataset.items[item.id] = item
     return item
@@ -206,11 +333,22 @@ def order_new(
     )
     closed = created + timedelta(seconds=rng.randint(1, 120)) if paid else None
     settled = closed or created
-    # Orders made by sandbox events (after DATA_END) start with date_last_updated = settled.
-    horizon = max(DATA_END, settled)
+    # Orders made by sandbox events (after the calendar's end) start with
+    # date_last_updated = settled.
+    horizon = max(dataset.calendar.end, settled)
     last_updated = min(horizon, settled + timedelta(seconds=rng.randint(0, 20 * 86400)))
-    order_id = next(reversed(dataset.orders), FIRST_ORDER_ID - 1) + rng.randint(1, 9_999)
-    shipment_id = next(reversed(dataset.shipments), FIRST_SHIPMENT_ID - 1) + rng.randint(1, 999)
+    order_id = _id_next(
+        dataset,
+        last=next(reversed(dataset.orders), FIRST_ORDER_ID - 1),
+        step=rng.randint(1, 9_999),
+        first=FIRST_ORDER_ID,
+    )
+    shipment_id = _id_next(
+        dataset,
+        last=next(reversed(dataset.shipments), FIRST_SHIPMENT_ID - 1),
+        step=rng.randint(1, 999),
+        first=FIRST_SHIPMENT_ID,
+    )
     total = sum(line.unit_price_cents * line.quantity for line in lines)
     order = Order(
         id=order_id,
@@ -244,7 +382,12 @@ def _payments(
         "partially_refunded": ("approved", "partially_refunded"),
         "cancelled": ("refunded", "by_admin") if paid else ("cancelled", "expired"),
     }[status]
-    dataset.last_payment_id = max(dataset.last_payment_id, FIRST_PAYMENT_ID) + rng.randint(1, 999)
+    dataset.last_payment_id = _id_next(
+        dataset,
+        last=max(dataset.last_payment_id, FIRST_PAYMENT_ID),
+        step=rng.randint(1, 999),
+        first=FIRST_PAYMENT_ID,
+    )
     return [
         Payment(
             id=dataset.last_payment_id,
@@ -309,7 +452,8 @@ def question_new(
     text = rng.choice(QUESTION_TEMPLATES).format(
         color=rng.choice(COLORS).lower(), city=buyer.address.city, qualifier=rng.choice(QUALIFIERS)
     )
-    when = created or _moment(rng, EPOCH, DATA_END - timedelta(days=3))
+    calendar = dataset.calendar
+    when = created or _moment(rng, calendar.start, calendar.end - timedelta(days=3))
     answer = None
     if created is None and rng.random() < 0.6:
         answered_at = when + timedelta(seconds=rng.randint(600, 2 * 86400))
@@ -317,7 +461,12 @@ def question_new(
             text=rng.choice(ANSWER_TEMPLATES), status="ACTIVE", date_created=answered_at
         )
     question = Question(
-        id=next(reversed(dataset.questions), FIRST_QUESTION_ID - 1) + rng.randint(1, 999),
+        id=_id_next(
+            dataset,
+            last=next(reversed(dataset.questions), FIRST_QUESTION_ID - 1),
+            step=rng.randint(1, 999),
+            first=FIRST_QUESTION_ID,
+        ),
         seller_id=item.seller_id,
         item_id=item.id,
         buyer_id=buyer.id,

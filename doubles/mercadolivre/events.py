@@ -6,7 +6,13 @@ notification ML would send (``questions``, ``orders_v2``, ``items``).
 
 from __future__ import annotations
 
-from doubles.mercadolivre.data import item_new, order_new, order_pay, question_new
+from doubles.mercadolivre.data import (
+    item_new,
+    order_dates_capped,
+    order_new,
+    order_pay,
+    question_new,
+)
 from doubles.mercadolivre.errors import BadRequest, Forbidden, NotFound
 from doubles.mercadolivre.records import Answer, Item, Order, Seller
 from doubles.mercadolivre.render import JSON, item_json, order_json, question_json
@@ -14,6 +20,8 @@ from doubles.mercadolivre.state import SandboxState
 
 ANSWER_MAX_CHARS = 2000
 EVENT_TYPES = ("order_created", "order_updated", "item_updated", "question_created")
+# What order_created may start as: paid, or confirmed (awaiting payment; order_updated pays it).
+CREATED_ORDER_STATUSES = ("paid", "confirmed")
 SHIPMENT_NEXT = {
     "pending": ("ready_to_ship", "ready_to_print"),
     "ready_to_ship": ("shipped", None),
@@ -74,7 +82,10 @@ def event_apply(state: SandboxState, *, body: object) -> JSON:
             raise NotFound(f"Seller {seller_id} not found")
         kind = body["type"]
         if kind == "order_created":
-            return _order_created(state, seller)
+            status = body.get("status", "paid")
+            if status not in CREATED_ORDER_STATUSES:
+                raise BadRequest(f"status must be one of {', '.join(CREATED_ORDER_STATUSES)}")
+            return _order_created(state, seller, status=str(status))
         if kind == "order_updated":
             return _order_updated(state, seller, body.get("order_id"))
         if kind == "item_updated":
@@ -112,18 +123,22 @@ def _item_target(state: SandboxState, seller: Seller, item_id: object) -> Item:
     return found
 
 
-def _order_created(state: SandboxState, seller: Seller) -> JSON:
+def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid") -> JSON:
     items = _seller_items(state, seller)
     if not items:
         items = [_item_target(state, seller, None)]
+    created = state.clock_tick()
     order = order_new(
         state.event_rng,
         state.dataset,
         seller=seller,
         items=items,
-        created=state.clock_tick(),
-        status="paid",
+        created=created,
+        status=status,
     )
+    if state.config.data_end is not None:
+        # On the wall clock an order is paid as it is placed, never in the minutes to come.
+        order_dates_capped(state.dataset, order=order, end=created)
     return _order_notified(state, seller, order)
 
 

@@ -223,6 +223,13 @@ class OAuthStore:
                 raise InvalidToken()
             return access
 
+    def sellers_authorized(self, client_id: str) -> list[int]:
+        """Sellers who hold a live grant of ``client_id`` (a refresh token), in id order."""
+        with self._lock:
+            return sorted(
+                {seller for client, seller in self._refresh.values() if client == client_id}
+            )
+
     def refresh_tokens_revoke(self, seller_ids: set[int] | None) -> int:
         """Kill the current refresh tokens (of ``seller_ids``, or all); returns how many."""
         with self._lock:

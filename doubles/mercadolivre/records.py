@@ -7,7 +7,7 @@ JSON rendering (``render.py``) decides ML's formats in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -166,9 +166,26 @@ class Question:
     answer: Answer | None = None
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """The span generated data is dated in: nothing before ``start`` or after ``end``."""
+
+    start: datetime
+    end: datetime
+
+
+# The default calendar: the whole test suite relies on its dates.
+FIXED_CALENDAR = Calendar(
+    start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2026, 10, 31, 23, 0, tzinfo=UTC)
+)
+
+
 @dataclass
 class Dataset:
-    """Everything a seed generates; dicts keep generation order, which the searches rely on."""
+    """Everything a seed generates; dicts keep generation order, which the searches rely on.
+
+    ``ids_follow_clock``: ids minted from now on are floored by the wall clock (data.py).
+    """
 
     sellers: list[Seller] = field(default_factory=list)
     items: dict[str, Item] = field(default_factory=dict)
@@ -177,6 +194,8 @@ class Dataset:
     questions: dict[int, Question] = field(default_factory=dict)
     buyers: list[Buyer] = field(default_factory=list)
     last_payment_id: int = 0
+    calendar: Calendar = FIXED_CALENDAR
+    ids_follow_clock: bool = False
 
     def seller(self, seller_id: int) -> Seller | None:
         return next((s for s in self.sellers if s.id == seller_id), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from doubles.harness import DoubleServer, RequestLog
 from doubles.mercadolivre.app import SandboxApp
+from doubles.mercadolivre.live import LiveBuyers
 from doubles.mercadolivre.state import SandboxConfig, SandboxState
 
 
@@ -23,8 +24,14 @@ class SandboxServer(DoubleServer):
         self.config = config
         self.state = SandboxState(config)
         self.app = SandboxApp(self.state)
+        self.live = LiveBuyers(self.state)
+        # The buyers stop before the notifier, so nothing they do is queued to a stopped sender.
         super().__init__(
-            self.app, host, port, background=(self.state.notifier,), request_log=request_log
+            self.app,
+            host,
+            port,
+            background=(self.live, self.state.notifier),
+            request_log=request_log,
         )
 
     def stop(self) -> None:

@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from random import Random
 
 from doubles.mercadolivre.data import (
@@ -32,7 +32,12 @@ from doubles.mercadolivre.records import Dataset, Seller
 
 @dataclass(frozen=True)
 class SandboxConfig:
-    """One sandbox: its single application, data sizes (per seller), clocks and notifier."""
+    """One sandbox: its single application, data sizes (per seller), clocks and notifier.
+
+    ``data_end`` (an aware datetime) dates the data on a calendar ending there and the events
+    by the wall clock; None keeps the fixed calendar and the sandbox's own clock.
+    ``live_seconds`` > 0 has buyers act on their own that often (``live.py``).
+    """
 
     client_id: str = "peepers-sandbox-app"
     client_secret: str = "peepers-sandbox-secret"  # noqa: S105 - a public sandbox credential
@@ -51,6 +56,14 @@ class SandboxConfig:
     # Same keys as ``POST /_sandbox/faults``; applied at start and again after every reset.
     faults: Mapping[str, object] = field(default_factory=dict)
     scroll_ttl: float = 300.0
+    data_end: datetime | None = None
+    live_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.data_end is not None and self.data_end.utcoffset() is None:
+            raise ValueError("data_end must be an aware datetime")
+        if self.live_seconds < 0:
+            raise ValueError("live_seconds must be 0 (off) or more")
 
     @property
     def application_id(self) -> int | str:
@@ -104,6 +117,7 @@ class SandboxState:
         self.dataset = Dataset()
         self.event_clock = EVENT_CLOCK_START
         self.event_rng = Random(config.seed)  # noqa: S311 - replayable events, not secrets
+        self.live_actions = 0
         self._data_load()
 
     def _data_load(self) -> None:
@@ -113,8 +127,11 @@ class SandboxState:
             orders=self.config.orders,
             questions=self.config.questions,
         )
-        self.dataset = dataset_generate(seed=self.config.seed, size=size)
-        self.event_clock = EVENT_CLOCK_START
+        anchor = self.config.data_end
+        self.dataset = dataset_generate(seed=self.config.seed, size=size, anchor=anchor)
+        self.event_clock = EVENT_CLOCK_START if anchor is None else self.dataset.calendar.end
+        # Peepers keeps what it stored across restarts of a sandbox on the wall clock.
+        self.dataset.ids_follow_clock = anchor is not None
         # Events draw from their own stream so that they never disturb the generated data.
         self.event_rng = Random(f"events:{self.config.seed}")  # noqa: S311
 
@@ -137,14 +154,20 @@ class SandboxState:
             self.notifier.reset()
             self.token_requests.clear()
             self.requests.clear()
+            self.live_actions = 0
 
     def clock_tick(self) -> datetime:
-        """The next moment of the sandbox's own clock, one minute after the previous change.
+        """The moment of the next change, always later than the previous one.
 
-        Changes are dated by this clock, not the wall clock, so a scenario replays identically.
+        On the fixed calendar, the sandbox's own clock one minute on, so a scenario replays
+        identically; on a calendar ending at ``data_end``, the wall clock (UTC).
         """
         with self.lock:
-            self.event_clock += timedelta(minutes=1)
+            if self.config.data_end is None:
+                self.event_clock += timedelta(minutes=1)
+            else:
+                step = self.event_clock + timedelta(microseconds=1)
+                self.event_clock = max(datetime.now(UTC), step)
             return self.event_clock
 
     def request_count(self, path: str) -> None:
@@ -172,4 +195,9 @@ class SandboxState:
                 "sellers": [{"id": s.id, "nickname": s.nickname} for s in self.sellers],
                 "notifications": self.notifier.summary(),
                 "event_clock": self.event_clock.isoformat(),
+                "calendar": {
+                    "start": self.dataset.calendar.start.isoformat(),
+                    "end": self.dataset.calendar.end.isoformat(),
+                },
+                "live": {"seconds": self.config.live_seconds, "actions": self.live_actions},
             }

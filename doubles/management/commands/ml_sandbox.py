@@ -1,12 +1,14 @@
 """``ml_sandbox``: serve the fake Mercado Livre API for development until Ctrl-C.
 
 Registers one application from ``ML_CLIENT_ID``/``ML_CLIENT_SECRET``/``ML_REDIRECT_URI``
-(PKCE required) and prints the URL and the sandbox sellers on one line.
+(PKCE required) and prints the URL, the sandbox sellers, the calendar and how often buyers act
+on one line. ``--calendar now`` (the default) dates the data up to the moment it starts.
 """
 
 from __future__ import annotations
 
 from argparse import ArgumentParser
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +56,19 @@ class Command(ServeDoubleCommand[SandboxServer]):
         parser.add_argument("--error-fraction", type=float)
         parser.add_argument("--latency-ms", type=int)
         parser.add_argument("--outage", action="store_true", help="answer 503 to everything")
+        parser.add_argument(
+            "--calendar",
+            choices=("now", "fixed"),
+            default="now",
+            help="now: the data ends at the start time, events are dated by the wall clock; "
+            "fixed: the fixed 2026 calendar the tests replay",
+        )
+        parser.add_argument(
+            "--live-seconds",
+            type=float,
+            default=float(settings.ML_SANDBOX_LIVE_SECONDS),
+            help="a buyer acts every N seconds for a seller who authorized the app; 0: off",
+        )
 
     def server(self, options: dict[str, Any]) -> SandboxServer:
         faults: dict[str, object] = {
@@ -63,6 +78,9 @@ class Command(ServeDoubleCommand[SandboxServer]):
         }
         if options["outage"]:
             faults["outage"] = True
+        if options["live_seconds"] < 0:
+            raise CommandError("--live-seconds must be 0 (off) or more")
+        anchor = datetime.now(UTC).replace(microsecond=0) if options["calendar"] == "now" else None
         config = SandboxConfig(
             client_id=settings.ML_CLIENT_ID,
             client_secret=settings.ML_CLIENT_SECRET,
@@ -77,6 +95,8 @@ class Command(ServeDoubleCommand[SandboxServer]):
             webhook_url=None if options["no_notify"] else options["webhook_url"],
             auto_approve=options["auto_approve"],
             faults=faults,
+            data_end=anchor,
+            live_seconds=options["live_seconds"],
         )
         try:
             return SandboxServer(
@@ -90,4 +110,11 @@ class Command(ServeDoubleCommand[SandboxServer]):
 
     def banner(self, server: SandboxServer) -> str:
         sellers = ", ".join(f"{s.id} {s.nickname}" for s in server.state.sellers)
-        return f"ML sandbox on {server.url} sellers: {sellers}"
+        config = server.config
+        if config.data_end is None:
+            calendar = "fixed calendar (2026)"
+        else:
+            calendar = f"data up to {config.data_end.isoformat()}"
+        seconds = config.live_seconds
+        live = f"a buyer acts every {seconds:g} s" if seconds > 0 else "buyers idle"
+        return f"ML sandbox on {server.url} sellers: {sellers}; {calendar}; {live}"

@@ -1,0 +1,210 @@
+"""Data on a calendar ending at an anchor (``data_end``): current, deterministic, never later.
+
+The anchor 03:05 UTC is 00:05 in São Paulo: "today" there has lasted five minutes.
+"""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from doubles.mercadolivre import SandboxConfig, SandboxServer
+from doubles.mercadolivre.data import DATA_END
+from doubles.mercadolivre.state import SandboxState
+from tests.doubles.mercadolivre.flows import admin, bearer, tokens_for
+from tests.doubles.mercadolivre.test_data import _everything_served
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+ANCHOR = datetime(2026, 12, 6, 3, 5, tzinfo=UTC)
+LOCAL_MIDNIGHT = datetime(2026, 12, 6, tzinfo=SAO_PAULO)
+
+
+@pytest.fixture(scope="module")
+def sandbox_server() -> Iterator[SandboxServer]:
+    with SandboxServer(SandboxConfig(data_end=ANCHOR)) as server:
+        yield server
+
+
+def _when(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def _orders(api: httpx.Client, tokens: dict[str, Any], seller: int, **params: Any) -> Any:
+    response = api.get(
+        "/orders/search", params={"seller": seller, **params}, headers=bearer(tokens)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_same_seed_and_anchor_serve_identical_bytes():
+    config = SandboxConfig(sellers=2, items=30, orders=20, questions=10, seed=5, data_end=ANCHOR)
+
+    first, second = _everything_served(config), _everything_served(config)
+
+    assert first == second
+    assert first != _everything_served(
+        SandboxConfig(sellers=2, items=30, orders=20, questions=10, seed=5)
+    )
+
+
+def test_the_anchored_calendar_moves_the_same_draws(sandbox_server):
+    fixed = SandboxState(SandboxConfig()).dataset
+    anchored = sandbox_server.state.dataset
+    shift = ANCHOR - DATA_END
+
+    assert [s.id for s in anchored.sellers] == [s.id for s in fixed.sellers]
+    for item in fixed.items.values():
+        moved = anchored.items[item.id]
+        assert (moved.title, moved.price_cents) == (item.title, item.price_cents)
+        assert moved.date_created == item.date_created + shift
+    for order in fixed.orders.values():
+        assert anchored.orders[order.id].date_created == order.date_created + shift
+
+
+def test_nothing_is_dated_after_the_anchor(sandbox_server):
+    dataset = sandbox_server.state.dataset
+    moments = [s.registration_date for s in dataset.sellers]
+    for item in dataset.items.values():
+        moments += [item.date_created, item.last_updated]
+    for order in dataset.orders.values():
+        moments += [order.date_created, order.date_last_updated, order.date_closed]
+        moments += [p.date_approved for p in order.payments] + [
+            p.date_created for p in order.payments
+        ]
+    for shipment in dataset.shipments.values():
+        moments += [shipment.date_created, shipment.last_updated]
+    for question in dataset.questions.values():
+        moments += [question.date_created, question.last_updated]
+        moments += [question.answer.date_created] if question.answer else []
+
+    assert max(m for m in moments if m is not None) <= ANCHOR
+    assert sandbox_server.state.dataset.calendar.end == ANCHOR
+
+
+def test_each_seller_has_paid_orders_today_in_sao_paulo(api, sandbox_server):
+    for seller in sandbox_server.state.sellers:
+        tokens = tokens_for(api, seller.id)
+        today = _orders(
+            api,
+            tokens,
+            seller.id,
+            **{"order.date_created.from": LOCAL_MIDNIGHT.isoformat(), "order.status": "paid"},
+        )
+
+        assert today["paging"]["total"] >= 2
+        for order in today["results"]:
+            created = _when(order["date_created"])
+            assert created.astimezone(SAO_PAULO).date() == LOCAL_MIDNIGHT.date()
+            assert created <= ANCHOR
+
+
+def test_each_seller_has_orders_in_the_last_7_and_30_days(api, sandbox_server):
+    for seller in sandbox_server.state.sellers:
+        tokens = tokens_for(api, seller.id)
+        week = _orders(
+            api,
+            tokens,
+            seller.id,
+            **{"order.date_created.from": (ANCHOR - timedelta(days=7)).isoformat()},
+        )
+        month = _orders(
+            api,
+            tokens,
+            seller.id,
+            **{"order.date_created.from": (ANCHOR - timedelta(days=30)).isoformat()},
+        )
+
+        assert week["paging"]["total"] >= 6
+        assert month["paging"]["total"] > week["paging"]["total"]
+        assert {o["status"] for o in month["results"]} >= {"paid"}
+        assert sum(o["status"] == "paid" for o in week["results"]) >= 2
+
+
+def test_each_seller_has_unanswered_questions_of_the_last_hours(api, sandbox_server):
+    for seller in sandbox_server.state.sellers:
+        questions = api.get(
+            "/questions/search",
+            params={"seller_id": seller.id, "status": "UNANSWERED", "api_version": 4},
+            headers=bearer(tokens_for(api, seller.id)),
+        ).json()["questions"]
+        recent = [q for q in questions if _when(q["date_created"]) >= ANCHOR - timedelta(hours=5)]
+
+        assert 3 <= len(recent) <= 5
+        assert all(q["answer"] is None and _when(q["date_created"]) <= ANCHOR for q in recent)
+
+
+def test_each_seller_has_two_active_listings_sold_out(api, sandbox_server):
+    for seller in sandbox_server.state.sellers:
+        headers = bearer(tokens_for(api, seller.id))
+        ids = api.get(
+            f"/users/{seller.id}/items/search",
+            params={"status": "active", "limit": 100},
+            headers=headers,
+        ).json()["results"]
+        sold_out = []
+        for start in range(0, len(ids), 20):
+            chunk = api.get(
+                "/items", params={"ids": ",".join(ids[start : start + 20])}, headers=headers
+            ).json()
+            sold_out += [e["body"]["id"] for e in chunk if e["body"]["available_quantity"] == 0]
+
+        assert len(sold_out) >= 2
+
+
+def test_events_are_dated_by_the_wall_clock(api, seller_a):
+    before = datetime.now(UTC)
+    first = admin(api, "/_sandbox/events", {"type": "order_created", "seller_id": seller_a})
+    second = admin(api, "/_sandbox/events", {"type": "question_created", "seller_id": seller_a})
+    after = datetime.now(UTC)
+
+    # The order's date is shown to the second; the question's too.
+    created = [_when(first["date_created"]), _when(second["date_created"])]
+    assert all(before - timedelta(seconds=1) <= c <= after for c in created)
+    assert _when(first["date_closed"]) <= after
+    state = admin(api, "/_sandbox/state")
+    assert before <= _when(state["event_clock"]) <= after
+
+
+def test_reset_regenerates_around_the_same_anchor(api, seller_a, sandbox_server):
+    orders = dict(sandbox_server.state.dataset.orders)
+    admin(api, "/_sandbox/events", {"type": "order_created", "seller_id": seller_a})
+
+    state = admin(api, "/_sandbox/reset")
+
+    assert _when(state["calendar"]["end"]) == ANCHOR
+    assert list(sandbox_server.state.dataset.orders) == list(orders)
+
+
+def _minted_ids(config: SandboxConfig) -> set[str]:
+    """The ids two events mint for each seller: a listing (the order's, which the question
+    reuses), the order, its shipment and payment, the question."""
+    minted: set[str] = set()
+    with SandboxServer(config) as server, httpx.Client(base_url=server.url) as client:
+        for seller in server.state.sellers:
+            order = admin(
+                client, "/_sandbox/events", {"type": "order_created", "seller_id": seller.id}
+            )
+            question = admin(
+                client, "/_sandbox/events", {"type": "question_created", "seller_id": seller.id}
+            )
+            minted |= {f"order {order['id']}", f"shipment {order['shipping']['id']}"}
+            minted |= {f"payment {p['id']}" for p in order["payments"]}
+            minted |= {f"item {line['item']['id']}" for line in order["order_items"]}
+            minted |= {f"question {question['id']}", f"item {question['item_id']}"}
+    return minted
+
+
+def test_ids_minted_after_a_restart_never_repeat_the_earlier_ones():
+    # No generated listings: each event mints its listing too.
+    size = {"sellers": 2, "items": 0, "orders": 0, "questions": 0, "seed": 3}
+    start = datetime.now(UTC).replace(microsecond=0)
+
+    first = _minted_ids(SandboxConfig(**size, data_end=start))
+    second = _minted_ids(SandboxConfig(**size, data_end=start + timedelta(minutes=1)))
+
+    assert len(first) == len(second) == 2 * 5
+    assert not first & second
