@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import Invitation
 from billing.entitlements import Entitlement
 from billing.models import SubscriptionMirror, SubscriptionStatus
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncKind
@@ -49,6 +52,14 @@ def _plan_chosen_in_trial(tenant: Tenant) -> bool:
     return mirror.exclude(stripe_subscription_id="").exists()
 
 
+def _team_invited() -> bool:
+    """Someone besides the owner is a member, or has been invited and not yet answered (a
+    member removed later is neither)."""
+    open_invitation = Exists(Invitation.objects.filter(user=OuterRef("pk"), accepted_at=None))
+    team = User.objects.filter(Q(is_active=True) | Q(open_invitation))
+    return team[:2].count() > 1
+
+
 def checklist_for(
     *, tenant: Tenant, accounts: list[MLAccount], entitlement: Entitlement
 ) -> Checklist | None:
@@ -73,6 +84,6 @@ def checklist_for(
         sync_progress=progress,
         plan_chosen=plan_chosen,
         trial_ends=None if plan_chosen else entitlement.until,
-        team_invited=User.objects.filter(is_active=True)[:2].count() > 1,
+        team_invited=_team_invited(),
     )
     return None if checklist.done else checklist

@@ -92,9 +92,7 @@ def _orders_today(page: Page) -> int:
     return int(found.group())
 
 
-def test_the_demo_is_alive_and_a_new_store_follows_its_checklist(
-    page, dev_stack, screenshots
-):
+def test_the_demo_is_alive_and_a_new_store_follows_its_checklist(page, dev_stack, screenshots):
     call_command("seed_demo", stdout=StringIO())
     call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
     demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)

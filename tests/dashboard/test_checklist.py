@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
+from accounts.services import team_invite
 from billing.entitlements import entitlements_for
 from billing.models import SubscriptionMirror
 from dashboard.checklist import checklist_for
@@ -20,7 +21,7 @@ from tests.dashboard.support import account_connect
 from tests.factories.users import store_user_create
 from tests.support.billing import subscription_set
 from tests.support.clients import store_client
-from users.models import Role
+from users.models import Role, User
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,13 @@ def test_the_overview_query_count_does_not_grow_with_the_team(tenant_a):
     assert 'class="open"' in step(alone, "team")
     assert 'class="done"' in step(team, "team")
     assert len(many) == len(few)
+
+
+def test_an_invitation_sent_ticks_the_team_step_before_it_is_accepted(tenant_a):
+    with tenant_context(tenant_a):
+        owner = User.objects.get(role=Role.OWNER)
+        team_invite(tenant=tenant_a, actor=owner, email="invited@a.example.com", role=Role.MEMBER)
+
+    html = store_client(tenant_a, login=True).get("/").content.decode()
+
+    assert 'class="done"' in step(html, "team")
