@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from billing.catalog import stripe_catalog_sync
@@ -29,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         deadline = time.monotonic() + options["wait"]
+        _answering(settings.STRIPE_API_BASE, deadline=deadline)
         while True:
             try:
                 report = stripe_catalog_sync()
@@ -42,3 +45,15 @@ class Command(BaseCommand):
         for line in report:
             self.stdout.write(line)
         self.stdout.write(f"catalogue in sync ({len(report)} change(s))")
+
+
+def _answering(base: str, *, deadline: float) -> None:
+    """Wait quietly until something answers HTTP at ``base`` (an emulator starting beside us)
+    or ``deadline`` passes; the sync's own attempts then log only real trouble."""
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base, timeout=2.0)
+        except httpx.TransportError:
+            time.sleep(0.25)
+        else:
+            return
