@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -134,4 +135,14 @@ def test_demo_connect_needs_the_demo_store(current_sandbox):
 def test_demo_connect_never_runs_in_production(settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError, match="never runs in production"):
+        call_command("demo_connect", stdout=StringIO())
+
+
+def test_a_demo_store_past_its_trial_is_told_why_it_does_not_connect(current_sandbox):
+    call_command("seed_demo", stdout=StringIO())
+    Tenant.objects.filter(schema_name=DEMO_STORE.slug).update(
+        created_at=timezone.now() - timedelta(days=90)
+    )
+
+    with pytest.raises(CommandError, match="free trial has ended"):
         call_command("demo_connect", stdout=StringIO())
