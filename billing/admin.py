@@ -40,9 +40,9 @@ from billing.models import (
 )
 from billing.refunds import refund_create, refund_retry
 from billing.sync import subscription_sync
-from billing.tax import brl
 from core.admin_paging import EstimatedCountAdminMixin
 from core.admin_readonly import ReadOnlyAdmin
+from core.money import brl
 from tenants.admin import StoreListColumn, store_list_column, store_page_section
 from tenants.models import Tenant
 

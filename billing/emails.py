@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import mail_admins, send_mail
@@ -25,8 +26,8 @@ from billing.models import (
     SubscriptionMirror,
 )
 from billing.stripe_api import JSON, moment
-from billing.tax import brl
 from core.metrics import metric_count
+from core.money import brl
 from tenants.models import Tenant, TenantStatus
 from tenants.services import store_url
 
@@ -64,6 +65,13 @@ def notice_send(
     return True
 
 
+def _store_day(customer: BillingCustomer, moment: datetime) -> str:
+    """``moment``'s day in the store's calendar, day first (``06/12/2026``)."""
+    tenant = customer.tenant
+    zone = tenant.time_zone if tenant else ZoneInfo(settings.PEEPERS_SELLER_TIME_ZONE)
+    return f"{timezone.localtime(moment, zone):%d/%m/%Y}"
+
+
 def _billing_url(customer: BillingCustomer) -> str:
     tenant = customer.tenant
     return store_url(tenant.schema_name, "/billing/") if tenant else ""
@@ -75,7 +83,7 @@ def payment_failed_notify(*, customer: BillingCustomer, invoice: JSON) -> bool:
         return False  # paid, voided or written off since: nothing to ask for
     attempt = int(invoice.get("attempt_count") or 0)
     retry = moment(invoice.get("next_payment_attempt"))
-    retry_line = f"We will try again on {timezone.localtime(retry):%d/%m/%Y}.\n" if retry else ""
+    retry_line = f"We will try again on {_store_day(customer, retry)}.\n" if retry else ""
     amount = brl(int(invoice.get("amount_remaining") or invoice.get("amount_due") or 0))
     return notice_send(
         key=f"payment_failed:{invoice['id']}:{attempt}",
@@ -120,7 +128,7 @@ def trial_ending_notify(*, customer: BillingCustomer, subscription: JSON) -> boo
         customer=customer,
         subject="Seu período de teste termina em breve / Your trial ends soon — Peepers",
         body=(
-            f"Your Peepers trial ends on {timezone.localtime(trial_end):%d/%m/%Y}.\n"
+            f"Your Peepers trial ends on {_store_day(customer, trial_end)}.\n"
             "Add or check your payment method so syncing goes on without interruption:\n"
             f"{_billing_url(customer)}\n"
         ),
@@ -138,7 +146,7 @@ def renewal_notify(*, customer: BillingCustomer, upcoming: JSON, subscription_id
         customer=customer,
         subject="Sua assinatura será renovada / Your subscription renews soon — Peepers",
         body=(
-            f"Your Peepers subscription renews on {timezone.localtime(due):%d/%m/%Y} for "
+            f"Your Peepers subscription renews on {_store_day(customer, due)} for "
             f"{brl(int(upcoming.get('amount_due') or 0))}.\nManage it at {_billing_url(customer)}\n"
         ),
     )
@@ -193,7 +201,7 @@ def signup_trial_reminders(*, now: datetime | None = None) -> int:
             customer=customer,
             subject="Seu período de teste termina em breve / Your trial ends soon — Peepers",
             body=(
-                f"Your Peepers trial ends on {timezone.localtime(ends):%d/%m/%Y}. Choose a plan "
+                f"Your Peepers trial ends on {_store_day(customer, ends)}. Choose a plan "
                 f"to keep syncing: {store_url(tenant.schema_name, '/billing/')}\n"
             ),
         )

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 
 from billing.models import InvoiceRecord, RefundReason
-from billing.tax import brl
+from core.money import brl
 
 
 class RefundForm(forms.Form):

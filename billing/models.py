@@ -62,6 +62,7 @@ class Plan(models.Model):
     # Limits, enforced where the work happens (billing.entitlements).
     max_ml_accounts = models.PositiveIntegerField(default=1)
     max_items = models.PositiveIntegerField(default=1000, help_text="Items synced from ML.")
+    # Counted for the seller (usage ``orders_this_month``), never enforced: no page promises it.
     max_orders_per_month = models.PositiveIntegerField(default=1000)
     sync_interval_minutes = models.PositiveIntegerField(
         default=60, help_text="Shortest time between scheduled incremental syncs."

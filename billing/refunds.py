@@ -17,9 +17,9 @@ from billing.errors import RefundNotAllowed, StripeRejected, StripeUnavailable
 from billing.invoices import charge_sync, invoice_refresh
 from billing.models import InvoiceRecord, Refund, RefundReason, RefundStatus
 from billing.stripe_api import idempotency, stripe_call
-from billing.tax import brl
 from compliance.audit.models import AuditAction
 from compliance.audit.services import Actor, audit_record
+from core.money import brl
 
 logger = logging.getLogger(__name__)
 

@@ -73,11 +73,3 @@ def tax_breakdown(*, amount: int, rates: Sequence[RateSpec]) -> TaxBreakdown:
         for r, included in zip(rates, inclusive, strict=True)
     )
     return TaxBreakdown(amount=amount, taxable=taxable, lines=lines)
-
-
-def brl(cents: int) -> str:
-    """``R$ 1.234,56`` (negative amounts with a leading minus)."""
-    sign = "-" if cents < 0 else ""
-    reais, rest = divmod(abs(cents), 100)
-    grouped = f"{reais:,}".replace(",", ".")
-    return f"{sign}R$ {grouped},{rest:02d}"

@@ -21,8 +21,8 @@ from billing.entitlements import entitlements_for
 from billing.errors import BillingError
 from billing.models import LIVE_STATUSES, InvoiceRecord, Plan, SubscriptionMirror
 from billing.portal import portal_session_create
-from billing.tax import brl
 from billing.usage import usage_for
+from core.money import brl
 from tenants.context import request_tenant
 from tenants.services import store_url
 from users.policy import may_manage

@@ -144,9 +144,6 @@ def overview(request: HttpRequest) -> HttpResponse:
                 a for a in connected if a.status == MLAccountStatus.NEEDS_RECONNECTION
             ],
             items_over_limit=counts.items >= entitlement.limits.max_items > 0,
-            orders_over_limit=summary.orders_this_month
-            >= entitlement.limits.max_orders_per_month
-            > 0,
         )
     return render(request, "dashboard/overview.html", context)
 

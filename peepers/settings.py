@@ -208,6 +208,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tenants.middleware.StoreTimeZoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -302,8 +303,13 @@ PEEPERS_STAFF_TWO_FACTOR_REQUIRED = env.bool(
 LANGUAGE_CODE = "pt-br"
 LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English pages show dates day first, as a Brazilian seller reads them (peepers/formats/en).
+FORMAT_MODULE_PATH = ["peepers.formats"]
 TIME_ZONE = "UTC"
 PEEPERS_SELLER_TIME_ZONE = "America/Sao_Paulo"
+# Store pages render dates in the store's time zone (tenants.middleware.StoreTimeZoneMiddleware);
+# these paths answer machines and keep UTC.
+PEEPERS_UTC_PATHS = ("/api/",)
 # Pages showing live data (the overview's figures, the sync page's notifications) reload it in
 # place this often while they are open (0: never).
 PEEPERS_LIVE_REFRESH_SECONDS = 30

@@ -6,13 +6,13 @@ from typing import Any
 
 from django import forms
 
+from core.money import brl
 from tenants.plans import plan_catalogue
 from tenants.slugs import SLUG_MAX_LENGTH
 
 
 def _price(cents: int, currency: str) -> str:
-    whole, frac = divmod(cents, 100)
-    return f"{'R$' if currency == 'BRL' else currency} {whole:,}".replace(",", ".") + f",{frac:02d}"
+    return brl(cents) if currency == "BRL" else f"{currency} {cents / 100:.2f}"
 
 
 class SignupForm(forms.Form):

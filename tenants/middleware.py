@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
@@ -102,3 +103,26 @@ def _tenant_for_host(hostname: str, domain_model: Any) -> Tenant:
 def _public_tenant(alias: str) -> Tenant:
     """The public tenant's row, read once per process: it never changes while serving."""
     return Tenant.objects.using(alias).get(schema_name=get_public_schema_name())
+
+
+class StoreTimeZoneMiddleware:
+    """A store's pages speak its time zone: ``{{ when|date }}``, form fields and ``localtime()``
+    show the store's clock, not the server's UTC.
+
+    The public host (signup, staff admin) stays in UTC, and so do the paths of
+    ``PEEPERS_UTC_PATHS`` (the API answers ISO 8601 in UTC whoever asks).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant = getattr(request, "tenant", None)
+        if (
+            tenant is None
+            or tenant.is_public
+            or request.path.startswith(settings.PEEPERS_UTC_PATHS)
+        ):
+            return self.get_response(request)
+        with timezone.override(tenant.time_zone):
+            return self.get_response(request)

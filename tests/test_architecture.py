@@ -831,3 +831,64 @@ def test_a_planted_celery_autoretry_is_caught():
         "policy = RetryPolicy(on=(MLError,), backoff_seconds=60)\n"
     )
     assert celery_autoretry_options(source) == [1, 3]
+
+
+# -- dates and money ------------------------------------------------------------------------------
+# Money is written as ``R$ 1.234,56`` by one function (``core.money.brl``, the ``|brl`` filter);
+# a page's date format never puts the month first (English pages read day first too). The
+# doubles answer in their provider's words (Stripe's own amounts), so they are left out.
+MONEY_HOME = BASE_DIR / "core" / "money.py"
+DOUBLES = BASE_DIR / "doubles"
+_MONEY_BUILT = re.compile(r"""R\$\s*\{|["']R\$["']\s*(?:\+|if\b)|:,\.2f\}|:\.2f\}\s*R\$""")
+_MONTH_FIRST = re.compile(r"""(?:\|date:|date_format\(|strftime\()[^)}\n]*?(?:["']m/d|%m/%d)""")
+
+
+def money_built_by_hand(source: str) -> list[int]:
+    """Lines of ``source`` that format reais themselves instead of calling ``brl``."""
+    return [n for n, line in enumerate(source.splitlines(), 1) if _MONEY_BUILT.search(line)]
+
+
+def month_first_dates(source: str) -> list[int]:
+    """Lines of ``source`` that render a date month first (``m/d/Y``, ``%m/%d``)."""
+    return [n for n, line in enumerate(source.splitlines(), 1) if _MONTH_FIRST.search(line)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in product_files() if p != MONEY_HOME and DOUBLES not in p.parents],
+    ids=lambda p: str(p.relative_to(BASE_DIR)),
+)
+def test_money_is_formatted_by_brl_alone(path):
+    assert money_built_by_hand(path.read_text()) == [], path
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [
+            *product_files(),
+            *(BASE_DIR / "templates").rglob("*.html"),
+            *(BASE_DIR / "templates").rglob("*.txt"),
+        ]
+    ),
+    ids=lambda p: str(p.relative_to(BASE_DIR)),
+)
+def test_no_date_is_rendered_month_first(path):
+    assert month_first_dates(path.read_text()) == [], path
+
+
+def test_planted_money_and_month_first_dates_are_caught():
+    money = (
+        'label = f"R$ {cents / 100}"\n'
+        'price = "R$" + str(total)\n'
+        "fine = brl(cents)\n"
+        'text = f"{currency} {cents / 100:.2f}"\n'
+    )
+    dates = (
+        '{{ when|date:"m/d/Y" }}\n'
+        '{{ when|date:"d/m/Y" }}\n'
+        'moment.strftime("%m/%d/%Y")\n'
+        'formats.date_format(day, "SHORT_DATE_FORMAT")\n'
+    )
+    assert money_built_by_hand(money) == [1, 2]
+    assert month_first_dates(dates) == [1, 3]

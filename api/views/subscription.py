@@ -25,7 +25,10 @@ class PlanSerializer(serializers.Serializer[Any]):
 class LimitsSerializer(serializers.Serializer[Any]):
     max_ml_accounts = serializers.IntegerField()
     max_items = serializers.IntegerField()
-    max_orders_per_month = serializers.IntegerField()
+    max_orders_per_month = serializers.IntegerField(
+        help_text="Informational: orders are counted (`usage.orders_this_month`), never refused "
+        "nor left unsynced."
+    )
     sync_interval_minutes = serializers.IntegerField()
     api_calls_per_day = serializers.IntegerField()
     features = serializers.ListField(child=serializers.CharField())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from billing.tax import brl as brl_format
+from core.money import brl as brl_format
 
 register = template.Library()
 

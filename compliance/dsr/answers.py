@@ -93,7 +93,8 @@ def erasure_confirmation(*, request: DataSubjectRequest, actor: Actor) -> None:
         "received_at": request.received_at,
         "request_id": request.pk,
     }
-    with translation.override(settings.LANGUAGE_CODE):
+    # The store's calendar day, whoever answers (a seller's page, staff in admin, a task).
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(request.tenant.time_zone):
         subject = render_to_string(
             "compliance/email/erasure_confirmation_subject.txt", context
         ).strip()

@@ -18,7 +18,7 @@ from django_celery_beat.models import PeriodicTask
 # Imported so the tasks "Run now" sends by name are registered in this process.
 import operations.backups.tasks
 import operations.maintenance.tasks  # noqa: F401
-from billing.tax import brl
+from core.money import brl
 from core.tasks import celery_app, enqueue_on_commit
 from operations.maintenance.errors import UnknownJob
 from operations.maintenance.jobs import JOBS, job_get

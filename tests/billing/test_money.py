@@ -17,7 +17,8 @@ from billing.models import (
     TaxRate,
 )
 from billing.refunds import refund_create
-from billing.tax import RateSpec, brl, tax_breakdown
+from billing.tax import RateSpec, tax_breakdown
+from core.money import brl
 from tests.billing.flows import mirror_of, subscribe
 from tests.billing.support import DAY
 
@@ -226,9 +227,3 @@ def test_the_app_and_stripe_agree_on_tax_to_the_centavo(stripe, tenant_a):
     assert (tax, invoice.total, invoice.amount_paid) == (ours.tax, ours.total, ours.total)
     # ISS 39900 * 2.9 / 102.9 = 1124.49 → 1124 inside; IOF 0.38% of 38776 = 147.35 → 147 on top.
     assert (ours.tax, brl(ours.total)) == (1271, "R$ 400,47")
-
-
-def test_money_is_shown_the_brazilian_way():
-    assert brl(123456) == "R$ 1.234,56"
-    assert brl(5) == "R$ 0,05"
-    assert brl(-4900) == "-R$ 49,00"

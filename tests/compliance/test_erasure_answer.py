@@ -2,6 +2,7 @@
 deleted and their links answer 410 Gone; the confirmation goes by e-mail when the request came
 by e-mail, or waits, visibly, for staff to send it through the request's channel."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,20 @@ def test_a_users_own_erasure_withdraws_their_download_and_is_confirmed_to_their_
     assert mail.outbox[0].subject == "Peepers: seus dados pessoais foram apagados"
     erasure.refresh_from_db()
     assert (erasure.confirmation_state, erasure.confirmation_to) == ("sent", email)
+
+
+def test_the_confirmation_names_the_day_of_receipt_on_the_stores_calendar(
+    staff_client, buyers, django_capture_on_commit_callbacks
+):
+    erasure = verified_request(buyers, RequestKind.ERASURE, channel="ML message")
+    # 22:30 in São Paulo on the 6th is already the 7th in UTC, staff admin's time zone.
+    DataSubjectRequest.objects.filter(pk=erasure.pk).update(
+        received_at=datetime(2026, 12, 7, 1, 30, tzinfo=UTC)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        act(staff_client, "erase_data", erasure)
+
+    erasure.refresh_from_db()
+    assert "06/12/2026" in erasure.confirmation_text
+    assert "07/12/2026" not in erasure.confirmation_text

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from billing.tax import brl
+from core.money import brl
 from operations.maintenance.commandline import JobCommand
 
 
