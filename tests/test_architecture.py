@@ -838,7 +838,7 @@ def test_a_planted_celery_autoretry_is_caught():
 # a page's date format never puts the month first (English pages read day first too). The
 # doubles answer in their provider's words (Stripe's own amounts), so they are left out.
 MONEY_HOME = BASE_DIR / "core" / "money.py"
-DOUBLES = BASE_DIR / "doubles"
+DOUBLES_DIR = BASE_DIR / "doubles"
 _MONEY_BUILT = re.compile(r"""R\$\s*\{|["']R\$["']\s*(?:\+|if\b)|:,\.2f\}|:\.2f\}\s*R\$""")
 _MONTH_FIRST = re.compile(r"""(?:\|date:|date_format\(|strftime\()[^)}\n]*?(?:["']m/d|%m/%d)""")
 
@@ -855,7 +855,7 @@ def month_first_dates(source: str) -> list[int]:
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in product_files() if p != MONEY_HOME and DOUBLES not in p.parents],
+    [p for p in product_files() if p != MONEY_HOME and DOUBLES_DIR not in p.parents],
     ids=lambda p: str(p.relative_to(BASE_DIR)),
 )
 def test_money_is_formatted_by_brl_alone(path):
