@@ -126,7 +126,10 @@ def recent_add(dataset: Dataset, *, seed: int, size: DatasetSize) -> None:
             continue
         active = [i for i in items if i.status == "active"] or items
         for _ in range(2 + rng.randint(0, per_day)):
-            created = _moment(rng, today.astimezone(UTC), end)
+            # One draw however much of today has gone by, so that a sandbox started at another
+            # hour serves the same records, only dated anew (randint's draws vary with its range).
+            elapsed = (end - today.astimezone(UTC)) * rng.random()
+            created = today.astimezone(UTC) + timedelta(seconds=int(elapsed.total_seconds()))
             _recent_order(rng, dataset, seller=seller, items=active, created=created, paid=True)
         for days_ago in range(1, RECENT_DAYS):
             day = (today - timedelta(days=days_ago)).astimezone(UTC)
@@ -154,12 +157,18 @@ def _recent_order(
 ) -> None:
     status = "paid" if paid else rng.choices(("paid", "confirmed", "cancelled"), (80, 8, 12))[0]
     order = order_new(rng, dataset, seller=seller, items=items, created=created, status=status)
+    if created > dataset.calendar.end - timedelta(days=2):
+        shipment_not_sent_yet(dataset, order=order)
+
+
+def shipment_not_sent_yet(dataset: Dataset, *, order: Order) -> None:
+    """A paid order bought moments ago waits to be shipped (no tracking number yet)."""
+    if not order.is_paid:
+        return
     shipment = dataset.shipments[order.shipment_id]
-    if order.is_paid and created > dataset.calendar.end - timedelta(days=2):
-        # Bought in the last two days: not on its way yet.
-        shipment.status, shipment.substatus = "ready_to_ship", "ready_to_print"
-        shipment.tracking_number = None
-        order.tags = ["paid", "not_delivered"]
+    shipment.status, shipment.substatus = "ready_to_ship", "ready_to_print"
+    shipment.tracking_number = None
+    order.tags = ["paid", "not_delivered"]
 
 
 def _dates_capped(dataset: Dataset) -> None:

@@ -12,6 +12,7 @@ from doubles.mercadolivre.data import (
     order_new,
     order_pay,
     question_new,
+    shipment_not_sent_yet,
 )
 from doubles.mercadolivre.errors import BadRequest, Forbidden, NotFound
 from doubles.mercadolivre.records import Answer, Item, Order, Seller
@@ -137,8 +138,10 @@ def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid")
         status=status,
     )
     if state.config.data_end is not None:
-        # On the wall clock an order is paid as it is placed, never in the minutes to come.
+        # On the wall clock an order is paid as it is placed, never in the minutes to come, and
+        # is not on its way yet.
         order_dates_capped(state.dataset, order=order, end=created)
+        shipment_not_sent_yet(state.dataset, order=order)
     return _order_notified(state, seller, order)
 
 
@@ -167,6 +170,8 @@ def _order_updated(state: SandboxState, seller: Seller, order_id: object) -> JSO
             order.tags = ["paid", "delivered"]
         shipment.last_updated = when
     order.date_last_updated = when
+    if state.config.data_end is not None:
+        order_dates_capped(state.dataset, order=order, end=when)  # a payment approved now
     return _order_notified(state, seller, order)
 
 

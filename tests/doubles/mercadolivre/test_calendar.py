@@ -208,3 +208,51 @@ def test_ids_minted_after_a_restart_never_repeat_the_earlier_ones():
 
     assert len(first) == len(second) == 2 * 5
     assert not first & second
+
+
+@pytest.mark.parametrize(
+    "later",
+    [timedelta(hours=6), timedelta(hours=1, minutes=17), timedelta(days=3, hours=11)],
+    ids=["six-hours", "an-hour-and-a-bit", "days-later"],
+)
+def test_a_restart_at_another_time_serves_the_same_records_with_new_dates(later):
+    """A store synced before the restart holds exactly the records served after it: the same
+    ids and contents, only dated anew (Peepers never deletes what the sandbox stops serving)."""
+    morning = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)  # 09:00 in São Paulo
+    before = SandboxState(SandboxConfig(data_end=morning)).dataset
+    after = SandboxState(SandboxConfig(data_end=morning + later)).dataset
+
+    assert list(after.orders) == list(before.orders)
+    assert list(after.questions) == list(before.questions)
+    assert list(after.items) == list(before.items)
+    for order_id, order in after.orders.items():
+        earlier = before.orders[order_id]
+        assert (order.status, order.total_cents, order.buyer.id) == (
+            earlier.status,
+            earlier.total_cents,
+            earlier.buyer.id,
+        )
+    assert [q.text for q in after.questions.values()] == [q.text for q in before.questions.values()]
+
+
+def test_an_order_placed_now_waits_to_be_shipped_and_is_paid_now(api, seller_a, sandbox_server):
+    state = sandbox_server.state
+    for _ in range(12):  # the shipment's status was a draw: several orders to show none is sent
+        order = admin(api, "/_sandbox/events", {"type": "order_created", "seller_id": seller_a})
+        shipment = state.dataset.shipments[order["shipping"]["id"]]
+        assert (shipment.status, shipment.tracking_number) == ("ready_to_ship", None)
+        assert order["tags"] == ["paid", "not_delivered"]
+
+    waiting = admin(
+        api,
+        "/_sandbox/events",
+        {"type": "order_created", "seller_id": seller_a, "status": "confirmed"},
+    )
+    paid = admin(
+        api,
+        "/_sandbox/events",
+        {"type": "order_updated", "seller_id": seller_a, "order_id": waiting["id"]},
+    )
+    after = datetime.now(UTC)
+    assert paid["status"] == "paid"
+    assert all(_when(p["date_approved"]) <= after for p in paid["payments"])
