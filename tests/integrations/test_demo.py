@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -25,9 +26,10 @@ from tests.support.sandbox import SandboxAdmin
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def current_sandbox(settings) -> Iterator[SandboxAdmin]:
-    """A sandbox as ``make dev`` runs it: data generated around now (no living buyers here)."""
+@contextmanager
+def _sandbox(settings, *, data_end: datetime) -> Iterator[SandboxAdmin]:
+    """A sandbox as ``make dev`` runs it, its data generated up to ``data_end`` (no living
+    buyers here), with the app's settings pointing at it."""
     server = SandboxServer(
         SandboxConfig(
             client_id=settings.ML_CLIENT_ID,
@@ -39,7 +41,7 @@ def current_sandbox(settings) -> Iterator[SandboxAdmin]:
             questions=5,
             seed=1,
             webhook_url=None,
-            data_end=timezone.now().replace(microsecond=0),
+            data_end=data_end,
         ),
         host="127.0.0.1",
         port=0,
@@ -51,6 +53,12 @@ def current_sandbox(settings) -> Iterator[SandboxAdmin]:
         yield SandboxAdmin(server, settings.ML_CLIENT_SECRET)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def current_sandbox(settings) -> Iterator[SandboxAdmin]:
+    with _sandbox(settings, data_end=timezone.now().replace(microsecond=0)) as sandbox:
+        yield sandbox
 
 
 def _logged_in(slug: str, email: str) -> Client:
@@ -104,19 +112,31 @@ def test_the_demo_store_is_connected_synced_and_has_sales_today_7_and_30_days(cu
     assert 'id="checklist"' in overview
 
 
-def test_connecting_again_after_a_restart_brings_the_store_to_the_sandboxs_data(current_sandbox):
-    """A sandbox that starts again forgets the tokens; the next start connects and syncs anew."""
+def test_a_restart_hours_later_leaves_the_store_holding_what_the_sandbox_serves(settings):
+    """Each make dev starts a sandbox that knows none of the old tokens and dates its data up
+    to the new start: the store connects again and holds exactly the sandbox's orders, dated
+    anew (a full sync never deletes, so a record the new sandbox no longer served would stay
+    and swell the figures)."""
+    now = timezone.now().replace(microsecond=0)
     call_command("seed_demo", stdout=StringIO())
-    call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
-    current_sandbox.reset()  # what a restart of make dev does to the sandbox's tokens
+    with _sandbox(settings, data_end=now - timedelta(hours=5, minutes=17)):
+        call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
 
-    call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
+    with _sandbox(settings, data_end=now) as restarted:
+        call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
+        seller = restarted.sellers[0].id
+        served = {
+            order.id: order.date_created
+            for order in restarted.server.state.dataset.orders.values()
+            if order.seller_id == seller
+        }
 
     demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)
     with tenant_context(demo):
-        account = MLAccount.objects.get()
-        assert account.status == MLAccountStatus.ACTIVE
+        assert MLAccount.objects.get().status == MLAccountStatus.ACTIVE
         assert MLItem.objects.count() == 30
+        stored = dict(MLOrder.objects.values_list("id", "date_created"))
+    assert stored == served
 
 
 def test_demo_connect_refuses_an_ml_that_is_not_the_sandbox(settings, db):
