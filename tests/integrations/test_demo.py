@@ -17,10 +17,12 @@ from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.entitlements import entitlements_for
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
 from tenants.demo import DEMO_PASSWORD, DEMO_STORE, NEW_STORE
 from tenants.models import Tenant
+from tests.support.billing import subscription_set
 from tests.support.sandbox import SandboxAdmin
 
 pytestmark = pytest.mark.django_db
@@ -158,11 +160,30 @@ def test_demo_connect_never_runs_in_production(settings):
         call_command("demo_connect", stdout=StringIO())
 
 
-def test_a_demo_store_past_its_trial_is_told_why_it_does_not_connect(current_sandbox):
+def test_demo_stores_past_their_trial_start_it_again_and_the_demo_connects(current_sandbox):
     call_command("seed_demo", stdout=StringIO())
-    Tenant.objects.filter(schema_name=DEMO_STORE.slug).update(
-        created_at=timezone.now() - timedelta(days=90)
+    long_ago = timezone.now() - timedelta(days=90)
+    Tenant.objects.filter(schema_name__in=[DEMO_STORE.slug, NEW_STORE.slug]).update(
+        created_at=long_ago
     )
+    demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)
+    assert not entitlements_for(tenant=demo).may_write
 
-    with pytest.raises(CommandError, match="free trial has ended"):
-        call_command("demo_connect", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_connect", stdout=out, stderr=StringIO())
+
+    assert "Loja Demo's free trial starts again" in out.getvalue()
+    assert "Loja Nova's free trial starts again" in out.getvalue()
+    assert entitlements_for(tenant=Tenant.objects.get(pk=demo.pk)).may_write
+    with tenant_context(demo):
+        assert MLAccount.objects.get().status == MLAccountStatus.ACTIVE
+
+
+def test_a_demo_store_with_a_subscription_is_left_to_it(current_sandbox):
+    call_command("seed_demo", stdout=StringIO())
+    demo = Tenant.objects.get(schema_name=DEMO_STORE.slug)
+    subscription_set(demo, "canceled")
+
+    with pytest.raises(CommandError, match="could not connect"):
+        call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
+    assert Tenant.objects.get(pk=demo.pk).created_at == demo.created_at

@@ -1,11 +1,13 @@
 """``demo_connect [--wait S] [--seller-index N]``: connect the demo store to an ML sandbox seller
 and sync it, as ``make dev`` does on every start (development only).
 
-The bundled sandbox keeps everything in memory and generates its data around the moment it
-starts, so each start of ``make dev`` connects the demo store again (the sandbox no longer knows
-the previous tokens) and runs a full initial sync, which brings the store's copy to the
-sandbox's current data. The seller approves on the sandbox's consent page through its
-``sandbox_user_id`` shortcut; everything after that is the product's own connect flow.
+A demo store whose free trial ended without a subscription (a ``.data/`` older than the trial)
+starts its trial again. The bundled sandbox keeps everything in memory and generates its data
+around the moment it starts, so each start of ``make dev`` connects the demo store again (the
+sandbox no longer knows the previous tokens) and runs a full initial sync, which brings the
+store's copy to the sandbox's current data. The seller approves on the sandbox's consent page
+through its ``sandbox_user_id`` shortcut; everything after that is the product's own connect
+flow.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from billing.entitlements import Access, entitlements_for
+from billing.models import SubscriptionMirror, SubscriptionStatus
+from billing.sync import entitlement_forget
 from integrations.management.commands.initial_sync import ProgressBar
 from integrations.mercadolivre.errors import MLConnectError, MLError
 from integrations.mercadolivre.services import ml_connect_complete, ml_connect_start
 from integrations.mercadolivre.sync import SyncAlreadyRunning, SyncOutcome, ml_sync_initial
-from tenants.demo import DEMO_STORE
-from tenants.models import Tenant
+from tenants.demo import DEMO_STORE, DEMO_STORES
+from tenants.models import Tenant, TenantStatus
 
 HTTP_TIMEOUT_SECONDS = 10.0
 
@@ -48,9 +54,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo_connect is for development; it never runs in production")
-        tenant = Tenant.objects.filter(schema_name=DEMO_STORE.slug).first()
-        if tenant is None:
+        if not Tenant.objects.filter(schema_name=DEMO_STORE.slug).exists():
             raise CommandError(f"there is no {DEMO_STORE.slug!r} store: run seed_demo first")
+        for renewed in _trials_renewed():
+            self.stdout.write(f"  {renewed.name}'s free trial starts again today (development).")
+        tenant = Tenant.objects.get(schema_name=DEMO_STORE.slug)
         sellers = _sandbox_sellers(options["wait"])
         index = options["seller_index"]
         if not 0 <= index < len(sellers):
@@ -78,6 +86,27 @@ class Command(BaseCommand):
             f"synced: {stored.get('items', 0)} listings, {stored.get('orders', 0)} orders, "
             f"{stored.get('questions', 0)} questions."
         )
+
+
+def _trials_renewed() -> list[Tenant]:
+    """The demo stores whose free trial had ended without a subscription, their trial started
+    again from today: a ``.data/`` older than the trial keeps a demo that connects and syncs."""
+    renewed = []
+    stores = Tenant.objects.filter(
+        schema_name__in=[store.slug for store in DEMO_STORES], status=TenantStatus.ACTIVE
+    )
+    for tenant in stores:
+        if entitlements_for(tenant=tenant).access == Access.FULL:
+            continue
+        subscribed = SubscriptionMirror.objects.filter(tenant=tenant).exclude(
+            status=SubscriptionStatus.NONE
+        )
+        if subscribed.exists():
+            continue  # a subscription decides, as it would for any store
+        Tenant.objects.filter(pk=tenant.pk).update(created_at=timezone.now())
+        entitlement_forget(tenant.pk)
+        renewed.append(tenant)
+    return renewed
 
 
 def _sandbox_sellers(wait: float) -> list[dict[str, Any]]:
