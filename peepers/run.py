@@ -16,6 +16,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from peepers.supervisor import Supervisor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # How long gunicorn's workers may go on with the requests in flight once told to stop; the
@@ -83,19 +87,21 @@ def _serve_environment() -> None:
         os.environ.setdefault(name, value)
 
 
-def _command_in_background(name: str, **options: object) -> None:
-    """Run management command ``name`` on a thread beside the processes: a double's setup that
-    waits for it to answer (``wait`` option) while the supervisor goes on."""
+def _command_in_background(supervisor: Supervisor, name: str, **options: object) -> None:
+    """Run management command ``name`` on a thread beside the processes, its output shown under
+    ``name`` like theirs: a double's setup that waits for it to answer (``wait``)."""
 
     def run() -> None:
         from django.core.management import call_command
         from django.db import connection
 
+        output = supervisor.stream(name)
         try:
-            call_command(name, **options)
+            call_command(name, stdout=output, stderr=output, **options)
         except Exception as exc:
-            print(f"{name} failed: {exc}", file=sys.stderr)
+            output.write(f"failed: {exc}\n")
         finally:
+            output.flush()
             connection.close()
 
     threading.Thread(target=run, name=name, daemon=True).start()
@@ -179,7 +185,7 @@ def main(argv: list[str]) -> int:
             if mode == "dev":
                 # The demo store connected and synced to the sandbox's first seller, whose data
                 # the sandbox has just generated around this moment.
-                _command_in_background("demo_connect", wait=60)
+                _command_in_background(supervisor, "demo_connect", wait=60)
         emulator = f"http://127.0.0.1:{settings.STRIPE_EMULATOR_PORT}"
         if settings.STRIPE_API_BASE.rstrip("/") == emulator:
             # Stripe is the bundled emulator (doubles/stripe): run it, with webhooks to this
@@ -192,7 +198,7 @@ def main(argv: list[str]) -> int:
                 f"http://{settings.PEEPERS_BASE_DOMAIN}:{port}/api/webhook/stripe",
             ]
             supervisor.add("stripe", stripe)
-            _command_in_background("sync_stripe_catalog", wait=60)
+            _command_in_background(supervisor, "sync_stripe_catalog", wait=60)
         return supervisor.run()
     finally:
         if embedded_in_use:

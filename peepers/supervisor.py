@@ -14,13 +14,14 @@ A pool child or gunicorn worker signalled directly would die in the middle of it
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import FrameType
@@ -239,6 +240,12 @@ class Supervisor:
     def say(self, message: str) -> None:
         self._write(SYSTEM, message)
 
+    def stream(self, name: str) -> io.TextIOBase:
+        """A text stream whose lines show under ``name``, as a program's do: for work done on
+        a thread of this process. It is no terminal, so progress comes as lines, not redraws."""
+        self._width = max(self._width, len(name))
+        return _Lines(lambda line: self._write(name, line))
+
     def _relay(self, name: str, stream: IO[bytes]) -> None:
         with stream:
             for raw in iter(stream.readline, b""):
@@ -249,6 +256,31 @@ class Supervisor:
         with self._write_lock:
             self._output.write(f"{stamp} {name:<{self._width}} | {line}\n")
             self._output.flush()
+
+
+class _Lines(io.TextIOBase):
+    """Text written to it, handed on a line at a time (a carriage return ends a line too)."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        super().__init__()
+        self._emit = emit
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text.replace("\r\n", "\n").replace("\r", "\n")
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line:
+                self._emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._emit(self._pending)
+            self._pending = ""
 
 
 def _signal_group(pgid: int, signum: int) -> None:

@@ -4,6 +4,7 @@ flight finish first."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -223,3 +224,24 @@ def test_the_grace_outlasts_the_web_servers_and_a_token_refresh():
     refresh = sum(part or 0 for part in (ML_TIMEOUT.connect, ML_TIMEOUT.write, ML_TIMEOUT.read))
     assert WEB_GRACEFUL_TIMEOUT_SECONDS + 5 < STOP_GRACE_SECONDS
     assert refresh + 5 < STOP_GRACE_SECONDS
+
+
+def test_a_thread_s_output_shows_as_lines_under_its_name():
+    """What make dev runs on a thread (demo_connect, the Stripe catalogue) prints like a
+    program: a line at a time under its name, progress redraws as lines, never on a terminal."""
+    output = io.StringIO()
+    supervisor = Supervisor(output=output)
+    supervisor.add("web", ["true"])
+    stream = supervisor.stream("demo_connect")
+
+    stream.write("items  [##....] 2/6\ritems  [######] 6/6")
+    stream.write("\nconnected and synced")
+    assert not stream.isatty()
+    stream.flush()
+
+    lines = [line.split(" ", 1)[1] for line in output.getvalue().splitlines()]
+    assert lines == [
+        "demo_connect | items  [##....] 2/6",
+        "demo_connect | items  [######] 6/6",
+        "demo_connect | connected and synced",
+    ]
