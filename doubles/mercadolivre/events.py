@@ -125,7 +125,8 @@ def _item_target(state: SandboxState, seller: Seller, item_id: object) -> Item:
 
 
 def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid") -> JSON:
-    items = _seller_items(state, seller)
+    # A buyer cannot buy a listing that is sold out.
+    items = [i for i in _seller_items(state, seller) if i.available_quantity > 0]
     if not items:
         items = [_item_target(state, seller, None)]
     created = state.clock_tick()

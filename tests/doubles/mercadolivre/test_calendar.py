@@ -13,6 +13,7 @@ import pytest
 
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from doubles.mercadolivre.data import DATA_END
+from doubles.mercadolivre.events import event_apply
 from doubles.mercadolivre.state import SandboxState
 from tests.doubles.mercadolivre.flows import admin, bearer, tokens_for
 from tests.doubles.mercadolivre.test_data import _everything_served
@@ -256,3 +257,22 @@ def test_an_order_placed_now_waits_to_be_shipped_and_is_paid_now(api, seller_a, 
     after = datetime.now(UTC)
     assert paid["status"] == "paid"
     assert all(_when(p["date_approved"]) <= after for p in paid["payments"])
+
+
+def test_buyers_never_order_a_listing_that_is_sold_out():
+    state = SandboxState(SandboxConfig(sellers=1, items=6, orders=3, questions=1, data_end=ANCHOR))
+    seller = state.sellers[0].id
+    sold_out = {
+        item.id
+        for item in state.dataset.items.values()
+        if item.status == "active" and item.available_quantity == 0
+    }
+    assert sold_out
+
+    bought = set()
+    for _ in range(40):
+        order = event_apply(state, body={"type": "order_created", "seller_id": seller})
+        bought |= {line["item"]["id"] for line in order["order_items"]}
+
+    assert bought
+    assert not bought & sold_out
