@@ -61,6 +61,8 @@ def _serve_environment() -> None:
     os.environ.setdefault("ML_CLIENT_ID", "peepers-sandbox-app")
     os.environ.setdefault("ML_CLIENT_SECRET", "peepers-sandbox-secret")
     os.environ.setdefault("ML_REDIRECT_URI", f"http://{base}:{port}/auth/callback")
+    # Smoke tests and benchmarks run against it: its buyers stay still unless asked.
+    os.environ.setdefault("ML_SANDBOX_LIVE_SECONDS", "0")
     # ...and the bundled Stripe emulator, with test-mode credentials.
     emulator = f"http://127.0.0.1:{os.environ.get('STRIPE_EMULATOR_PORT', '12111')}"
     os.environ.setdefault("STRIPE_API_BASE", emulator)

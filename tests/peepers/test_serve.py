@@ -189,6 +189,8 @@ def test_make_serve_comes_up_stays_up_restarts_a_killed_worker_and_stops_cleanly
     stable_until = time.monotonic() + STABLE_SECONDS
     roles = serve.roles()
     assert set(roles) == set(ROLES), (sorted(roles), serve.tail())
+    # Benchmarks and smoke tests run against it: the sandbox's buyers stay still.
+    assert wait_until(lambda: "buyers idle" in serve.output(), timeout=30), serve.tail()
 
     # Load balancers and Kubernetes probes send the server's own address as the Host.
     for path in ("/api/health", "/api/ping"):
