@@ -18,8 +18,9 @@ from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant
 
-# The figures a plan limits (``Plan.api_calls_per_day``, ``max_items``, ``max_orders_per_month``,
-# ``max_ml_accounts``): the names providers register under and pages ask for.
+# The figures pages show beside a plan's limits (``Plan.api_calls_per_day``, ``max_items``,
+# ``max_ml_accounts``; the month's orders are counted, not limited): the names providers
+# register under and pages ask for.
 API_CALLS_TODAY = "api_calls_today"
 ITEMS = "items"
 ORDERS_THIS_MONTH = "orders_this_month"

@@ -22,8 +22,10 @@ from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
 from tenants.demo import DEMO_PASSWORD, DEMO_STORE, NEW_STORE
 from tenants.models import Tenant
+from tenants.services import tenant_create
 from tests.support.billing import subscription_set
 from tests.support.sandbox import SandboxAdmin
+from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,28 @@ def test_a_demo_store_with_a_subscription_is_left_to_it(current_sandbox):
     with pytest.raises(CommandError, match="could not connect"):
         call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
     assert Tenant.objects.get(pk=demo.pk).created_at == demo.created_at
+
+
+def test_a_store_signed_up_at_a_demo_address_is_left_alone(current_sandbox):
+    """A developer who signed up ``nova`` or ``demo`` keeps their store: no demo owner with a
+    known password is added to it, and demo_connect does not connect it."""
+    for slug in (DEMO_STORE.slug, NEW_STORE.slug):
+        tenant_create(
+            name=f"Mine {slug}",
+            slug=slug,
+            owner_email=f"dev@{slug}.example.com",
+            plan_code="pro",
+            owner_password="a-long-enough-password-9",
+            terms_accepted=True,
+            channel="signup",
+        )
+
+    err = StringIO()
+    call_command("seed_demo", stdout=StringIO(), stderr=err)
+
+    assert err.getvalue().count("belongs to someone else") == 2
+    for slug, owner in ((DEMO_STORE.slug, DEMO_STORE.owner), (NEW_STORE.slug, NEW_STORE.owner)):
+        with tenant_context(Tenant.objects.get(schema_name=slug)):
+            assert not User.objects.filter(email=owner).exists()
+    with pytest.raises(CommandError, match="is not the demo store"):
+        call_command("demo_connect", stdout=StringIO())

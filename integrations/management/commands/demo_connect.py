@@ -59,6 +59,11 @@ class Command(BaseCommand):
         for renewed in _trials_renewed():
             self.stdout.write(f"  {renewed.name}'s free trial starts again today (development).")
         tenant = Tenant.objects.get(schema_name=DEMO_STORE.slug)
+        if tenant.owner_email.lower() != DEMO_STORE.owner:
+            raise CommandError(
+                f"the store at {DEMO_STORE.slug!r} is not the demo store (its owner is "
+                f"{tenant.owner_email}); it is left as it is"
+            )
         sellers = _sandbox_sellers(options["wait"])
         index = options["seller_index"]
         if not 0 <= index < len(sellers):
@@ -95,7 +100,10 @@ def _trials_renewed() -> list[Tenant]:
     stores = Tenant.objects.filter(
         schema_name__in=[store.slug for store in DEMO_STORES], status=TenantStatus.ACTIVE
     )
+    owners = {store.slug: store.owner for store in DEMO_STORES}
     for tenant in stores:
+        if tenant.owner_email.lower() != owners[tenant.schema_name]:
+            continue  # a store signed up at that address, not the demo's
         if entitlements_for(tenant=tenant).access == Access.FULL:
             continue
         subscribed = SubscriptionMirror.objects.filter(tenant=tenant).exclude(
