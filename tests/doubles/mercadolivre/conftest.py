@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from doubles.mercadolivre import SandboxConfig, SandboxServer
-from tests.doubles.mercadolivre.flows import admin, tokens_for
+from tests.doubles.mercadolivre.flows import Receiver, admin, tokens_for
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +20,16 @@ def sandbox_server() -> Iterator[SandboxServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    """A webhook endpoint a module's sandbox notifies (its ``sandbox_server`` passes the URL)."""
+    receiver = Receiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,15 +16,6 @@ TOPIC_RESOURCES = {"orders_v2": "/orders/", "questions": "/questions/"}
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.close()
-
-
-@pytest.fixture(scope="module")
 def sandbox_server(receiver: Receiver) -> Iterator[SandboxServer]:
     config = SandboxConfig(
         sellers=2,

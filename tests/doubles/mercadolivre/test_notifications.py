@@ -16,15 +16,6 @@ PAYLOAD_KEYS = {"resource", "user_id", "topic", "application_id", "attempts", "s
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    try:
-        yield receiver
-    finally:
-        receiver.close()
-
-
-@pytest.fixture(scope="module")
 def sandbox_server(receiver: Receiver) -> Iterator[SandboxServer]:
     """This module's sandbox notifies ``receiver``; retries wait 5 ms, 10 ms, 20 ms..."""
     config = SandboxConfig(
