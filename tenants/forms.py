@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.money import brl
 from tenants.plans import plan_catalogue
@@ -16,27 +19,36 @@ def _price(cents: int, currency: str) -> str:
 
 
 class SignupForm(forms.Form):
-    name = forms.CharField(label="Store name", max_length=120)
+    name = forms.CharField(label=gettext_lazy("Store name"), max_length=120)
     slug = forms.CharField(
-        label="Store address",
+        label=gettext_lazy("Store address"),
         # Longer input is accepted here so the service can say exactly what is wrong with it.
         max_length=200,
-        help_text=f"Lowercase letters, digits and hyphens, up to {SLUG_MAX_LENGTH} characters.",
+        help_text=format_lazy(
+            gettext_lazy("Lowercase letters, digits and hyphens, up to {max} characters."),
+            max=SLUG_MAX_LENGTH,
+        ),
         strip=False,
     )
-    email = forms.EmailField(label="E-mail", max_length=254)
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
+    password = forms.CharField(
+        label=gettext_lazy("Password"), widget=forms.PasswordInput, strip=False
+    )
     # A plain field: unknown or missing codes are the service's to reject (same words as the CLI).
-    plan = forms.CharField(label="Plan", required=False, widget=forms.Select)
+    plan = forms.CharField(label=gettext_lazy("Plan"), required=False, widget=forms.Select)
     accept_terms = forms.BooleanField(
-        label="I accept the terms of service and the privacy notice",
+        label=gettext_lazy("I accept the terms of service and the privacy notice"),
         required=False,  # the service says why it is needed, next to the box
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["plan"].widget.choices = [
-            (plan.code, f"{plan.name} — {_price(plan.monthly_price_cents, plan.currency)}/month")
+            (
+                plan.code,
+                _("%(plan)s — %(price)s/month")
+                % {"plan": plan.name, "price": _price(plan.monthly_price_cents, plan.currency)},
+            )
             for plan in plan_catalogue()
         ]
         self.fields["slug"].widget.attrs.update(

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, tenant_context
 
 from tenants import provisioning
@@ -153,41 +154,41 @@ def _validate(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Give your store a name."]
+        errors["name"] = [_("Give your store a name.")]
     elif len(name) > 120:
-        errors["name"] = ["Use at most 120 characters."]
+        errors["name"] = [_("Use at most %(max)s characters.") % {"max": 120}]
     if problems := slug_problems(slug):
         errors["slug"] = problems
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter a valid email address."]
+        errors["email"] = [_("Enter a valid e-mail address.")]
     if problems := _plan_problems(plan_code):
         errors["plan"] = problems
     if not terms_accepted:
-        errors["accept_terms"] = ["You must accept the terms of service and the privacy notice."]
+        errors["accept_terms"] = [_("You must accept the terms of service and the privacy notice.")]
     if ml_user_id is not None and ml_user_id <= 0:
-        errors["ml_user_id"] = ["A Mercado Livre user id is a positive number."]
+        errors["ml_user_id"] = [_("A Mercado Livre user id is a positive number.")]
     if password is not None:
         try:
             validate_password(password, User(email=email))
         except ValidationError as exc:
             errors["password"] = list(exc.messages)
     if "slug" not in errors and Tenant.objects.filter(schema_name__iexact=slug).exists():
-        errors["slug"] = [f"The address “{slug}” is taken; choose another."]
+        errors["slug"] = [_("The address “%(slug)s” is taken; choose another.") % {"slug": slug}]
     elif "slug" not in errors and _schema_exists(slug):
-        errors["slug"] = [f"“{slug}” is reserved; choose another address."]
+        errors["slug"] = [_("“%(slug)s” is reserved; choose another address.") % {"slug": slug}]
     if "email" not in errors and Tenant.objects.filter(owner_email=email).exists():
-        errors["email"] = ["A store with this e-mail already exists; log in to it instead."]
+        errors["email"] = [_("A store with this e-mail already exists; log in to it instead.")]
     if errors:
         raise TenantInvalid(errors)
 
 
 def _plan_problems(plan_code: str) -> list[str]:
     if not plan_code:
-        return ["Choose a plan."]
+        return [_("Choose a plan.")]
     if plan_get(plan_code) is None:
-        return [f"There is no plan “{plan_code}”."]
+        return [_("There is no plan “%(plan)s”.") % {"plan": plan_code}]
     return []
 
 

@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 SLUG_MIN_LENGTH = 3
 SLUG_MAX_LENGTH = 63  # a DNS label and a PostgreSQL identifier both stop at 63 bytes
@@ -44,19 +45,24 @@ def slug_problems(slug: str) -> list[str]:
     """Why ``slug`` cannot name a store; empty when it can. A reserved name is refused in
     either spelling (``tenant-template`` as well as ``tenant_template``)."""
     if not slug:
-        return ["Choose an address for your store."]
+        return [_("Choose an address for your store.")]
     normal = slug_normal(slug)
     if normal in reserved_slugs() or normal.startswith("pg-"):
-        return [f"“{slug}” is reserved; choose another address."]
+        return [_("“%(slug)s” is reserved; choose another address.") % {"slug": slug}]
     problems = []
     if len(slug) < SLUG_MIN_LENGTH:
-        problems.append(f"Use at least {SLUG_MIN_LENGTH} characters.")
+        problems.append(_("Use at least %(min)s characters.") % {"min": SLUG_MIN_LENGTH})
     if len(slug) > SLUG_MAX_LENGTH:
-        problems.append(f"Use at most {SLUG_MAX_LENGTH} characters (this has {len(slug)}).")
+        problems.append(
+            _("Use at most %(max)s characters (this has %(length)s).")
+            % {"max": SLUG_MAX_LENGTH, "length": len(slug)}
+        )
     if not _SLUG_RE.match(slug):
         problems.append(
-            "Use only lowercase letters a-z, digits and single hyphens, starting with a letter "
-            "and not ending with a hyphen."
+            _(
+                "Use only lowercase letters a-z, digits and single hyphens, starting with a "
+                "letter and not ending with a hyphen."
+            )
         )
     return problems
 

@@ -1,6 +1,7 @@
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from tenants.errors import MLUserIdTaken, TenantInvalid, TenantPlanConflict
@@ -138,7 +139,7 @@ def test_a_slug_naming_a_schema_that_is_not_a_store_is_refused():
         cursor.execute('CREATE SCHEMA "restore_scratch"')
     before = database_state()
 
-    with pytest.raises(TenantInvalid) as raised:
+    with pytest.raises(TenantInvalid) as raised, translation.override("en"):
         create(slug="restore-scratch")
 
     assert raised.value.errors["slug"] == ["“restore-scratch” is reserved; choose another address."]

@@ -104,3 +104,20 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_created(change, fie
     assert any(message in error for error in errors[field]), errors[field]
     assert f'id="id_{field}_errors"'.encode() in response.content
     assert database_state() == before
+
+
+def test_a_brazilian_visitor_signs_up_in_portuguese():
+    """The form, the plans and the refusals speak the seller's language, as the page's title
+    does."""
+    client = Client(HTTP_HOST="localhost", HTTP_USER_AGENT="pytest-browser")
+    page = client.get("/signup/").content.decode()
+    for text in ("Nome da loja", "Endereço da loja", "até 63 caracteres", "R$ 49,00/mês"):
+        assert text in page
+
+    refused = client.post("/signup/", {**FORM, "slug": "a", "accept_terms": ""})
+
+    assert refused.status_code == 400
+    body = refused.content.decode()
+    assert "Use pelo menos 3 caracteres." in body
+    assert "É preciso aceitar os termos de uso e o aviso de privacidade." in body
+    assert not Tenant.objects.filter(owner_email=FORM["email"]).exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, no_translations
 
 from tenants.errors import TenantError, TenantInvalid
 from tenants.services import tenant_create
@@ -42,6 +42,7 @@ class Command(BaseCommand):
             help="The owner has accepted the current terms and privacy notice.",
         )
 
+    @no_translations  # an operator's command: its messages read as the runbook's, in English
     def handle(self, *args: Any, **options: Any) -> None:
         ml_user_id: int = options["ml_user_id"]
         name = options["name"] or f"Loja {ml_user_id}"
