@@ -17,6 +17,15 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout ends a wait
 
 
+def transaction_lock(name: str) -> None:
+    """Take lock ``name`` until the current transaction ends, waiting for it as long as it
+    takes: for a short read-then-write that must not interleave with another's."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("transaction_lock() must run inside transaction.atomic()")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_key(name)])
+
+
 def _key(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -7,7 +7,7 @@ from django.db import connection, connections, transaction
 from django_tenants.utils import tenant_context
 
 from core.db.alone import committed_alone, in_caller_transaction
-from core.db.locks import advisory_lock
+from core.db.locks import advisory_lock, transaction_lock
 from tenants.models import Tenant
 from users.models import User
 
@@ -73,3 +73,32 @@ def test_an_advisory_lock_has_one_holder_and_is_released():
     thread.join(10)
     with advisory_lock("test:one-holder", wait_seconds=1) as held:
         assert held
+
+
+def test_a_transaction_lock_holds_until_the_transaction_ends():
+    taken = threading.Event()
+    finish = threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                transaction_lock("test:until-commit")
+                taken.set()
+                finish.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert taken.wait(10)
+    with advisory_lock("test:until-commit", wait_seconds=0.2) as held:
+        assert not held  # the same name: held by the other transaction
+    finish.set()
+    thread.join(10)
+    with advisory_lock("test:until-commit", wait_seconds=1) as held:
+        assert held
+
+
+def test_a_transaction_lock_needs_a_transaction():
+    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"):
+        transaction_lock("test:no-transaction")

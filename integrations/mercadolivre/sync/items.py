@@ -15,10 +15,12 @@ from typing import Any
 
 from django.db import transaction
 
+from core.db.locks import transaction_lock
 from integrations.mercadolivre.errors import MLBadRequest, MLError, MLMalformedResponse
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.sync.runs import WATERMARK_OVERLAP, ActiveRun
 from integrations.mercadolivre.upserts import items_upsert, moment
+from tenants.context import current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +116,12 @@ def _store(active: ActiveRun, ids: Sequence[str]) -> None:
     bodies = items_multiget(active, wanted)
     state = active.section("items")
     with transaction.atomic():
+        if active.item_limit is not None:
+            # The room again, now that no other account's sync of this store can fill it
+            # between the count and the insert (the check above spares fetching past it).
+            transaction_lock(f"{current_schema()}:ml:items-room")
+            kept = set(_within_plan(active, [str(body.get("id")) for body in bodies]))
+            bodies = [body for body in bodies if str(body.get("id")) in kept]
         active.add("items", items_upsert(bodies, account=active.account))
         state["pending"] = []
         active.checkpoint()
