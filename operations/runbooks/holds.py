@@ -87,6 +87,9 @@ def queues_release(*, holder: str) -> Change:
         if not names:
             continue
         if queue in others:
+            # The other holder resumes these workers too when it lets go: it may not have
+            # heard them answer its own stop, as they were stopped already.
+            _hand_over(queue, names, holder=holder)
             lines.append(f"Queue {queue}: kept paused, another runbook's mitigation holds it")
             continue
         replies = app.control.add_consumer(
@@ -100,3 +103,15 @@ def queues_release(*, holder: str) -> Change:
         )
     redis_client().delete(hold_key(holder))
     return Change(resumed, tuple(lines))
+
+
+def _hand_over(queue: str, names: Sequence[str], *, holder: str) -> None:
+    """Add ``names`` to the workers every other holder of ``queue`` resumes when it lets go."""
+    client = redis_client()
+    for other in holders():
+        state = hold_state(other)
+        if other == holder or state is None or queue not in state.get("queues", []):
+            continue
+        known = state["workers"].get(queue, [])
+        state["workers"][queue] = sorted(set(known) | set(names))
+        client.set(hold_key(other), json.dumps(state))

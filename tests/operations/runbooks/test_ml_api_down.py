@@ -3,6 +3,7 @@ the breaker, the error mix; holding the syncs on a real worker and resuming them
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from core.tasks import ML_QUEUES, QUEUES
 from operations.alerts.rules import rules_load
 from operations.runbooks import ml_api_down, rate_limit
 from operations.runbooks.catalog import RUNBOOKS
+from operations.runbooks.holds import hold_key, hold_state
 from operations.runbooks.registry import Options, Outcome, Result
 from tests.support.processes import celery_worker, worker_answering, worker_queues
 
@@ -142,6 +144,26 @@ def test_mitigate_holds_the_syncs_and_a_queue_another_runbook_holds_stays_held()
         assert "Queue ml-low: kept paused, another runbook's mitigation holds it" in released.lines
         assert worker_queues(worker) == set(QUEUES) - set(ML_QUEUES)
 
+        rate_limit.mitigate(Options(undo=True))
+
+        assert worker_queues(worker) == set(QUEUES)
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_a_queue_resumes_when_its_last_holder_never_heard_the_worker_stop() -> None:
+    """The second runbook to hold a queue may not hear a busy worker answer its stop (the
+    worker had stopped already): when the first lets go it hands its workers over, so the
+    last release still resumes them."""
+    with celery_worker():
+        worker = worker_answering()
+        assert ml_api_down.mitigate(Options()).outcome == Outcome.OK
+        assert rate_limit.mitigate(Options(minutes=10)).outcome == Outcome.OK
+        state = hold_state(rate_limit.HOLDER)
+        assert state is not None
+        state["workers"] = {queue: [] for queue in state["workers"]}  # no answer in time
+        redis_client().set(hold_key(rate_limit.HOLDER), json.dumps(state))
+
+        ml_api_down.mitigate(Options(undo=True))
         rate_limit.mitigate(Options(undo=True))
 
         assert worker_queues(worker) == set(QUEUES)
