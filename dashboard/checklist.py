@@ -14,7 +14,8 @@ from django.db.models import Exists, OuterRef, Q
 from accounts.models import Invitation
 from billing.entitlements import Entitlement
 from billing.models import SubscriptionMirror, SubscriptionStatus
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus, SyncKind
+from integrations.mercadolivre.models import MLAccount, SyncKind
+from integrations.mercadolivre.selectors.accounts import accounts_any_connected
 from integrations.mercadolivre.selectors.sync import (
     PhaseProgress,
     run_progress,
@@ -69,7 +70,7 @@ def checklist_for(
     queries follow (the team's size, a finished initial sync, a running one, and in a trial
     whether a plan is chosen for after it).
     """
-    connected = any(a.status != MLAccountStatus.DISCONNECTED for a in accounts)
+    connected = accounts_any_connected(accounts)
     synced = connected and sync_run_last_success(kind=SyncKind.INITIAL) is not None
     progress = None
     if connected and not synced:

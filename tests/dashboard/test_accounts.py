@@ -21,7 +21,7 @@ from integrations.mercadolivre.models import (
 )
 from integrations.mercadolivre.selectors.accounts import accounts_listed
 from integrations.mercadolivre.selectors.sales import (
-    figures_by_account,
+    overview_figures,
     sales_summary,
     seller_day_start,
     seller_today,
@@ -199,7 +199,7 @@ def test_the_orders_csv_carries_the_account_and_honours_the_filter(two_accounts)
 def test_the_overview_breakdown_adds_up_to_the_totals(two_accounts):
     with tenant_context(two_accounts):
         accounts = accounts_listed()
-        breakdown = figures_by_account(accounts=accounts)
+        breakdown = overview_figures(accounts=accounts, breakdown=True).by_account
         summary, counts = sales_summary(), store_counts()
 
     assert [figures.account.ml_user_id for figures in breakdown] == [MAIN, OUTLET]

@@ -153,12 +153,6 @@ def sales_summary(*, now: datetime | None = None) -> SalesSummary:
     return window.summary(window.rows())
 
 
-def sales_by_account(*, now: datetime | None = None) -> dict[int | None, SalesSummary]:
-    """``sales_summary`` per account (by MLAccount pk; None for rows of no account), in one
-    query read from the same index; an account without sales in the window is absent."""
-    return _sales_by_account(_Window.at(now))[0]
-
-
 def _sales_by_account(
     window: _Window,
 ) -> tuple[dict[int | None, SalesSummary], SalesSummary]:
@@ -231,14 +225,6 @@ class AccountFigures:
 NO_COUNTS = StoreCounts(items=0, out_of_stock=0, open_questions=0)
 
 
-def figures_by_account(
-    *, accounts: list[MLAccount], now: datetime | None = None
-) -> list[AccountFigures]:
-    """The overview's figures for each of ``accounts`` (in their order): four queries whatever
-    the number of accounts or rows (none without accounts)."""
-    return overview_figures(accounts=accounts, breakdown=bool(accounts), now=now).by_account
-
-
 @dataclass(frozen=True)
 class OverviewFigures:
     """The store's sales and counts, and (when asked) each account's share of them."""
@@ -254,9 +240,9 @@ def overview_figures(
     """The overview's figures. With ``breakdown``, also each of ``accounts``' share (in their
     order), and the store's figures are added up from the same four grouped reads rather than
     read again; without it, ``sales_summary`` and ``store_counts`` (four ungrouped reads)."""
-    window = _Window.at(now)
     if not breakdown:
-        return OverviewFigures(window.summary(window.rows()), store_counts(), [])
+        return OverviewFigures(sales_summary(now=now), store_counts(), [])
+    window = _Window.at(now)
     sales, store_sales = _sales_by_account(window)
     counts = counts_by_account()
     no_sales = window.summary([])
