@@ -62,6 +62,8 @@ CLOCK_ID_OFFSET = 10**12
 CLOCK_ITEM_OFFSET = 10**9
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 RECENT_DAYS = 30
+# A paid order's shipment before it leaves: (status, substatus).
+AWAITING_SHIPMENT = ("ready_to_ship", "ready_to_print")
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,11 @@ def dataset_generate(*, seed: int, size: DatasetSize, anchor: datetime | None = 
             question_new(rng, dataset, item=rng.choice(items), created=None)
     if anchor is not None:
         recent_add(dataset, seed=seed, size=size)
-        _dates_capped(dataset)
+        for order in dataset.orders.values():
+            # A payment a minute after an order of the calendar's last minute, say.
+            order_dates_capped(dataset, order=order, end=calendar.end)
+        # From here on ids follow the wall clock: Peepers keeps what it stored across restarts.
+        dataset.ids_follow_clock = True
     return dataset
 
 
@@ -166,22 +172,9 @@ def shipment_not_sent_yet(dataset: Dataset, *, order: Order) -> None:
     if not order.is_paid:
         return
     shipment = dataset.shipments[order.shipment_id]
-    shipment.status, shipment.substatus = "ready_to_ship", "ready_to_print"
+    shipment.status, shipment.substatus = AWAITING_SHIPMENT
     shipment.tracking_number = None
-    order.tags = ["paid", "not_delivered"]
-
-
-def _dates_capped(dataset: Dataset) -> None:
-    """No date after the calendar's end (a payment a minute after an order of its last minute)."""
-    end = dataset.calendar.end
-    for item in dataset.items.values():
-        item.last_updated = min(item.last_updated, end)
-    for order in dataset.orders.values():
-        order_dates_capped(dataset, order=order, end=end)
-    for question in dataset.questions.values():
-        question.last_updated = min(question.last_updated, end)
-        if question.answer is not None:
-            question.answer.date_created = min(question.answer.date_created, end)
+    order.tags = _order_tags(order.status)
 
 
 def order_dates_capped(dataset: Dataset, *, order: Order, end: datetime) -> None:
@@ -432,9 +425,7 @@ def _shipment(rng: random.Random, order: Order, shipment_id: int) -> Shipment:
     if order.status == "cancelled":
         status, substatus = "cancelled", None
     elif order.is_paid:
-        status, substatus = rng.choice(
-            (("ready_to_ship", "ready_to_print"), ("shipped", None), ("delivered", None))
-        )
+        status, substatus = rng.choice((AWAITING_SHIPMENT, ("shipped", None), ("delivered", None)))
     else:
         status, substatus = "pending", "buffered"
     tracked = status in ("shipped", "delivered")

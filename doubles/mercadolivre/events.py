@@ -7,6 +7,7 @@ notification ML would send (``questions``, ``orders_v2``, ``items``).
 from __future__ import annotations
 
 from doubles.mercadolivre.data import (
+    AWAITING_SHIPMENT,
     item_new,
     order_dates_capped,
     order_new,
@@ -24,7 +25,7 @@ EVENT_TYPES = ("order_created", "order_updated", "item_updated", "question_creat
 # What order_created may start as: paid, or confirmed (awaiting payment; order_updated pays it).
 CREATED_ORDER_STATUSES = ("paid", "confirmed")
 SHIPMENT_NEXT = {
-    "pending": ("ready_to_ship", "ready_to_print"),
+    "pending": AWAITING_SHIPMENT,
     "ready_to_ship": ("shipped", None),
     "shipped": ("delivered", None),
 }
@@ -86,7 +87,7 @@ def event_apply(state: SandboxState, *, body: object) -> JSON:
             status = body.get("status", "paid")
             if status not in CREATED_ORDER_STATUSES:
                 raise BadRequest(f"status must be one of {', '.join(CREATED_ORDER_STATUSES)}")
-            return _order_created(state, seller, status=str(status))
+            return _order_created(state, seller, status=status)
         if kind == "order_updated":
             return _order_updated(state, seller, body.get("order_id"))
         if kind == "item_updated":
@@ -124,7 +125,7 @@ def _item_target(state: SandboxState, seller: Seller, item_id: object) -> Item:
     return found
 
 
-def _order_created(state: SandboxState, seller: Seller, *, status: str = "paid") -> JSON:
+def _order_created(state: SandboxState, seller: Seller, *, status: str) -> JSON:
     # A buyer cannot buy a listing that is sold out.
     items = [i for i in _seller_items(state, seller) if i.available_quantity > 0]
     if not items:
@@ -150,7 +151,7 @@ def _order_updated(state: SandboxState, seller: Seller, order_id: object) -> JSO
     if order_id is None:
         orders = [o for o in state.dataset.orders.values() if o.seller_id == seller.id]
         if not orders:
-            return _order_created(state, seller)
+            return _order_created(state, seller, status="paid")
         order = state.event_rng.choice(orders)
     else:
         found = state.dataset.orders.get(_strict_int(order_id) or -1)

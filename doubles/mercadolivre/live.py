@@ -31,13 +31,12 @@ class LiveBuyers:
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self.seconds = state.config.live_seconds
         self._rng = Random(f"live:{state.config.seed}")  # noqa: S311 - simulation, not secrets
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.seconds <= 0 or self._thread is not None:
+        if self.state.config.live_seconds <= 0 or self._thread is not None:
             return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
@@ -54,7 +53,8 @@ class LiveBuyers:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
-        while not self._stopping.wait(self.seconds * self._rng.uniform(1 - JITTER, 1 + JITTER)):
+        seconds = self.state.config.live_seconds
+        while not self._stopping.wait(seconds * self._rng.uniform(1 - JITTER, 1 + JITTER)):
             try:
                 self.act()
             except Exception:  # the thread lives on; the next tick tries again

@@ -130,8 +130,6 @@ class SandboxState:
         anchor = self.config.data_end
         self.dataset = dataset_generate(seed=self.config.seed, size=size, anchor=anchor)
         self.event_clock = EVENT_CLOCK_START if anchor is None else self.dataset.calendar.end
-        # Peepers keeps what it stored across restarts of a sandbox on the wall clock.
-        self.dataset.ids_follow_clock = anchor is not None
         # Events draw from their own stream so that they never disturb the generated data.
         self.event_rng = Random(f"events:{self.config.seed}")  # noqa: S311
 
