@@ -121,7 +121,6 @@ def test_each_seller_has_orders_in_the_last_7_and_30_days(api, sandbox_server):
 
         assert week["paging"]["total"] >= 6
         assert month["paging"]["total"] > week["paging"]["total"]
-        assert {o["status"] for o in month["results"]} >= {"paid"}
         assert sum(o["status"] == "paid" for o in week["results"]) >= 2
 
 
@@ -165,7 +164,7 @@ def test_events_are_dated_by_the_wall_clock(api, seller_a):
     # The order's date is shown to the second; the question's too.
     created = [_when(first["date_created"]), _when(second["date_created"])]
     assert all(before - timedelta(seconds=1) <= c <= after for c in created)
-    assert _when(first["date_closed"]) <= after
+    assert before - timedelta(seconds=1) <= _when(first["date_closed"]) <= after
     state = admin(api, "/_sandbox/state")
     assert before <= _when(state["event_clock"]) <= after
 
@@ -249,6 +248,7 @@ def test_an_order_placed_now_waits_to_be_shipped_and_is_paid_now(api, seller_a, 
         "/_sandbox/events",
         {"type": "order_created", "seller_id": seller_a, "status": "confirmed"},
     )
+    before = datetime.now(UTC)
     paid = admin(
         api,
         "/_sandbox/events",
@@ -256,7 +256,8 @@ def test_an_order_placed_now_waits_to_be_shipped_and_is_paid_now(api, seller_a, 
     )
     after = datetime.now(UTC)
     assert paid["status"] == "paid"
-    assert all(_when(p["date_approved"]) <= after for p in paid["payments"])
+    (payment,) = paid["payments"]
+    assert before - timedelta(seconds=1) <= _when(payment["date_approved"]) <= after
 
 
 def test_buyers_never_order_a_listing_that_is_sold_out():
