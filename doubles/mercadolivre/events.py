@@ -126,7 +126,7 @@ def _item_target(state: SandboxState, seller: Seller, item_id: object) -> Item:
 
 
 def _order_created(state: SandboxState, seller: Seller, *, status: str) -> JSON:
-    # A buyer cannot buy a listing that is sold out.
+    # A buyer picks a listing in stock; when the seller has none left, any of theirs.
     items = [i for i in _seller_items(state, seller) if i.available_quantity > 0]
     if not items:
         items = [_item_target(state, seller, None)]
