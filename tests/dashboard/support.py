@@ -14,6 +14,7 @@ from integrations.mercadolivre.models import (
     MLOrder,
     MLQuestion,
 )
+from integrations.mercadolivre.selectors.sales import seller_day_start, seller_today
 from tenants.models import Tenant
 
 
@@ -42,6 +43,12 @@ def account_add(
             access_token="not-a-real-token",
             connected_at=timezone.now(),
         )
+
+
+def noon_today() -> datetime:
+    """Today at noon in São Paulo: orders seeded a few minutes apart stay in today and this
+    month whenever the test runs."""
+    return seller_day_start(seller_today()) + timedelta(hours=12)
 
 
 def items_seed(
