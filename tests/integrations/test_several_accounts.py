@@ -4,6 +4,7 @@ that attaches a store's existing rows to its account."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 from types import SimpleNamespace
@@ -41,11 +42,12 @@ from integrations.mercadolivre.services import (
 )
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync_now import sync_now_request
-from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync, ml_reconnected
+from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync
 from integrations.mercadolivre.upserts import items_upsert, questions_upsert
 from integrations.models import MLConnection, MLConnectionStatus, NotificationStatus
 from tenants.models import Tenant
 from tests.integrations.support import connect, notify
+from tests.support.processes import queued_messages, queues_empty
 from tests.support.sandbox import approve
 from users.models import User
 
@@ -76,6 +78,23 @@ def two_accounts(sandbox, tenant_a, unlimited):
     for seller_id in (first, second):
         assert ml_sync_initial(tenant=tenant_a, ml_user_id=seller_id).status == "succeeded"
     return tenant_a, first, second
+
+
+@pytest.fixture
+def broker():
+    """The broker's queues, empty before the test and after it: this module's tests roll back,
+    so what they send must not reach a later test's worker."""
+    queues_empty()
+    yield
+    queues_empty()
+
+
+def queued() -> list[tuple[str, str, dict[str, object]]]:
+    """The messages waiting in the broker: (task, schema, keyword arguments)."""
+    return [
+        (headers["task"], headers["_schema_name"], ast.literal_eval(headers["kwargsrepr"]))
+        for headers in queued_messages()
+    ]
 
 
 def sandbox_rows(sandbox, kind: str, seller_id: int) -> set[object]:
@@ -205,25 +224,21 @@ def test_one_account_needing_reconnection_does_not_stop_the_other(two_accounts, 
 
 
 def test_sync_tasks_without_an_account_fan_out_to_each_active_account(
-    two_accounts, monkeypatch, django_capture_on_commit_callbacks
+    two_accounts, broker, django_capture_on_commit_callbacks
 ):
     tenant, first, second = two_accounts
-    sent: list[dict] = []
-    for task in (ml_incremental_sync, ml_initial_sync):
-        monkeypatch.setattr(
-            task, "apply_async", lambda *args, sent=sent, **options: sent.append(options)
-        )
 
     with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
         fanned = ml_incremental_sync.apply().get()
         ml_initial_sync.apply().get()
 
     assert fanned == {"status": "fanned_out", "accounts": [first, second]}
-    assert [options.get("kwargs") for options in sent] == [
-        {"ml_user_id": first},
-        {"ml_user_id": second},
-        {"full": False, "ml_user_id": first},
-        {"full": False, "ml_user_id": second},
+    # The broker holds each queue newest first.
+    assert queued() == [
+        ("integrations.ml_initial_sync", "tenant-a", {"full": False, "ml_user_id": second}),
+        ("integrations.ml_initial_sync", "tenant-a", {"full": False, "ml_user_id": first}),
+        ("integrations.ml_incremental_sync", "tenant-a", {"ml_user_id": second}),
+        ("integrations.ml_incremental_sync", "tenant-a", {"ml_user_id": first}),
     ]
     with pytest.raises(MLAccountAmbiguous):
         ml_sync_initial(tenant=tenant)
@@ -250,13 +265,9 @@ def test_disconnecting_one_account_keeps_the_other_and_every_row(two_accounts):
 
 
 def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
-    two_accounts, monkeypatch, django_capture_on_commit_callbacks
+    two_accounts, broker, django_capture_on_commit_callbacks
 ):
     tenant, first, second = two_accounts
-    sent: list[dict] = []
-    monkeypatch.setattr(
-        ml_reconnected, "apply_async", lambda *args, **options: sent.append(options)
-    )
     on_plan(tenant, "starter")
 
     plan_changed.send(sender=Tenant, tenant=tenant, previous="pro", plan="starter")
@@ -283,7 +294,7 @@ def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
         statuses = dict(MLAccount.objects.values_list("ml_user_id", "status"))
     assert statuses == {first: "paused", second: "active"}
     assert MLConnection.objects.get(ml_user_id=second).status == MLConnectionStatus.ACTIVE
-    assert [options["kwargs"] for options in sent] == [{"ml_user_id": second}]
+    assert queued() == [("integrations.ml_reconnected", "tenant-a", {"ml_user_id": second})]
     with pytest.raises(MLNotConnected):
         ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
 
