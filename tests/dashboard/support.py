@@ -16,6 +16,7 @@ from integrations.mercadolivre.models import (
 )
 from integrations.mercadolivre.selectors.sales import seller_day_start, seller_today
 from tenants.models import Tenant
+from tests.support.ml import account_add
 
 
 def account_connect(
@@ -24,25 +25,6 @@ def account_connect(
     Tenant.objects.filter(pk=tenant.pk).update(ml_user_id=ml_user_id)
     tenant.ml_user_id = ml_user_id
     return account_add(tenant, ml_user_id=ml_user_id, status=status)
-
-
-def account_add(
-    tenant: Tenant,
-    *,
-    ml_user_id: int,
-    nickname: str | None = None,
-    status: str = MLAccountStatus.ACTIVE,
-) -> MLAccount:
-    """Another ML account row of ``tenant`` (a store may hold several), connected after the
-    ones it already has."""
-    with tenant_context(tenant):
-        return MLAccount.objects.create(
-            ml_user_id=ml_user_id,
-            nickname=f"SELLER{ml_user_id}" if nickname is None else nickname,
-            status=status,
-            access_token="not-a-real-token",
-            connected_at=timezone.now(),
-        )
 
 
 def noon_today() -> datetime:

@@ -27,7 +27,6 @@ from integrations.mercadolivre.selectors.sales import (
 )
 from tenants.models import Tenant
 from tests.dashboard.support import (
-    account_add,
     account_connect,
     items_seed,
     noon_today,
@@ -35,6 +34,7 @@ from tests.dashboard.support import (
     questions_seed,
 )
 from tests.support.clients import store_client
+from tests.support.ml import account_add
 
 pytestmark = pytest.mark.django_db
 
