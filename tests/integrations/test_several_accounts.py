@@ -17,7 +17,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.signals import plan_changed
-from billing.sync import entitlement_forget
 from billing.usage import ML_ACCOUNTS, usage_for
 from compliance.audit.models import AuditEvent
 from integrations.mercadolivre.accounts import MLAccountAmbiguous, MLAccountPaused
@@ -46,27 +45,16 @@ from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync
 from integrations.mercadolivre.upserts import items_upsert, questions_upsert
 from integrations.models import MLConnection, MLConnectionStatus, NotificationStatus
 from tenants.models import Tenant
-from tests.integrations.support import connect, notify
+from tests.integrations.support import connect, notify, on_plan
+from tests.support.clients import owner_of
 from tests.support.processes import queued_messages, queues_empty
 from tests.support.sandbox import approve
-from users.models import User
 
 pytestmark = pytest.mark.django_db
 
 attach_migration = importlib.import_module(
     "integrations.mercadolivre.migrations.0007_attach_rows_to_account"
 )
-
-
-def on_plan(tenant: Tenant, code: str) -> None:
-    Tenant.objects.filter(pk=tenant.pk).update(plan_code=code)
-    tenant.refresh_from_db()
-    entitlement_forget(tenant.pk)
-
-
-@pytest.fixture
-def unlimited(settings):
-    settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 1_000_000
 
 
 @pytest.fixture
@@ -103,11 +91,6 @@ def sandbox_rows(sandbox, kind: str, seller_id: int) -> set[object]:
         return {
             row.id for row in getattr(state.dataset, kind).values() if row.seller_id == seller_id
         }
-
-
-def owner(tenant: Tenant) -> User:
-    with tenant_context(tenant):
-        return User.objects.get(email=tenant.owner_email)
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -249,7 +232,7 @@ def test_disconnecting_one_account_keeps_the_other_and_every_row(two_accounts):
     with tenant_context(tenant):
         before = MLItem.objects.count()
 
-    assert ml_disconnect(tenant=tenant, actor=owner(tenant), ml_user_id=second) == 1
+    assert ml_disconnect(tenant=tenant, actor=owner_of(tenant), ml_user_id=second) == 1
 
     with tenant_context(tenant):
         statuses = dict(MLAccount.objects.values_list("ml_user_id", "status"))
@@ -284,11 +267,11 @@ def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
     assert skipped.status == "skipped"
 
     with pytest.raises(MLPlanLimitReached):
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=first)
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=first)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with tenant_context(tenant):
         statuses = dict(MLAccount.objects.values_list("ml_user_id", "status"))
@@ -296,7 +279,7 @@ def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
     assert MLConnection.objects.get(ml_user_id=second).status == MLConnectionStatus.ACTIVE
     assert queued() == [("integrations.ml_reconnected", "tenant-a", {"ml_user_id": second})]
     with pytest.raises(MLNotConnected):
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
 
 def test_a_notification_for_a_paused_account_is_kept_not_processed(two_accounts, sandbox):
@@ -399,7 +382,7 @@ def test_activating_a_paused_account_that_had_lapsed_asks_for_a_reconnection(two
             status=MLAccountStatus.PAUSED, needs_reconnection_since=timezone.now()
         )
 
-    ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with tenant_context(tenant):
         assert MLAccount.objects.get(ml_user_id=second).status == "needs_reconnection"
@@ -409,7 +392,7 @@ def test_reconnecting_a_paused_account_makes_it_active_when_the_plan_has_room(
     two_accounts, sandbox
 ):
     tenant, _, second = two_accounts
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     connect(sandbox, tenant, seller_index=1)
 
@@ -429,7 +412,7 @@ def test_a_question_is_answered_as_the_account_it_was_asked_of(two_accounts, san
     answered = ml_question_answer(tenant=tenant, question_id=question.pk, text="Temos, sim!")
 
     assert (answered.status, answered.answer_text) == ("ANSWERED", "Temos, sim!")
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
     with tenant_context(tenant):
         other = MLQuestion.objects.filter(account__ml_user_id=second, status="UNANSWERED")
         pending = other.first()
@@ -470,6 +453,6 @@ def test_the_initial_sync_command_asks_which_account_of_several(two_accounts, ca
 
 def test_a_paused_account_takes_no_place_in_the_plans_usage(two_accounts):
     tenant, _, second = two_accounts
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     assert usage_for(tenant=tenant, names=[ML_ACCOUNTS])[ML_ACCOUNTS] == 1
