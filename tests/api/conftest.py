@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from api.tokens import api_token_create
@@ -59,20 +58,6 @@ def token_b(tenant_b: Tenant) -> str:
 @pytest.fixture
 def client_a(tenant_a: Tenant, token_a: str) -> Client:
     return api_client(tenant_a, token_a)
-
-
-def make_account(
-    tenant: Tenant, ml_user_id: int, nickname: str, *, status: str = "active"
-) -> MLAccount:
-    """An ML account row of ``tenant`` (a store may hold several)."""
-    with tenant_context(tenant):
-        return MLAccount.objects.create(
-            ml_user_id=ml_user_id,
-            nickname=nickname,
-            status=status,
-            access_token="not-a-real-token",
-            connected_at=timezone.now(),
-        )
 
 
 def make_items(

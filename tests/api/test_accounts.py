@@ -14,12 +14,12 @@ from integrations.mercadolivre.models import MLOrder
 from integrations.mercadolivre.selectors.sales import seller_day_start, seller_today
 from tests.api.conftest import (
     api_client,
-    make_account,
     make_items,
     make_orders,
     make_questions,
 )
 from tests.api.test_schema import SPEC
+from tests.support.ml import account_add
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ LISTS = ["/api/v1/items/", "/api/v1/orders/", "/api/v1/questions/"]
 def two_accounts(tenant_a, tenant_b):
     """Store A: 2 rows of each kind from its main account, 3 from its outlet, 1 of no account;
     store B: rows of its own account."""
-    main = make_account(tenant_a, MAIN, "LOJA_PRINCIPAL")
-    outlet = make_account(tenant_a, OUTLET, "LOJA_OUTLET")
+    main = account_add(tenant_a, ml_user_id=MAIN, nickname="LOJA_PRINCIPAL")
+    outlet = account_add(tenant_a, ml_user_id=OUTLET, nickname="LOJA_OUTLET")
     make_items(tenant_a, 2, account=main, available_quantity=0)
     make_items(tenant_a, 3, start=10, account=outlet, available_quantity=0)
     make_items(tenant_a, 1, start=20, available_quantity=0)
@@ -42,7 +42,7 @@ def two_accounts(tenant_a, tenant_b):
     make_questions(tenant_a, 2, account=main)
     make_questions(tenant_a, 3, start=10, account=outlet)
     make_questions(tenant_a, 1, start=20)
-    other = make_account(tenant_b, OTHER_STORE, "LOJA_B")
+    other = account_add(tenant_b, ml_user_id=OTHER_STORE, nickname="LOJA_B")
     make_items(tenant_b, 4, start=100, account=other)
     make_orders(tenant_b, 4, start=100, account=other)
     make_questions(tenant_b, 4, start=100, account=other)
@@ -81,7 +81,7 @@ def test_another_stores_account_matches_nothing(two_accounts, client_a, path):
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "0", "-3", "9" * 20])
 @pytest.mark.parametrize("path", LISTS)
-def test_an_account_that_is_not_an_ml_user_id_is_400(two_accounts, client_a, path, value):
+def test_an_account_that_is_not_an_ml_user_id_is_400(client_a, path, value):
     response = client_a.get(f"{path}?account={value}")
 
     assert response.status_code == 400
@@ -101,15 +101,16 @@ def test_naming_the_account_costs_the_same_queries_whatever_the_rows(two_account
     client_a.get(path)
     with CaptureQueriesContext(connection) as few:
         results(client_a.get(path))
-    outlet = make_account(two_accounts, 113, "LOJA_TERCEIRA")
-    make_items(two_accounts, 30, start=200, account=outlet)
-    make_orders(two_accounts, 30, start=200, account=outlet)
-    make_questions(two_accounts, 30, start=200, account=outlet)
+    third = account_add(two_accounts, ml_user_id=113, nickname="LOJA_TERCEIRA")
+    make_items(two_accounts, 30, start=200, account=third)
+    make_orders(two_accounts, 30, start=200, account=third)
+    make_questions(two_accounts, 30, start=200, account=third)
     with CaptureQueriesContext(connection) as many:
         rows = results(client_a.get(path))
     assert len(many) == len(few)
     assert len(rows) == 36
-    assert {"ml_user_id": 113, "nickname": "LOJA_TERCEIRA"} in [row["account"] for row in rows]
+    accounts = [row["account"] for row in rows]
+    assert accounts.count({"ml_user_id": 113, "nickname": "LOJA_TERCEIRA"}) == 30
 
 
 def test_the_overview_breaks_the_figures_down_per_account(two_accounts, client_a):

@@ -11,10 +11,12 @@ from django_tenants.utils import tenant_context
 
 from api.urls import router
 from compliance.models import DataSubjectRequest, RequestKind, RequestScope
-from integrations.mercadolivre.models import MLAccount, SyncKind, SyncRun
-from integrations.models import MLConnection, MLNotification
+from integrations.mercadolivre.models import SyncKind, SyncRun
+from integrations.models import MLConnection
 from tenants.models import Tenant
 from tests.api.conftest import api_client, make_items, make_orders, make_questions
+from tests.factories.inbox import ml_notification
+from tests.support.ml import account_add
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -26,16 +28,11 @@ def _seed_store_a(tenant_a: Tenant) -> dict[str, object]:
     """One row of every kind for store A; the id of each, by route prefix."""
     Tenant.objects.filter(pk=tenant_a.pk).update(ml_user_id=111)
     MLConnection.objects.create(ml_user_id=111, tenant=tenant_a, connected_at=timezone.now())
-    account(tenant_a, 111)
-    notification = MLNotification.objects.create(
-        dedup_key="a-1",
-        topic="orders_v2",
-        resource="/orders/1",
-        ml_user_id=111,
-        application_id="1",
-        payload={},
-        tenant=tenant_a,
+    account_add(tenant_a, ml_user_id=111)
+    notification = ml_notification(
+        dedup_key="a-1", resource="/orders/1", ml_user_id=111, payload={}, tenant=tenant_a
     )
+    notification.save(force_insert=True)
     request = DataSubjectRequest.objects.create(
         tenant=tenant_a,
         scope=RequestScope.SELLER_USER,
@@ -93,32 +90,21 @@ def test_store_b_sees_none_of_store_as_rows(tenant_a, tenant_b, token_a, token_b
         assert str(object_id) not in {str(row["id"]) for row in rows}, prefix
 
 
-def account(tenant: Tenant, ml_user_id: int, **fields: object) -> None:
-    with tenant_context(tenant):
-        MLAccount.objects.create(ml_user_id=ml_user_id, connected_at=timezone.now(), **fields)
-
-
 def notification(key: str, ml_user_id: int, tenant: Tenant | None = None) -> None:
-    MLNotification.objects.create(
-        dedup_key=key,
-        topic="questions",
-        resource=f"/questions/{key}",
-        ml_user_id=ml_user_id,
-        application_id="1",
-        payload={},
-        tenant=tenant,
-    )
+    ml_notification(
+        dedup_key=key, resource=f"/orders/{key}", ml_user_id=ml_user_id, payload={}, tenant=tenant
+    ).save(force_insert=True)
 
 
 def test_webhook_events_follow_the_stores_accounts(tenant_a, tenant_b, token_b):
     _seed_store_a(tenant_a)
     # Store B holds two accounts, one of them disconnected (its history stays B's).
-    account(tenant_b, 222)
-    account(tenant_b, 333, status="disconnected")
+    account_add(tenant_b, ml_user_id=222)
+    account_add(tenant_b, ml_user_id=333, status="disconnected")
     notification("b-1", 222)
     notification("b-2", 333, tenant_b)
     # Seller 444 was store A's before it became B's: A's history of it is not B's.
-    account(tenant_b, 444)
+    account_add(tenant_b, ml_user_id=444)
     notification("a-444", 444, tenant_a)
 
     rows = api_client(tenant_b, token_b).get("/api/v1/webhook-events/").json()["results"]

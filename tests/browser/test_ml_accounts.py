@@ -90,6 +90,4 @@ def test_owner_connects_a_second_seller_and_disconnects_it(
             first.id: MLAccountStatus.ACTIVE,
             second.id: MLAccountStatus.DISCONNECTED,
         }
-        assert MLItem.objects.filter(account__ml_user_id=second.id).count() == sum(
-            1 for owner in items.values() if owner == second.id
-        )
+        assert MLItem.objects.filter(account__ml_user_id=second.id).count() == len(seconds)

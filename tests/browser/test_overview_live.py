@@ -4,10 +4,10 @@ that arrives shows without a reload."""
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from integrations.models import MLNotification
 from tenants.models import Tenant
 from tests.browser.support import log_in
 from tests.dashboard.support import account_connect, orders_seed
+from tests.factories.inbox import ml_notification
 
 
 def test_a_new_order_appears_on_the_open_overview_without_a_reload(
@@ -52,15 +52,9 @@ def test_a_notification_arriving_shows_on_the_open_sync_page(page, live_server_u
     page.goto(f"{store}/sync/")
     expect(page.locator("#sync-events")).to_contain_text("No notifications here yet.")
 
-    MLNotification.objects.create(
-        dedup_key="live-1",
-        topic="orders_v2",
-        resource="/orders/9100001",
-        ml_user_id=111,
-        application_id="1",
-        payload={},
-        tenant=tenant,
-    )
+    ml_notification(
+        dedup_key="live-1", resource="/orders/9100001", ml_user_id=111, payload={}, tenant=tenant
+    ).save(force_insert=True)
     page.clock.run_for("00:31")
 
     expect(page.locator("#notifications")).to_contain_text("/orders/9100001")

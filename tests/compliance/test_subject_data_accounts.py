@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +17,12 @@ from django_tenants.utils import tenant_context
 
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.exports import subject_export
-from compliance.dsr.requests import dsr_open
 from compliance.models import RequestKind, RequestScope
 from integrations.mercadolivre.models import MLAccount, MLOrder, MLQuestion
 from integrations.mercadolivre.upserts import orders_upsert, questions_upsert
 from tenants.models import Tenant
+from tests.compliance.test_subject_data import read_zip, request_for
+from tests.support.ml import account_add
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,6 @@ OTHER_BUYER = 987650002
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 # Store A holds a main account and an outlet; store B holds one account of its own.
 MAIN, OUTLET, ELSEWHERE = (5560001, "LOJA_MATRIZ"), (5560002, "LOJA_OUTLET"), (5560003, "LOJA_B")
-
-
-def account_connect(tenant: Tenant, ml_user_id: int, nickname: str) -> MLAccount:
-    with tenant_context(tenant):
-        return MLAccount.objects.create(ml_user_id=ml_user_id, nickname=nickname, connected_at=NOW)
 
 
 def order_body(order_id: int, seller: int, buyer: int, nickname: str) -> dict[str, Any]:
@@ -74,9 +69,9 @@ def sync(tenant: Tenant, account: MLAccount, *, orders=(), questions=()) -> None
 @pytest.fixture
 def accounts(tenant_a, tenant_b) -> dict[str, MLAccount]:
     made = {
-        "main": account_connect(tenant_a, *MAIN),
-        "outlet": account_connect(tenant_a, *OUTLET),
-        "elsewhere": account_connect(tenant_b, *ELSEWHERE),
+        "main": account_add(tenant_a, ml_user_id=MAIN[0], nickname=MAIN[1]),
+        "outlet": account_add(tenant_a, ml_user_id=OUTLET[0], nickname=OUTLET[1]),
+        "elsewhere": account_add(tenant_b, ml_user_id=ELSEWHERE[0], nickname=ELSEWHERE[1]),
     }
     sync(
         tenant_a,
@@ -102,21 +97,6 @@ def accounts(tenant_a, tenant_b) -> dict[str, MLAccount]:
     return made
 
 
-def request_for(tenant: Tenant, kind: RequestKind):
-    return dsr_open(
-        tenant=tenant,
-        scope=RequestScope.BUYER,
-        kind=kind,
-        channel="e-mail",
-        subject_ml_user_id=BUYER,
-    ).request
-
-
-def read_zip(path) -> dict[str, str]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()}
-
-
 def buyer_rows(tenant: Tenant) -> tuple[list[int], list[int]]:
     """The orders still naming the buyer and the buyer's questions, in ``tenant``."""
     with tenant_context(tenant):
@@ -132,7 +112,11 @@ def buyer_rows(tenant: Tenant) -> tuple[list[int], list[int]]:
 def test_the_export_holds_the_buyers_records_of_every_account_each_naming_its_account(
     tenant_a, accounts
 ):
-    done = subject_export(request=request_for(tenant_a, RequestKind.ACCESS))
+    done = subject_export(
+        request=request_for(
+            tenant_a, RequestScope.BUYER, RequestKind.ACCESS, subject_ml_user_id=BUYER
+        )
+    )
     files = read_zip(done.path)
 
     orders = json.loads(files["mercadolivre_MLOrder.json"])
@@ -160,7 +144,11 @@ def test_the_export_holds_the_buyers_records_of_every_account_each_naming_its_ac
 
 
 def test_the_erasure_reaches_the_buyers_records_of_every_account(tenant_a, tenant_b, accounts):
-    changed = subject_erase(request=request_for(tenant_a, RequestKind.ERASURE))
+    changed = subject_erase(
+        request=request_for(
+            tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+        )
+    )
 
     assert changed["mercadolivre.MLOrder"] == 2
     assert changed["mercadolivre.MLQuestion"] == 2
@@ -177,7 +165,11 @@ def test_the_erasure_reaches_the_buyers_records_of_every_account(tenant_a, tenan
 def test_after_the_erasure_a_sync_of_the_other_account_does_not_bring_the_buyer_back(
     tenant_a, tenant_b, accounts
 ):
-    subject_erase(request=request_for(tenant_a, RequestKind.ERASURE))
+    subject_erase(
+        request=request_for(
+            tenant_a, RequestScope.BUYER, RequestKind.ERASURE, subject_ml_user_id=BUYER
+        )
+    )
 
     # ML sends the outlet's copies again (a later sync), and a new order and question.
     sync(

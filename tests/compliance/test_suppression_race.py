@@ -2,7 +2,6 @@
 erased (the suppression list's lock orders them)."""
 
 import threading
-from datetime import UTC, datetime
 
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
@@ -10,21 +9,15 @@ from django_tenants.utils import tenant_context
 from compliance.dsr.erasure import subject_erase
 from compliance.dsr.requests import dsr_open
 from compliance.models import RequestKind, RequestScope
-from integrations.mercadolivre.models import MLAccount, MLOrder
+from integrations.mercadolivre.models import MLOrder
 from integrations.mercadolivre.upserts import orders_upsert
 from tenants.models import Tenant
 from tests.compliance.consent.test_race import wait_for_a_lock_waiter
+from tests.support.ml import account_add
 
 BUYER = 424242001
 ORDER = 2000000777
 SELLER = 5550777
-
-
-def account_of(tenant) -> MLAccount:
-    with tenant_context(tenant):
-        return MLAccount.objects.create(
-            ml_user_id=SELLER, nickname="LOJA_CORRIDA", connected_at=datetime.now(UTC)
-        )
 
 
 def order_body() -> dict[str, object]:
@@ -93,7 +86,7 @@ def stored_buyer(tenant) -> tuple[object, str]:
 def test_an_order_written_just_before_the_erasure_is_anonymized_by_it(committed_db):
     tenant = Tenant.objects.get(schema_name="tenant-a")
     request = erasure_request(tenant)
-    account = account_of(tenant)
+    account = account_add(tenant, ml_user_id=SELLER, nickname="LOJA_CORRIDA")
 
     race(
         tenant,
@@ -107,7 +100,7 @@ def test_an_order_written_just_before_the_erasure_is_anonymized_by_it(committed_
 def test_an_order_written_during_the_erasure_is_checked_after_it(committed_db):
     tenant = Tenant.objects.get(schema_name="tenant-a")
     request = erasure_request(tenant)
-    account = account_of(tenant)
+    account = account_add(tenant, ml_user_id=SELLER, nickname="LOJA_CORRIDA")
 
     race(
         tenant,

@@ -14,7 +14,9 @@ from integrations.mercadolivre.models import (
     MLOrder,
     MLQuestion,
 )
+from integrations.mercadolivre.selectors.sales import seller_day_start, seller_today
 from tenants.models import Tenant
+from tests.support.ml import account_add
 
 
 def account_connect(
@@ -25,23 +27,10 @@ def account_connect(
     return account_add(tenant, ml_user_id=ml_user_id, status=status)
 
 
-def account_add(
-    tenant: Tenant,
-    *,
-    ml_user_id: int,
-    nickname: str | None = None,
-    status: str = MLAccountStatus.ACTIVE,
-) -> MLAccount:
-    """Another ML account row of ``tenant`` (a store may hold several), connected after the
-    ones it already has."""
-    with tenant_context(tenant):
-        return MLAccount.objects.create(
-            ml_user_id=ml_user_id,
-            nickname=f"SELLER{ml_user_id}" if nickname is None else nickname,
-            status=status,
-            access_token="not-a-real-token",
-            connected_at=timezone.now(),
-        )
+def noon_today() -> datetime:
+    """Today at noon in São Paulo: orders seeded a few minutes apart stay in today and this
+    month whenever the test runs."""
+    return seller_day_start(seller_today()) + timedelta(hours=12)
 
 
 def items_seed(

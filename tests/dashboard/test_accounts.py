@@ -4,7 +4,7 @@ never show."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from django.db import connection
@@ -23,27 +23,22 @@ from integrations.mercadolivre.selectors.accounts import accounts_listed
 from integrations.mercadolivre.selectors.sales import (
     overview_figures,
     sales_summary,
-    seller_day_start,
-    seller_today,
     store_counts,
 )
 from tenants.models import Tenant
 from tests.dashboard.support import (
-    account_add,
     account_connect,
     items_seed,
+    noon_today,
     orders_seed,
     questions_seed,
 )
 from tests.support.clients import store_client
+from tests.support.ml import account_add
 
 pytestmark = pytest.mark.django_db
 
 MAIN, OUTLET, OTHER_STORE = 111, 112, 222
-
-
-def noon_today():
-    return seller_day_start(seller_today()) + timedelta(hours=12)
 
 
 def seed_account(tenant, account, marker: str, *, first_id: int, items: int = 3) -> None:
@@ -79,10 +74,22 @@ def two_accounts(tenant_a, tenant_b):
     return tenant_a
 
 
+class Listed(NamedTuple):
+    """What a list shows of the two accounts' seeded rows: a marker of each account's rows, how
+    a row names the outlet account, and how many rows the outlet filter leaves."""
+
+    main: str
+    outlet: str
+    outlet_account: str
+    outlet_total: int
+
+
 LISTS = {
-    "/products/": ("MAIN produto", "OUTL produto"),
-    "/orders/": ("BUYERMAIN", "BUYEROUTL"),
-    "/questions/": ("PERGUNTAMAIN", "PERGUNTAOUTL"),
+    "/products/": Listed("MAIN produto", "OUTL produto", '<td class="account">LOJA_OUTLET</td>', 4),
+    "/orders/": Listed("BUYERMAIN", "BUYEROUTL", '<td class="account">LOJA_OUTLET</td>', 2),
+    "/questions/": Listed(
+        "PERGUNTAMAIN", "PERGUNTAOUTL", '<span class="account">LOJA_OUTLET</span>', 2
+    ),
 }
 
 
@@ -90,12 +97,10 @@ LISTS = {
 def test_lists_show_every_accounts_rows_with_the_account(two_accounts, path):
     html = store_client(two_accounts, login=True).get(path).content.decode()
 
-    main_marker, outlet_marker = LISTS[path]
-    assert main_marker in html
-    assert outlet_marker in html
-    assert '<span class="account">LOJA_OUTLET</span>' in html or (
-        '<td class="account">LOJA_OUTLET</td>' in html
-    )
+    listed = LISTS[path]
+    assert listed.main in html
+    assert listed.outlet in html
+    assert listed.outlet_account in html
     assert f'class="account">SELLER{MAIN}<' in html
     assert f'<option value="{OUTLET}">LOJA_OUTLET</option>' in html
     assert "BBBB" not in html
@@ -107,14 +112,14 @@ def test_the_account_filter_shows_that_accounts_rows_only(two_accounts, path):
     response = store_client(two_accounts, login=True).get(f"{path}?account={OUTLET}")
 
     html = response.content.decode()
-    main_marker, outlet_marker = LISTS[path]
-    assert outlet_marker in html
-    assert main_marker not in html
+    listed = LISTS[path]
+    assert listed.outlet in html
+    assert listed.main not in html
     assert f'<option value="{OUTLET}" selected>' in html
     if path == "/questions/":
-        assert response.context["view"].open.total == 2
+        assert response.context["view"].open.total == listed.outlet_total
     else:
-        assert response.context["page"].total == (4 if path == "/products/" else 2)
+        assert response.context["page"].total == listed.outlet_total
 
 
 @pytest.mark.parametrize("value", ["abc", str(OTHER_STORE), "9" * 30, "-1"])
@@ -128,9 +133,9 @@ def test_an_account_the_store_does_not_hold_is_an_error_and_the_list_shows_its_o
     html = response.content.decode()
     assert 'id="id_account_errors"' in html
     assert "Esta loja não tem a conta do Mercado Livre" in html
-    main_marker, outlet_marker = LISTS[path]
-    assert main_marker in html
-    assert outlet_marker in html
+    listed = LISTS[path]
+    assert listed.main in html
+    assert listed.outlet in html
     assert "BBBB" not in html
 
 
@@ -140,7 +145,8 @@ def test_a_store_of_one_account_shows_no_account_column_or_select_but_filters(te
     # Rows of no account: a store's rows from before it had an account row.
     seed_account(tenant_a, None, "NONE", first_id=1_200_000)
     client = store_client(tenant_a, login=True)
-    for path, (marker, _outlet) in LISTS.items():
+    for path, listed in LISTS.items():
+        marker = listed.main
         html = client.get(path).content.decode()
         assert 'class="account"' not in html, path
         assert 'name="account"' not in html, path
@@ -241,15 +247,22 @@ def test_the_overview_says_which_account_needs_reconnecting(two_accounts):
 
 
 @pytest.mark.parametrize(
-    "path",
-    ["/", f"/products/?account={OUTLET}", f"/orders/?account={OUTLET}", "/questions/"],
+    ("path", "marker"),
+    [
+        ("/", 'id="accounts-breakdown"'),
+        (f"/products/?account={OUTLET}", 'class="account"'),
+        (f"/orders/?account={OUTLET}", 'class="account"'),
+        ("/questions/", 'class="account"'),
+    ],
 )
-def test_naming_and_filtering_accounts_costs_the_same_queries_whatever_the_rows(two_accounts, path):
+def test_naming_and_filtering_accounts_costs_the_same_queries_whatever_the_rows(
+    two_accounts, path, marker
+):
     client = store_client(two_accounts, login=True)
     client.get(path)
     with CaptureQueriesContext(connection) as few:
         html = client.get(path).content.decode()
-    assert 'class="account"' in html or 'id="accounts-breakdown"' in html
+    assert marker in html
     with tenant_context(two_accounts):
         outlet = MLAccount.objects.get(ml_user_id=OUTLET)
     more = items_seed(two_accounts, 200, prefix="MORE", account=outlet)

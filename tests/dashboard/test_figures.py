@@ -16,11 +16,9 @@ from integrations.mercadolivre.search import items_search, title_query
 from integrations.mercadolivre.selectors.catalogue import ProductFilters, products_filtered
 from integrations.mercadolivre.selectors.sales import (
     sales_summary,
-    seller_day_start,
-    seller_today,
     store_counts,
 )
-from tests.dashboard.support import account_connect, items_seed, orders_seed
+from tests.dashboard.support import account_connect, items_seed, noon_today, orders_seed
 from tests.support.clients import store_client
 
 pytestmark = pytest.mark.django_db
@@ -86,12 +84,6 @@ def test_store_counts_leave_closed_listings_out_of_stock_outs(tenant_a, tenant_b
     with tenant_context(tenant_a):
         counts = store_counts()
     assert (counts.items, counts.out_of_stock) == (9, 3)
-
-
-def noon_today() -> datetime:
-    """Today at noon in São Paulo: orders seeded a few minutes apart stay in today and this
-    month whenever the test runs."""
-    return seller_day_start(seller_today()) + timedelta(hours=12)
 
 
 def test_the_overview_counts_the_months_orders(tenant_a):

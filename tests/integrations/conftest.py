@@ -1,6 +1,7 @@
 import pytest
 
 from core.redis import redis_client
+from tests.integrations.support import UNLIMITED
 from tests.support.clock import FakeClock
 
 
@@ -17,6 +18,12 @@ def _fresh_ml_redis_state() -> None:
     client = redis_client()
     for key in client.scan_iter("ml:*"):
         client.delete(key)
+
+
+@pytest.fixture
+def unlimited(settings) -> None:
+    """No rate limit on ML calls (the app's nor the per-seller one) for this test."""
+    settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = UNLIMITED
 
 
 @pytest.fixture

@@ -6,71 +6,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.entitlements import entitlements_for
-from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLAccount, MLAccountStatus, MLItem, MLOrder
 from tenants.demo import DEMO_PASSWORD, DEMO_STORE, NEW_STORE
 from tenants.models import Tenant
 from tenants.services import tenant_create
+from tests.accounts.conftest import logged_in
+from tests.integrations.support import sandbox_until
 from tests.support.billing import subscription_set
 from tests.support.sandbox import SandboxAdmin
 from users.models import User
 
 pytestmark = pytest.mark.django_db
 
-
-@contextmanager
-def _sandbox(settings, *, data_end: datetime) -> Iterator[SandboxAdmin]:
-    """A sandbox as ``make dev`` runs it, its data generated up to ``data_end`` (no living
-    buyers here), with the app's settings pointing at it."""
-    server = SandboxServer(
-        SandboxConfig(
-            client_id=settings.ML_CLIENT_ID,
-            client_secret=settings.ML_CLIENT_SECRET,
-            redirect_uris=(settings.ML_REDIRECT_URI,),
-            sellers=2,
-            items=30,
-            orders=20,
-            questions=5,
-            seed=1,
-            webhook_url=None,
-            data_end=data_end,
-        ),
-        host="127.0.0.1",
-        port=0,
-    )
-    server.start()
-    settings.ML_API_BASE = server.url
-    settings.ML_AUTH_BASE = server.url
-    try:
-        yield SandboxAdmin(server, settings.ML_CLIENT_SECRET)
-    finally:
-        server.stop()
+# The sandbox as ``make dev`` runs it (its data generated up to a moment: no living buyers here).
+DEV_SANDBOX = {"sellers": 2, "items": 30, "orders": 20, "questions": 5, "seed": 1}
 
 
 @pytest.fixture
 def current_sandbox(settings) -> Iterator[SandboxAdmin]:
-    with _sandbox(settings, data_end=timezone.now().replace(microsecond=0)) as sandbox:
+    with sandbox_until(
+        settings, data_end=timezone.now().replace(microsecond=0), **DEV_SANDBOX
+    ) as sandbox:
         yield sandbox
-
-
-def _logged_in(slug: str, email: str) -> Client:
-    tenant = Tenant.objects.get(schema_name=slug)
-    client = Client(HTTP_HOST=tenant.get_primary_domain().domain)
-    response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
-    assert response.status_code == 302, response.content
-    return client
 
 
 def _sales(html: str, period: str) -> tuple[str, int]:
@@ -100,7 +67,7 @@ def test_the_demo_store_is_connected_synced_and_has_sales_today_7_and_30_days(cu
         assert MLItem.objects.filter(account=account).count() == 30
         assert MLOrder.objects.filter(account=account).exists()
 
-    page = _logged_in(DEMO_STORE.slug, DEMO_STORE.owner).get("/")
+    page = logged_in(demo, DEMO_STORE.owner, DEMO_PASSWORD).get("/")
     assert page.status_code == 200
     html = page.content.decode()
     for period in ("today", "7d", "30d"):
@@ -112,7 +79,7 @@ def test_the_demo_store_is_connected_synced_and_has_sales_today_7_and_30_days(cu
     new = Tenant.objects.get(schema_name=NEW_STORE.slug)
     with tenant_context(new):
         assert not MLAccount.objects.exists()
-    overview = _logged_in(NEW_STORE.slug, NEW_STORE.owner).get("/").content.decode()
+    overview = logged_in(new, NEW_STORE.owner, DEMO_PASSWORD).get("/").content.decode()
     assert 'id="checklist"' in overview
 
 
@@ -123,10 +90,10 @@ def test_a_restart_hours_later_leaves_the_store_holding_what_the_sandbox_serves(
     and swell the figures)."""
     now = timezone.now().replace(microsecond=0)
     call_command("seed_demo", stdout=StringIO())
-    with _sandbox(settings, data_end=now - timedelta(hours=5, minutes=17)):
+    with sandbox_until(settings, data_end=now - timedelta(hours=5, minutes=17), **DEV_SANDBOX):
         call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
 
-    with _sandbox(settings, data_end=now) as restarted:
+    with sandbox_until(settings, data_end=now, **DEV_SANDBOX) as restarted:
         call_command("demo_connect", stdout=StringIO(), stderr=StringIO())
         seller = restarted.sellers[0].id
         served = {

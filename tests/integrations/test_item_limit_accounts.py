@@ -10,23 +10,19 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from billing.models import Plan
-from billing.sync import entitlement_forget
 from integrations.mercadolivre.models import MLItem
 from integrations.mercadolivre.sync import ml_sync_initial
 from tenants.models import Tenant
-from tests.integrations.support import connect
+from tests.integrations.support import connect, on_plan
 
 LIMIT = 40  # each sandbox seller lists 30 items: room for one and a part of the other
 
 
 @pytest.mark.usefixtures("committed_db")
-def test_two_accounts_syncing_at_once_stay_within_the_item_limit(sandbox, settings):
-    settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 1_000_000
+def test_two_accounts_syncing_at_once_stay_within_the_item_limit(sandbox, unlimited):
     tenant = Tenant.objects.get(schema_name="tenant-a")
-    Tenant.objects.filter(pk=tenant.pk).update(plan_code="pro")
     Plan.objects.filter(code="pro").update(max_items=LIMIT)
-    tenant.refresh_from_db()
-    entitlement_forget(tenant.pk)
+    on_plan(tenant, "pro")
     sellers = [connect(sandbox, tenant, seller_index=i) for i in (0, 1)]
     # Every ML call takes a while, so both syncs read the room before either stores a page.
     sandbox.faults(latency_ms=300)

@@ -10,10 +10,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from doubles.mercadolivre import SandboxConfig, SandboxServer
 from integrations.mercadolivre.models import MLOrder
 from integrations.mercadolivre.sync import ml_sync_initial
-from tests.integrations.support import connect
+from tests.integrations.support import connect, sandbox_until
 from tests.support.sandbox import SandboxAdmin
 
 pytestmark = pytest.mark.django_db
@@ -22,28 +21,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def older_history(settings) -> Iterator[SandboxAdmin]:
     """A seller whose history ends 200 days ago and so began some 500 days ago."""
-    server = SandboxServer(
-        SandboxConfig(
-            client_id=settings.ML_CLIENT_ID,
-            client_secret=settings.ML_CLIENT_SECRET,
-            redirect_uris=(settings.ML_REDIRECT_URI,),
-            sellers=1,
-            items=10,
-            orders=60,
-            questions=2,
-            seed=4,
-            webhook_url=None,
-            data_end=(timezone.now() - timedelta(days=200)).replace(microsecond=0),
-        ),
-        host="127.0.0.1",
-        port=0,
-    )
-    server.start()
-    settings.ML_API_BASE = settings.ML_AUTH_BASE = server.url
-    try:
-        yield SandboxAdmin(server, settings.ML_CLIENT_SECRET)
-    finally:
-        server.stop()
+    with sandbox_until(
+        settings,
+        data_end=(timezone.now() - timedelta(days=200)).replace(microsecond=0),
+        sellers=1,
+        items=10,
+        orders=60,
+        questions=2,
+        seed=4,
+    ) as sandbox:
+        yield sandbox
 
 
 def test_the_initial_sync_copies_the_last_12_months_of_orders(older_history, tenant_a):

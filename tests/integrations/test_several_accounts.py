@@ -4,6 +4,7 @@ that attaches a store's existing rows to its account."""
 
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 from types import SimpleNamespace
@@ -16,7 +17,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from billing.signals import plan_changed
-from billing.sync import entitlement_forget
 from billing.usage import ML_ACCOUNTS, usage_for
 from compliance.audit.models import AuditEvent
 from integrations.mercadolivre.accounts import MLAccountAmbiguous, MLAccountPaused
@@ -41,30 +41,20 @@ from integrations.mercadolivre.services import (
 )
 from integrations.mercadolivre.sync import ml_sync_incremental, ml_sync_initial
 from integrations.mercadolivre.sync_now import sync_now_request
-from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync, ml_reconnected
+from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync
 from integrations.mercadolivre.upserts import items_upsert, questions_upsert
 from integrations.models import MLConnection, MLConnectionStatus, NotificationStatus
 from tenants.models import Tenant
-from tests.integrations.support import connect, notify
+from tests.integrations.support import connect, notify, on_plan
+from tests.support.clients import owner_of
+from tests.support.processes import queued_messages, queues_empty
 from tests.support.sandbox import approve
-from users.models import User
 
 pytestmark = pytest.mark.django_db
 
 attach_migration = importlib.import_module(
     "integrations.mercadolivre.migrations.0007_attach_rows_to_account"
 )
-
-
-def on_plan(tenant: Tenant, code: str) -> None:
-    Tenant.objects.filter(pk=tenant.pk).update(plan_code=code)
-    tenant.refresh_from_db()
-    entitlement_forget(tenant.pk)
-
-
-@pytest.fixture
-def unlimited(settings):
-    settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = 1_000_000
 
 
 @pytest.fixture
@@ -78,17 +68,29 @@ def two_accounts(sandbox, tenant_a, unlimited):
     return tenant_a, first, second
 
 
+@pytest.fixture
+def broker():
+    """The broker's queues, empty before the test and after it: this module's tests roll back,
+    so what they send must not reach a later test's worker."""
+    queues_empty()
+    yield
+    queues_empty()
+
+
+def queued() -> list[tuple[str, str, dict[str, object]]]:
+    """The messages waiting in the broker: (task, schema, keyword arguments)."""
+    return [
+        (headers["task"], headers["_schema_name"], ast.literal_eval(headers["kwargsrepr"]))
+        for headers in queued_messages()
+    ]
+
+
 def sandbox_rows(sandbox, kind: str, seller_id: int) -> set[object]:
     state = sandbox.server.state
     with state.lock:
         return {
             row.id for row in getattr(state.dataset, kind).values() if row.seller_id == seller_id
         }
-
-
-def owner(tenant: Tenant) -> User:
-    with tenant_context(tenant):
-        return User.objects.get(email=tenant.owner_email)
 
 
 # -- connecting ------------------------------------------------------------------------------
@@ -205,25 +207,21 @@ def test_one_account_needing_reconnection_does_not_stop_the_other(two_accounts, 
 
 
 def test_sync_tasks_without_an_account_fan_out_to_each_active_account(
-    two_accounts, monkeypatch, django_capture_on_commit_callbacks
+    two_accounts, broker, django_capture_on_commit_callbacks
 ):
     tenant, first, second = two_accounts
-    sent: list[dict] = []
-    for task in (ml_incremental_sync, ml_initial_sync):
-        monkeypatch.setattr(
-            task, "apply_async", lambda *args, sent=sent, **options: sent.append(options)
-        )
 
     with tenant_context(tenant), django_capture_on_commit_callbacks(execute=True):
         fanned = ml_incremental_sync.apply().get()
         ml_initial_sync.apply().get()
 
     assert fanned == {"status": "fanned_out", "accounts": [first, second]}
-    assert [options.get("kwargs") for options in sent] == [
-        {"ml_user_id": first},
-        {"ml_user_id": second},
-        {"full": False, "ml_user_id": first},
-        {"full": False, "ml_user_id": second},
+    # The broker holds each queue newest first.
+    assert queued() == [
+        ("integrations.ml_initial_sync", "tenant-a", {"full": False, "ml_user_id": second}),
+        ("integrations.ml_initial_sync", "tenant-a", {"full": False, "ml_user_id": first}),
+        ("integrations.ml_incremental_sync", "tenant-a", {"ml_user_id": second}),
+        ("integrations.ml_incremental_sync", "tenant-a", {"ml_user_id": first}),
     ]
     with pytest.raises(MLAccountAmbiguous):
         ml_sync_initial(tenant=tenant)
@@ -234,7 +232,7 @@ def test_disconnecting_one_account_keeps_the_other_and_every_row(two_accounts):
     with tenant_context(tenant):
         before = MLItem.objects.count()
 
-    assert ml_disconnect(tenant=tenant, actor=owner(tenant), ml_user_id=second) == 1
+    assert ml_disconnect(tenant=tenant, actor=owner_of(tenant), ml_user_id=second) == 1
 
     with tenant_context(tenant):
         statuses = dict(MLAccount.objects.values_list("ml_user_id", "status"))
@@ -250,13 +248,9 @@ def test_disconnecting_one_account_keeps_the_other_and_every_row(two_accounts):
 
 
 def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
-    two_accounts, monkeypatch, django_capture_on_commit_callbacks
+    two_accounts, broker, django_capture_on_commit_callbacks
 ):
     tenant, first, second = two_accounts
-    sent: list[dict] = []
-    monkeypatch.setattr(
-        ml_reconnected, "apply_async", lambda *args, **options: sent.append(options)
-    )
     on_plan(tenant, "starter")
 
     plan_changed.send(sender=Tenant, tenant=tenant, previous="pro", plan="starter")
@@ -273,19 +267,19 @@ def test_a_downgrade_pauses_the_newest_account_and_the_seller_chooses(
     assert skipped.status == "skipped"
 
     with pytest.raises(MLPlanLimitReached):
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with django_capture_on_commit_callbacks(execute=True):
-        ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=first)
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=first)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with tenant_context(tenant):
         statuses = dict(MLAccount.objects.values_list("ml_user_id", "status"))
     assert statuses == {first: "paused", second: "active"}
     assert MLConnection.objects.get(ml_user_id=second).status == MLConnectionStatus.ACTIVE
-    assert [options["kwargs"] for options in sent] == [{"ml_user_id": second}]
+    assert queued() == [("integrations.ml_reconnected", "tenant-a", {"ml_user_id": second})]
     with pytest.raises(MLNotConnected):
-        ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+        ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
 
 def test_a_notification_for_a_paused_account_is_kept_not_processed(two_accounts, sandbox):
@@ -388,7 +382,7 @@ def test_activating_a_paused_account_that_had_lapsed_asks_for_a_reconnection(two
             status=MLAccountStatus.PAUSED, needs_reconnection_since=timezone.now()
         )
 
-    ml_account_activate(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_activate(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     with tenant_context(tenant):
         assert MLAccount.objects.get(ml_user_id=second).status == "needs_reconnection"
@@ -398,7 +392,7 @@ def test_reconnecting_a_paused_account_makes_it_active_when_the_plan_has_room(
     two_accounts, sandbox
 ):
     tenant, _, second = two_accounts
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     connect(sandbox, tenant, seller_index=1)
 
@@ -418,7 +412,7 @@ def test_a_question_is_answered_as_the_account_it_was_asked_of(two_accounts, san
     answered = ml_question_answer(tenant=tenant, question_id=question.pk, text="Temos, sim!")
 
     assert (answered.status, answered.answer_text) == ("ANSWERED", "Temos, sim!")
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
     with tenant_context(tenant):
         other = MLQuestion.objects.filter(account__ml_user_id=second, status="UNANSWERED")
         pending = other.first()
@@ -459,6 +453,6 @@ def test_the_initial_sync_command_asks_which_account_of_several(two_accounts, ca
 
 def test_a_paused_account_takes_no_place_in_the_plans_usage(two_accounts):
     tenant, _, second = two_accounts
-    ml_account_pause(tenant=tenant, actor=owner(tenant), ml_user_id=second)
+    ml_account_pause(tenant=tenant, actor=owner_of(tenant), ml_user_id=second)
 
     assert usage_for(tenant=tenant, names=[ML_ACCOUNTS])[ML_ACCOUNTS] == 1

@@ -17,7 +17,6 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from billing.sync import entitlement_forget
 from doubles.mercadolivre import SandboxConfig, SandboxServer
 from doubles.mercadolivre.render import item_json, order_json, question_json
 from integrations.mercadolivre.client import MLClient
@@ -40,13 +39,14 @@ from integrations.mercadolivre.sync import (
 from integrations.mercadolivre.sync import items as sync_items
 from integrations.mercadolivre.tasks import ml_incremental_sync, ml_initial_sync
 from tenants.models import Tenant
-from tests.integrations.support import connect
+from tests.integrations.support import UNLIMITED, connect, on_plan
 from tests.support.processes import BASE_DIR, child_environment
 from tests.support.sandbox import SandboxAdmin
 from tests.support.waiting import wait_until
 
 BIG = 2000
-UNLIMITED = 10_000_000
+# The big seller has 2,000 items; the starter plan stores 1,000 (billing's limit).
+BIG_PLAN = "business"
 
 
 # -- a seller with 2,000 items and 2,000 orders ------------------------------------------------
@@ -84,21 +84,9 @@ def big_sandbox(big_server, settings):
     return big_server
 
 
-@pytest.fixture
-def unlimited(settings):
-    settings.ML_RATE_LIMIT_PER_MINUTE = settings.ML_SELLER_RATE_LIMIT_PER_MINUTE = UNLIMITED
-
-
-def on_a_big_plan(tenant):
-    """The big seller has 2,000 items; the starter plan stores 1,000 (billing's limit)."""
-    Tenant.objects.filter(pk=tenant.pk).update(plan_code="business")
-    tenant.refresh_from_db()
-    entitlement_forget(tenant.pk)
-
-
 def connected(sandbox, tenant):
     """Connect ``tenant``; the test client leaves the connection in public, so re-enter."""
-    on_a_big_plan(tenant)
+    on_plan(tenant, BIG_PLAN)
     connect(sandbox, tenant)
     return tenant_context(tenant)
 
@@ -274,7 +262,7 @@ def test_initial_sync_killed_halfway_completes_without_duplicates_when_run_again
     # Not the tenant_a fixture: it wraps the test in a transaction the child could not see.
     tenant_a = Tenant.objects.get(schema_name="tenant-a")
     state = big_sandbox.server.state
-    on_a_big_plan(tenant_a)
+    on_plan(tenant_a, BIG_PLAN)
     connect(big_sandbox, tenant_a)
     # Slow ML down a little so that "halfway" lasts long enough to be caught.
     big_sandbox.faults(latency_ms=15)

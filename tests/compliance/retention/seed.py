@@ -63,10 +63,6 @@ def question(*, days_ago: float, account: MLAccount | None = None) -> MLQuestion
     )
 
 
-def account(ml_user_id: int, status: str = "active") -> MLAccount:
-    return MLAccount.objects.create(ml_user_id=ml_user_id, status=status, connected_at=ago(3000))
-
-
 def notification(*, status: str, days_ago: float, tenant=None) -> MLNotification:
     n = next(_ids)
     row = inbox.ml_notification(

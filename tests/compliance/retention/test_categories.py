@@ -17,6 +17,7 @@ from integrations.mercadolivre.models import MLOrder, MLQuestion
 from integrations.models import MLNotification
 from tests.compliance.retention import seed
 from tests.compliance.retention.conftest import NOW
+from tests.support.ml import account_add
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,10 @@ def test_questions_past_their_period_are_deleted_newer_ones_kept(policies, tenan
 
 def test_buyer_data_retention_covers_every_account_of_the_store(policies, tenant_a):
     with tenant_context(tenant_a):
-        accounts = [seed.account(5560101), seed.account(5560102, status="disconnected")]
+        accounts = [
+            account_add(tenant_a, ml_user_id=5560101),
+            account_add(tenant_a, ml_user_id=5560102, status="disconnected"),
+        ]
         old_orders = [seed.order(closed_days_ago=1826, account=a) for a in accounts]
         old_questions = [seed.question(days_ago=731, account=a) for a in accounts]
         recent = seed.question(days_ago=10, account=accounts[1])

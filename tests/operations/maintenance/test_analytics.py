@@ -8,14 +8,14 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from billing.models import Plan, SubscriptionMirror, SubscriptionStatus
-from integrations.mercadolivre.models import MLAccount, MLAccountStatus
+from integrations.mercadolivre.models import MLAccountStatus
 from operations.maintenance.analytics import analytics_process, business_snapshot
 from operations.maintenance.models import DailySnapshot
 from operations.models import MetricMinute
 from tenants.models import Tenant
+from tests.support.ml import account_add
 
 DAY = date(2026, 3, 9)
 NOW = datetime(2026, 3, 10, 0, 20, tzinfo=UTC)
@@ -112,13 +112,8 @@ def test_the_command_prints_the_snapshot_and_refuses_a_bad_day(
 
 
 def _accounts(tenant: Tenant, *statuses: str) -> None:
-    with tenant_context(tenant):
-        for index, status in enumerate(statuses):
-            MLAccount.objects.create(
-                ml_user_id=9000 + index,
-                status=status,
-                connected_at=NOW,
-            )
+    for index, status in enumerate(statuses):
+        account_add(tenant, ml_user_id=9000 + index, status=status)
 
 
 def test_the_snapshot_counts_connected_ml_accounts_and_the_stores_holding_them(
